@@ -1,0 +1,1 @@
+Console.WriteLine("bench: no benchmarks yet");

@@ -1,0 +1,2 @@
+Console.Error.WriteLine("usage: train | evaluate (not yet implemented)");
+return 2;

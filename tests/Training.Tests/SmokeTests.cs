@@ -1,0 +1,7 @@
+namespace VoiceEmotion.Training.Tests;
+
+public sealed class SmokeTests
+{
+    [Fact]
+    public void AssemblyLoads() => Assert.NotNull(typeof(SmokeTests).Assembly);
+}
