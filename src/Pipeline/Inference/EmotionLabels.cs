@@ -1,0 +1,29 @@
+namespace VoiceEmotion.Pipeline.Inference;
+
+/// <summary>The seven product labels, in the one order used by every API, file and model output.</summary>
+public static class EmotionLabels
+{
+    public const int Count = 7;
+
+    /// <summary>neutral, happy, sad, angry, fearful, disgust, surprised.</summary>
+    public static IReadOnlyList<string> All { get; } =
+        ["neutral", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
+
+    public const int Neutral = 0, Happy = 1, Sad = 2, Angry = 3, Fearful = 4, Disgust = 5, Surprised = 6;
+
+    /// <summary>Index of a product label, or -1. Dataset aliases map here: calm → neutral, ps/pleasant surprise → surprised.</summary>
+    public static int IndexOf(string label)
+    {
+        switch (label.Trim().ToLowerInvariant())
+        {
+            case "neutral": case "calm": return Neutral;
+            case "happy": return Happy;
+            case "sad": return Sad;
+            case "angry": return Angry;
+            case "fearful": case "fear": return Fearful;
+            case "disgust": return Disgust;
+            case "surprised": case "surprise": case "ps": case "pleasant_surprise": case "pleasant surprise": return Surprised;
+            default: return -1;
+        }
+    }
+}
