@@ -1,0 +1,88 @@
+using VoiceEmotion.Pipeline.Audio;
+
+namespace VoiceEmotion.Pipeline.Tests.Audio;
+
+public sealed class ChunkDecoderTests
+{
+    public static TheoryData<AudioEncoding, int> Formats() => new()
+    {
+        { AudioEncoding.Pcm16Le, 1 }, { AudioEncoding.Pcm16Le, 2 },
+        { AudioEncoding.Float32Le, 1 }, { AudioEncoding.Float32Le, 2 },
+        { AudioEncoding.MuLaw, 1 }, { AudioEncoding.MuLaw, 2 },
+        { AudioEncoding.ALaw, 1 }, { AudioEncoding.ALaw, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void AnyChunkingGivesTheOneShotOutput(AudioEncoding encoding, int channels)
+    {
+        var format = new AudioFormat(encoding, 16000, channels);
+        var signal = Signals.WhiteNoise(3000 * channels, seed: 5);
+        var bytes = Encode(signal, encoding);
+        var oneShot = new float[3000];
+        Assert.Equal(3000, new ChunkDecoder(format).Decode(bytes, oneShot));
+
+        for (int seed = 0; seed < 5; seed++)
+        {
+            var decoder = new ChunkDecoder(format);
+            var output = new List<float>();
+            var scratch = new float[decoder.MaxOutputSamples(200)];
+            foreach (var range in Signals.RandomChunks(bytes.Length, seed, maxChunk: 200))
+            {
+                int n = decoder.Decode(bytes.AsSpan(range), scratch);
+                output.AddRange(scratch.AsSpan(0, n).ToArray());
+            }
+            Assert.Equal(oneShot, output.ToArray());
+            Assert.Equal(0, decoder.PendingBytes);
+        }
+    }
+
+    [Fact]
+    public void Pcm16MatchesTheWavReaderAndStereoIsAveraged()
+    {
+        var stereo = new float[] { 0.5f, -0.5f, 0.25f, 0.75f };
+        var bytes = Encode(stereo, AudioEncoding.Pcm16Le);
+        var output = new float[2];
+        new ChunkDecoder(new AudioFormat(AudioEncoding.Pcm16Le, 8000, 2)).Decode(bytes, output);
+        Assert.Equal(0f, output[0], 4);
+        Assert.Equal(0.5f, output[1], 4);
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "Infinity")]
+    public void NonFiniteFloatsAreRejectedWithTheirOffset(float bad, string words)
+    {
+        var samples = new float[] { 0.1f, 0.2f, bad, 0.3f };
+        var bytes = Encode(samples, AudioEncoding.Float32Le);
+        var error = Assert.Throws<AudioFormatException>(() =>
+            new ChunkDecoder(new AudioFormat(AudioEncoding.Float32Le, 16000, 1)).Decode(bytes, new float[4]));
+        Assert.Contains("offset 8", error.Message);
+        Assert.Contains(words, error.Message);
+    }
+
+    [Theory]
+    [InlineData("opus", 16000, 1, "unknown audio encoding")]
+    [InlineData("pcm16le", 4000, 1, "sample rate 4000")]
+    [InlineData("pcm16le", 16000, 3, "3 channels")]
+    [InlineData("pcm16le", 16000, 0, "0 channels")]
+    public void BadFormatsAreNamed(string encoding, int rate, int channels, string words)
+    {
+        var error = Assert.Throws<AudioFormatException>(() => AudioFormat.Parse(encoding, rate, channels));
+        Assert.Contains(words, error.Message);
+    }
+
+    internal static byte[] Encode(float[] samples, AudioEncoding encoding)
+    {
+        var format = encoding switch
+        {
+            AudioEncoding.Pcm16Le => WavSampleFormat.Pcm16,
+            AudioEncoding.Float32Le => WavSampleFormat.Float32,
+            AudioEncoding.MuLaw => WavSampleFormat.MuLaw,
+            _ => WavSampleFormat.ALaw,
+        };
+        var bytes = new byte[samples.Length * encoding.BytesPerSample()];
+        WavWriter.EncodeSamples(samples, format, bytes);
+        return bytes;
+    }
+}

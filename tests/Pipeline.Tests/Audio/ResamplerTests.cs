@@ -1,0 +1,100 @@
+using VoiceEmotion.Pipeline.Audio;
+
+namespace VoiceEmotion.Pipeline.Tests.Audio;
+
+public sealed class ResamplerTests
+{
+    public static TheoryData<int> CommonRates() => new() { 8000, 11025, 22050, 24000, 32000, 44100, 48000 };
+
+    [Theory]
+    [MemberData(nameof(CommonRates))]
+    public void PassbandToneKeepsItsAmplitudeAndFrequency(int inputRate)
+    {
+        const double f = 1000;
+        var input = Signals.Tone(f, inputRate, 1.0, amplitude: 0.5);
+        var output = Resampler.Resample(input, inputRate, 16000);
+        Assert.InRange(output.Length, 16000 - 2, 16000 + 2);
+        var steady = output.AsSpan(2000, 12000);
+        double gainDb = 20 * Math.Log10(Signals.Rms(steady) / (0.5 / Math.Sqrt(2)));
+        Assert.InRange(gainDb, -0.5, 0.5);
+        // Frequency: count positive-going zero crossings over the steady part.
+        int crossings = 0;
+        for (int i = 1; i < steady.Length; i++) if (steady[i - 1] < 0 && steady[i] >= 0) crossings++;
+        Assert.InRange(crossings / (steady.Length / 16000.0), f - 2, f + 2);
+    }
+
+    [Theory]
+    [InlineData(48000, 9000)]
+    [InlineData(48000, 11000)]
+    [InlineData(44100, 9500)]
+    [InlineData(44100, 15000)]
+    [InlineData(32000, 10000)]
+    [InlineData(24000, 9000)]
+    [InlineData(22050, 10500)]
+    public void TonesAboveTheNewNyquistAreRejectedBy60Db(int inputRate, double f)
+    {
+        var input = Signals.Tone(f, inputRate, 1.0, amplitude: 0.5);
+        var output = Resampler.Resample(input, inputRate, 16000);
+        double rejectionDb = 20 * Math.Log10(Signals.Rms(output.AsSpan(2000, 12000)) / Signals.Rms(input));
+        Assert.True(rejectionDb <= -60, $"{f} Hz at {inputRate} Hz: only {rejectionDb:F1} dB");
+    }
+
+    [Theory]
+    [MemberData(nameof(CommonRates))]
+    public void ChunkedProcessingEqualsOneShot(int inputRate)
+    {
+        var input = Signals.SpeechLike(inputRate, 0.7, seed: inputRate);
+        var oneShot = Resampler.Resample(input, inputRate, 16000);
+        for (int seed = 0; seed < 3; seed++)
+        {
+            var resampler = new Resampler(inputRate);
+            var output = new List<float>();
+            var scratch = new float[resampler.MaxOutputSamples(5000)];
+            foreach (var range in Signals.RandomChunks(input.Length, seed, maxChunk: 5000))
+            {
+                int n = resampler.Process(input.AsSpan(range), scratch);
+                output.AddRange(scratch.AsSpan(0, n).ToArray());
+            }
+            Assert.Equal(oneShot, output.ToArray());
+        }
+    }
+
+    [Fact]
+    public void SameRateIsACopy()
+    {
+        var input = Signals.WhiteNoise(1000, 3);
+        Assert.Equal(input, Resampler.Resample(input, 16000, 16000));
+    }
+
+    [Fact]
+    public void AudioInputDecoderTurnsEightKilohertzMuLawIntoSixteenKilohertzFloat()
+    {
+        var tone = Signals.Tone(440, 8000, 0.5, amplitude: 0.5);
+        var bytes = ChunkDecoderTests.Encode(tone, AudioEncoding.MuLaw);
+        var decoder = new AudioInputDecoder(new AudioFormat(AudioEncoding.MuLaw, 8000, 1));
+        var output = new List<float>();
+        var scratch = new float[decoder.MaxOutputSamples(160)];
+        for (int i = 0; i < bytes.Length; i += 160)
+        {
+            int n = decoder.Push(bytes.AsSpan(i, Math.Min(160, bytes.Length - i)), scratch);
+            output.AddRange(scratch.AsSpan(0, n).ToArray());
+        }
+        Assert.Equal(8000, output.Count);
+        Assert.Equal(8000, decoder.OutputSamples);
+        Assert.InRange(Signals.Rms(output.ToArray().AsSpan(1000, 6000)), 0.33, 0.38);
+    }
+
+    [Fact]
+    public void TelephoneChannelPassesTheVoiceBandOnly()
+    {
+        double Gain(double f)
+        {
+            var tone = Signals.Tone(f, 16000, 1.0, amplitude: 0.3);
+            var line = TelephoneChannel.Apply(tone);
+            return 20 * Math.Log10(Signals.Rms(line.AsSpan(3000, 10000)) / Signals.Rms(tone));
+        }
+        Assert.InRange(Gain(1000), -3, 1);
+        Assert.True(Gain(100) < -15, $"100 Hz: {Gain(100):F1} dB");
+        Assert.True(Gain(5000) < -40, $"5 kHz: {Gain(5000):F1} dB");
+    }
+}
