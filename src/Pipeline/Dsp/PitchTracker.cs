@@ -1,0 +1,102 @@
+namespace VoiceEmotion.Pipeline.Dsp;
+
+/// <summary>
+/// YIN fundamental-frequency estimator (de Cheveigné &amp; Kawahara 2002) on one analysis buffer: difference function from an
+/// FFT autocorrelation, cumulative-mean normalisation, absolute threshold, parabolic interpolation. Also gives the
+/// normalised correlation at the chosen lag, from which the harmonics-to-noise ratio follows.
+/// </summary>
+public sealed class PitchTracker
+{
+    private readonly RealFft _fft;
+    private readonly int _sampleRate, _minLag, _maxLag;
+    private readonly float[] _re, _im, _power, _acf, _prefix, _cmnd;
+
+    public PitchTracker(int sampleRate, double minHz, double maxHz, int bufferLength, double threshold = 0.15)
+    {
+        _sampleRate = sampleRate;
+        _minLag = (int)Math.Floor(sampleRate / maxHz);
+        _maxLag = (int)Math.Ceiling(sampleRate / minHz);
+        if (bufferLength < _maxLag + 64) throw new ArgumentOutOfRangeException(nameof(bufferLength), "buffer too short for the lowest pitch");
+        BufferLength = bufferLength;
+        Threshold = threshold;
+        int size = 1;
+        while (size < bufferLength + _maxLag) size <<= 1;
+        _fft = new RealFft(size);
+        _re = new float[_fft.Bins];
+        _im = new float[_fft.Bins];
+        _power = new float[size];
+        _acf = new float[size];
+        _prefix = new float[bufferLength + 1];
+        _cmnd = new float[_maxLag + 2];
+        _inverse = new RealFft(size);
+    }
+
+    private readonly RealFft _inverse;
+
+    /// <summary>Samples the caller passes to <see cref="Estimate"/>.</summary>
+    public int BufferLength { get; }
+
+    public double Threshold { get; }
+
+    /// <summary>
+    /// Estimates F0 over <paramref name="buffer"/> (length <see cref="BufferLength"/>).
+    /// Returns the lag-based frequency (Hz), the aperiodicity (CMND at the lag, 0 = perfectly periodic, ~1 = noise)
+    /// and the normalised correlation at the lag (for HNR).
+    /// </summary>
+    public (float F0Hz, float Aperiodicity, float Correlation) Estimate(ReadOnlySpan<float> buffer)
+    {
+        int n = BufferLength;
+        // Autocorrelation r(τ) = Σ_j x_j x_{j+τ} via |FFT|² and a second real FFT (the power spectrum is real and even,
+        // so its forward transform equals N × the inverse transform).
+        _fft.Forward(buffer[..n], _re, _im);
+        int bins = _fft.Bins, size = _fft.Size;
+        for (int k = 0; k < bins; k++) _power[k] = _re[k] * _re[k] + _im[k] * _im[k];
+        for (int k = bins; k < size; k++) _power[k] = _power[size - k];
+        _inverse.Forward(_power, _re, _im);
+        float scale = 1f / size;
+        for (int t = 0; t <= _maxLag && t < bins; t++) _acf[t] = _re[t] * scale;
+
+        _prefix[0] = 0;
+        for (int j = 0; j < n; j++) _prefix[j + 1] = _prefix[j] + buffer[j] * buffer[j];
+        float total = _prefix[n];
+        if (total < 1e-9f) return (0, 1, 0);
+
+        // d(τ) = Σ_{j<n-τ} (x_j - x_{j+τ})² = E[0, n-τ) + E[τ, n) - 2 r(τ)
+        double running = 0;
+        _cmnd[0] = 1;
+        int best = -1;
+        for (int tau = 1; tau <= _maxLag; tau++)
+        {
+            float head = _prefix[n - tau], tail = total - _prefix[tau];
+            float d = Math.Max(0, head + tail - 2 * _acf[tau]);
+            running += d;
+            _cmnd[tau] = running > 0 ? (float)(d * tau / running) : 1;
+        }
+        for (int tau = _minLag; tau <= _maxLag; tau++)
+        {
+            if (_cmnd[tau] < Threshold)
+            {
+                while (tau + 1 <= _maxLag && _cmnd[tau + 1] < _cmnd[tau]) tau++;
+                best = tau;
+                break;
+            }
+        }
+        if (best < 0)
+        {
+            best = _minLag;
+            for (int tau = _minLag + 1; tau <= _maxLag; tau++) if (_cmnd[tau] < _cmnd[best]) best = tau;
+        }
+
+        double refined = best;
+        if (best > _minLag && best < _maxLag)
+        {
+            double a = _cmnd[best - 1], b = _cmnd[best], c = _cmnd[best + 1];
+            double denominator = a - 2 * b + c;
+            if (denominator > 1e-12) refined = best + 0.5 * (a - c) / denominator;
+        }
+        float aperiodicity = Math.Clamp(_cmnd[best], 0f, 1f);
+        float headE = _prefix[n - best], tailE = total - _prefix[best];
+        float correlation = headE > 0 && tailE > 0 ? _acf[best] / MathF.Sqrt(headE * tailE) : 0;
+        return ((float)(_sampleRate / refined), aperiodicity, Math.Clamp(correlation, -1f, 1f));
+    }
+}

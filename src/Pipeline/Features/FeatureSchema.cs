@@ -1,0 +1,113 @@
+namespace VoiceEmotion.Pipeline.Features;
+
+/// <summary>
+/// Names, order and version of the frame features and window statistics. Training and serving share it; a model
+/// records <see cref="Version"/> and the Pipeline refuses a model built for another one. Bump the version whenever
+/// names, order or meaning change.
+/// </summary>
+public static class FeatureSchema
+{
+    public const string Version = "frame-v1+window-v1";
+
+    public const int SampleRate = 16000;
+    public const int FrameLength = 400;
+    public const int HopLength = 160;
+    public const int FramesPerSecond = SampleRate / HopLength;
+    public const int DefaultWindowFrames = 300;
+    public const int UpdateFrames = 50;
+
+    public const int LogMelCount = 40;
+    public const int MfccCount = 13;
+
+    public const int LogMelStart = 0;
+    public const int MfccStart = LogMelStart + LogMelCount;
+    public const int MfccDeltaStart = MfccStart + MfccCount;
+    public const int ScalarStart = MfccDeltaStart + MfccCount;
+
+    public const int F0Hz = ScalarStart;
+    public const int VoicingProbability = ScalarStart + 1;
+    public const int F0Semitone = ScalarStart + 2;
+    public const int LoudnessDb = ScalarStart + 3;
+    public const int ZeroCrossingRate = ScalarStart + 4;
+    public const int SpectralCentroidHz = ScalarStart + 5;
+    public const int SpectralRolloffHz = ScalarStart + 6;
+    public const int SpectralFlux = ScalarStart + 7;
+    public const int SpectralFlatness = ScalarStart + 8;
+    public const int SpectralSlope = ScalarStart + 9;
+    public const int AlphaRatioDb = ScalarStart + 10;
+    public const int HnrDb = ScalarStart + 11;
+    public const int JitterLocal = ScalarStart + 12;
+    public const int ShimmerLocalDb = ScalarStart + 13;
+    public const int Voiced = ScalarStart + 14;
+
+    private static readonly string[] Scalars =
+    [
+        "f0_hz", "voicing_prob", "f0_semitone", "rms_db", "zcr", "spectral_centroid_hz", "spectral_rolloff85_hz",
+        "spectral_flux", "spectral_flatness", "spectral_slope_db_per_khz", "alpha_ratio_db", "hnr_db", "jitter_local",
+        "shimmer_local_db", "voiced",
+    ];
+
+    /// <summary>Frame feature names in vector order.</summary>
+    public static IReadOnlyList<string> FrameFeatureNames { get; } = BuildFrameNames();
+
+    public static int FrameFeatureCount => FrameFeatureNames.Count;
+
+    /// <summary>Frame features summarised by the full set of functionals (min, max, p10, p50, p90, slope) besides mean and std.</summary>
+    internal static readonly int[] DetailedFeatures =
+    [
+        LoudnessDb, SpectralCentroidHz, SpectralFlux, SpectralFlatness, SpectralSlope, AlphaRatioDb, HnrDb, ZeroCrossingRate,
+    ];
+
+    internal static readonly string[] DetailedFunctionals = ["min", "max", "p10", "p50", "p90", "slope"];
+
+    internal static readonly string[] VoicedPitchFunctionals =
+        ["f0_semitone_voiced_mean", "f0_semitone_voiced_std", "f0_semitone_voiced_p10", "f0_semitone_voiced_p50",
+         "f0_semitone_voiced_p90", "f0_semitone_voiced_range", "f0_semitone_voiced_slope", "hnr_db_voiced_mean",
+         "jitter_local_voiced_mean", "shimmer_local_db_voiced_mean", "rms_db_voiced_mean"];
+
+    internal static readonly string[] RhythmFunctionals =
+        ["voiced_fraction", "voiced_onset_rate_hz", "pause_fraction", "mean_voiced_run_s"];
+
+    /// <summary>Window statistic names in vector order: mean and std of every frame feature, then detailed functionals,
+    /// voiced-only pitch statistics and rhythm.</summary>
+    public static IReadOnlyList<string> WindowFeatureNames { get; } = BuildWindowNames();
+
+    public static int WindowFeatureCount => WindowFeatureNames.Count;
+
+    /// <summary>Index of a frame feature by name, or -1.</summary>
+    public static int IndexOf(string name)
+    {
+        for (int i = 0; i < FrameFeatureNames.Count; i++) if (FrameFeatureNames[i] == name) return i;
+        return -1;
+    }
+
+    /// <summary>Index of a window statistic by name, or -1.</summary>
+    public static int WindowIndexOf(string name)
+    {
+        for (int i = 0; i < WindowFeatureNames.Count; i++) if (WindowFeatureNames[i] == name) return i;
+        return -1;
+    }
+
+    private static string[] BuildFrameNames()
+    {
+        var names = new List<string>();
+        for (int i = 0; i < LogMelCount; i++) names.Add($"logmel_{i:00}");
+        for (int i = 1; i <= MfccCount; i++) names.Add($"mfcc_{i:00}");
+        for (int i = 1; i <= MfccCount; i++) names.Add($"mfcc_d_{i:00}");
+        names.AddRange(Scalars);
+        return [.. names];
+    }
+
+    private static string[] BuildWindowNames()
+    {
+        var frame = BuildFrameNames();
+        var names = new List<string>();
+        foreach (var n in frame) names.Add(n + "_mean");
+        foreach (var n in frame) names.Add(n + "_std");
+        foreach (int f in DetailedFeatures)
+            foreach (var fn in DetailedFunctionals) names.Add($"{frame[f]}_{fn}");
+        names.AddRange(VoicedPitchFunctionals);
+        names.AddRange(RhythmFunctionals);
+        return [.. names];
+    }
+}

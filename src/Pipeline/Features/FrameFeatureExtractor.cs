@@ -1,0 +1,253 @@
+using System.Numerics.Tensors;
+using VoiceEmotion.Pipeline.Dsp;
+
+namespace VoiceEmotion.Pipeline.Features;
+
+/// <summary>
+/// Incremental frame features at 16 kHz: push any chunk size, and each 25 ms frame (10 ms hop) is emitted as soon as
+/// its last sample arrives. Frame k covers samples [160k, 160k + 400). Everything is causal: pitch looks back over
+/// the last 667 samples (the frame plus the longest pitch period), MFCC deltas are a regression over the last
+/// five frames. Zero allocations per frame.
+/// </summary>
+public sealed class FrameFeatureExtractor
+{
+    private const int FftSize = 512;
+    private const int MinPitchHz = 60, MaxPitchHz = 500;
+    private const int PitchLookBack = FeatureSchema.SampleRate / MinPitchHz + 1;
+    private const int AnalysisLength = FeatureSchema.FrameLength + PitchLookBack;
+    private const int DeltaFrames = 5;
+    // Pitch runs on the signal decimated to 8 kHz (F0 ≤ 500 Hz needs no more): half the FFT work of 16 kHz.
+    private const int PitchRate = FeatureSchema.SampleRate / 2;
+    private const int NarrowLength = AnalysisLength / 2;
+    private const int DecimatorTaps = 31;
+    private const float LogFloor = 1e-10f;
+    private const float DbFloor = -100f;
+    private const float VoicedAperiodicity = 0.3f;
+    private const float VoicedMinDb = -55f;
+
+    private static readonly float[] Hann = BuildHann(FeatureSchema.FrameLength);
+    private static readonly MelFilterbank Mel = new(FeatureSchema.LogMelCount, FftSize, FeatureSchema.SampleRate, 20, 8000);
+    private static readonly Dct MfccDct = new(FeatureSchema.LogMelCount, 1, FeatureSchema.MfccCount);
+    private static readonly SpectrumBands Bands = new(FftSize, FeatureSchema.SampleRate);
+    private static readonly float[] Decimator = BuildDecimator();
+
+    private readonly RealFft _fft = new(FftSize);
+    private readonly PitchTracker _pitch = new(PitchRate, MinPitchHz, MaxPitchHz, NarrowLength);
+    private readonly float[] _narrow = new float[NarrowLength];
+    private long _narrowNext;
+    private readonly float[] _buffer = new float[AnalysisLength + 4096];
+    private readonly float[] _windowed = new float[FeatureSchema.FrameLength];
+    private readonly float[] _power = new float[FftSize / 2 + 1];
+    private readonly float[] _logPower = new float[FftSize / 2 + 1];
+    private readonly float[] _mel = new float[FeatureSchema.LogMelCount];
+    private readonly float[] _previousLogMel = new float[FeatureSchema.LogMelCount];
+    private readonly float[] _mfccHistory = new float[DeltaFrames * FeatureSchema.MfccCount];
+    private readonly float[] _frame = new float[FeatureSchema.FrameFeatureCount];
+    private long _bufferStart;
+    private int _count;
+    private bool _previousVoiced;
+    private float _previousPeriod, _previousDb;
+
+    public FrameFeatureExtractor() => Reset();
+
+    /// <summary>Frames emitted since construction or <see cref="Reset"/>.</summary>
+    public long FramesEmitted { get; private set; }
+
+    /// <summary>Samples pushed since construction or <see cref="Reset"/>.</summary>
+    public long SamplesPushed { get; private set; }
+
+    /// <summary>Adds 16 kHz samples and emits every frame they complete, in order.</summary>
+    public void Push(ReadOnlySpan<float> samples16k, IFrameSink sink)
+    {
+        SamplesPushed += samples16k.Length;
+        while (true)
+        {
+            long end = _bufferStart + _count;
+            long frameEnd = FramesEmitted * FeatureSchema.HopLength + FeatureSchema.FrameLength;
+            while (frameEnd <= end)
+            {
+                int offset = (int)(frameEnd - AnalysisLength - _bufferStart);
+                ComputeFrame(new ReadOnlySpan<float>(_buffer, offset, AnalysisLength));
+                FramesEmitted++;
+                sink.OnFrame(_frame);
+                frameEnd += FeatureSchema.HopLength;
+            }
+            if (samples16k.IsEmpty) return;
+            int drop = (int)Math.Min(frameEnd - AnalysisLength - _bufferStart, _count);
+            if (drop > 0)
+            {
+                Array.Copy(_buffer, drop, _buffer, 0, _count - drop);
+                _count -= drop;
+                _bufferStart += drop;
+            }
+            int take = Math.Min(_buffer.Length - _count, samples16k.Length);
+            samples16k[..take].CopyTo(_buffer.AsSpan(_count));
+            _count += take;
+            samples16k = samples16k[take..];
+        }
+    }
+
+    /// <summary>Back to the state before the first sample (silence before it).</summary>
+    public void Reset()
+    {
+        Array.Clear(_buffer);
+        _count = AnalysisLength - FeatureSchema.FrameLength;
+        _bufferStart = -_count;
+        FramesEmitted = 0;
+        SamplesPushed = 0;
+        _previousVoiced = false;
+        _previousPeriod = _previousDb = 0;
+        Array.Clear(_narrow);
+        _narrowNext = 0;
+    }
+
+    /// <summary>All frames of a whole signal, row-major [frames × FrameFeatureCount].</summary>
+    public static float[] ExtractAll(ReadOnlySpan<float> samples16k, out int frameCount)
+    {
+        frameCount = samples16k.Length < FeatureSchema.FrameLength
+            ? 0
+            : (samples16k.Length - FeatureSchema.FrameLength) / FeatureSchema.HopLength + 1;
+        var collector = new Collector(new float[frameCount * FeatureSchema.FrameFeatureCount]);
+        new FrameFeatureExtractor().Push(samples16k, collector);
+        return collector.Frames;
+    }
+
+    private void ComputeFrame(ReadOnlySpan<float> analysis)
+    {
+        var frame = analysis[^FeatureSchema.FrameLength..];
+        var f = _frame.AsSpan();
+        int n = FeatureSchema.FrameLength;
+
+        float energy = TensorPrimitives.SumOfSquares(frame) / n;
+        float db = Math.Max(DbFloor, 10f * MathF.Log10(energy + LogFloor));
+        int crossings = 0;
+        for (int i = 1; i < n; i++) if ((frame[i - 1] < 0) != (frame[i] < 0)) crossings++;
+
+        TensorPrimitives.Multiply(frame, Hann, _windowed);
+        _fft.PowerSpectrum(_windowed, _power);
+
+        Mel.Apply(_power, _mel);
+        var logMel = f.Slice(FeatureSchema.LogMelStart, FeatureSchema.LogMelCount);
+        TensorPrimitives.Max(_mel, LogFloor, _mel);
+        TensorPrimitives.Log(_mel, logMel);
+
+        var mfcc = f.Slice(FeatureSchema.MfccStart, FeatureSchema.MfccCount);
+        MfccDct.Apply(logMel, mfcc);
+        UpdateDeltas(mfcc, f.Slice(FeatureSchema.MfccDeltaStart, FeatureSchema.MfccCount));
+
+        float flux = 0;
+        if (FramesEmitted > 0)
+        {
+            for (int b = 0; b < logMel.Length; b++) { float d = logMel[b] - _previousLogMel[b]; flux += d * d; }
+            flux = MathF.Sqrt(flux / logMel.Length);
+        }
+        logMel.CopyTo(_previousLogMel);
+
+        Bands.Describe(_power, _logPower, out float centroid, out float rolloff, out float flatness, out float slope, out float alpha);
+
+        UpdateNarrow(analysis);
+        // Below the voicing energy floor a frame is unvoiced whatever its periodicity: skip the pitch search there
+        // (pauses are a large share of real calls, and pitch is the costliest feature).
+        var (f0, aperiodicity, correlation) = db > VoicedMinDb ? _pitch.Estimate(_narrow) : (0f, 1f, 0f);
+        bool voiced = aperiodicity < VoicedAperiodicity && db > VoicedMinDb;
+        float rho = Math.Clamp(correlation, 1e-3f, 0.999f);
+        float hnr = 10f * MathF.Log10(rho / (1 - rho));
+        float period = voiced ? 1f / f0 : 0;
+        float jitter = voiced && _previousVoiced ? MathF.Abs(period - _previousPeriod) / period : 0;
+        float shimmer = voiced && _previousVoiced ? MathF.Abs(db - _previousDb) : 0;
+
+        f[FeatureSchema.F0Hz] = voiced ? f0 : 0;
+        f[FeatureSchema.VoicingProbability] = 1 - aperiodicity;
+        f[FeatureSchema.F0Semitone] = voiced ? 12f * MathF.Log2(f0 / 27.5f) : 0;
+        f[FeatureSchema.LoudnessDb] = db;
+        f[FeatureSchema.ZeroCrossingRate] = crossings / (float)(n - 1);
+        f[FeatureSchema.SpectralCentroidHz] = centroid;
+        f[FeatureSchema.SpectralRolloffHz] = rolloff;
+        f[FeatureSchema.SpectralFlux] = flux;
+        f[FeatureSchema.SpectralFlatness] = flatness;
+        f[FeatureSchema.SpectralSlope] = slope;
+        f[FeatureSchema.AlphaRatioDb] = alpha;
+        f[FeatureSchema.HnrDb] = hnr;
+        f[FeatureSchema.JitterLocal] = Math.Min(jitter, 1f);
+        f[FeatureSchema.ShimmerLocalDb] = Math.Min(shimmer, 40f);
+        f[FeatureSchema.Voiced] = voiced ? 1 : 0;
+
+        _previousVoiced = voiced;
+        _previousPeriod = period;
+        _previousDb = db;
+    }
+
+    // Causal delta: least-squares slope over the last five frames (the first frame is repeated until five exist).
+    private void UpdateDeltas(ReadOnlySpan<float> mfcc, Span<float> delta)
+    {
+        int m = FeatureSchema.MfccCount;
+        if (FramesEmitted == 0)
+            for (int k = 0; k < DeltaFrames; k++) mfcc.CopyTo(_mfccHistory.AsSpan(k * m, m));
+        else
+        {
+            Array.Copy(_mfccHistory, m, _mfccHistory, 0, (DeltaFrames - 1) * m);
+            mfcc.CopyTo(_mfccHistory.AsSpan((DeltaFrames - 1) * m, m));
+        }
+        for (int c = 0; c < m; c++)
+        {
+            float sum = 0;
+            for (int k = 0; k < DeltaFrames; k++) sum += (k - 2) * _mfccHistory[k * m + c];
+            delta[c] = sum / 10f;
+        }
+    }
+
+    // Narrow sample m is the low-passed 16 kHz signal at index 2m + 1; each frame adds the (normally 80) samples
+    // up to its end, computed from the analysis buffer, which always holds the history the filter needs.
+    private void UpdateNarrow(ReadOnlySpan<float> analysis)
+    {
+        long frameEnd = FramesEmitted * FeatureSchema.HopLength + FeatureSchema.FrameLength;
+        long end = frameEnd / 2;
+        long first = Math.Max(_narrowNext, end - NarrowLength);
+        int added = (int)(end - first);
+        Array.Copy(_narrow, added, _narrow, 0, NarrowLength - added);
+        long analysisStart = frameEnd - AnalysisLength;
+        for (int i = 0; i < added; i++)
+        {
+            int at = (int)(2 * (first + i) + 1 - analysisStart);
+            _narrow[NarrowLength - added + i] = TensorPrimitives.Dot(Decimator, analysis.Slice(at - DecimatorTaps + 1, DecimatorTaps));
+        }
+        _narrowNext = end;
+    }
+
+    // Hamming-windowed sinc low-pass at 3.6 kHz (16 kHz rate), stored reversed for a forward dot product.
+    private static float[] BuildDecimator()
+    {
+        var h = new double[DecimatorTaps];
+        double cutoff = 3600.0 / FeatureSchema.SampleRate, centre = (DecimatorTaps - 1) / 2.0, sum = 0;
+        for (int j = 0; j < DecimatorTaps; j++)
+        {
+            double x = j - centre;
+            double sinc = x == 0 ? 2 * cutoff : Math.Sin(2 * Math.PI * cutoff * x) / (Math.PI * x);
+            h[j] = sinc * (0.54 - 0.46 * Math.Cos(2 * Math.PI * j / (DecimatorTaps - 1)));
+            sum += h[j];
+        }
+        var reversed = new float[DecimatorTaps];
+        for (int j = 0; j < DecimatorTaps; j++) reversed[DecimatorTaps - 1 - j] = (float)(h[j] / sum);
+        return reversed;
+    }
+
+    private static float[] BuildHann(int length)
+    {
+        var w = new float[length];
+        for (int i = 0; i < length; i++) w[i] = (float)(0.5 - 0.5 * Math.Cos(2 * Math.PI * i / length));
+        return w;
+    }
+
+    private sealed class Collector(float[] frames) : IFrameSink
+    {
+        private int _next;
+
+        public float[] Frames { get; } = frames;
+
+        public void OnFrame(ReadOnlySpan<float> frame)
+        {
+            frame.CopyTo(Frames.AsSpan(_next));
+            _next += frame.Length;
+        }
+    }
+}

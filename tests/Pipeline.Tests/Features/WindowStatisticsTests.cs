@@ -1,0 +1,90 @@
+using VoiceEmotion.Pipeline.Features;
+
+namespace VoiceEmotion.Pipeline.Tests.Features;
+
+public sealed class WindowStatisticsTests
+{
+    private static readonly int F = FeatureSchema.FrameFeatureCount;
+
+    [Fact]
+    public void SchemaNamesAreUniqueAndCountsAgree()
+    {
+        Assert.Equal(FeatureSchema.FrameFeatureCount, FeatureSchema.FrameFeatureNames.Distinct().Count());
+        Assert.Equal(FeatureSchema.WindowFeatureCount, FeatureSchema.WindowFeatureNames.Distinct().Count());
+        Assert.Equal("f0_hz", FeatureSchema.FrameFeatureNames[FeatureSchema.F0Hz]);
+        Assert.Equal("rms_db", FeatureSchema.FrameFeatureNames[FeatureSchema.LoudnessDb]);
+        Assert.Equal("voicing_prob", FeatureSchema.FrameFeatureNames[FeatureSchema.VoicingProbability]);
+        Assert.Equal(FeatureSchema.HnrDb, FeatureSchema.IndexOf("hnr_db"));
+        Assert.InRange(FeatureSchema.WindowFeatureCount, 100, 500);
+    }
+
+    [Fact]
+    public void RunningStatisticsEqualANaiveRecomputationAfterManyPushes()
+    {
+        var frames = FrameFeatureExtractor.ExtractAll(Signals.SpeechLike(16000, 40, seed: 4), out int n);
+        var stats = new WindowStatistics(300);
+        var result = new float[FeatureSchema.WindowFeatureCount];
+        for (int k = 0; k < n; k++) stats.Push(frames.AsSpan(k * F, F));
+        stats.Compute(result);
+
+        var window = frames.AsSpan((n - 300) * F, 300 * F);
+        for (int i = 0; i < F; i++)
+        {
+            double sum = 0, squares = 0;
+            for (int t = 0; t < 300; t++) { double v = window[t * F + i]; sum += v; squares += v * v; }
+            double mean = sum / 300, std = Math.Sqrt(Math.Max(0, squares / 300 - mean * mean));
+            Assert.Equal(mean, result[FeatureSchema.WindowIndexOf(FeatureSchema.FrameFeatureNames[i] + "_mean")], Math.Max(1e-4, Math.Abs(mean) * 1e-4));
+            Assert.Equal(std, result[FeatureSchema.WindowIndexOf(FeatureSchema.FrameFeatureNames[i] + "_std")], Math.Max(1e-3, std * 1e-3));
+        }
+        int voiced = 0;
+        float maxDb = float.MinValue;
+        for (int t = 0; t < 300; t++)
+        {
+            if (window[t * F + FeatureSchema.Voiced] > 0.5f) voiced++;
+            maxDb = Math.Max(maxDb, window[t * F + FeatureSchema.LoudnessDb]);
+        }
+        Assert.Equal(voiced / 300f, result[FeatureSchema.WindowIndexOf("voiced_fraction")], 5);
+        Assert.Equal(maxDb, result[FeatureSchema.WindowIndexOf("rms_db_max")]);
+        Assert.Equal(voiced / 300f, stats.VoicedFraction, 5);
+    }
+
+    [Fact]
+    public void SlopeOfARampIsItsRatePerSecond()
+    {
+        var stats = new WindowStatistics(100);
+        var frame = new float[F];
+        for (int t = 0; t < 250; t++)
+        {
+            frame[FeatureSchema.LoudnessDb] = -60 + 0.1f * t; // +10 dB per second at 100 frames/s
+            stats.Push(frame);
+        }
+        var result = new float[FeatureSchema.WindowFeatureCount];
+        stats.Compute(result);
+        Assert.Equal(10f, result[FeatureSchema.WindowIndexOf("rms_db_slope")], 3);
+        Assert.Equal(-60 + 0.1f * 150, result[FeatureSchema.WindowIndexOf("rms_db_min")], 3);
+    }
+
+    [Fact]
+    public void CopyFramesReturnsTheLastFramesOldestFirstAndTilesShortWindows()
+    {
+        var stats = new WindowStatistics(10);
+        var frame = new float[F];
+        var destination = new float[6 * F];
+        stats.CopyFrames(destination, 6);
+        Assert.All(destination, v => Assert.Equal(0f, v));
+        for (int t = 1; t <= 4; t++)
+        {
+            frame[0] = t;
+            stats.Push(frame);
+        }
+        stats.CopyFrames(destination, 6);
+        Assert.Equal(new float[] { 1, 2, 3, 4, 1, 2 }, Enumerable.Range(0, 6).Select(r => destination[r * F]).ToArray());
+        for (int t = 5; t <= 23; t++)
+        {
+            frame[0] = t;
+            stats.Push(frame);
+        }
+        stats.CopyFrames(destination, 6);
+        Assert.Equal(new float[] { 18, 19, 20, 21, 22, 23 }, Enumerable.Range(0, 6).Select(r => destination[r * F]).ToArray());
+    }
+}
