@@ -1,0 +1,254 @@
+using System.Numerics.Tensors;
+
+namespace VoiceEmotion.Training.Nn;
+
+/// <summary>
+/// The emotion classifier trained in plain C#: input standardisation → Conv1d(F→C1, k=s=K1) → ReLU →
+/// Conv1d(C1→C2, k3, same) → ReLU → Conv1d(C2→C3, k3, dilation 2, same) → ReLU → mean ‖ std pooling over time,
+/// joined with Dense(S→SH) → ReLU over the standardised window statistics, → Dense(→H) → ReLU → dropout →
+/// Dense(→classes) → softmax. Forward and backward run per sample on a <see cref="Workspace"/>, one per thread.
+/// </summary>
+public sealed class EmotionNet
+{
+    private const float StdEpsilon = 1e-5f;
+
+    public EmotionNet(NetConfig config, int seed)
+    {
+        Config = config;
+        Parameters = new ParameterSet();
+        var c = config;
+        if (c.UseFrames)
+        {
+            Parameters.Add("conv1.w", true, c.Channels1, c.Features, c.Kernel1);
+            Parameters.Add("conv1.b", false, c.Channels1);
+            Parameters.Add("conv2.w", true, c.Channels2, c.Channels1, c.Kernel2);
+            Parameters.Add("conv2.b", false, c.Channels2);
+            Parameters.Add("conv3.w", true, c.Channels3, c.Channels2, c.Kernel3);
+            Parameters.Add("conv3.b", false, c.Channels3);
+        }
+        if (c.UseStats)
+        {
+            Parameters.Add("stats.w", true, c.StatsHidden, c.Stats);
+            Parameters.Add("stats.b", false, c.StatsHidden);
+        }
+        Parameters.Add("hidden.w", true, c.Hidden, c.JoinWidth);
+        Parameters.Add("hidden.b", false, c.Hidden);
+        Parameters.Add("out.w", true, c.Classes, c.Hidden);
+        Parameters.Add("out.b", false, c.Classes);
+        Parameters.Allocate();
+
+        var random = new Random(seed);
+        foreach (var name in Parameters.Names)
+        {
+            if (!name.EndsWith(".w", StringComparison.Ordinal)) continue;
+            var shape = Parameters.Shape(name);
+            int fanIn = shape.Skip(1).Aggregate(1, (a, b) => a * b);
+            double std = Math.Sqrt((name == "out.w" ? 1.0 : 2.0) / fanIn);
+            var w = Parameters.Get(name);
+            for (int i = 0; i < w.Length; i++) w[i] = (float)(std * Gaussian(random));
+        }
+        FrameMean = new float[c.Features];
+        FrameScale = Enumerable.Repeat(1f, c.Features).ToArray();
+        StatsMean = new float[c.Stats];
+        StatsScale = Enumerable.Repeat(1f, c.Stats).ToArray();
+    }
+
+    public NetConfig Config { get; }
+
+    public ParameterSet Parameters { get; }
+
+    /// <summary>Per-feature standardisation of the frames input: (x − mean) · scale. Folded into the exported graph.</summary>
+    public float[] FrameMean { get; }
+    public float[] FrameScale { get; }
+    public float[] StatsMean { get; }
+    public float[] StatsScale { get; }
+
+    /// <summary>Per-thread activations, gradients and scratch.</summary>
+    public sealed class Workspace
+    {
+        internal Workspace(EmotionNet net)
+        {
+            var c = net.Config;
+            int t1 = c.Time1;
+            X0 = new float[c.Features * c.Frames];
+            Col1 = new float[t1 * c.Features * c.Kernel1];
+            A1 = new float[c.Channels1 * t1];
+            Col2 = new float[t1 * c.Channels1 * c.Kernel2];
+            A2 = new float[c.Channels2 * t1];
+            Col3 = new float[t1 * c.Channels2 * c.Kernel3];
+            A3 = new float[c.Channels3 * t1];
+            Join = new float[c.JoinWidth];
+            StatsIn = new float[c.Stats];
+            Hidden = new float[c.Hidden];
+            Mask = new float[c.Hidden];
+            Probabilities = new float[c.Classes];
+            Gradient = new float[net.Parameters.Count];
+            DA3 = new float[A3.Length];
+            DCol3 = new float[Col3.Length];
+            DA2 = new float[A2.Length];
+            DCol2 = new float[Col2.Length];
+            DA1 = new float[A1.Length];
+            DJoin = new float[Join.Length];
+            DHidden = new float[c.Hidden];
+            DLogits = new float[c.Classes];
+        }
+
+        internal readonly float[] X0, Col1, A1, Col2, A2, Col3, A3, Join, StatsIn, Hidden, Mask;
+        internal readonly float[] DA3, DCol3, DA2, DCol2, DA1, DJoin, DHidden, DLogits;
+
+        /// <summary>Output of the last forward pass.</summary>
+        public float[] Probabilities { get; }
+
+        /// <summary>Gradient accumulated by <see cref="EmotionNet.Backward"/> since the last clear.</summary>
+        public float[] Gradient { get; }
+    }
+
+    public Workspace CreateWorkspace() => new(this);
+
+    /// <summary>
+    /// Forward pass of one window: <paramref name="frames"/> is [Frames × Features] (time-major, as
+    /// WindowStatistics.CopyFrames writes it), <paramref name="stats"/> the window statistics. With
+    /// <paramref name="augment"/> (training) dropout and SpecAugment-style masks are drawn from it.
+    /// </summary>
+    public void Forward(Workspace w, ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, Random? augment = null)
+    {
+        var c = Config;
+        var p = Parameters.Values;
+        int join = 0;
+        if (c.UseFrames)
+        {
+            int t = c.Frames, f = c.Features, t1 = c.Time1;
+            for (int i = 0; i < t; i++)
+            {
+                var row = frames.Slice(i * f, f);
+                for (int k = 0; k < f; k++) w.X0[k * t + i] = (row[k] - FrameMean[k]) * FrameScale[k];
+            }
+            if (augment is not null) Mask(w.X0, t, f, augment);
+            Ops.Im2Col(w.X0, f, t, c.Kernel1, c.Kernel1, 1, 0, t1, w.Col1);
+            Ops.ConvReluForward(Parameters.Get(p, "conv1.w"), Parameters.Get(p, "conv1.b"), w.Col1, c.Channels1, f * c.Kernel1, t1, w.A1);
+            Ops.Im2Col(w.A1, c.Channels1, t1, c.Kernel2, 1, 1, c.Pad2, t1, w.Col2);
+            Ops.ConvReluForward(Parameters.Get(p, "conv2.w"), Parameters.Get(p, "conv2.b"), w.Col2, c.Channels2, c.Channels1 * c.Kernel2, t1, w.A2);
+            Ops.Im2Col(w.A2, c.Channels2, t1, c.Kernel3, 1, c.Dilation3, c.Pad3, t1, w.Col3);
+            Ops.ConvReluForward(Parameters.Get(p, "conv3.w"), Parameters.Get(p, "conv3.b"), w.Col3, c.Channels3, c.Channels2 * c.Kernel3, t1, w.A3);
+            for (int ch = 0; ch < c.Channels3; ch++)
+            {
+                var a = w.A3.AsSpan(ch * t1, t1);
+                float mean = TensorPrimitives.Sum(a) / t1;
+                float sq = TensorPrimitives.SumOfSquares(a) / t1;
+                w.Join[ch] = mean;
+                w.Join[c.Channels3 + ch] = MathF.Sqrt(Math.Max(0, sq - mean * mean) + StdEpsilon);
+            }
+            join = 2 * c.Channels3;
+        }
+        if (c.UseStats)
+        {
+            TensorPrimitives.Subtract(stats[..c.Stats], StatsMean, w.StatsIn);
+            TensorPrimitives.Multiply(w.StatsIn, StatsScale, w.StatsIn);
+            var sh = w.Join.AsSpan(join, c.StatsHidden);
+            Ops.DenseForward(Parameters.Get(p, "stats.w"), Parameters.Get(p, "stats.b"), w.StatsIn, sh);
+            Ops.Relu(sh);
+        }
+        Ops.DenseForward(Parameters.Get(p, "hidden.w"), Parameters.Get(p, "hidden.b"), w.Join, w.Hidden);
+        Ops.Relu(w.Hidden);
+        if (augment is not null && c.Dropout > 0)
+        {
+            float keep = 1 - c.Dropout, scale = 1 / keep;
+            for (int i = 0; i < c.Hidden; i++)
+            {
+                w.Mask[i] = augment.NextSingle() < keep ? scale : 0;
+                w.Hidden[i] *= w.Mask[i];
+            }
+        }
+        else w.Mask.AsSpan().Fill(1);
+        Ops.DenseForward(Parameters.Get(p, "out.w"), Parameters.Get(p, "out.b"), w.Hidden, w.Probabilities);
+        Ops.Softmax(w.Probabilities);
+    }
+
+    /// <summary>Cross-entropy with label smoothing for the last forward pass; accumulates the gradient. Returns the loss.</summary>
+    public float Backward(Workspace w, int label, float smoothing, float weight = 1f)
+    {
+        var c = Config;
+        var p = Parameters.Values;
+        var g = w.Gradient;
+        float off = smoothing / c.Classes, on = 1 - smoothing + off, loss = 0;
+        for (int k = 0; k < c.Classes; k++)
+        {
+            float target = k == label ? on : off;
+            loss -= target * MathF.Log(Math.Max(w.Probabilities[k], 1e-12f));
+            w.DLogits[k] = (w.Probabilities[k] - target) * weight;
+        }
+        Ops.DenseBackward(Parameters.Get(p, "out.w"), w.Hidden, w.DLogits, Slice(g, "out.w"), Slice(g, "out.b"), w.DHidden.AsSpan().Cleared());
+        for (int i = 0; i < c.Hidden; i++) if (w.Hidden[i] <= 0) w.DHidden[i] = 0; else w.DHidden[i] *= w.Mask[i];
+        Ops.DenseBackward(Parameters.Get(p, "hidden.w"), w.Join, w.DHidden, Slice(g, "hidden.w"), Slice(g, "hidden.b"), w.DJoin.AsSpan().Cleared());
+
+        int join = 0;
+        if (c.UseFrames)
+        {
+            int t1 = c.Time1;
+            for (int ch = 0; ch < c.Channels3; ch++)
+            {
+                float mean = w.Join[ch], std = w.Join[c.Channels3 + ch];
+                float dMean = w.DJoin[ch] / t1, dStd = w.DJoin[c.Channels3 + ch] / (t1 * std);
+                var a = w.A3.AsSpan(ch * t1, t1);
+                var da = w.DA3.AsSpan(ch * t1, t1);
+                for (int t = 0; t < t1; t++) da[t] = dMean + dStd * (a[t] - mean);
+            }
+            Ops.ConvReluBackward(w.A3, w.DA3, Parameters.Get(p, "conv3.w"), w.Col3, c.Channels3, c.Channels2 * c.Kernel3, t1, Slice(g, "conv3.w"), Slice(g, "conv3.b"), w.DCol3);
+            w.DA2.AsSpan().Clear();
+            Ops.Col2ImAdd(w.DCol3, c.Channels2, t1, c.Kernel3, 1, c.Dilation3, c.Pad3, t1, w.DA2);
+            Ops.ConvReluBackward(w.A2, w.DA2, Parameters.Get(p, "conv2.w"), w.Col2, c.Channels2, c.Channels1 * c.Kernel2, t1, Slice(g, "conv2.w"), Slice(g, "conv2.b"), w.DCol2);
+            w.DA1.AsSpan().Clear();
+            Ops.Col2ImAdd(w.DCol2, c.Channels1, t1, c.Kernel2, 1, 1, c.Pad2, t1, w.DA1);
+            Ops.ConvReluBackward(w.A1, w.DA1, Parameters.Get(p, "conv1.w"), w.Col1, c.Channels1, c.Features * c.Kernel1, t1, Slice(g, "conv1.w"), Slice(g, "conv1.b"), []);
+            join = 2 * c.Channels3;
+        }
+        if (c.UseStats)
+        {
+            var sh = w.Join.AsSpan(join, c.StatsHidden);
+            var dsh = w.DJoin.AsSpan(join, c.StatsHidden);
+            for (int i = 0; i < sh.Length; i++) if (sh[i] <= 0) dsh[i] = 0;
+            Ops.DenseBackward(Parameters.Get(p, "stats.w"), w.StatsIn, dsh, Slice(g, "stats.w"), Slice(g, "stats.b"), []);
+        }
+        return loss;
+    }
+
+    /// <summary>Probabilities for one window (no augmentation).</summary>
+    public void Predict(Workspace w, ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, Span<float> probabilities)
+    {
+        Forward(w, frames, stats);
+        w.Probabilities.CopyTo(probabilities);
+    }
+
+    private Span<float> Slice(float[] gradient, string name) => gradient.AsSpan(Parameters.Offset(name), Parameters.Size(name));
+
+    // SpecAugment-style: two time masks of up to 20 frames and two feature masks of up to 8 features (fewer on tiny inputs),
+    // set to the standardised mean (0).
+    private static void Mask(float[] x0, int frames, int features, Random random)
+    {
+        for (int m = 0; m < 2; m++)
+        {
+            int width = random.Next(0, Math.Min(20, frames / 10) + 1), start = random.Next(0, frames - width + 1);
+            for (int k = 0; k < features; k++) x0.AsSpan(k * frames + start, width).Clear();
+        }
+        for (int m = 0; m < 2; m++)
+        {
+            int width = random.Next(0, Math.Min(8, features / 10) + 1), start = random.Next(0, features - width + 1);
+            x0.AsSpan(start * frames, width * frames).Clear();
+        }
+    }
+
+    private static double Gaussian(Random random)
+    {
+        double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
+        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+}
+
+internal static class SpanExtensions
+{
+    public static Span<float> Cleared(this Span<float> span)
+    {
+        span.Clear();
+        return span;
+    }
+}

@@ -1,0 +1,47 @@
+namespace VoiceEmotion.Training.Nn;
+
+/// <summary>
+/// Shape of <see cref="EmotionNet"/>: a 1-D CNN over the window's frame features (time course) with statistics
+/// pooling, optionally joined by a dense branch over the window statistics, then a small classifier head.
+/// </summary>
+public sealed record NetConfig
+{
+    public int Frames { get; init; } = 300;
+    public int Features { get; init; } = 81;
+    public int Stats { get; init; } = 225;
+    public int Classes { get; init; } = 8;
+
+    /// <summary>First conv: non-overlapping patches of <see cref="Kernel1"/> frames (stride = kernel).</summary>
+    public int Channels1 { get; init; } = 48;
+    public int Kernel1 { get; init; } = 4;
+    public int Channels2 { get; init; } = 64;
+    public int Kernel2 { get; init; } = 3;
+    public int Channels3 { get; init; } = 64;
+    public int Kernel3 { get; init; } = 3;
+    public int Dilation3 { get; init; } = 2;
+
+    /// <summary>Width of the dense layer over the window statistics; 0 disables the stats branch.</summary>
+    public int StatsHidden { get; init; } = 64;
+    public int Hidden { get; init; } = 128;
+    public float Dropout { get; init; } = 0.3f;
+
+    /// <summary>0 disables the frame (CNN) branch: an MLP over window statistics only.</summary>
+    public bool UseFrames { get; init; } = true;
+
+    public bool UseStats => StatsHidden > 0;
+
+    public int Time1 => (Frames - Kernel1) / Kernel1 + 1;
+
+    public int Pad2 => Kernel2 / 2;
+
+    public int Pad3 => Dilation3 * (Kernel3 / 2);
+
+    public int PooledWidth => UseFrames ? 2 * Channels3 : 0;
+
+    public int JoinWidth => PooledWidth + (UseStats ? StatsHidden : 0);
+
+    /// <summary>Multiply-accumulates of one forward pass.</summary>
+    public long ForwardMacs =>
+        (UseFrames ? (long)Time1 * (Channels1 * Features * Kernel1 + Channels2 * Channels1 * Kernel2 + Channels3 * Channels2 * Kernel3) : 0)
+        + (UseStats ? (long)Stats * StatsHidden : 0) + (long)JoinWidth * Hidden + (long)Hidden * Classes;
+}

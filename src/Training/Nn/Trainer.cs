@@ -1,0 +1,98 @@
+using System.Numerics.Tensors;
+
+namespace VoiceEmotion.Training.Nn;
+
+/// <summary>Where training examples come from: the trainer asks for example i of an epoch's list.</summary>
+public interface IExampleSource
+{
+    /// <summary>Examples available.</summary>
+    int Count { get; }
+
+    /// <summary>Writes example <paramref name="index"/> (frames [Frames × Features], stats) and returns its class.</summary>
+    int Fill(int index, Span<float> frames, Span<float> stats);
+}
+
+public sealed record TrainOptions
+{
+    public int Epochs { get; init; } = 30;
+    public int ExamplesPerEpoch { get; init; } = 4000;
+    public int BatchSize { get; init; } = 64;
+    public float LearningRate { get; init; } = 2e-3f;
+    public float WeightDecay { get; init; } = 1e-4f;
+    public float LabelSmoothing { get; init; } = 0.1f;
+    public float ClipNorm { get; init; } = 5f;
+    public int Seed { get; init; } = 1;
+    public int Threads { get; init; } = 2;
+}
+
+/// <summary>
+/// Mini-batch training with AdamW and a cosine learning-rate schedule. A batch is cut into fixed shards, one per
+/// thread, each with its own workspace and gradient; shard gradients are summed in shard order and every random
+/// draw is seeded by (seed, epoch, example), so a seed and a thread count give the same weights on every run.
+/// </summary>
+public sealed class Trainer(EmotionNet net, TrainOptions options)
+{
+    /// <summary>Called after each epoch with (epoch, mean loss).</summary>
+    public Action<int, float>? EpochDone { get; set; }
+
+    /// <summary>Called after each batch with the fraction of all training done.</summary>
+    public Action<double>? Progress { get; set; }
+
+    public void Train(IExampleSource source)
+    {
+        var c = net.Config;
+        int threads = Math.Max(1, options.Threads);
+        var workspaces = Enumerable.Range(0, threads).Select(_ => net.CreateWorkspace()).ToArray();
+        var frames = Enumerable.Range(0, threads).Select(_ => new float[c.Frames * c.Features]).ToArray();
+        var stats = Enumerable.Range(0, threads).Select(_ => new float[c.Stats]).ToArray();
+        var losses = new double[threads];
+        var gradient = new float[net.Parameters.Count];
+        var optimizer = new AdamW(net.Parameters);
+        int perEpoch = Math.Min(options.ExamplesPerEpoch, source.Count);
+        int batchesPerEpoch = (perEpoch + options.BatchSize - 1) / options.BatchSize;
+        int totalSteps = batchesPerEpoch * options.Epochs, step = 0;
+
+        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        {
+            var order = Shuffle(source.Count, new Random(Seeds.Mix(options.Seed, epoch, -1)));
+            double epochLoss = 0;
+            for (int batchStart = 0; batchStart < perEpoch; batchStart += options.BatchSize)
+            {
+                int batch = Math.Min(options.BatchSize, perEpoch - batchStart);
+                int shard = (batch + threads - 1) / threads;
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, s =>
+                {
+                    var w = workspaces[s];
+                    w.Gradient.AsSpan().Clear();
+                    losses[s] = 0;
+                    for (int i = s * shard; i < Math.Min(batch, (s + 1) * shard); i++)
+                    {
+                        int example = order[batchStart + i];
+                        int label = source.Fill(example, frames[s], stats[s]);
+                        var random = new Random(Seeds.Mix(options.Seed, epoch, example));
+                        net.Forward(w, frames[s], stats[s], random);
+                        losses[s] += net.Backward(w, label, options.LabelSmoothing);
+                    }
+                });
+                gradient.AsSpan().Clear();
+                for (int s = 0; s < threads; s++) TensorPrimitives.Add(gradient, workspaces[s].Gradient, gradient);
+                TensorPrimitives.Multiply(gradient, 1f / batch, gradient);
+                float norm = TensorPrimitives.Norm(gradient);
+                if (norm > options.ClipNorm) TensorPrimitives.Multiply(gradient, options.ClipNorm / norm, gradient);
+                float lr = options.LearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * step / totalSteps));
+                optimizer.Step(gradient, lr, options.WeightDecay);
+                for (int s = 0; s < threads; s++) epochLoss += losses[s];
+                step++;
+                Progress?.Invoke((double)step / totalSteps);
+            }
+            EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch));
+        }
+    }
+
+    private static int[] Shuffle(int count, Random random)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        random.Shuffle(order);
+        return order;
+    }
+}

@@ -1,0 +1,124 @@
+using VoiceEmotion.Training.Nn;
+
+namespace VoiceEmotion.Training.Tests.Nn;
+
+public sealed class EmotionNetTests
+{
+    internal static readonly NetConfig Tiny = new()
+    {
+        Frames = 16, Features = 5, Stats = 7, Classes = 3,
+        Channels1 = 4, Kernel1 = 4, Channels2 = 5, Kernel2 = 3, Channels3 = 6, Kernel3 = 3, Dilation3 = 2,
+        StatsHidden = 4, Hidden = 8, Dropout = 0,
+    };
+
+    public static TheoryData<string> Variants() => new() { "both", "frames-only", "stats-only" };
+
+    private static NetConfig Variant(string name) => name switch
+    {
+        "frames-only" => Tiny with { StatsHidden = 0 },
+        "stats-only" => Tiny with { UseFrames = false },
+        _ => Tiny,
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void AnalyticGradientsMatchFiniteDifferences(string variant)
+    {
+        var config = Variant(variant);
+        var net = new EmotionNet(config, seed: 3);
+        var random = new Random(5);
+        var frames = RandomArray(config.Frames * config.Features, random);
+        var stats = RandomArray(config.Stats, random);
+        for (int i = 0; i < config.Features; i++) { net.FrameMean[i] = 0.1f * i; net.FrameScale[i] = 1.5f; }
+        var w = net.CreateWorkspace();
+        const int label = 1;
+        net.Forward(w, frames, stats);
+        net.Backward(w, label, smoothing: 0.1f);
+        var analytic = (float[])w.Gradient.Clone();
+
+        float Loss()
+        {
+            net.Forward(w, frames, stats);
+            float off = 0.1f / config.Classes, loss = 0;
+            for (int k = 0; k < config.Classes; k++)
+                loss -= (k == label ? 1 - 0.1f + off : off) * MathF.Log(w.Probabilities[k]);
+            return loss;
+        }
+
+        var values = net.Parameters.Values;
+        int checkedCount = 0, bad = 0;
+        foreach (var name in net.Parameters.Names)
+        {
+            int offset = net.Parameters.Offset(name), size = net.Parameters.Size(name);
+            for (int j = 0; j < size; j += Math.Max(1, size / 12))
+            {
+                int i = offset + j;
+                float saved = values[i];
+                const float h = 1e-2f;
+                values[i] = saved + h; float up = Loss();
+                values[i] = saved - h; float down = Loss();
+                values[i] = saved;
+                float numeric = (up - down) / (2 * h);
+                checkedCount++;
+                if (Math.Abs(numeric - analytic[i]) > 2e-3f + 0.05f * Math.Abs(numeric)) bad++;
+            }
+        }
+        // ReLU kinks make a rare finite difference straddle a corner; demand almost all to agree.
+        Assert.True(bad <= checkedCount / 50, $"{bad} of {checkedCount} gradients disagree ({variant})");
+        Assert.True(checkedCount > 40);
+    }
+
+    [Fact]
+    public void LearnsASeparableTaskAndIsDeterministicForASeed()
+    {
+        var config = Tiny with { Dropout = 0.1f };
+        var source = new ToySource(config, 240, seed: 9);
+        float[] Train(int threads)
+        {
+            var net = new EmotionNet(config, seed: 1);
+            var losses = new List<float>();
+            var trainer = new Trainer(net, new TrainOptions { Epochs = 25, ExamplesPerEpoch = 240, BatchSize = 16, LearningRate = 1e-2f, Threads = threads, Seed = 4 })
+            {
+                EpochDone = (_, loss) => losses.Add(loss),
+            };
+            trainer.Train(source);
+            Assert.True(losses[^1] < losses[0] * 0.5f, $"loss {losses[0]} → {losses[^1]}");
+            var w = net.CreateWorkspace();
+            int correct = 0;
+            var frames = new float[config.Frames * config.Features];
+            var stats = new float[config.Stats];
+            for (int i = 0; i < source.Count; i++)
+            {
+                int label = source.Fill(i, frames, stats);
+                net.Forward(w, frames, stats);
+                if (Array.IndexOf(w.Probabilities, w.Probabilities.Max()) == label) correct++;
+            }
+            Assert.True(correct >= source.Count * 0.95, $"{correct}/{source.Count} correct");
+            return (float[])net.Parameters.Values.Clone();
+        }
+        var first = Train(threads: 2);
+        var second = Train(threads: 2);
+        Assert.Equal(first, second);
+        Train(threads: 1);
+    }
+
+    private static float[] RandomArray(int n, Random random) =>
+        Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+
+    /// <summary>Three classes told apart by which feature rises over time, plus a class hint in one statistic.</summary>
+    private sealed class ToySource(NetConfig config, int count, int seed) : IExampleSource
+    {
+        public int Count => count;
+
+        public int Fill(int index, Span<float> frames, Span<float> stats)
+        {
+            var random = new Random(seed * 1000 + index);
+            int label = index % config.Classes;
+            for (int t = 0; t < config.Frames; t++)
+                for (int f = 0; f < config.Features; f++)
+                    frames[t * config.Features + f] = (float)(random.NextDouble() - 0.5) * 0.5f + (f == label ? t / (float)config.Frames : 0);
+            for (int s = 0; s < config.Stats; s++) stats[s] = (float)(random.NextDouble() - 0.5) + (s == label ? 1 : 0);
+            return label;
+        }
+    }
+}

@@ -1,7 +1,0 @@
-namespace VoiceEmotion.Training.Tests;
-
-public sealed class SmokeTests
-{
-    [Fact]
-    public void AssemblyLoads() => Assert.NotNull(typeof(SmokeTests).Assembly);
-}
