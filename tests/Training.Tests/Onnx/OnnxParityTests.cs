@@ -1,0 +1,108 @@
+using Microsoft.ML.OnnxRuntime;
+using VoiceEmotion.Pipeline.Features;
+using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Training.Nn;
+using VoiceEmotion.Training.Onnx;
+
+namespace VoiceEmotion.Training.Tests.Onnx;
+
+public sealed class OnnxParityTests
+{
+    private static readonly string[] Labels = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
+
+    private static NetConfig Real => new() { Features = FeatureSchema.FrameFeatureCount, Stats = FeatureSchema.WindowFeatureCount, Classes = Labels.Length };
+
+    public static TheoryData<string, int> Cases() => new()
+    {
+        { "both", 1 }, { "both", 7 }, { "frames-only", 3 }, { "stats-only", 5 }, { "ensemble", 4 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void OnnxRuntimeMatchesTheCSharpForwardPass(string variant, int batch)
+    {
+        var config = variant switch
+        {
+            "frames-only" => Real with { StatsHidden = 0 },
+            "stats-only" => Real with { UseFrames = false },
+            _ => Real,
+        };
+        var members = Enumerable.Range(0, variant == "ensemble" ? 3 : 1).Select(k => RandomNet(config, seed: 10 + k)).ToList();
+        var bytes = OnnxExporter.Export(members, ExportMetadata.Create(Labels, config, "test"));
+        using var model = EmotionModel.Load(bytes);
+        Assert.Equal(config.UseFrames ? config.Frames : 0, model.WindowFrames);
+        Assert.Equal(config.UseStats, model.UsesStats);
+
+        var random = new Random(batch);
+        var frames = Enumerable.Range(0, batch * config.Frames * config.Features).Select(_ => (float)(random.NextDouble() * 20 - 10)).ToArray();
+        var stats = Enumerable.Range(0, batch * config.Stats).Select(_ => (float)(random.NextDouble() * 20 - 10)).ToArray();
+        var onnx = new float[batch * Labels.Length];
+        model.PredictRaw(frames, config.UseStats ? stats : [], batch, onnx);
+
+        var workspaces = members.Select(m => m.CreateWorkspace()).ToList();
+        for (int b = 0; b < batch; b++)
+        {
+            var expected = new double[Labels.Length];
+            for (int k = 0; k < members.Count; k++)
+            {
+                members[k].Forward(workspaces[k], frames.AsSpan(b * config.Frames * config.Features, config.Frames * config.Features), stats.AsSpan(b * config.Stats, config.Stats));
+                for (int c = 0; c < Labels.Length; c++) expected[c] += workspaces[k].Probabilities[c] / members.Count;
+            }
+            for (int c = 0; c < Labels.Length; c++)
+                Assert.True(Math.Abs(expected[c] - onnx[b * Labels.Length + c]) <= 1e-4, $"row {b} class {c}: C# {expected[c]} vs ONNX {onnx[b * Labels.Length + c]}");
+        }
+
+        // Calm is merged into neutral for the product's seven labels.
+        var seven = new float[batch * EmotionLabels.Count];
+        model.Predict(frames, config.UseStats ? stats : [], batch, seven);
+        Assert.Equal(onnx[0] + onnx[1], seven[0], 5);
+        Assert.Equal(onnx[2], seven[1], 6);
+        Assert.Equal(1f, seven.AsSpan(0, EmotionLabels.Count).ToArray().Sum(), 4);
+    }
+
+    [Fact]
+    public void TheFileOpensInAPlainInferenceSessionWithTheContractNames()
+    {
+        var bytes = OnnxExporter.Export([RandomNet(Real, 1)], ExportMetadata.Create(Labels, Real, "test"));
+        using var session = new InferenceSession(bytes);
+        Assert.Equal(["frames", "stats"], session.InputMetadata.Keys.Order().ToArray());
+        Assert.Equal(new[] { -1, 300, FeatureSchema.FrameFeatureCount }, session.InputMetadata["frames"].Dimensions);
+        Assert.Equal("probabilities", session.OutputMetadata.Keys.Single());
+        Assert.Equal(FeatureSchema.Version, session.ModelMetadata.CustomMetadataMap["feature_schema_version"]);
+        Assert.True(bytes.Length < 5 * 1024 * 1024);
+    }
+
+    [Theory]
+    [InlineData("feature_schema_version", "frame-v0", "feature schema 'frame-v0'")]
+    [InlineData("frame_feature_count", "12", "frame_feature_count = 12")]
+    [InlineData("labels", "neutral,bored,happy,sad,angry,fearful,disgust,surprised", "label 'bored'")]
+    public void AMismatchedModelIsRefusedWithTheReason(string key, string value, string words)
+    {
+        var metadata = ExportMetadata.Create(Labels, Real, "test");
+        metadata[key] = value;
+        var bytes = OnnxExporter.Export([RandomNet(Real, 1)], metadata);
+        var error = Assert.Throws<ModelMetadataException>(() => EmotionModel.Load(bytes));
+        Assert.Contains(words, error.Message);
+    }
+
+    [Fact]
+    public void GarbageIsRefusedAsNotAModel()
+    {
+        var error = Assert.Throws<ModelMetadataException>(() => EmotionModel.Load(new byte[] { 1, 2, 3, 4, 5 }));
+        Assert.Contains("not a loadable ONNX model", error.Message);
+    }
+
+    internal static EmotionNet RandomNet(NetConfig config, int seed)
+    {
+        var net = new EmotionNet(config, seed);
+        var random = new Random(seed);
+        foreach (var name in net.Parameters.Names.Where(n => n.EndsWith(".b", StringComparison.Ordinal)))
+        {
+            var b = net.Parameters.Get(name);
+            for (int i = 0; i < b.Length; i++) b[i] = (float)(random.NextDouble() - 0.5) * 0.2f;
+        }
+        for (int i = 0; i < net.FrameMean.Length; i++) { net.FrameMean[i] = (float)random.NextDouble(); net.FrameScale[i] = 0.1f + (float)random.NextDouble() * 0.2f; }
+        for (int i = 0; i < net.StatsMean.Length; i++) { net.StatsMean[i] = (float)random.NextDouble(); net.StatsScale[i] = 0.1f + (float)random.NextDouble() * 0.2f; }
+        return net;
+    }
+}
