@@ -1,0 +1,129 @@
+using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.Pipeline.Features;
+using VoiceEmotion.Pipeline.Inference;
+
+namespace VoiceEmotion.Pipeline.Streaming;
+
+/// <summary>
+/// The analysis state of one stream, whatever door it came through: bytes → 16 kHz → frame features → window
+/// statistics, and every <see cref="SessionOptions.UpdateFrames"/> frames a <see cref="WindowInput"/> for the model.
+/// Updates fall on the audio clock (frame count), so the same audio gives the same windows for any chunking.
+/// Not thread-safe: one owner at a time (the session's pipeline task).
+/// </summary>
+public sealed class EmotionSession : IFrameSink
+{
+    private readonly AudioInputDecoder? _decoder;
+    private readonly FrameFeatureExtractor _extractor = new();
+    private readonly WindowStatistics _window;
+    private readonly Stack<WindowInput> _pool = new();
+    private readonly double[] _probabilitySums = new double[EmotionLabels.Count];
+    private readonly int[] _topCounts = new int[EmotionLabels.Count];
+    private float[] _samples = [];
+    private List<WindowInput>? _ready;
+    private int _seq, _speechUpdates;
+
+    public EmotionSession(string id, AudioFormat? format = null, SessionOptions? options = null)
+    {
+        Id = id;
+        Options = options ?? SessionOptions.Default;
+        _decoder = format is null ? null : new AudioInputDecoder(format);
+        _window = new WindowStatistics(Options.WindowFrames);
+    }
+
+    public string Id { get; }
+
+    public SessionOptions Options { get; }
+
+    /// <summary>Seconds of audio analysed (at 16 kHz).</summary>
+    public double AudioSeconds => _extractor.SamplesPushed / (double)FeatureSchema.SampleRate;
+
+    /// <summary>Updates completed so far.</summary>
+    public int Updates { get; private set; }
+
+    /// <summary>Decodes a wire chunk in the session's declared format and appends the windows it completes to <paramref name="ready"/>.</summary>
+    public void PushBytes(ReadOnlySpan<byte> chunk, List<WindowInput> ready)
+    {
+        if (_decoder is null) throw new InvalidOperationException("this session was created without a wire format");
+        int max = _decoder.MaxOutputSamples(chunk.Length);
+        if (_samples.Length < max) _samples = new float[Math.Max(max, 2 * _samples.Length)];
+        int n = _decoder.Push(chunk, _samples);
+        PushSamples(_samples.AsSpan(0, n), ready);
+    }
+
+    /// <summary>Adds 16 kHz mono samples and appends the windows they complete to <paramref name="ready"/>.</summary>
+    public void PushSamples(ReadOnlySpan<float> samples16k, List<WindowInput> ready)
+    {
+        _ready = ready;
+        _extractor.Push(samples16k, this);
+        _ready = null;
+    }
+
+    void IFrameSink.OnFrame(ReadOnlySpan<float> frame)
+    {
+        _window.Push(frame);
+        if (_extractor.FramesEmitted % Options.UpdateFrames != 0) return;
+        var w = _pool.Count > 0 ? _pool.Pop() : new WindowInput(Options.WindowFrames);
+        w.Seq = _seq++;
+        w.AudioTime = _extractor.FramesEmitted / (double)FeatureSchema.FramesPerSecond;
+        w.WindowSeconds = _window.Count / (double)FeatureSchema.FramesPerSecond;
+        w.VoicedFraction = _window.VoicedFraction;
+        w.Speech = w.VoicedFraction >= Options.MinVoicedFraction;
+        w.LoudnessDb = _window.Mean(FeatureSchema.LoudnessDb);
+        w.PitchHz = _window.VoicedPitchHz;
+        if (w.Speech)
+        {
+            _window.CopyFrames(w.Frames, Options.WindowFrames);
+            _window.Compute(w.Stats);
+        }
+        _ready!.Add(w);
+    }
+
+    /// <summary>
+    /// Turns a window and its probabilities (ignored without speech) into the update, counts it for the summary and
+    /// takes the window back for reuse. Windows must be completed in order.
+    /// </summary>
+    public EmotionUpdate Complete(WindowInput w, ReadOnlySpan<float> probabilities)
+    {
+        var p = new float[EmotionLabels.Count];
+        string? top = null;
+        float confidence = 0, arousal = 0, valence = 0;
+        if (w.Speech)
+        {
+            probabilities[..EmotionLabels.Count].CopyTo(p);
+            int best = 0;
+            for (int i = 1; i < p.Length; i++) if (p[i] > p[best]) best = i;
+            top = EmotionLabels.All[best];
+            confidence = p[best];
+            (arousal, valence) = AffectMapping.From(p);
+            _speechUpdates++;
+            _topCounts[best]++;
+            for (int i = 0; i < p.Length; i++) _probabilitySums[i] += p[i];
+        }
+        var update = new EmotionUpdate(Id, w.Seq, w.AudioTime, w.WindowSeconds, w.Speech, w.VoicedFraction, p, top,
+            confidence, arousal, valence, w.LoudnessDb, w.PitchHz);
+        Updates++;
+        _pool.Push(w);
+        return update;
+    }
+
+    /// <summary>The session so far: duration, speech time, share of speech updates per top label, mean probabilities.</summary>
+    public SessionSummary Summarize()
+    {
+        var share = new float[EmotionLabels.Count];
+        var mean = new float[EmotionLabels.Count];
+        string? dominant = null;
+        if (_speechUpdates > 0)
+        {
+            int best = 0;
+            for (int i = 0; i < share.Length; i++)
+            {
+                share[i] = (float)_topCounts[i] / _speechUpdates;
+                mean[i] = (float)(_probabilitySums[i] / _speechUpdates);
+                if (_topCounts[i] > _topCounts[best] || (_topCounts[i] == _topCounts[best] && mean[i] > mean[best])) best = i;
+            }
+            dominant = EmotionLabels.All[best];
+        }
+        double step = Options.UpdateFrames / (double)FeatureSchema.FramesPerSecond;
+        return new SessionSummary(Id, AudioSeconds, _speechUpdates * step, Updates, dominant, share, mean);
+    }
+}
