@@ -18,6 +18,7 @@ public static class ClipAnalyzer
         var session = new EmotionSession(sessionId, null, options);
         var windows = new List<WindowInput>();
         session.PushSamples(clip.To16k().Samples, windows);
+        session.Finish(windows);
         var updates = new List<EmotionUpdate>(windows.Count);
         int frameValues = session.Options.WindowFrames * FeatureSchema.FrameFeatureCount;
         var frames = new float[Batch * frameValues];

@@ -21,6 +21,7 @@ public sealed class EmotionSession : IFrameSink
     private float[] _samples = [];
     private List<WindowInput>? _ready;
     private int _seq, _speechUpdates;
+    private long _realSamples = -1;
 
     public EmotionSession(string id, AudioFormat? format = null, SessionOptions? options = null)
     {
@@ -35,7 +36,7 @@ public sealed class EmotionSession : IFrameSink
     public SessionOptions Options { get; }
 
     /// <summary>Seconds of audio analysed (at 16 kHz).</summary>
-    public double AudioSeconds => _extractor.SamplesPushed / (double)FeatureSchema.SampleRate;
+    public double AudioSeconds => (_realSamples >= 0 ? _realSamples : _extractor.SamplesPushed) / (double)FeatureSchema.SampleRate;
 
     /// <summary>Updates completed so far.</summary>
     public int Updates { get; private set; }
@@ -58,10 +59,24 @@ public sealed class EmotionSession : IFrameSink
         _ready = null;
     }
 
+    /// <summary>
+    /// End of stream: the last frame of an update step reaches 15 ms past the step, so silence is appended to close
+    /// it, and every step up to the real end of the audio gets its update (a 4.0 s stream gets 8).
+    /// </summary>
+    public void Finish(List<WindowInput> ready)
+    {
+        if (_realSamples >= 0) return;
+        _realSamples = _extractor.SamplesPushed;
+        Span<float> silence = stackalloc float[FeatureSchema.FrameLength - FeatureSchema.HopLength];
+        silence.Clear();
+        PushSamples(silence, ready);
+    }
+
     void IFrameSink.OnFrame(ReadOnlySpan<float> frame)
     {
         _window.Push(frame);
         if (_extractor.FramesEmitted % Options.UpdateFrames != 0) return;
+        if (_realSamples >= 0 && _extractor.FramesEmitted * FeatureSchema.HopLength > _realSamples) return;
         var w = _pool.Count > 0 ? _pool.Pop() : new WindowInput(Options.WindowFrames);
         w.Seq = _seq++;
         w.AudioTime = _extractor.FramesEmitted / (double)FeatureSchema.FramesPerSecond;

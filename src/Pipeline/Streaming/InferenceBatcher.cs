@@ -1,0 +1,107 @@
+using System.Threading.Channels;
+using VoiceEmotion.Pipeline.Features;
+using VoiceEmotion.Pipeline.Inference;
+
+namespace VoiceEmotion.Pipeline.Streaming;
+
+/// <summary>
+/// Collects speech windows from many sessions into batched classifier calls. Requests wait in a bounded channel;
+/// each worker takes whatever is queued (up to <see cref="MaxBatch"/>) and runs one Predict over it, so batches grow
+/// with load and cost nothing at low load. A full queue makes submitters wait (backpressure), never drops.
+/// </summary>
+public sealed class InferenceBatcher : IAsyncDisposable
+{
+    private readonly IEmotionClassifier _classifier;
+    private readonly Channel<Request> _queue;
+    private readonly Task[] _workers;
+    private readonly int _frameValues;
+    private long _batches, _windows;
+
+    public InferenceBatcher(IEmotionClassifier classifier, int maxBatch = 32, int workers = 0, int queueCapacity = 4096)
+    {
+        _classifier = classifier;
+        MaxBatch = maxBatch;
+        _frameValues = classifier.WindowFrames * FeatureSchema.FrameFeatureCount;
+        _queue = Channel.CreateBounded<Request>(new BoundedChannelOptions(queueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleWriter = false,
+        });
+        int count = workers > 0 ? workers : Environment.ProcessorCount;
+        _workers = Enumerable.Range(0, count).Select(_ => Task.Run(WorkAsync)).ToArray();
+    }
+
+    public int MaxBatch { get; }
+
+    /// <summary>Frames per window the classifier wants (sessions must build windows of this length).</summary>
+    public int WindowFrames => _classifier.WindowFrames;
+
+    /// <summary>Mean windows per classifier call so far.</summary>
+    public double MeanBatchSize => _batches == 0 ? 0 : (double)Interlocked.Read(ref _windows) / Interlocked.Read(ref _batches);
+
+    /// <summary>Windows waiting for a worker.</summary>
+    public int QueueDepth => _queue.Reader.CanCount ? _queue.Reader.Count : -1;
+
+    /// <summary>Classifies one window; the result is written into <paramref name="probabilities"/> (7 values) before the task completes.</summary>
+    public ValueTask ClassifyAsync(WindowInput window, float[] probabilities, CancellationToken cancellationToken = default)
+    {
+        var request = new Request(window, probabilities);
+        var write = _queue.Writer.WriteAsync(request, cancellationToken);
+        return write.IsCompletedSuccessfully ? new ValueTask(request.Done.Task) : AwaitWrite(write, request);
+
+        static async ValueTask AwaitWrite(ValueTask write, Request request)
+        {
+            await write.ConfigureAwait(false);
+            await request.Done.Task.ConfigureAwait(false);
+        }
+    }
+
+    private async Task WorkAsync()
+    {
+        var batch = new List<Request>(MaxBatch);
+        var frames = new float[MaxBatch * Math.Max(1, _frameValues)];
+        var stats = new float[MaxBatch * FeatureSchema.WindowFeatureCount];
+        var output = new float[MaxBatch * EmotionLabels.Count];
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var request)) batch.Add(request);
+            if (batch.Count == 0) continue;
+            try
+            {
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    var w = batch[i].Window;
+                    if (_frameValues > 0) w.Frames.AsSpan(0, _frameValues).CopyTo(frames.AsSpan(i * _frameValues));
+                    if (_classifier.UsesStats) w.Stats.CopyTo(stats.AsSpan(i * FeatureSchema.WindowFeatureCount));
+                }
+                _classifier.Predict(frames, stats, batch.Count, output);
+                Interlocked.Increment(ref _batches);
+                Interlocked.Add(ref _windows, batch.Count);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    output.AsSpan(i * EmotionLabels.Count, EmotionLabels.Count).CopyTo(batch[i].Probabilities);
+                    batch[i].Done.TrySetResult();
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var r in batch) r.Done.TrySetException(e);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_workers).ConfigureAwait(false);
+    }
+
+    private sealed class Request(WindowInput window, float[] probabilities)
+    {
+        public WindowInput Window { get; } = window;
+        public float[] Probabilities { get; } = probabilities;
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

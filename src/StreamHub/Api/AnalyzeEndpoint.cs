@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.Pipeline.Streaming;
+using VoiceEmotion.StreamHub.Contracts;
+using VoiceEmotion.StreamHub.Sessions;
+
+namespace VoiceEmotion.StreamHub.Api;
+
+/// <summary>POST /api/analyze: a WAV upload analysed at full speed through the same session code as live streams.</summary>
+public static class AnalyzeEndpoint
+{
+    public static IEndpointRouteBuilder MapAnalyze(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/analyze", async (HttpRequest request, ModelHost models, IOptions<StreamHubOptions> options, ILogger<ModelHost> logger, CancellationToken cancellationToken) =>
+        {
+            long limit = options.Value.MaxUploadBytes;
+            var size = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
+            if (size is { IsReadOnly: false }) size.MaxRequestBodySize = limit + 64 * 1024;
+            if (request.ContentLength > limit + 64 * 1024)
+                return Problem(StatusCodes.Status413PayloadTooLarge, "file_too_large", $"upload of {request.ContentLength} bytes is over the limit of {limit} bytes");
+            if (!request.HasFormContentType)
+                return Problem(StatusCodes.Status400BadRequest, "not_multipart", "send the WAV file as multipart/form-data in a field named 'file'");
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = limit }, cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
+            {
+                return e is BadHttpRequestException { StatusCode: 413 } || e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
+                    ? Problem(StatusCodes.Status413PayloadTooLarge, "file_too_large", $"upload is over the limit of {limit} bytes")
+                    : Problem(StatusCodes.Status400BadRequest, "bad_multipart", e.Message);
+            }
+            var file = form.Files.GetFile("file") ?? form.Files.FirstOrDefault();
+            if (file is null) return Problem(StatusCodes.Status400BadRequest, "no_file", "the form has no file: send the WAV in a field named 'file'");
+            if (file.Length > limit) return Problem(StatusCodes.Status413PayloadTooLarge, "file_too_large", $"file of {file.Length} bytes is over the limit of {limit} bytes");
+            AudioClip clip;
+            try
+            {
+                await using var stream = file.OpenReadStream();
+                clip = WavReader.Read(stream, limit);
+            }
+            catch (AudioFormatException e)
+            {
+                logger.LogWarning("Upload {FileName} rejected: {Message}", file.FileName, e.Message);
+                return Problem(StatusCodes.Status400BadRequest, "bad_audio", e.Message);
+            }
+            var id = Guid.NewGuid().ToString("N");
+            var (updates, summary) = await Task.Run(() => ClipAnalyzer.Analyze(clip, models.Model, id), cancellationToken);
+            return Results.Ok(new AnalyzeResponse(file.FileName, clip.SampleRate, updates.Select(EmotionUpdateMessage.From).ToList(), SessionSummaryMessage.From(summary)));
+        }).DisableAntiforgery();
+        return app;
+    }
+
+    private static IResult Problem(int status, string error, string message) => Results.Json(new { error, message }, statusCode: status);
+}

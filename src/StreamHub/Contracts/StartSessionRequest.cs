@@ -1,0 +1,14 @@
+using MessagePack;
+
+namespace VoiceEmotion.StreamHub.Contracts;
+
+/// <summary>Declares the audio format of the stream that follows (docs/PROTOCOL.md).</summary>
+[MessagePackObject]
+public sealed class StartSessionRequest
+{
+    [Key("encoding")] public string? Encoding { get; set; }
+    [Key("sampleRate")] public int SampleRate { get; set; }
+    [Key("channels")] public int Channels { get; set; } = 1;
+    [Key("source")] public string? Source { get; set; }
+    [Key("label")] public string? Label { get; set; }
+}

@@ -1,0 +1,142 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.Pipeline.Features;
+using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Pipeline.Streaming;
+using VoiceEmotion.StreamHub.Contracts;
+using VoiceEmotion.StreamHub.Sessions;
+
+namespace VoiceEmotion.StreamHub.Hubs;
+
+/// <summary>
+/// `/hubs/emotion`: StartSession declares a format, StreamAudio streams chunks in, and EmotionUpdate /
+/// SessionSummary / SessionError events flow back to the caller (docs/PROTOCOL.md).
+/// </summary>
+public sealed class EmotionHub(
+    SessionRegistry registry,
+    ModelHost models,
+    IHubContext<EmotionHub> hubContext,
+    IOptions<StreamHubOptions> options,
+    ILogger<EmotionHub> logger) : Hub
+{
+    public const string Path = "/hubs/emotion";
+
+    public SessionStarted StartSession(StartSessionRequest request)
+    {
+        AudioFormat format;
+        try
+        {
+            format = AudioFormat.Parse(request.Encoding, request.SampleRate, request.Channels);
+        }
+        catch (AudioFormatException e)
+        {
+            throw Fail(null, HubError.FormatInvalid, e.Message);
+        }
+        var id = Guid.NewGuid().ToString("N");
+        var pipeline = new StreamingSession(id, format, models.Batcher);
+        var session = new LiveSession(id, Context.ConnectionId, pipeline, request.Source, request.Label);
+        var limit = registry.TryAdd(session, options.Value.MaxConcurrentSessions, options.Value.MaxStreamsPerConnection);
+        if (limit is not null)
+        {
+            pipeline.Abort();
+            throw Fail(null, limit, limit == HubError.TooManySessions
+                ? $"the server is at its limit of {options.Value.MaxConcurrentSessions} concurrent sessions"
+                : $"this connection already has {options.Value.MaxStreamsPerConnection} open sessions");
+        }
+        session.Forwarding = ForwardAsync(session);
+        logger.LogInformation("Session {SessionId} started on {ConnectionId}: {Encoding} {SampleRate} Hz x{Channels}, source {Source}",
+            id, Context.ConnectionId, format.Encoding.ToWireName(), format.SampleRate, format.Channels, request.Source);
+        return new SessionStarted(id, FeatureSchema.UpdateFrames / (double)FeatureSchema.FramesPerSecond, models.Model.WindowSeconds, EmotionLabels.All);
+    }
+
+    public async Task StreamAudio(string sessionId, IAsyncEnumerable<byte[]> audio)
+    {
+        var session = registry.Get(sessionId);
+        if (session is null || session.ConnectionId != Context.ConnectionId)
+            throw Fail(sessionId, HubError.NoFormat, $"no session '{sessionId}' on this connection: call StartSession first to declare the audio format");
+        if (Interlocked.Exchange(ref session.Streaming, 1) == 1)
+            throw Fail(sessionId, HubError.ChunkInvalid, $"session '{sessionId}' is already streaming");
+
+        var limits = options.Value;
+        var pipeline = session.Pipeline;
+        int frameBytes = pipeline.Format.BytesPerFrame;
+        long bytes = 0;
+        double bytesPerSecond = (double)pipeline.Format.SampleRate * frameBytes;
+        try
+        {
+            await foreach (var chunk in audio.WithCancellation(Context.ConnectionAborted))
+            {
+                string? problem = chunk is null || chunk.Length == 0 ? "empty audio chunk"
+                    : chunk.Length > limits.MaxChunkBytes ? null
+                    : chunk.Length % frameBytes != 0 ? $"chunk of {chunk.Length} bytes is not a whole number of {frameBytes}-byte sample frames ({pipeline.Format.Encoding.ToWireName()}, {pipeline.Format.Channels} channel(s))"
+                    : null;
+                if (problem is not null) throw Fail(sessionId, HubError.ChunkInvalid, problem);
+                if (chunk!.Length > limits.MaxChunkBytes)
+                    throw Fail(sessionId, HubError.ChunkTooLarge, $"chunk of {chunk.Length} bytes is over the limit of {limits.MaxChunkBytes} bytes");
+                bytes += chunk.Length;
+                if (bytes / bytesPerSecond > limits.MaxSessionSeconds)
+                    throw Fail(sessionId, HubError.SessionTooLong, $"session is over the limit of {limits.MaxSessionSeconds} s of audio");
+                if (!await pipeline.WriteAsync(chunk, Context.ConnectionAborted)) break;
+            }
+            pipeline.Complete();
+            await session.Forwarding;
+            if (pipeline.Completion.IsFaulted)
+            {
+                var error = pipeline.Completion.Exception!.InnerException!;
+                throw new HubException($"{(error is AudioFormatException ? HubError.ChunkInvalid : HubError.Internal)}: {error.Message}");
+            }
+        }
+        finally
+        {
+            pipeline.Abort();
+            registry.Remove(sessionId);
+        }
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        foreach (var session in registry.ForConnection(Context.ConnectionId))
+        {
+            session.Pipeline.Abort();
+            registry.Remove(session.Id);
+            logger.LogInformation("Session {SessionId} ended by disconnect after {Seconds:F1} s of audio", session.Id, session.Pipeline.AudioSeconds);
+        }
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    /// <summary>Sends the session's updates to its connection in order, then the summary or the error that ended it.</summary>
+    private async Task ForwardAsync(LiveSession session)
+    {
+        var client = hubContext.Clients.Client(session.ConnectionId);
+        var pipeline = session.Pipeline;
+        try
+        {
+            await foreach (var update in pipeline.Updates.ReadAllAsync())
+                await client.SendAsync("EmotionUpdate", EmotionUpdateMessage.From(update));
+            var summary = pipeline.Summarize();
+            await client.SendAsync("SessionSummary", SessionSummaryMessage.From(summary));
+            logger.LogInformation("Session {SessionId} complete: {Seconds:F1} s audio, {Updates} updates, dominant {Dominant}",
+                session.Id, summary.DurationSeconds, summary.Updates, summary.Dominant ?? "none");
+        }
+        catch (Exception e)
+        {
+            var error = e is AggregateException a ? a.InnerException! : e;
+            string code = error is AudioFormatException ? HubError.ChunkInvalid : HubError.Internal;
+            logger.LogWarning("Session {SessionId} failed: {Code} {Message}", session.Id, code, error.Message);
+            try { await client.SendAsync("SessionError", new SessionErrorMessage(session.Id, code, error.Message)); }
+            catch (Exception) { /* the connection is gone */ }
+        }
+    }
+
+    private HubException Fail(string? sessionId, string code, string message)
+    {
+        logger.LogWarning("Session {SessionId} rejected on {ConnectionId}: {Code} {Message}", sessionId, Context.ConnectionId, code, message);
+        if (sessionId is not null && registry.Get(sessionId) is { } session && session.ConnectionId == Context.ConnectionId)
+        {
+            session.Pipeline.Abort();
+            _ = Clients.Caller.SendAsync("SessionError", new SessionErrorMessage(sessionId, code, message));
+        }
+        return new HubException($"{code}: {message}");
+    }
+}

@@ -1,0 +1,14 @@
+namespace VoiceEmotion.StreamHub.Sessions;
+
+/// <summary>Stable error codes of the wire protocol.</summary>
+public static class HubError
+{
+    public const string FormatInvalid = "format_invalid";
+    public const string ChunkInvalid = "chunk_invalid";
+    public const string ChunkTooLarge = "chunk_too_large";
+    public const string SessionTooLong = "session_too_long";
+    public const string TooManySessions = "too_many_sessions";
+    public const string TooManyStreams = "too_many_streams";
+    public const string NoFormat = "no_format";
+    public const string Internal = "internal";
+}

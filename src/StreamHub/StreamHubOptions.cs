@@ -1,0 +1,28 @@
+namespace VoiceEmotion.StreamHub;
+
+/// <summary>Limits and settings of the hub (section "StreamHub" of configuration). Defaults work with zero configuration.</summary>
+public sealed class StreamHubOptions
+{
+    public const string Section = "StreamHub";
+
+    /// <summary>Path of the ONNX model; relative paths are tried against the content root, then the repository root.</summary>
+    public string ModelPath { get; set; } = "models/emotion.onnx";
+
+    /// <summary>Largest audio chunk accepted on the hub, in bytes (1 s of 48 kHz stereo float32 is 384,000).</summary>
+    public int MaxChunkBytes { get; set; } = 512 * 1024;
+
+    /// <summary>Longest session, in seconds of audio.</summary>
+    public double MaxSessionSeconds { get; set; } = 4 * 3600;
+
+    /// <summary>Sessions open at once across all connections.</summary>
+    public int MaxConcurrentSessions { get; set; } = 2000;
+
+    /// <summary>Sessions open at once on one connection.</summary>
+    public int MaxStreamsPerConnection { get; set; } = 64;
+
+    /// <summary>Largest upload accepted by POST /api/analyze, in bytes.</summary>
+    public long MaxUploadBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>Windows per batched model call.</summary>
+    public int MaxInferenceBatch { get; set; } = 32;
+}

@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using VoiceEmotion.StreamHub;
+using VoiceEmotion.StreamHub.Sessions;
+
+namespace VoiceEmotion.StreamHub.Tests;
+
+/// <summary>The real StreamHub on Kestrel, bound to a free loopback port, with the bundled model.</summary>
+public sealed class HubServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private HubServer(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public Uri HubUrl => new(Address, "/hubs/emotion");
+
+    public SessionRegistry Sessions => _app.Services.GetRequiredService<SessionRegistry>();
+
+    public static async Task<HubServer> StartAsync(Action<StreamHubOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddVoiceEmotion(builder.Configuration);
+        if (configure is not null) builder.Services.Configure(configure);
+        var app = builder.Build();
+        app.MapVoiceEmotion();
+        app.Services.GetRequiredService<ModelHost>();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new HubServer(app, new Uri(address.Replace("[::]", "127.0.0.1")));
+    }
+
+    public async Task<HubConnection> ConnectAsync(string protocol)
+    {
+        var builder = new HubConnectionBuilder().WithUrl(HubUrl);
+        if (protocol == "messagepack") builder.AddMessagePackProtocol();
+        var connection = builder.Build();
+        await connection.StartAsync();
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
