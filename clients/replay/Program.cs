@@ -1,2 +1,51 @@
-Console.Error.WriteLine("replay: not yet implemented");
-return 2;
+using System.Text.Json;
+using VoiceEmotion.Replay;
+
+ReplayOptions options;
+try
+{
+    options = ReplayOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine(ReplayOptions.Usage);
+    return 2;
+}
+
+try
+{
+    var recordings = Recording.Find(options.Inputs).Select(path => new Recording(path, options.ChunkMs)).ToList();
+    if (options.LoadMode)
+    {
+        Console.Error.WriteLine($"load: {options.Concurrency} streams of {recordings.Count} recording(s) at speed {(options.Speed == 0 ? "max" : options.Speed)} for {options.DurationSeconds} s against {options.Hub}");
+        var report = await LoadTest.RunAsync(options, recordings);
+        LoadTest.Write(report, options.ReportPath);
+        return report.Errors == 0 ? 0 : 1;
+    }
+
+    var json = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    var router = await SessionRouter.ConnectAsync(options.Hub, options.Protocol, CancellationToken.None);
+    int failures = 0;
+    foreach (var recording in recordings)
+    {
+        var session = new ReplaySession(router, recording, options.Speed, update =>
+        {
+            lock (json) Console.WriteLine(JsonSerializer.Serialize(new { type = "update", file = recording.Path, update }, json));
+        });
+        await session.RunAsync(CancellationToken.None);
+        if (session.Summary is { } summary) Console.WriteLine(JsonSerializer.Serialize(new { type = "summary", file = recording.Path, summary }, json));
+        if (session.Error is not null || session.Failure is not null)
+        {
+            failures++;
+            Console.Error.WriteLine($"{recording.Path}: {(session.Error is { } e ? $"{e.Code}: {e.Message}" : session.Failure!.Message)}");
+        }
+    }
+    await router.Connection.DisposeAsync();
+    return failures == 0 ? 0 : 1;
+}
+catch (Exception e) when (e is FileNotFoundException or VoiceEmotion.Pipeline.Audio.AudioFormatException or HttpRequestException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace VoiceEmotion.Replay;
+
+/// <summary>Load mode: N concurrent real-time streams over few connections for a fixed time, then a latency report.</summary>
+public static class LoadTest
+{
+    public sealed record Report(
+        [property: JsonPropertyName("streams")] int Streams,
+        [property: JsonPropertyName("connections")] int Connections,
+        [property: JsonPropertyName("speed")] double Speed,
+        [property: JsonPropertyName("durationSeconds")] double DurationSeconds,
+        [property: JsonPropertyName("sessions")] int Sessions,
+        [property: JsonPropertyName("audioSeconds")] double AudioSeconds,
+        [property: JsonPropertyName("updatesReceived")] long UpdatesReceived,
+        [property: JsonPropertyName("updatesExpected")] long UpdatesExpected,
+        [property: JsonPropertyName("latencyMs")] Dictionary<string, double> LatencyMs,
+        [property: JsonPropertyName("errors")] int Errors,
+        [property: JsonPropertyName("errorSamples")] List<string> ErrorSamples,
+        [property: JsonPropertyName("serverCpuPercent")] double? ServerCpuPercent,
+        [property: JsonPropertyName("clientCpuPercent")] double ClientCpuPercent);
+
+    public static async Task<Report> RunAsync(ReplayOptions options, IReadOnlyList<Recording> recordings)
+    {
+        int connections = (options.Concurrency + options.StreamsPerConnection - 1) / options.StreamsPerConnection;
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.DurationSeconds));
+        var routers = new List<SessionRouter>();
+        for (int c = 0; c < connections; c++) routers.Add(await SessionRouter.ConnectAsync(options.Hub, options.Protocol, CancellationToken.None));
+        var sessions = new System.Collections.Concurrent.ConcurrentBag<ReplaySession>();
+        var serverBefore = ProcessCpu(options.ServerPid);
+        var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+
+        var streams = Enumerable.Range(0, options.Concurrency).Select(async s =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(Math.Max(1, options.ChunkMs))));
+            for (int n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var session = new ReplaySession(routers[s % connections], recordings[(s + n) % recordings.Count], options.Speed);
+                sessions.Add(session);
+                await session.RunAsync(stop.Token);
+            }
+        }).ToList();
+        await Task.WhenAll(streams);
+        double elapsed = clock.Elapsed.TotalSeconds;
+        var serverAfter = ProcessCpu(options.ServerPid);
+        var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalSeconds;
+        await Task.Delay(500);
+        foreach (var r in routers) await r.Connection.DisposeAsync();
+
+        var all = sessions.ToList();
+        var latencies = all.SelectMany(s => s.LatenciesMs).Order().ToArray();
+        // A session cut by the end of the run is expected to have had updates only for what it streamed.
+        long expected = all.Sum(s => (long)Math.Floor(s.SecondsStreamed / 0.5 + 1e-9));
+        var errors = all.Where(s => s.Error is not null || s.Failure is not null).ToList();
+        return new Report(options.Concurrency, connections, options.Speed, elapsed, all.Count, all.Sum(s => s.SecondsStreamed),
+            all.Sum(s => (long)s.Updates), expected,
+            new Dictionary<string, double>
+            {
+                ["p50"] = Percentile(latencies, 0.50), ["p95"] = Percentile(latencies, 0.95), ["p99"] = Percentile(latencies, 0.99),
+                ["max"] = latencies.Length == 0 ? 0 : latencies[^1], ["count"] = latencies.Length,
+            },
+            errors.Count,
+            errors.Take(5).Select(s => s.Error is { } e ? $"{e.Code}: {e.Message}" : s.Failure!.Message).ToList(),
+            serverBefore is { } b && serverAfter is { } a ? Math.Round((a - b) / elapsed * 100, 1) : null,
+            Math.Round(clientCpu / elapsed * 100, 1));
+    }
+
+    public static void Write(Report report, string? path)
+    {
+        var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
+        Console.WriteLine(json);
+        if (path is not null) File.WriteAllText(path, json);
+    }
+
+    private static double Percentile(double[] sorted, double q) =>
+        sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)], 2);
+
+    /// <summary>CPU seconds used by a process on this machine (utime + stime from /proc), or null when unreadable.</summary>
+    private static double? ProcessCpu(int? pid)
+    {
+        if (pid is null) return null;
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            double ticks = double.Parse(fields[11]) + double.Parse(fields[12]); // utime, stime (fields 14 and 15)
+            return ticks / 100.0; // USER_HZ is 100 on Linux
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+}

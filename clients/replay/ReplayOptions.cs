@@ -1,0 +1,66 @@
+using System.Globalization;
+
+namespace VoiceEmotion.Replay;
+
+/// <summary>Command line of the replay client.</summary>
+public sealed record ReplayOptions
+{
+    public List<string> Inputs { get; } = [];
+    public Uri Hub { get; init; } = new("http://127.0.0.1:5000/hubs/emotion");
+    /// <summary>Playback speed: 1 = real time, N = N times faster, 0 = as fast as possible ("max").</summary>
+    public double Speed { get; init; } = 1;
+    public string Protocol { get; init; } = "messagepack";
+    public int ChunkMs { get; init; } = 100;
+    public int Concurrency { get; init; }
+    public double DurationSeconds { get; init; } = 60;
+    public int StreamsPerConnection { get; init; } = 50;
+    public string? ReportPath { get; init; }
+    public int? ServerPid { get; init; }
+
+    public bool LoadMode => Concurrency > 0;
+
+    public const string Usage = """
+        usage: replay <file-or-folder>... [--hub http://127.0.0.1:5000/hubs/emotion] [--speed 1|N|max]
+                      [--protocol messagepack|json] [--chunk-ms 100]
+               load mode: --concurrency N [--duration S] [--streams-per-connection 50] [--report out.json] [--server-pid PID]
+        Prints one JSON line per update (and per summary) on stdout; the load mode prints and writes a report instead.
+        """;
+
+    public static ReplayOptions Parse(string[] args)
+    {
+        var o = new ReplayOptions();
+        var inputs = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"option '{args[i]}' needs a value");
+            switch (args[i])
+            {
+                case "--hub": o = o with { Hub = new Uri(Value()) }; break;
+                case "--speed":
+                    var s = Value();
+                    o = o with { Speed = s == "max" ? 0 : double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"--speed takes 1, N > 0 or max, not '{s}'") };
+                    break;
+                case "--protocol":
+                    var p = Value();
+                    o = o with { Protocol = p is "messagepack" or "json" ? p : throw new ArgumentException($"--protocol takes messagepack or json, not '{p}'") };
+                    break;
+                case "--chunk-ms": o = o with { ChunkMs = PositiveInt(Value(), "--chunk-ms") }; break;
+                case "--concurrency": o = o with { Concurrency = PositiveInt(Value(), "--concurrency") }; break;
+                case "--duration": o = o with { DurationSeconds = PositiveInt(Value(), "--duration") }; break;
+                case "--streams-per-connection": o = o with { StreamsPerConnection = PositiveInt(Value(), "--streams-per-connection") }; break;
+                case "--report": o = o with { ReportPath = Value() }; break;
+                case "--server-pid": o = o with { ServerPid = PositiveInt(Value(), "--server-pid") }; break;
+                default:
+                    if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unknown option '{args[i]}'");
+                    inputs.Add(args[i]);
+                    break;
+            }
+        }
+        if (inputs.Count == 0) throw new ArgumentException("no input files or folders given");
+        o.Inputs.AddRange(inputs);
+        return o;
+    }
+
+    private static int PositiveInt(string s, string name) =>
+        int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new ArgumentException($"{name} takes a positive integer, not '{s}'");
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text.Json;
+using VoiceEmotion.Pipeline.Audio;
+
+namespace VoiceEmotion.StreamHub.Tests;
+
+/// <summary>The replay client as a user runs it: a separate process against the real hub.</summary>
+public sealed class ReplayClientTests : IAsyncLifetime
+{
+    private HubServer _server = null!;
+    private DirectoryInfo _dir = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await HubServer.StartAsync();
+        _dir = Directory.CreateTempSubdirectory("ve-replay-");
+        WavWriter.WriteFile(Path.Combine(_dir.FullName, "a.wav"), TestAudio.Voice(16000, 2.0, seed: 1), 16000, WavSampleFormat.Pcm16);
+        WavWriter.WriteFile(Path.Combine(_dir.FullName, "b.wav"), TestAudio.Voice(44100, 1.5, seed: 2), 44100, WavSampleFormat.Float32);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _dir.Delete(recursive: true);
+    }
+
+    [Theory]
+    [InlineData("messagepack")]
+    [InlineData("json")]
+    public async Task AFolderIsReplayedWithOneJsonLinePerUpdate(string protocol)
+    {
+        var (exit, stdout, stderr) = await Run(_dir.FullName, "--hub", _server.HubUrl.ToString(), "--speed", "max", "--protocol", protocol);
+        Assert.True(exit == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var updates = lines.Where(l => l.GetProperty("type").GetString() == "update").ToList();
+        var summaries = lines.Where(l => l.GetProperty("type").GetString() == "summary").ToList();
+        Assert.Equal(4 + 3, updates.Count);
+        Assert.Equal(2, summaries.Count);
+        Assert.Equal(0.5, updates[0].GetProperty("update").GetProperty("audioTime").GetDouble(), 3);
+        Assert.Equal(7, updates[0].GetProperty("update").GetProperty("probabilities").EnumerateObject().Count());
+    }
+
+    [Fact]
+    public async Task LoadModeReportsLatencyAndNoErrors()
+    {
+        string report = Path.Combine(_dir.FullName, "load.json");
+        var (exit, _, stderr) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(),
+            "--concurrency", "4", "--duration", "4", "--streams-per-connection", "2", "--report", report, "--server-pid", Environment.ProcessId.ToString());
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var r = doc.RootElement;
+        Assert.Equal(4, r.GetProperty("streams").GetInt32());
+        Assert.Equal(2, r.GetProperty("connections").GetInt32());
+        Assert.Equal(0, r.GetProperty("errors").GetInt32());
+        Assert.True(r.GetProperty("updatesReceived").GetInt64() >= 16, r.ToString());
+        Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
+        var latency = r.GetProperty("latencyMs");
+        Assert.InRange(latency.GetProperty("p50").GetDouble(), 0.01, 2000);
+        Assert.True(latency.GetProperty("p99").GetDouble() >= latency.GetProperty("p50").GetDouble());
+        Assert.True(r.GetProperty("serverCpuPercent").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task AMissingFileIsAClearError()
+    {
+        var (exit, _, stderr) = await Run("/nonexistent/call.wav", "--hub", _server.HubUrl.ToString());
+        Assert.Equal(1, exit);
+        Assert.Contains("does not exist", stderr);
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "VoiceEmotion.Replay.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
