@@ -1,5 +1,11 @@
 #!/usr/bin/env bash
-# The README's run command: the StreamHub with the bundled model (and, once built, the web page) on http://localhost:5000.
+# The README's run command: builds the web page if needed, then starts the StreamHub with the bundled model on
+# http://localhost:5000 (pass --urls http://0.0.0.0:8080 or set ASPNETCORE_URLS to change it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec dotnet run -c Release --project src/StreamHub "$@"
+if [ ! -f src/StreamHub/wwwroot/index.html ] || [ -n "$(find clients/web/src clients/web/index.html -newer src/StreamHub/wwwroot/index.html 2>/dev/null | head -1)" ]; then
+  echo "building the web client (npm ci && npm run build)"
+  (cd clients/web && npm ci --no-audit --no-fund && npm run build)
+fi
+cd src/StreamHub  # the content root: wwwroot (the page) is served from here
+exec dotnet run -c Release -- "$@"

@@ -1,0 +1,156 @@
+// End-to-end: the real StreamHub (built, with the bundled model) + the built page in Debian's headless Chromium,
+// driven by playwright-core. The microphone is Chromium's fake capture device fed from a WAV made at test time
+// (espeak-ng speech when installed, else a synthetic voiced signal). Screenshots go to clients/web/test-results/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..', '..');
+const results = join(here, '..', 'test-results');
+const browserPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const LABELS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
+let server;
+let baseUrl;
+let wavPath;
+
+function synthVoiceWav(path, seconds = 6, rate = 16000) {
+  const n = seconds * rate;
+  const data = Buffer.alloc(n * 2);
+  let phase = 0;
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    const syllable = Math.sin(Math.PI * ((t * 3) % 1)); // 3 syllables a second
+    const f0 = 140 + 40 * Math.sin(2 * Math.PI * 0.5 * t);
+    phase += (2 * Math.PI * f0) / rate;
+    let v = 0;
+    for (let h = 1; h <= 12; h++) v += Math.sin(h * phase) / h;
+    data.writeInt16LE(Math.round(0.25 * v * syllable * 32767 * 0.8), i * 2);
+  }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0); header.writeUInt32LE(36 + data.length, 4); header.write('WAVE', 8);
+  header.write('fmt ', 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(rate, 24); header.writeUInt32LE(rate * 2, 28); header.writeUInt16LE(2, 32); header.writeUInt16LE(16, 34);
+  header.write('data', 36); header.writeUInt32LE(data.length, 40);
+  writeFileSync(path, Buffer.concat([header, data]));
+}
+
+function makeSpeech(path) {
+  const text = 'I have been waiting for an hour and nobody has called me back. This is really not acceptable. I want to speak to someone now.';
+  const espeak = spawnSync('espeak-ng', ['-s', '150', '-w', path, text]);
+  if (espeak.status === 0 && existsSync(path)) return 'espeak-ng';
+  synthVoiceWav(path);
+  return 'synthetic';
+}
+
+before(async () => {
+  mkdirSync(results, { recursive: true });
+  assert.ok(existsSync(browserPath), `Chromium not found at ${browserPath}: install Debian's chromium (scripts/test.sh does)`);
+  const dll = join(repo, 'src', 'StreamHub', 'bin', 'Release', 'net10.0', 'VoiceEmotion.StreamHub.dll');
+  assert.ok(existsSync(dll), `build the StreamHub first (dotnet build -c Release): ${dll} is missing`);
+  assert.ok(existsSync(join(repo, 'src', 'StreamHub', 'wwwroot', 'index.html')), 'build the web client first (npm run build)');
+  wavPath = join(results, 'speech.wav');
+  console.log(`test audio: ${makeSpeech(wavPath)}`);
+
+  server = spawn('dotnet', [dll, '--urls', 'http://127.0.0.1:0'], { cwd: join(repo, 'src', 'StreamHub'), stdio: ['ignore', 'pipe', 'pipe'] });
+  baseUrl = await new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error('StreamHub did not start within 60 s')), 60000);
+    let log = '';
+    const onData = (chunk) => {
+      log += chunk.toString();
+      const match = log.match(/Now listening on: (http:\/\/[^\s]+)/);
+      if (match) { clearTimeout(timer); resolvePromise(match[1]); }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code) => reject(new Error(`StreamHub exited with ${code}:\n${log}`)));
+  });
+});
+
+after(() => server?.kill('SIGTERM'));
+
+async function launch(extraArgs = []) {
+  return chromium.launch({
+    executablePath: browserPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', ...extraArgs],
+  });
+}
+
+test('live microphone: updates render with a label, confidence and the rolling chart', async () => {
+  const browser = await launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wavPath}`]);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    page.on('console', (m) => { if (m.type() === 'error') console.log('page error:', m.text()); });
+    await page.goto(baseUrl);
+    await page.locator('[data-testid=connection-state][data-state=connected]').waitFor({ timeout: 20000 });
+    await page.getByTestId('mic-start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=update-count]').textContent) >= 8, null, { timeout: 30000 });
+    const current = (await page.getByTestId('current-emotion').textContent()).trim();
+    assert.ok([...LABELS, 'no speech'].includes(current), `current emotion shows '${current}'`);
+    const speech = await page.getByTestId('speech-indicator').textContent();
+    assert.match(speech, /speech/);
+    assert.equal(await page.locator('[data-testid=live-chart] canvas').count(), 1);
+    assert.equal(await page.getByTestId('message').isHidden(), true, 'no error message is shown');
+    await page.screenshot({ path: join(results, 'live.png'), fullPage: true });
+    await page.getByTestId('mic-stop').click();
+    await page.getByTestId('mic-start').isEnabled();
+    await page.setViewportSize({ width: 390, height: 900 });
+    await page.screenshot({ path: join(results, 'live-phone.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('upload: a WAV gets a timeline and a summary', async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
+    await page.goto(baseUrl);
+    await page.getByTestId('upload-file').setInputFiles(wavPath);
+    await page.getByTestId('upload-go').click();
+    await page.getByTestId('dominant').waitFor({ timeout: 30000 });
+    const dominant = (await page.getByTestId('dominant').textContent()).trim();
+    assert.ok([...LABELS, 'no speech'].includes(dominant), `dominant shows '${dominant}'`);
+    assert.equal(await page.locator('[data-testid=summary] tbody tr').count(), 7);
+    assert.equal(await page.locator('[data-testid=upload-chart] canvas').count(), 1);
+    await page.screenshot({ path: join(results, 'upload.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('upload: a file that is not audio gets a clear message', async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.goto(baseUrl);
+    await page.getByTestId('upload-file').setInputFiles({ name: 'notes.wav', mimeType: 'audio/wav', buffer: Buffer.from('not audio at all') });
+    await page.getByTestId('upload-go').click();
+    await page.getByTestId('message').filter({ hasText: 'RIFF' }).waitFor({ timeout: 15000 });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a denied microphone says so', async () => {
+  const browser = await launch(['--use-fake-device-for-media-stream']);
+  try {
+    const context = await browser.newContext();
+    await context.clearPermissions();
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await page.locator('[data-testid=connection-state][data-state=connected]').waitFor({ timeout: 20000 });
+    await page.getByTestId('mic-start').click();
+    const text = await page.getByTestId('message').filter({ hasText: /denied|No microphone|could not be opened/ }).textContent({ timeout: 15000 });
+    assert.ok(text.length > 10);
+    await page.screenshot({ path: join(results, 'denied.png') });
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vite';
+
+// The StreamHub serves the build from its wwwroot; nothing is loaded from a CDN.
+export default defineConfig({
+  build: {
+    outDir: '../../src/StreamHub/wwwroot',
+    emptyOutDir: true,
+    target: 'es2022',
+  },
+  test: {
+    include: ['tests/**/*.test.ts'],
+  },
+});
