@@ -13,7 +13,7 @@ public sealed record ReplayOptions
     public int ChunkMs { get; init; } = 100;
     public int Concurrency { get; init; }
     public double DurationSeconds { get; init; } = 60;
-    public int StreamsPerConnection { get; init; } = 50;
+    public int StreamsPerConnection { get; init; } = 10;
     public string? ReportPath { get; init; }
     public int? ServerPid { get; init; }
 
@@ -22,7 +22,7 @@ public sealed record ReplayOptions
     public const string Usage = """
         usage: replay <file-or-folder>... [--hub http://127.0.0.1:5000/hubs/emotion] [--speed 1|N|max]
                       [--protocol messagepack|json] [--chunk-ms 100]
-               load mode: --concurrency N [--duration S] [--streams-per-connection 50] [--report out.json] [--server-pid PID]
+               load mode: --concurrency N [--duration S] [--streams-per-connection 10] [--report out.json] [--server-pid PID]
         Prints one JSON line per update (and per summary) on stdout; the load mode prints and writes a report instead.
         """;
 

@@ -22,8 +22,16 @@ public sealed class ReplaySession(SessionRouter router, Recording recording, dou
     public SessionError? Error { get; private set; }
     public Exception? Failure { get; private set; }
     public IReadOnlyList<double> LatenciesMs => _latenciesMs;
-    public int ExpectedUpdates => (int)Math.Floor(recording.Seconds / 0.5 + 1e-9);
     public double SecondsStreamed { get; private set; }
+
+    /// <summary>True when the stream was sent to its end (not cut by the end of a load run).</summary>
+    public bool Completed { get; private set; }
+
+    /// <summary>
+    /// Updates the hub owes this session: one per whole 0.5 s step of a completed stream; for a stream cut short,
+    /// the steps whose last frame (15 ms past the step) had been sent.
+    /// </summary>
+    public int ExpectedUpdates => (int)Math.Floor((SecondsStreamed - (Completed ? 0 : FrameTailSeconds)) / 0.5 + 1e-9);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -55,6 +63,7 @@ public sealed class ReplaySession(SessionRouter router, Recording recording, dou
                 channel.Writer.TryComplete();
             }
             await streaming;
+            Completed = true;
             await Task.WhenAny(_done.Task, Task.Delay(TimeSpan.FromSeconds(30), cancellationToken));
             if (!_done.Task.IsCompleted) Failure = new TimeoutException("no summary within 30 s of the end of the stream");
             router.Unregister(started.SessionId);
