@@ -55,7 +55,7 @@ public static class LoadTest
         long expected = all.Sum(s => (long)s.ExpectedUpdates);
         var errors = all.Where(s => s.Error is not null || s.Failure is not null).ToList();
         return new Report(options.Concurrency, connections, options.Speed, elapsed, all.Count, all.Sum(s => s.SecondsStreamed),
-            all.Sum(s => (long)s.Updates), expected,
+            all.Sum(s => (long)s.ReceivedOwed), expected,
             new Dictionary<string, double>
             {
                 ["p50"] = Percentile(latencies, 0.50), ["p95"] = Percentile(latencies, 0.95), ["p99"] = Percentile(latencies, 0.99),

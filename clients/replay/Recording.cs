@@ -11,8 +11,7 @@ public sealed class Recording
         var clip = WavReader.ReadFile(path);
         SampleRate = clip.SampleRate < AudioFormat.MinSampleRate || clip.SampleRate > AudioFormat.MaxSampleRate
             ? throw new AudioFormatException($"{path}: {clip.SampleRate} Hz is outside the hub's 8–96 kHz") : clip.SampleRate;
-        Bytes = new byte[clip.Samples.Length * 2];
-        WavWriter.EncodeSamples(clip.Samples, WavSampleFormat.Pcm16, Bytes);
+        Bytes = AudioEncodings.Encode(clip.Samples, AudioEncoding.Pcm16Le);
         ChunkBytes = Math.Max(2, SampleRate * chunkMs / 1000 * 2);
     }
 

@@ -18,6 +18,20 @@ public sealed class ReplaySession(SessionRouter router, Recording recording, dou
     private readonly List<double> _latenciesMs = [];
 
     public int Updates { get; private set; }
+
+    private readonly List<double> _updateTimes = [];
+
+    /// <summary>
+    /// Updates received that the hub owed (see <see cref="ExpectedUpdates"/>): all of them for a completed stream; for a
+    /// stream cut by the end of a load run, those up to its last whole step (a later one may or may not still come).
+    /// </summary>
+    public int ReceivedOwed
+    {
+        get
+        {
+            lock (_latenciesMs) return Completed ? Updates : _updateTimes.Count(t => t <= ExpectedUpdates * 0.5 + 1e-6);
+        }
+    }
     public SessionSummary? Summary { get; private set; }
     public SessionError? Error { get; private set; }
     public Exception? Failure { get; private set; }
@@ -84,6 +98,7 @@ public sealed class ReplaySession(SessionRouter router, Recording recording, dou
         lock (_latenciesMs)
         {
             Updates++;
+            _updateTimes.Add(update.AudioTime);
             if (chunk >= 0 && _sentAt[chunk] != 0) _latenciesMs.Add(Stopwatch.GetElapsedTime(_sentAt[chunk], now).TotalMilliseconds);
         }
         onUpdate?.Invoke(update);

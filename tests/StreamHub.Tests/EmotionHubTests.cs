@@ -147,6 +147,23 @@ public sealed class EmotionHubTests : IAsyncLifetime
         Assert.Equal(0, _server.Sessions.Count);
     }
 
+    [Fact]
+    public async Task SessionLimitsAreEnforcedWithTheirCodes()
+    {
+        await using var server = await HubServer.StartAsync(o => { o.MaxStreamsPerConnection = 2; o.MaxConcurrentSessions = 3; });
+        await using var first = await server.ConnectAsync("json");
+        await using var second = await server.ConnectAsync("json");
+        var format = new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000 };
+        await first.InvokeAsync<SessionStarted>("StartSession", format);
+        await first.InvokeAsync<SessionStarted>("StartSession", format);
+        var perConnection = await Assert.ThrowsAnyAsync<Exception>(() => first.InvokeAsync<SessionStarted>("StartSession", format));
+        Assert.Contains("too_many_streams", perConnection.Message);
+        await second.InvokeAsync<SessionStarted>("StartSession", format);
+        var global = await Assert.ThrowsAnyAsync<Exception>(() => second.InvokeAsync<SessionStarted>("StartSession", format));
+        Assert.Contains("too_many_sessions", global.Message);
+        Assert.Equal(3, server.Sessions.Count);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);

@@ -28,19 +28,7 @@ internal static class TestAudio
         return x;
     }
 
-    public static byte[] Encode(float[] samples, AudioEncoding encoding)
-    {
-        var format = encoding switch
-        {
-            AudioEncoding.Pcm16Le => WavSampleFormat.Pcm16,
-            AudioEncoding.Float32Le => WavSampleFormat.Float32,
-            AudioEncoding.MuLaw => WavSampleFormat.MuLaw,
-            _ => WavSampleFormat.ALaw,
-        };
-        var bytes = new byte[samples.Length * encoding.BytesPerSample()];
-        WavWriter.EncodeSamples(samples, format, bytes);
-        return bytes;
-    }
+    public static byte[] Encode(float[] samples, AudioEncoding encoding) => AudioEncodings.Encode(samples, encoding);
 
     public static IEnumerable<byte[]> Chunks(byte[] bytes, int chunkBytes)
     {

@@ -154,3 +154,19 @@ test('a denied microphone says so', async () => {
     await browser.close();
   }
 });
+
+test('replay: a chosen file plays through the hub and the live view updates', async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    await page.goto(baseUrl);
+    await page.locator('[data-testid=connection-state][data-state=connected]').waitFor({ timeout: 20000 });
+    await page.getByTestId('replay-file').setInputFiles(wavPath);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=update-count]').textContent) >= 6, null, { timeout: 30000 });
+    const current = (await page.getByTestId('current-emotion').textContent()).trim();
+    assert.ok([...LABELS, 'no speech'].includes(current), `current emotion shows '${current}'`);
+    await page.screenshot({ path: join(results, 'replay.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});

@@ -37,6 +37,21 @@ public static class AudioEncodings
     /// <summary>The wire name of an encoding.</summary>
     public static string ToWireName(this AudioEncoding encoding) => WireNames[(int)encoding];
 
+    /// <summary>Encodes float samples in [-1, 1] as raw wire bytes (what a client streams after StartSession).</summary>
+    public static byte[] Encode(ReadOnlySpan<float> samples, AudioEncoding encoding)
+    {
+        var bytes = new byte[samples.Length * encoding.BytesPerSample()];
+        var layout = encoding switch
+        {
+            AudioEncoding.Pcm16Le => WavSampleFormat.Pcm16,
+            AudioEncoding.Float32Le => WavSampleFormat.Float32,
+            AudioEncoding.MuLaw => WavSampleFormat.MuLaw,
+            _ => WavSampleFormat.ALaw,
+        };
+        WavWriter.EncodeSamples(samples, layout, bytes);
+        return bytes;
+    }
+
     /// <summary>Bytes per sample of one channel.</summary>
     public static int BytesPerSample(this AudioEncoding encoding) => encoding switch
     {

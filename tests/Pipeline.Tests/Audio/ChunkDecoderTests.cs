@@ -72,17 +72,5 @@ public sealed class ChunkDecoderTests
         Assert.Contains(words, error.Message);
     }
 
-    internal static byte[] Encode(float[] samples, AudioEncoding encoding)
-    {
-        var format = encoding switch
-        {
-            AudioEncoding.Pcm16Le => WavSampleFormat.Pcm16,
-            AudioEncoding.Float32Le => WavSampleFormat.Float32,
-            AudioEncoding.MuLaw => WavSampleFormat.MuLaw,
-            _ => WavSampleFormat.ALaw,
-        };
-        var bytes = new byte[samples.Length * encoding.BytesPerSample()];
-        WavWriter.EncodeSamples(samples, format, bytes);
-        return bytes;
-    }
+    internal static byte[] Encode(float[] samples, AudioEncoding encoding) => AudioEncodings.Encode(samples, encoding);
 }

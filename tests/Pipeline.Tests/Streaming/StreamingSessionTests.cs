@@ -1,0 +1,189 @@
+using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.Pipeline.Features;
+using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Pipeline.Streaming;
+
+namespace VoiceEmotion.Pipeline.Tests.Streaming;
+
+public sealed class StreamingSessionTests
+{
+    /// <summary>A real classifier of the seams' contract: deterministic probabilities from the window's loudness and pitch.</summary>
+    private sealed class LoudnessClassifier : IEmotionClassifier
+    {
+        public int Calls;
+        public int Windows;
+        public int WindowFrames => 300;
+        public bool UsesStats => true;
+
+        public void Predict(ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, int batchSize, Span<float> probabilities)
+        {
+            Interlocked.Increment(ref Calls);
+            Interlocked.Add(ref Windows, batchSize);
+            int loud = FeatureSchema.WindowIndexOf("rms_db_mean");
+            for (int b = 0; b < batchSize; b++)
+            {
+                float level = stats[b * FeatureSchema.WindowFeatureCount + loud];
+                float angry = 1 / (1 + MathF.Exp(-(level + 30) / 5));
+                var row = probabilities.Slice(b * EmotionLabels.Count, EmotionLabels.Count);
+                row.Clear();
+                row[EmotionLabels.Angry] = angry;
+                row[EmotionLabels.Neutral] = 1 - angry;
+            }
+        }
+    }
+
+    private static readonly AudioFormat Pcm16 = new(AudioEncoding.Pcm16Le, 16000, 1);
+
+    private static byte[] Speech(double seconds, int seed) => AudioEncodings.Encode(Signals.SpeechLike(16000, seconds, seed), AudioEncoding.Pcm16Le);
+
+    private static async Task<List<EmotionUpdate>> Run(StreamingSession session, byte[] audio, int chunkBytes)
+    {
+        var reading = Task.Run(async () =>
+        {
+            var list = new List<EmotionUpdate>();
+            await foreach (var u in session.Updates.ReadAllAsync()) list.Add(u);
+            return list;
+        });
+        for (int i = 0; i < audio.Length; i += chunkBytes)
+            Assert.True(await session.WriteAsync(audio.AsMemory(i, Math.Min(chunkBytes, audio.Length - i))));
+        session.Complete();
+        await session.Completion;
+        return await reading;
+    }
+
+    [Fact]
+    public async Task UpdatesFallOnTheAudioClockWhateverTheChunking()
+    {
+        var classifier = new LoudnessClassifier();
+        await using var batcher = new InferenceBatcher(classifier);
+        var audio = Speech(5.0, seed: 9);
+        var runs = new List<List<EmotionUpdate>>();
+        foreach (int chunk in new[] { 2, 320, 3200, 32000, 160000 })
+        {
+            await using var session = new StreamingSession("s", Pcm16, batcher);
+            runs.Add(await Run(session, audio, chunk));
+        }
+        Assert.Equal(10, runs[0].Count);
+        Assert.Equal(Enumerable.Range(1, 10).Select(k => k * 0.5), runs[0].Select(u => u.AudioTime));
+        foreach (var run in runs.Skip(1))
+            for (int i = 0; i < run.Count; i++)
+            {
+                Assert.Equal(runs[0][i].Speech, run[i].Speech);
+                Assert.Equal(runs[0][i].Probabilities, run[i].Probabilities);
+                Assert.Equal(runs[0][i].VoicedFraction, run[i].VoicedFraction);
+            }
+    }
+
+    [Fact]
+    public async Task TheSummaryIsTheArithmeticOfTheSpeechUpdates()
+    {
+        await using var batcher = new InferenceBatcher(new LoudnessClassifier());
+        await using var session = new StreamingSession("s", Pcm16, batcher);
+        var updates = await Run(session, Speech(6.0, seed: 3), 3200);
+        var summary = session.Summarize();
+        var speech = updates.Where(u => u.Speech).ToList();
+        Assert.NotEmpty(speech);
+        Assert.Equal(6.0, summary.DurationSeconds, 3);
+        Assert.Equal(speech.Count * 0.5, summary.SpeechSeconds, 6);
+        Assert.Equal(updates.Count, summary.Updates);
+        for (int k = 0; k < EmotionLabels.Count; k++)
+        {
+            Assert.Equal(speech.Count(u => u.Top == EmotionLabels.All[k]) / (float)speech.Count, summary.Share[k], 5);
+            Assert.Equal(speech.Average(u => u.Probabilities[k]), summary.MeanProbabilities[k], 4);
+        }
+        Assert.Equal(EmotionLabels.All[Array.IndexOf(summary.Share, summary.Share.Max())], summary.Dominant);
+        foreach (var u in updates.Where(u => !u.Speech))
+        {
+            Assert.Null(u.Top);
+            Assert.All(u.Probabilities, p => Assert.Equal(0f, p));
+        }
+        foreach (var u in speech)
+        {
+            var (a, v) = AffectMapping.From(u.Probabilities);
+            Assert.Equal(a, u.Arousal, 6);
+            Assert.Equal(v, u.Valence, 6);
+        }
+    }
+
+    [Fact]
+    public async Task SilenceGetsUpdatesThatSayNoSpeechAndNoModelCalls()
+    {
+        var classifier = new LoudnessClassifier();
+        await using var batcher = new InferenceBatcher(classifier);
+        await using var session = new StreamingSession("s", Pcm16, batcher);
+        var updates = await Run(session, new byte[16000 * 2 * 3], 3200);
+        Assert.Equal(6, updates.Count);
+        Assert.All(updates, u => Assert.False(u.Speech));
+        Assert.Equal(0, classifier.Windows);
+        Assert.Null(session.Summarize().Dominant);
+    }
+
+    [Fact]
+    public async Task AWriterFasterThanRealTimeIsHeldBackByTheBoundedChannelsAndLosesNothing()
+    {
+        await using var batcher = new InferenceBatcher(new LoudnessClassifier());
+        await using var session = new StreamingSession("fast", Pcm16, batcher, inputCapacity: 4, outputCapacity: 4);
+        var audio = Speech(60.0, seed: 5);
+        // Nobody reads updates yet: the writer must stall once input and output channels are full.
+        var writer = Task.Run(async () =>
+        {
+            for (int i = 0; i < audio.Length; i += 3200) await session.WriteAsync(audio.AsMemory(i, Math.Min(3200, audio.Length - i)));
+            session.Complete();
+        });
+        await Task.Delay(1500);
+        Assert.False(writer.IsCompleted, "an unread session must push back on its writer");
+        Assert.True(session.AudioSeconds < 10, $"{session.AudioSeconds:F1} s analysed while no one reads: the buffers are not bounded");
+        var updates = new List<EmotionUpdate>();
+        await foreach (var u in session.Updates.ReadAllAsync()) updates.Add(u);
+        await writer;
+        Assert.Equal(120, updates.Count);
+        Assert.Equal(Enumerable.Range(0, 120), updates.Select(u => u.Seq));
+    }
+
+    [Fact]
+    public async Task ASessionWhoseUpdatesAreNotReadDoesNotStallAnother()
+    {
+        await using var batcher = new InferenceBatcher(new LoudnessClassifier());
+        await using var stuck = new StreamingSession("stuck", Pcm16, batcher, inputCapacity: 2, outputCapacity: 2);
+        var audio = Speech(30.0, seed: 6);
+        var stuckWriter = Task.Run(async () =>
+        {
+            for (int i = 0; i < audio.Length; i += 3200) await stuck.WriteAsync(audio.AsMemory(i, 3200));
+        });
+        await Task.Delay(300);
+        await using var healthy = new StreamingSession("healthy", Pcm16, batcher);
+        var run = Run(healthy, Speech(5.0, seed: 7), 3200);
+        Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20))));
+        Assert.Equal(10, (await run).Count);
+        Assert.False(stuckWriter.IsCompleted);
+        stuck.Abort();
+        Assert.Same(stuckWriter, await Task.WhenAny(stuckWriter, Task.Delay(TimeSpan.FromSeconds(10)))); // aborting frees its writer
+    }
+
+    [Fact]
+    public async Task BadAudioEndsTheSessionWithTheReason()
+    {
+        await using var batcher = new InferenceBatcher(new LoudnessClassifier());
+        await using var session = new StreamingSession("bad", new AudioFormat(AudioEncoding.Float32Le, 16000, 1), batcher);
+        var good = AudioEncodings.Encode(Signals.SpeechLike(16000, 1.0, 1), AudioEncoding.Float32Le);
+        Assert.True(await session.WriteAsync(good));
+        Assert.True(await session.WriteAsync(AudioEncodings.Encode([float.NaN], AudioEncoding.Float32Le)));
+        var error = await Assert.ThrowsAsync<AudioFormatException>(() => session.Completion);
+        Assert.Contains("NaN", error.Message);
+        await Assert.ThrowsAsync<AudioFormatException>(async () => { await foreach (var _ in session.Updates.ReadAllAsync()) { } });
+        Assert.False(await session.WriteAsync(good), "a failed session refuses more audio instead of blocking its writer");
+    }
+
+    [Fact]
+    public async Task InferenceIsBatchedAcrossSessions()
+    {
+        var classifier = new LoudnessClassifier();
+        await using var batcher = new InferenceBatcher(classifier, maxBatch: 32, workers: 1);
+        var sessions = Enumerable.Range(0, 40).Select(i => new StreamingSession($"s{i}", Pcm16, batcher)).ToList();
+        var audio = AudioEncodings.Encode(Signals.Harmonic(150, 16000, 4.0), AudioEncoding.Pcm16Le);
+        await Task.WhenAll(sessions.Select(s => Run(s, audio, 32000)));
+        foreach (var s in sessions) await s.DisposeAsync();
+        Assert.True(classifier.Windows >= 40 * 7, $"{classifier.Windows} windows classified");
+        Assert.True(batcher.MeanBatchSize > 1.5, $"mean batch {batcher.MeanBatchSize:F2} over {classifier.Calls} calls");
+    }
+}

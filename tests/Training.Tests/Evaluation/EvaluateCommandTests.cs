@@ -1,0 +1,70 @@
+using System.Text.Json;
+using VoiceEmotion.Pipeline.Audio;
+
+namespace VoiceEmotion.Training.Tests.Evaluation;
+
+/// <summary>The `evaluate` command contract external checks rely on, run against the bundled model.</summary>
+public sealed class EvaluateCommandTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("ve-evaluate-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private static string BundledModel()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "VoiceEmotion.sln"))) return Path.Combine(dir.FullName, "models", "emotion.onnx");
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EightKilohertzMuLawFilesInRavdessNamingGiveTheContractJson(bool streaming)
+    {
+        // Synthetic voiced clips (not speech data) named as RAVDESS actors 1-2, emotions 01-08, plus a file to skip.
+        var data = Path.Combine(_dir.FullName, "data");
+        Directory.CreateDirectory(data);
+        var random = new Random(4);
+        for (int emotion = 1; emotion <= 8; emotion++)
+            for (int actor = 1; actor <= 2; actor++)
+            {
+                var x = new float[8000 * 3];
+                double f0 = 100 + 20 * emotion + 30 * actor, phase = 0;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    phase += 2 * Math.PI * f0 * (1 + 0.05 * Math.Sin(i / 2000.0)) / 8000;
+                    x[i] = (float)(0.3 * (Math.Sin(phase) + 0.5 * Math.Sin(2 * phase) + 0.05 * (random.NextDouble() - 0.5)));
+                }
+                WavWriter.WriteFile(Path.Combine(data, $"03-01-{emotion:00}-01-01-01-{actor:00}.wav"), x, 8000, WavSampleFormat.MuLaw);
+            }
+        File.WriteAllText(Path.Combine(data, "README.wav"), "not a clip name");
+        string json = Path.Combine(_dir.FullName, "out.json");
+        var args = new List<string> { "--model", BundledModel(), "--data", data, "--json", json };
+        if (streaming) args.Add("--streaming");
+
+        Assert.Equal(0, Commands.Evaluate([.. args]));
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var r = doc.RootElement;
+        Assert.Equal(new[] { "neutral", "happy", "sad", "angry", "fearful", "disgust", "surprised" }, r.GetProperty("labels").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        Assert.Equal(16, r.GetProperty("files").GetInt32());
+        Assert.Equal(1, r.GetProperty("skipped").GetInt32());
+        Assert.InRange(r.GetProperty("accuracy").GetDouble(), 0, 1);
+        Assert.InRange(r.GetProperty("macroF1").GetDouble(), 0, 1);
+        Assert.Equal(4, r.GetProperty("perClass").GetProperty("neutral").GetProperty("support").GetInt32()); // neutral + calm
+        foreach (var key in new[] { "precision", "recall", "f1", "support" }) Assert.True(r.GetProperty("perClass").GetProperty("sad").TryGetProperty(key, out _));
+        var confusion = r.GetProperty("confusion").EnumerateArray().Select(row => row.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
+        Assert.Equal(7, confusion.Length);
+        Assert.Equal(16, confusion.Sum(row => row.Sum()));
+        Assert.Equal(4, confusion[0].Sum());
+    }
+
+    [Fact]
+    public void UsageErrorsAreClear()
+    {
+        Assert.Throws<UsageException>(() => Commands.Evaluate(["--model", BundledModel(), "--data", _dir.FullName]));
+        Assert.Throws<UsageException>(() => Commands.Evaluate(["--model", BundledModel(), "--bogus", "x"]));
+        Assert.Throws<FileNotFoundException>(() => Commands.Evaluate(["--model", "/nonexistent.onnx", "--data", _dir.FullName, "--json", "x.json"]));
+    }
+}
