@@ -1,5 +1,6 @@
 using VoiceEmotion.StreamHub.Api;
 using VoiceEmotion.StreamHub.Hubs;
+using VoiceEmotion.StreamHub.PhoneBridge;
 using VoiceEmotion.StreamHub.Sessions;
 
 namespace VoiceEmotion.StreamHub;
@@ -12,6 +13,11 @@ public static class ServiceCollectionExtensions
         services.Configure<StreamHubOptions>(configuration.GetSection(StreamHubOptions.Section));
         services.AddSingleton<ModelHost>();
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<SessionBroadcaster>();
+        services.Configure<PhoneBridgeOptions>(configuration.GetSection(PhoneBridgeOptions.Section));
+        services.AddSingleton<PhoneSessions>();
+        services.AddSingleton<AudioSocketListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<AudioSocketListener>());
         services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = 1024 * 1024;
@@ -21,9 +27,11 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    public static IEndpointRouteBuilder MapVoiceEmotion(this IEndpointRouteBuilder app)
+    public static WebApplication MapVoiceEmotion(this WebApplication app)
     {
+        app.UseWebSockets();
         app.MapHub<EmotionHub>(EmotionHub.Path);
+        app.MapTwilioMediaStreams();
         app.MapAnalyze();
         app.MapGet("/healthz", (SessionRegistry sessions) => Results.Ok(new { status = "ok", sessions = sessions.Count }));
         return app;

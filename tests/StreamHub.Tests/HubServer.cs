@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using VoiceEmotion.StreamHub;
+using VoiceEmotion.StreamHub.PhoneBridge;
 using VoiceEmotion.StreamHub.Sessions;
 
 namespace VoiceEmotion.StreamHub.Tests;
@@ -27,17 +28,24 @@ public sealed class HubServer : IAsyncDisposable
 
     public SessionRegistry Sessions => _app.Services.GetRequiredService<SessionRegistry>();
 
+    /// <summary>Where the AudioSocket listener is bound (a free loopback port).</summary>
+    public System.Net.IPEndPoint AudioSocket => _app.Services.GetRequiredService<AudioSocketListener>().Endpoint!;
+
+    public Uri TwilioUrl => new UriBuilder(Address) { Scheme = "ws", Path = "/phone/twilio" }.Uri;
+
     public static async Task<HubServer> StartAsync(Action<StreamHubOptions>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddVoiceEmotion(builder.Configuration);
+        builder.Services.Configure<PhoneBridgeOptions>(o => o.AudioSocketPort = 0);
         if (configure is not null) builder.Services.Configure(configure);
         var app = builder.Build();
         app.MapVoiceEmotion();
         app.Services.GetRequiredService<ModelHost>();
         await app.StartAsync();
+        await app.Services.GetRequiredService<AudioSocketListener>().Started;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new HubServer(app, new Uri(address.Replace("[::]", "127.0.0.1")));
     }

@@ -16,7 +16,7 @@ namespace VoiceEmotion.StreamHub.Hubs;
 public sealed class EmotionHub(
     SessionRegistry registry,
     ModelHost models,
-    IHubContext<EmotionHub> hubContext,
+    SessionBroadcaster broadcaster,
     IOptions<StreamHubOptions> options,
     ILogger<EmotionHub> logger) : Hub
 {
@@ -35,7 +35,7 @@ public sealed class EmotionHub(
         }
         var id = Guid.NewGuid().ToString("N");
         var pipeline = new StreamingSession(id, format, models.Batcher);
-        var session = new LiveSession(id, Context.ConnectionId, pipeline, request.Source, request.Label);
+        var session = new LiveSession(id, Context.ConnectionId, pipeline, request.Source ?? "hub", request.Label);
         var limit = registry.TryAdd(session, options.Value.MaxConcurrentSessions, options.Value.MaxStreamsPerConnection);
         if (limit is not null)
         {
@@ -44,7 +44,7 @@ public sealed class EmotionHub(
                 ? $"the server is at its limit of {options.Value.MaxConcurrentSessions} concurrent sessions"
                 : $"this connection already has {options.Value.MaxStreamsPerConnection} open sessions");
         }
-        session.Forwarding = ForwardAsync(session);
+        session.Forwarding = broadcaster.ForwardAsync(session);
         logger.LogInformation("Session {SessionId} started on {ConnectionId}: {Encoding} {SampleRate} Hz x{Channels}, source {Source}",
             id, Context.ConnectionId, format.Encoding.ToWireName(), format.SampleRate, format.Channels, request.Source);
         return new SessionStarted(id, FeatureSchema.UpdateFrames / (double)FeatureSchema.FramesPerSecond, models.Model.WindowSeconds, EmotionLabels.All);
@@ -94,6 +94,20 @@ public sealed class EmotionHub(
         }
     }
 
+    /// <summary>Live sessions from every door (hub streams, phone calls), newest first.</summary>
+    public IReadOnlyList<LiveSessionInfo> ListSessions() =>
+        registry.All.OrderByDescending(s => s.StartedAt).Select(LiveSessionInfo.From).ToList();
+
+    /// <summary>Receive a live session's EmotionUpdate / SessionSummary / SessionError events from now on.</summary>
+    public async Task<LiveSessionInfo> Watch(string sessionId)
+    {
+        var session = registry.Get(sessionId) ?? throw new HubException($"not_found: no live session '{sessionId}'");
+        await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
+        return LiveSessionInfo.From(session);
+    }
+
+    public Task Unwatch(string sessionId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
+
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         foreach (var session in registry.ForConnection(Context.ConnectionId))
@@ -103,30 +117,6 @@ public sealed class EmotionHub(
             logger.LogInformation("Session {SessionId} ended by disconnect after {Seconds:F1} s of audio", session.Id, session.Pipeline.AudioSeconds);
         }
         return base.OnDisconnectedAsync(exception);
-    }
-
-    /// <summary>Sends the session's updates to its connection in order, then the summary or the error that ended it.</summary>
-    private async Task ForwardAsync(LiveSession session)
-    {
-        var client = hubContext.Clients.Client(session.ConnectionId);
-        var pipeline = session.Pipeline;
-        try
-        {
-            await foreach (var update in pipeline.Updates.ReadAllAsync())
-                await client.SendAsync("EmotionUpdate", EmotionUpdateMessage.From(update));
-            var summary = pipeline.Summarize();
-            await client.SendAsync("SessionSummary", SessionSummaryMessage.From(summary));
-            logger.LogInformation("Session {SessionId} complete: {Seconds:F1} s audio, {Updates} updates, dominant {Dominant}",
-                session.Id, summary.DurationSeconds, summary.Updates, summary.Dominant ?? "none");
-        }
-        catch (Exception e)
-        {
-            var error = e is AggregateException a ? a.InnerException! : e;
-            string code = error is AudioFormatException ? HubError.ChunkInvalid : HubError.Internal;
-            logger.LogWarning("Session {SessionId} failed: {Code} {Message}", session.Id, code, error.Message);
-            try { await client.SendAsync("SessionError", new SessionErrorMessage(session.Id, code, error.Message)); }
-            catch (Exception) { /* the connection is gone */ }
-        }
     }
 
     private HubException Fail(string? sessionId, string code, string message)

@@ -19,7 +19,8 @@ public sealed class SessionRegistry
         lock (_gate)
         {
             if (_sessions.Count >= maxSessions) return HubError.TooManySessions;
-            if (_sessions.Values.Count(s => s.ConnectionId == session.ConnectionId) >= maxPerConnection) return HubError.TooManyStreams;
+            if (session.ConnectionId is not null && _sessions.Values.Count(s => s.ConnectionId == session.ConnectionId) >= maxPerConnection)
+                return HubError.TooManyStreams;
             _sessions[session.Id] = session;
             return null;
         }
@@ -32,14 +33,20 @@ public sealed class SessionRegistry
     public IReadOnlyList<LiveSession> ForConnection(string connectionId) => _sessions.Values.Where(s => s.ConnectionId == connectionId).ToList();
 }
 
-/// <summary>A hub session: the streaming pipeline plus who owns it and the task forwarding its updates.</summary>
-public sealed class LiveSession(string id, string connectionId, StreamingSession pipeline, string? source, string? label)
+/// <summary>
+/// A live session from any door: the streaming pipeline, who owns it (a hub connection, or none for a phone bridge),
+/// what call and track it belongs to, and the task forwarding its updates.
+/// </summary>
+public sealed class LiveSession(string id, string? connectionId, StreamingSession pipeline, string? source, string? label,
+    string? callId = null, string? track = null)
 {
     public string Id { get; } = id;
-    public string ConnectionId { get; } = connectionId;
+    public string? ConnectionId { get; } = connectionId;
     public StreamingSession Pipeline { get; } = pipeline;
     public string? Source { get; } = source;
     public string? Label { get; } = label;
+    public string? CallId { get; } = callId;
+    public string? Track { get; } = track;
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public int Streaming;
     public Task Forwarding { get; set; } = Task.CompletedTask;

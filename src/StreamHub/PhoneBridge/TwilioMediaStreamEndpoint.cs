@@ -1,0 +1,174 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.StreamHub.Sessions;
+
+namespace VoiceEmotion.StreamHub.PhoneBridge;
+
+/// <summary>
+/// A WebSocket endpoint speaking Twilio Media Streams (docs/PROTOCOL.md): JSON text messages `connected`, `start`
+/// (streamSid, callSid, tracks, customParameters, mediaFormat audio/x-mulaw 8000 Hz mono), `media` (base64 mu-law per
+/// track), `mark`, `dtmf`, `stop`. Each track is its own session (a speaker of the call). Malformed input closes this
+/// socket with a reason; its sessions are finished with what they had; nothing else is affected.
+/// </summary>
+public static class TwilioMediaStreamEndpoint
+{
+    public static IEndpointRouteBuilder MapTwilioMediaStreams(this IEndpointRouteBuilder app)
+    {
+        var path = app.ServiceProvider.GetRequiredService<IOptions<PhoneBridgeOptions>>().Value.TwilioPath;
+        app.Map(path, async (HttpContext context, PhoneSessions sessions, IOptions<PhoneBridgeOptions> options, ILogger<PhoneSessions> logger) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.Response.WriteAsJsonAsync(new { error = "not_websocket", message = "connect with a WebSocket (Twilio <Stream url=\"wss://...\">)" });
+                return;
+            }
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var call = new TwilioCall(socket, sessions, options.Value, logger);
+            await call.RunAsync(context.RequestAborted);
+        });
+        return app;
+    }
+
+    private sealed class TwilioCall(WebSocket socket, PhoneSessions sessions, PhoneBridgeOptions options, ILogger logger)
+    {
+        private readonly Dictionary<string, LiveSession> _tracks = new(StringComparer.Ordinal);
+        private byte[] _audio = new byte[4096];
+        private string? _streamSid, _callSid;
+
+        public async Task RunAsync(CancellationToken cancellationToken)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(options.MaxTwilioMessageBytes);
+            string? problem = null;
+            try
+            {
+                while (socket.State == WebSocketState.Open)
+                {
+                    int length = 0;
+                    ValueWebSocketReceiveResult result;
+                    do
+                    {
+                        if (length == options.MaxTwilioMessageBytes)
+                        {
+                            await CloseAsync(WebSocketCloseStatus.MessageTooBig, $"message over {options.MaxTwilioMessageBytes} bytes", cancellationToken);
+                            return;
+                        }
+                        result = await socket.ReceiveAsync(buffer.AsMemory(length, options.MaxTwilioMessageBytes - length), cancellationToken);
+                        length += result.Count;
+                    } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+                    if (result.MessageType == WebSocketMessageType.Close) break;
+                    if (result.MessageType != WebSocketMessageType.Text) { problem = "binary frames are not part of Media Streams"; break; }
+                    problem = await HandleAsync(buffer.AsMemory(0, length), cancellationToken);
+                    if (problem is "stop") { problem = null; break; }
+                    if (problem is not null) break;
+                }
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+                logger.LogInformation("Twilio stream {StreamSid} (call {CallSid}) dropped: {Message}", _streamSid, _callSid, e.Message);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                foreach (var session in _tracks.Values) await sessions.FinishAsync(session);
+            }
+            if (problem is not null)
+            {
+                logger.LogWarning("Twilio stream {StreamSid} (call {CallSid}) closed: {Problem}", _streamSid, _callSid, problem);
+                await CloseAsync(WebSocketCloseStatus.InvalidPayloadData, problem, CancellationToken.None);
+            }
+            else await CloseAsync(WebSocketCloseStatus.NormalClosure, "stream ended", CancellationToken.None);
+        }
+
+        /// <summary>Handles one message; returns "stop", null (go on) or the problem that ends the stream.</summary>
+        private async Task<string?> HandleAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+        {
+            JsonDocument document;
+            try { document = JsonDocument.Parse(json); }
+            catch (JsonException e) { return $"invalid JSON: {e.Message}"; }
+            using (document)
+            {
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("event", out var ev) || ev.ValueKind != JsonValueKind.String)
+                    return "message has no 'event'";
+                switch (ev.GetString())
+                {
+                    case "connected":
+                        return null;
+                    case "start":
+                        return Start(root);
+                    case "media":
+                        return await MediaAsync(root, cancellationToken);
+                    case "mark":
+                    case "dtmf":
+                        return null;
+                    case "stop":
+                        return "stop";
+                    default:
+                        return $"unknown event '{Clip(ev.GetString())}'";
+                }
+            }
+        }
+
+        private string? Start(JsonElement root)
+        {
+            if (_tracks.Count > 0) return "a second 'start' on one stream";
+            if (!root.TryGetProperty("start", out var start) || start.ValueKind != JsonValueKind.Object) return "'start' message without a 'start' object";
+            _streamSid = Text(start, "streamSid") ?? Text(root, "streamSid");
+            _callSid = Text(start, "callSid");
+            if (start.TryGetProperty("mediaFormat", out var media))
+            {
+                string? encoding = Text(media, "encoding");
+                int rate = media.TryGetProperty("sampleRate", out var r) && r.TryGetInt32(out int v) ? v : 0;
+                int channels = media.TryGetProperty("channels", out var c) && c.TryGetInt32(out int n) ? n : 1;
+                if (encoding != "audio/x-mulaw" || rate != 8000 || channels != 1)
+                    return $"unsupported mediaFormat {Clip(encoding)} {rate} Hz x{channels}: expected audio/x-mulaw 8000 Hz mono";
+            }
+            var tracks = start.TryGetProperty("tracks", out var t) && t.ValueKind == JsonValueKind.Array
+                ? t.EnumerateArray().Select(x => x.GetString() ?? "").Where(x => x.Length > 0).Distinct().ToList()
+                : ["inbound"];
+            if (tracks.Count == 0 || tracks.Any(x => x is not ("inbound" or "outbound"))) return "start.tracks must be 'inbound' and/or 'outbound'";
+            string? label = start.TryGetProperty("customParameters", out var p) && p.ValueKind == JsonValueKind.Object
+                ? string.Join(";", p.EnumerateObject().Select(kv => $"{kv.Name}={kv.Value}")) : null;
+            var format = new AudioFormat(AudioEncoding.MuLaw, 8000, 1);
+            foreach (var track in tracks)
+            {
+                var (session, error) = sessions.Start("twilio", format, _callSid ?? _streamSid, track, label);
+                if (session is null) return $"{error}: the server is at its session limit";
+                _tracks[track] = session;
+            }
+            return null;
+        }
+
+        private async Task<string?> MediaAsync(JsonElement root, CancellationToken cancellationToken)
+        {
+            if (_tracks.Count == 0) return "media before start";
+            if (!root.TryGetProperty("media", out var media) || media.ValueKind != JsonValueKind.Object) return "'media' message without a 'media' object";
+            string track = Text(media, "track") ?? "inbound";
+            if (!_tracks.TryGetValue(track, out var session)) return $"media for track '{Clip(track)}', which start.tracks did not announce";
+            string? payload = Text(media, "payload");
+            if (payload is null) return "media without a payload";
+            int max = payload.Length / 4 * 3 + 3;
+            if (_audio.Length < max) _audio = new byte[Math.Max(max, 2 * _audio.Length)];
+            if (!Convert.TryFromBase64String(payload, _audio, out int bytes)) return "media payload is not valid base64";
+            if (bytes == 0) return null;
+            if (!await session.Pipeline.WriteAsync(_audio.AsMemory(0, bytes), cancellationToken)) return "the session for this track has ended";
+            return null;
+        }
+
+        private async Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken)
+        {
+            if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
+            try { await socket.CloseAsync(status, Clip(reason, 120), cancellationToken); }
+            catch (WebSocketException) { /* peer already gone */ }
+        }
+
+        private static string? Text(JsonElement e, string name) =>
+            e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+        private static string Clip(string? s, int max = 40) => s is null ? "" : s.Length <= max ? s : s[..max];
+    }
+}

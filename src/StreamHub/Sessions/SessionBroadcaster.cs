@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.SignalR;
+using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.StreamHub.Contracts;
+using VoiceEmotion.StreamHub.Hubs;
+
+namespace VoiceEmotion.StreamHub.Sessions;
+
+/// <summary>
+/// Sends a session's updates, in order, to its owning connection (if any) and to every supervisor watching it
+/// (SignalR group <c>watch:{id}</c>), then its summary or the error that ended it.
+/// </summary>
+public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, ILogger<SessionBroadcaster> logger)
+{
+    public static string WatchGroup(string sessionId) => $"watch:{sessionId}";
+
+    public async Task ForwardAsync(LiveSession session)
+    {
+        IClientProxy watchers = hub.Clients.Group(WatchGroup(session.Id));
+        IClientProxy targets = session.ConnectionId is null ? watchers : new Fanout(hub.Clients.Client(session.ConnectionId), watchers);
+        var pipeline = session.Pipeline;
+        try
+        {
+            await foreach (var update in pipeline.Updates.ReadAllAsync())
+                await targets.SendAsync("EmotionUpdate", EmotionUpdateMessage.From(update));
+            var summary = pipeline.Summarize();
+            await targets.SendAsync("SessionSummary", SessionSummaryMessage.From(summary));
+            logger.LogInformation("Session {SessionId} ({Source}, call {CallId}, track {Track}) complete: {Seconds:F1} s audio, {Updates} updates, dominant {Dominant}",
+                session.Id, session.Source, session.CallId, session.Track, summary.DurationSeconds, summary.Updates, summary.Dominant ?? "none");
+        }
+        catch (Exception e)
+        {
+            var error = e is AggregateException a ? a.InnerException! : e;
+            string code = error is AudioFormatException ? HubError.ChunkInvalid : HubError.Internal;
+            logger.LogWarning("Session {SessionId} failed: {Code} {Message}", session.Id, code, error.Message);
+            try { await targets.SendAsync("SessionError", new SessionErrorMessage(session.Id, code, error.Message)); }
+            catch (Exception) { /* the connection is gone */ }
+        }
+    }
+
+    /// <summary>Owner and watchers as one target.</summary>
+    private sealed class Fanout(IClientProxy owner, IClientProxy watchers) : IClientProxy
+    {
+        public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default) =>
+            Task.WhenAll(owner.SendCoreAsync(method, args, cancellationToken), watchers.SendCoreAsync(method, args, cancellationToken));
+    }
+}
