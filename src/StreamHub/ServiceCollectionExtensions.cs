@@ -14,6 +14,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ModelHost>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionBroadcaster>();
+        services.Configure<Alerts.AlertOptions>(configuration.GetSection(Alerts.AlertOptions.Section));
+        services.AddSingleton<Alerts.AlertEngine>();
         services.Configure<PhoneBridgeOptions>(configuration.GetSection(PhoneBridgeOptions.Section));
         services.AddSingleton<PhoneSessions>();
         services.AddSingleton<AudioSocketListener>();

@@ -33,7 +33,7 @@ public sealed class HubServer : IAsyncDisposable
 
     public Uri TwilioUrl => new UriBuilder(Address) { Scheme = "ws", Path = "/phone/twilio" }.Uri;
 
-    public static async Task<HubServer> StartAsync(Action<StreamHubOptions>? configure = null)
+    public static async Task<HubServer> StartAsync(Action<StreamHubOptions>? configure = null, Action<VoiceEmotion.StreamHub.Alerts.AlertOptions>? configureAlerts = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -41,6 +41,7 @@ public sealed class HubServer : IAsyncDisposable
         builder.Services.AddVoiceEmotion(builder.Configuration);
         builder.Services.Configure<PhoneBridgeOptions>(o => o.AudioSocketPort = 0);
         if (configure is not null) builder.Services.Configure(configure);
+        if (configureAlerts is not null) builder.Services.Configure(configureAlerts);
         var app = builder.Build();
         app.MapVoiceEmotion();
         app.Services.GetRequiredService<ModelHost>();

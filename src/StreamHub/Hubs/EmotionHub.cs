@@ -17,6 +17,7 @@ public sealed class EmotionHub(
     SessionRegistry registry,
     ModelHost models,
     SessionBroadcaster broadcaster,
+    Alerts.AlertEngine alerts,
     IOptions<StreamHubOptions> options,
     ILogger<EmotionHub> logger) : Hub
 {
@@ -104,6 +105,13 @@ public sealed class EmotionHub(
         var session = registry.Get(sessionId) ?? throw new HubException($"not_found: no live session '{sessionId}'");
         await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
         return LiveSessionInfo.From(session);
+    }
+
+    /// <summary>Receive Alert events from every session from now on; returns the recent alerts (oldest first).</summary>
+    public async Task<IReadOnlyList<AlertMessage>> SubscribeAlerts()
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.AlertsGroup);
+        return alerts.Recent;
     }
 
     public Task Unwatch(string sessionId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));

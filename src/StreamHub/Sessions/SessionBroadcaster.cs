@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.StreamHub.Alerts;
 using VoiceEmotion.StreamHub.Contracts;
 using VoiceEmotion.StreamHub.Hubs;
 
@@ -9,8 +10,11 @@ namespace VoiceEmotion.StreamHub.Sessions;
 /// Sends a session's updates, in order, to its owning connection (if any) and to every supervisor watching it
 /// (SignalR group <c>watch:{id}</c>), then its summary or the error that ended it.
 /// </summary>
-public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, ILogger<SessionBroadcaster> logger)
+public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine alerts, ILogger<SessionBroadcaster> logger)
 {
+    /// <summary>SignalR group of supervisors subscribed to alerts from every session.</summary>
+    public const string AlertsGroup = "alerts";
+
     public static string WatchGroup(string sessionId) => $"watch:{sessionId}";
 
     public async Task ForwardAsync(LiveSession session)
@@ -21,7 +25,15 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, ILogger<Sess
         try
         {
             await foreach (var update in pipeline.Updates.ReadAllAsync())
+            {
                 await targets.SendAsync("EmotionUpdate", EmotionUpdateMessage.From(update));
+                foreach (var alert in alerts.Observe(session, update))
+                {
+                    logger.LogWarning("Alert {Rule} on session {SessionId} (call {CallId}): {Label} {Probability:F2} for {Seconds:F1} s",
+                        alert.Rule, session.Id, session.CallId, alert.Label, alert.MeanProbability, alert.SustainedSeconds);
+                    await Task.WhenAll(targets.SendAsync("Alert", alert), hub.Clients.Group(AlertsGroup).SendAsync("Alert", alert));
+                }
+            }
             var summary = pipeline.Summarize();
             await targets.SendAsync("SessionSummary", SessionSummaryMessage.From(summary));
             logger.LogInformation("Session {SessionId} ({Source}, call {CallId}, track {Track}) complete: {Seconds:F1} s audio, {Updates} updates, dominant {Dominant}",
@@ -34,6 +46,10 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, ILogger<Sess
             logger.LogWarning("Session {SessionId} failed: {Code} {Message}", session.Id, code, error.Message);
             try { await targets.SendAsync("SessionError", new SessionErrorMessage(session.Id, code, error.Message)); }
             catch (Exception) { /* the connection is gone */ }
+        }
+        finally
+        {
+            alerts.Forget(session.Id);
         }
     }
 
