@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using VoiceEmotion.StreamHub.Api;
+using VoiceEmotion.StreamHub.CallLog;
 using VoiceEmotion.StreamHub.Hubs;
 using VoiceEmotion.StreamHub.PhoneBridge;
 using VoiceEmotion.StreamHub.Sessions;
@@ -16,6 +18,16 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SessionBroadcaster>();
         services.Configure<Alerts.AlertOptions>(configuration.GetSection(Alerts.AlertOptions.Section));
         services.AddSingleton<Alerts.AlertEngine>();
+        services.Configure<CallLogOptions>(configuration.GetSection(CallLogOptions.Section));
+        services.AddSingleton(sp =>
+        {
+            var path = sp.GetRequiredService<IOptions<CallLogOptions>>().Value.SqlitePath;
+            return new SqliteCallLog(Path.IsPathRooted(path) ? path : Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, path));
+        });
+        services.AddSingleton<CallLogWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<CallLogWriter>());
+        services.AddSingleton<RetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         services.Configure<PhoneBridgeOptions>(configuration.GetSection(PhoneBridgeOptions.Section));
         services.AddSingleton<PhoneSessions>();
         services.AddSingleton<AudioSocketListener>();
@@ -35,6 +47,7 @@ public static class ServiceCollectionExtensions
         app.MapHub<EmotionHub>(EmotionHub.Path);
         app.MapTwilioMediaStreams();
         app.MapAnalyze();
+        app.MapCallLog();
         app.MapGet("/healthz", (SessionRegistry sessions) => Results.Ok(new { status = "ok", sessions = sessions.Count }));
         return app;
     }

@@ -16,6 +16,8 @@ public sealed class HubServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
+    private string? _ownedLog;
+
     private HubServer(WebApplication app, Uri address)
     {
         _app = app;
@@ -33,13 +35,17 @@ public sealed class HubServer : IAsyncDisposable
 
     public Uri TwilioUrl => new UriBuilder(Address) { Scheme = "ws", Path = "/phone/twilio" }.Uri;
 
-    public static async Task<HubServer> StartAsync(Action<StreamHubOptions>? configure = null, Action<VoiceEmotion.StreamHub.Alerts.AlertOptions>? configureAlerts = null)
+    public static async Task<HubServer> StartAsync(Action<StreamHubOptions>? configure = null, Action<VoiceEmotion.StreamHub.Alerts.AlertOptions>? configureAlerts = null,
+        string? callLogPath = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddVoiceEmotion(builder.Configuration);
         builder.Services.Configure<PhoneBridgeOptions>(o => o.AudioSocketPort = 0);
+        // Each server gets its own log file unless a test shares one across a restart.
+        string log = callLogPath ?? Path.Combine(Path.GetTempPath(), $"ve-calllog-{Guid.NewGuid():N}.db");
+        builder.Services.Configure<VoiceEmotion.StreamHub.CallLog.CallLogOptions>(o => { o.SqlitePath = log; o.FlushMilliseconds = 50; });
         if (configure is not null) builder.Services.Configure(configure);
         if (configureAlerts is not null) builder.Services.Configure(configureAlerts);
         var app = builder.Build();
@@ -48,7 +54,7 @@ public sealed class HubServer : IAsyncDisposable
         await app.StartAsync();
         await app.Services.GetRequiredService<AudioSocketListener>().Started;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new HubServer(app, new Uri(address.Replace("[::]", "127.0.0.1")));
+        return new HubServer(app, new Uri(address.Replace("[::]", "127.0.0.1"))) { _ownedLog = callLogPath is null ? log : null };
     }
 
     public async Task<HubConnection> ConnectAsync(string protocol)
@@ -64,5 +70,10 @@ public sealed class HubServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_ownedLog is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var f in new[] { _ownedLog, _ownedLog + "-wal", _ownedLog + "-shm" }) File.Delete(f);
+        }
     }
 }

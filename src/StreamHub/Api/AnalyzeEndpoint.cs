@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.Pipeline.Streaming;
+using VoiceEmotion.StreamHub.CallLog;
 using VoiceEmotion.StreamHub.Contracts;
 using VoiceEmotion.StreamHub.Sessions;
 
@@ -12,7 +13,7 @@ public static class AnalyzeEndpoint
 {
     public static IEndpointRouteBuilder MapAnalyze(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/analyze", async (HttpRequest request, ModelHost models, IOptions<StreamHubOptions> options, ILogger<ModelHost> logger, CancellationToken cancellationToken) =>
+        app.MapPost("/api/analyze", async (HttpRequest request, ModelHost models, CallLogWriter log, IOptions<StreamHubOptions> options, ILogger<ModelHost> logger, CancellationToken cancellationToken) =>
         {
             long limit = options.Value.MaxUploadBytes;
             var size = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
@@ -47,7 +48,11 @@ public static class AnalyzeEndpoint
                 return Problem(StatusCodes.Status400BadRequest, "bad_audio", e.Message);
             }
             var id = Guid.NewGuid().ToString("N");
+            var startedAt = DateTimeOffset.UtcNow;
             var (updates, summary) = await Task.Run(() => ClipAnalyzer.Analyze(clip, models.Model, id), cancellationToken);
+            log.Enqueue(new LogItem.Started(new SessionRecord(id, "upload", file.FileName, null, null, startedAt)));
+            foreach (var u in updates) log.Enqueue(new LogItem.Update(u));
+            log.Enqueue(new LogItem.Ended(summary, DateTimeOffset.UtcNow));
             return Results.Ok(new AnalyzeResponse(file.FileName, clip.SampleRate, updates.Select(EmotionUpdateMessage.From).ToList(), SessionSummaryMessage.From(summary)));
         }).DisableAntiforgery();
         return app;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.StreamHub.Alerts;
+using VoiceEmotion.StreamHub.CallLog;
 using VoiceEmotion.StreamHub.Contracts;
 using VoiceEmotion.StreamHub.Hubs;
 
@@ -8,9 +9,9 @@ namespace VoiceEmotion.StreamHub.Sessions;
 
 /// <summary>
 /// Sends a session's updates, in order, to its owning connection (if any) and to every supervisor watching it
-/// (SignalR group <c>watch:{id}</c>), then its summary or the error that ended it.
+/// (SignalR group <c>watch:{id}</c>), then its summary or the error that ended it; and records all of it in the call log.
 /// </summary>
-public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine alerts, ILogger<SessionBroadcaster> logger)
+public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine alerts, CallLogWriter log, ILogger<SessionBroadcaster> logger)
 {
     /// <summary>SignalR group of supervisors subscribed to alerts from every session.</summary>
     public const string AlertsGroup = "alerts";
@@ -22,19 +23,25 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine 
         IClientProxy watchers = hub.Clients.Group(WatchGroup(session.Id));
         IClientProxy targets = session.ConnectionId is null ? watchers : new Fanout(hub.Clients.Client(session.ConnectionId), watchers);
         var pipeline = session.Pipeline;
+        bool ended = false;
+        log.Enqueue(new LogItem.Started(new SessionRecord(session.Id, session.Source ?? "hub", session.Label, session.CallId, session.Track, session.StartedAt)));
         try
         {
             await foreach (var update in pipeline.Updates.ReadAllAsync())
             {
+                log.Enqueue(new LogItem.Update(update));
                 await targets.SendAsync("EmotionUpdate", EmotionUpdateMessage.From(update));
                 foreach (var alert in alerts.Observe(session, update))
                 {
+                    log.Enqueue(new LogItem.Raised(alert));
                     logger.LogWarning("Alert {Rule} on session {SessionId} (call {CallId}): {Label} {Probability:F2} for {Seconds:F1} s",
                         alert.Rule, session.Id, session.CallId, alert.Label, alert.MeanProbability, alert.SustainedSeconds);
                     await Task.WhenAll(targets.SendAsync("Alert", alert), hub.Clients.Group(AlertsGroup).SendAsync("Alert", alert));
                 }
             }
             var summary = pipeline.Summarize();
+            log.Enqueue(new LogItem.Ended(summary, DateTimeOffset.UtcNow));
+            ended = true;
             await targets.SendAsync("SessionSummary", SessionSummaryMessage.From(summary));
             logger.LogInformation("Session {SessionId} ({Source}, call {CallId}, track {Track}) complete: {Seconds:F1} s audio, {Updates} updates, dominant {Dominant}",
                 session.Id, session.Source, session.CallId, session.Track, summary.DurationSeconds, summary.Updates, summary.Dominant ?? "none");
@@ -50,6 +57,8 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine 
         finally
         {
             alerts.Forget(session.Id);
+            // A failed session is logged with what it had analysed.
+            if (!ended) log.Enqueue(new LogItem.Ended(pipeline.Summarize(), DateTimeOffset.UtcNow));
         }
     }
 

@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+using VoiceEmotion.Pipeline.Streaming;
+using VoiceEmotion.StreamHub.Contracts;
+
+namespace VoiceEmotion.StreamHub.CallLog;
+
+/// <summary>A logged session: metadata, and the summary once it has ended.</summary>
+public sealed record SessionRecord(
+    [property: JsonPropertyName("sessionId")] string SessionId,
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("label")] string? Label,
+    [property: JsonPropertyName("callId")] string? CallId,
+    [property: JsonPropertyName("track")] string? Track,
+    [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
+    [property: JsonPropertyName("endedAt")] DateTimeOffset? EndedAt = null,
+    [property: JsonPropertyName("summary")] SessionSummaryMessage? Summary = null);
+
+/// <summary>Filters of GET /api/sessions.</summary>
+public sealed record SessionQuery(
+    DateTimeOffset? From = null, DateTimeOffset? To = null, string? Source = null, string? Dominant = null,
+    double? MinAngryShare = null, double? MinNegativeShare = null, int Limit = 50, int Offset = 0);
+
+/// <summary>One page of sessions.</summary>
+public sealed record SessionPage(
+    [property: JsonPropertyName("total")] int Total,
+    [property: JsonPropertyName("items")] IReadOnlyList<SessionRecord> Items);
+
+/// <summary>What the writer queues: one of the four kinds of log entry.</summary>
+public abstract record LogItem
+{
+    public sealed record Started(SessionRecord Session) : LogItem;
+    public sealed record Update(EmotionUpdate Value) : LogItem;
+    public sealed record Ended(SessionSummary Summary, DateTimeOffset EndedAt) : LogItem;
+    public sealed record Raised(AlertMessage Alert) : LogItem;
+}

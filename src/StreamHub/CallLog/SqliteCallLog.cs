@@ -1,0 +1,222 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Pipeline.Streaming;
+using VoiceEmotion.StreamHub.Contracts;
+
+namespace VoiceEmotion.StreamHub.CallLog;
+
+/// <summary>
+/// The emotion log in SQLite (WAL, synchronous=NORMAL): zero configuration, one file. Batches of writes go in one
+/// transaction; queries open their own connections (WAL lets them read while the writer writes).
+/// </summary>
+public sealed class SqliteCallLog
+{
+    private static readonly string[] NegativeLabels = ["sad", "angry", "fearful", "disgust"];
+    private readonly string _connectionString;
+
+    public SqliteCallLog(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, ForeignKeys = true }.ToString();
+        DatabasePath = full;
+        using var connection = Open();
+        using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+            pragma.ExecuteNonQuery();
+        }
+        CallLogSchema.Migrate(connection);
+    }
+
+    public string DatabasePath { get; }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>Writes a batch in one transaction (idempotent: re-writing an entry replaces it).</summary>
+    public void Write(IReadOnlyList<LogItem> items)
+    {
+        if (items.Count == 0) return;
+        using var connection = Open();
+        using var tx = connection.BeginTransaction();
+        foreach (var item in items)
+        {
+            using var c = connection.CreateCommand();
+            c.Transaction = tx;
+            switch (item)
+            {
+                case LogItem.Started s:
+                    c.CommandText = """
+                        INSERT INTO sessions (id, source, label, call_id, track, started_at) VALUES (@id, @source, @label, @call, @track, @started)
+                        ON CONFLICT (id) DO NOTHING
+                        """;
+                    Add(c, "@id", s.Session.SessionId); Add(c, "@source", s.Session.Source); Add(c, "@label", s.Session.Label);
+                    Add(c, "@call", s.Session.CallId); Add(c, "@track", s.Session.Track); Add(c, "@started", s.Session.StartedAt.ToUnixTimeMilliseconds());
+                    break;
+                case LogItem.Update u:
+                    var v = u.Value;
+                    c.CommandText = """
+                        INSERT INTO updates (session_id, seq, audio_time, speech, voiced_fraction, p_neutral, p_happy, p_sad, p_angry, p_fearful,
+                            p_disgust, p_surprised, top, confidence, arousal, valence, loudness_db, pitch_hz)
+                        VALUES (@id, @seq, @t, @speech, @voiced, @p0, @p1, @p2, @p3, @p4, @p5, @p6, @top, @conf, @ar, @va, @db, @f0)
+                        ON CONFLICT (session_id, seq) DO NOTHING
+                        """;
+                    Add(c, "@id", v.SessionId); Add(c, "@seq", v.Seq); Add(c, "@t", v.AudioTime); Add(c, "@speech", v.Speech);
+                    Add(c, "@voiced", (double)v.VoicedFraction);
+                    for (int k = 0; k < EmotionLabels.Count; k++) Add(c, $"@p{k}", (double)v.Probabilities[k]);
+                    Add(c, "@top", v.Top); Add(c, "@conf", (double)v.Confidence); Add(c, "@ar", (double)v.Arousal); Add(c, "@va", (double)v.Valence);
+                    Add(c, "@db", (double)v.LoudnessDb); Add(c, "@f0", (double)v.PitchHz);
+                    break;
+                case LogItem.Ended e:
+                    var m = SessionSummaryMessage.From(e.Summary);
+                    c.CommandText = """
+                        UPDATE sessions SET ended_at = @ended, duration_s = @duration, speech_s = @speech, updates = @updates, dominant = @dominant,
+                            share_json = @share, mean_json = @mean, angry_share = @angry, negative_share = @negative WHERE id = @id
+                        """;
+                    Add(c, "@id", m.SessionId); Add(c, "@ended", e.EndedAt.ToUnixTimeMilliseconds()); Add(c, "@duration", m.DurationSeconds);
+                    Add(c, "@speech", m.SpeechSeconds); Add(c, "@updates", m.Updates); Add(c, "@dominant", m.Dominant);
+                    Add(c, "@share", JsonSerializer.Serialize(m.Share)); Add(c, "@mean", JsonSerializer.Serialize(m.MeanProbabilities));
+                    Add(c, "@angry", (double)m.Share["angry"]); Add(c, "@negative", NegativeLabels.Sum(l => (double)m.Share[l]));
+                    break;
+                case LogItem.Raised r:
+                    var a = r.Alert;
+                    c.CommandText = """
+                        INSERT INTO alerts (id, session_id, rule, label, start_time, sustained_s, mean_probability, raised_at)
+                        VALUES (@id, @session, @rule, @label, @start, @sustained, @mean, @raised) ON CONFLICT (id) DO NOTHING
+                        """;
+                    Add(c, "@id", a.AlertId); Add(c, "@session", a.SessionId); Add(c, "@rule", a.Rule); Add(c, "@label", a.Label);
+                    Add(c, "@start", a.StartTime); Add(c, "@sustained", a.SustainedSeconds); Add(c, "@mean", a.MeanProbability);
+                    Add(c, "@raised", a.RaisedAt.ToUnixTimeMilliseconds());
+                    break;
+            }
+            c.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    public SessionPage List(SessionQuery q)
+    {
+        var where = new StringBuilder(" WHERE 1 = 1");
+        using var connection = Open();
+        using var count = connection.CreateCommand();
+        using var page = connection.CreateCommand();
+        void Filter(string sql, string name, object? value)
+        {
+            if (value is null) return;
+            where.Append(" AND ").Append(sql);
+            Add(count, name, value);
+            Add(page, name, value);
+        }
+        Filter("started_at >= @from", "@from", q.From?.ToUnixTimeMilliseconds());
+        Filter("started_at < @to", "@to", q.To?.ToUnixTimeMilliseconds());
+        Filter("source = @source", "@source", q.Source);
+        Filter("dominant = @dominant", "@dominant", q.Dominant);
+        Filter("angry_share >= @angry", "@angry", q.MinAngryShare);
+        Filter("negative_share >= @negative", "@negative", q.MinNegativeShare);
+        count.CommandText = "SELECT COUNT(*) FROM sessions" + where;
+        int total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+        page.CommandText = $"SELECT {SessionColumns} FROM sessions{where} ORDER BY started_at DESC, id LIMIT @limit OFFSET @offset";
+        Add(page, "@limit", Math.Clamp(q.Limit, 1, 1000));
+        Add(page, "@offset", Math.Max(0, q.Offset));
+        var items = new List<SessionRecord>();
+        using var reader = page.ExecuteReader();
+        while (reader.Read()) items.Add(ReadSession(reader));
+        return new SessionPage(total, items);
+    }
+
+    public SessionRecord? Get(string id)
+    {
+        using var connection = Open();
+        using var c = connection.CreateCommand();
+        c.CommandText = $"SELECT {SessionColumns} FROM sessions WHERE id = @id";
+        Add(c, "@id", id);
+        using var reader = c.ExecuteReader();
+        return reader.Read() ? ReadSession(reader) : null;
+    }
+
+    public IReadOnlyList<EmotionUpdateMessage> Timeline(string id)
+    {
+        using var connection = Open();
+        using var c = connection.CreateCommand();
+        c.CommandText = """
+            SELECT seq, audio_time, speech, voiced_fraction, p_neutral, p_happy, p_sad, p_angry, p_fearful, p_disgust, p_surprised,
+                   top, confidence, arousal, valence, loudness_db, pitch_hz FROM updates WHERE session_id = @id ORDER BY seq
+            """;
+        Add(c, "@id", id);
+        var list = new List<EmotionUpdateMessage>();
+        using var r = c.ExecuteReader();
+        while (r.Read())
+        {
+            var p = new Dictionary<string, float>();
+            for (int k = 0; k < EmotionLabels.Count; k++) p[EmotionLabels.All[k]] = (float)r.GetDouble(4 + k);
+            list.Add(new EmotionUpdateMessage(id, r.GetInt32(0), r.GetDouble(1), 0, r.GetBoolean(2), (float)r.GetDouble(3), p,
+                r.IsDBNull(11) ? null : r.GetString(11), (float)r.GetDouble(12), (float)r.GetDouble(13), (float)r.GetDouble(14),
+                (float)r.GetDouble(15), (float)r.GetDouble(16)));
+        }
+        return list;
+    }
+
+    public IReadOnlyList<AlertMessage> Alerts(string id)
+    {
+        using var connection = Open();
+        using var c = connection.CreateCommand();
+        c.CommandText = "SELECT a.id, a.rule, a.label, a.start_time, a.sustained_s, a.mean_probability, a.raised_at, s.source, s.call_id, s.track FROM alerts a JOIN sessions s ON s.id = a.session_id WHERE a.session_id = @id ORDER BY a.start_time";
+        Add(c, "@id", id);
+        var list = new List<AlertMessage>();
+        using var r = c.ExecuteReader();
+        while (r.Read())
+            list.Add(new AlertMessage(r.GetString(0), id, r.GetString(1), r.GetString(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5),
+                r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))));
+        return list;
+    }
+
+    /// <summary>Deletes a session with its timeline and alerts; false when there was none.</summary>
+    public bool Delete(string id)
+    {
+        using var connection = Open();
+        using var c = connection.CreateCommand();
+        c.CommandText = "DELETE FROM sessions WHERE id = @id";
+        Add(c, "@id", id);
+        return c.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>Deletes sessions that started before <paramref name="cutoff"/>; returns how many.</summary>
+    public int PurgeStartedBefore(DateTimeOffset cutoff)
+    {
+        using var connection = Open();
+        using var c = connection.CreateCommand();
+        c.CommandText = "DELETE FROM sessions WHERE started_at < @cutoff";
+        Add(c, "@cutoff", cutoff.ToUnixTimeMilliseconds());
+        return c.ExecuteNonQuery();
+    }
+
+    private const string SessionColumns = "id, source, label, call_id, track, started_at, ended_at, duration_s, speech_s, updates, dominant, share_json, mean_json";
+
+    private static SessionRecord ReadSession(DbDataReader r)
+    {
+        string id = r.GetString(0);
+        SessionSummaryMessage? summary = r.IsDBNull(6) ? null : new SessionSummaryMessage(id, r.GetDouble(7), r.GetDouble(8), r.GetInt32(9),
+            r.IsDBNull(10) ? null : r.GetString(10),
+            JsonSerializer.Deserialize<Dictionary<string, float>>(r.GetString(11))!, JsonSerializer.Deserialize<Dictionary<string, float>>(r.GetString(12))!);
+        return new SessionRecord(id, r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
+            r.IsDBNull(4) ? null : r.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
+            r.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), summary);
+    }
+
+    private static void Add(DbCommand command, string name, object? value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        command.Parameters.Add(p);
+    }
+}

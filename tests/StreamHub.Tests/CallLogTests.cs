@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.StreamHub.Contracts;
+
+namespace VoiceEmotion.StreamHub.Tests;
+
+/// <summary>The emotion log on a real SQLite file: every door is logged, survives restarts and SIGTERM, and is queryable.</summary>
+public sealed class CallLogTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("ve-calllog-");
+    private readonly HttpClient _http = new();
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        SqliteConnection.ClearAllPools();
+        _dir.Delete(recursive: true);
+    }
+
+    private static async Task<string> Stream(HubServer server, double seconds, int seed, string label)
+    {
+        await using var connection = await server.ConnectAsync("messagepack");
+        var audio = TestAudio.Encode(TestAudio.Voice(16000, seconds, seed), AudioEncoding.Pcm16Le);
+        var (updates, summary, errors, failure) = await HubClient.StreamAsync(connection,
+            new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000, Source = "test", Label = label }, TestAudio.Chunks(audio, 3200));
+        Assert.Null(failure);
+        Assert.Empty(errors);
+        return summary!.SessionId;
+    }
+
+    private async Task<JsonElement> Get(HubServer server, string path)
+    {
+        using var response = await _http.GetAsync(new Uri(server.Address, path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task SessionsSurviveARestartWithTheirTimelineAndSummary()
+    {
+        string db = Path.Combine(_dir.FullName, "log.db");
+        string id;
+        await using (var first = await HubServer.StartAsync(callLogPath: db))
+            id = await Stream(first, 3.0, seed: 1, label: "call-1");
+        await using var second = await HubServer.StartAsync(callLogPath: db);
+        var page = await Get(second, "/api/sessions");
+        Assert.Equal(1, page.GetProperty("total").GetInt32());
+        var s = page.GetProperty("items")[0];
+        Assert.Equal(id, s.GetProperty("sessionId").GetString());
+        Assert.Equal("test", s.GetProperty("source").GetString());
+        Assert.Equal("call-1", s.GetProperty("label").GetString());
+        Assert.Equal(6, s.GetProperty("summary").GetProperty("updates").GetInt32());
+        var timeline = await Get(second, $"/api/sessions/{id}/timeline");
+        Assert.Equal(6, timeline.GetArrayLength());
+        Assert.Equal(3.0, timeline[5].GetProperty("audioTime").GetDouble(), 3);
+    }
+
+    [Fact]
+    public async Task TheRestApiFiltersPagesExportsAndDeletes()
+    {
+        await using var server = await HubServer.StartAsync();
+        var ids = new List<string>();
+        for (int i = 0; i < 3; i++) ids.Add(await Stream(server, 2.0, seed: i, label: $"c{i}"));
+        using (var form = new MultipartFormDataContent())
+        {
+            form.Add(new ByteArrayContent(WavWriter.Write(TestAudio.Voice(8000, 2.0), 8000, WavSampleFormat.MuLaw)), "file", "upload.wav");
+            using var upload = await _http.PostAsync(new Uri(server.Address, "/api/analyze"), form);
+            Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        }
+        await Task.Delay(300); // one flush interval
+
+        Assert.Equal(4, (await Get(server, "/api/sessions")).GetProperty("total").GetInt32());
+        Assert.Equal(1, (await Get(server, "/api/sessions?source=upload")).GetProperty("total").GetInt32());
+        var paged = await Get(server, "/api/sessions?source=test&limit=2&offset=2");
+        Assert.Equal(3, paged.GetProperty("total").GetInt32());
+        Assert.Equal(1, paged.GetProperty("items").GetArrayLength());
+        Assert.Equal(0, (await Get(server, $"/api/sessions?from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(5).ToString("O"))}")).GetProperty("total").GetInt32());
+        var dominant = (await Get(server, $"/api/sessions/{ids[0]}")).GetProperty("session").GetProperty("summary").GetProperty("dominant").GetString()!;
+        Assert.True((await Get(server, $"/api/sessions?dominant={dominant}")).GetProperty("total").GetInt32() >= 1);
+        Assert.Equal(0, (await Get(server, "/api/sessions?minAngryShare=1.01")).GetProperty("total").GetInt32());
+        using (var bad = await _http.GetAsync(new Uri(server.Address, "/api/sessions?dominant=bored")))
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        var csv = await _http.GetStringAsync(new Uri(server.Address, $"/api/sessions/{ids[1]}/export?format=csv"));
+        var lines = csv.Trim().Split('\n');
+        Assert.StartsWith("seq,audio_time_s,speech,voiced_fraction,p_neutral,p_happy", lines[0]);
+        Assert.Equal(1 + 4, lines.Length);
+        var json = await Get(server, $"/api/sessions/{ids[1]}/export?format=json");
+        Assert.Equal(4, json.GetProperty("timeline").GetArrayLength());
+
+        using (var deleted = await _http.DeleteAsync(new Uri(server.Address, $"/api/sessions/{ids[2]}")))
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        using (var gone = await _http.GetAsync(new Uri(server.Address, $"/api/sessions/{ids[2]}")))
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        using (var again = await _http.DeleteAsync(new Uri(server.Address, $"/api/sessions/{ids[2]}")))
+            Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal(3, (await Get(server, "/api/sessions")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public void RetentionPurgesOnlySessionsOlderThanTheSettingAndMigrationsRunOnce()
+    {
+        string path = Path.Combine(_dir.FullName, "retention.db");
+        var log = new VoiceEmotion.StreamHub.CallLog.SqliteCallLog(path);
+        var now = DateTimeOffset.UtcNow;
+        log.Write([
+            new VoiceEmotion.StreamHub.CallLog.LogItem.Started(new("old", "twilio", null, "CA1", "inbound", now.AddDays(-40))),
+            new VoiceEmotion.StreamHub.CallLog.LogItem.Started(new("new", "hub", null, null, null, now.AddDays(-1))),
+        ]);
+        var options = Microsoft.Extensions.Options.Options.Create(new VoiceEmotion.StreamHub.CallLog.CallLogOptions { RetentionDays = 30 });
+        var retention = new VoiceEmotion.StreamHub.CallLog.RetentionService(log, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<VoiceEmotion.StreamHub.CallLog.RetentionService>.Instance);
+        Assert.Equal(1, retention.PurgeOnce());
+        Assert.Null(log.Get("old"));
+        Assert.NotNull(log.Get("new"));
+        Assert.Equal(0, retention.PurgeOnce());
+
+        // Reopening migrates nothing twice; the schema version is recorded once.
+        _ = new VoiceEmotion.StreamHub.CallLog.SqliteCallLog(path);
+        using var db = new SqliteConnection($"Data Source={path}");
+        db.Open();
+        using var c = db.CreateCommand();
+        c.CommandText = "SELECT COUNT(*), MAX(version) FROM schema_migrations";
+        using var r = c.ExecuteReader();
+        r.Read();
+        Assert.Equal(VoiceEmotion.StreamHub.CallLog.CallLogSchema.Migrations.Count, r.GetInt32(0));
+        Assert.Equal(VoiceEmotion.StreamHub.CallLog.CallLogSchema.Migrations.Count, r.GetInt32(1));
+    }
+
+    [Fact]
+    public async Task SigtermMidStreamLosesNothingAlreadyComputed()
+    {
+        string repo = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(repo, "VoiceEmotion.sln"))) repo = Path.GetDirectoryName(repo)!;
+        string dll = Path.Combine(repo, "src", "StreamHub", "bin", "Release", "net10.0", "VoiceEmotion.StreamHub.dll");
+        Assert.True(File.Exists(dll), $"build the StreamHub first: {dll}");
+        string db = Path.Combine(_dir.FullName, "sigterm.db");
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.Combine(repo, "src", "StreamHub"), RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0", "--CallLog:SqlitePath", db, "--PhoneBridge:AudioSocketPort", "0" }) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var address = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("Now listening on: ", StringComparison.Ordinal) == true) address.TrySetResult(e.Data[(e.Data.IndexOf("http", StringComparison.Ordinal))..].Trim());
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        Assert.Same(address.Task, await Task.WhenAny(address.Task, Task.Delay(TimeSpan.FromSeconds(60))));
+
+        var baseAddress = await address.Task;
+        var connection = new HubConnectionBuilder().WithUrl(new Uri(new Uri(baseAddress), "/hubs/emotion")).AddMessagePackProtocol().Build();
+        await connection.StartAsync();
+        var received = new List<EmotionUpdateMessage>();
+        connection.On<EmotionUpdateMessage>("EmotionUpdate", u => { lock (received) received.Add(u); });
+        var started = await connection.InvokeAsync<SessionStarted>("StartSession", new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000 });
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        _ = connection.SendAsync("StreamAudio", started.SessionId, channel.Reader);
+        var audio = TestAudio.Encode(TestAudio.Voice(16000, 10.0, seed: 4), AudioEncoding.Pcm16Le);
+        foreach (var chunk in TestAudio.Chunks(audio, 3200).Take(25)) await channel.Writer.WriteAsync(chunk); // 2.5 s; the stream stays open
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline) { lock (received) if (received.Count >= 4) break; await Task.Delay(20); }
+
+        Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
+        using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30))) await process.WaitForExitAsync(exit.Token);
+        await connection.DisposeAsync();
+
+        using var db_ = new SqliteConnection($"Data Source={db}");
+        db_.Open();
+        using var count = db_.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM updates WHERE session_id = $id";
+        count.Parameters.AddWithValue("$id", started.SessionId);
+        long logged = (long)count.ExecuteScalar()!;
+        int sent;
+        lock (received) sent = received.Count;
+        Assert.True(sent >= 4, $"only {sent} updates before SIGTERM");
+        Assert.True(logged >= sent, $"{sent} updates were computed and sent, {logged} logged");
+        using var ended = db_.CreateCommand();
+        ended.CommandText = "SELECT ended_at IS NOT NULL FROM sessions WHERE id = $id";
+        ended.Parameters.AddWithValue("$id", started.SessionId);
+        Assert.Equal(1L, Convert.ToInt64(ended.ExecuteScalar()));
+    }
+}
