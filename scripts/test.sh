@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The one test command (README, .ci/run). Installs what the tests need — Debian's chromium and espeak-ng, the npm
-# packages, the NuGet packages — then runs every test: xunit (Pipeline, Training, StreamHub), vitest, and the
-# end-to-end browser tests against the real hub in headless Chromium.
+# The one test command (README, .ci/run). Installs what the tests need — Debian's chromium, espeak-ng and postgresql
+# (started), the npm packages, the NuGet packages — then runs every test: xunit (Pipeline, Training, StreamHub, the
+# latter against real SQLite and PostgreSQL), vitest, and the end-to-end browser tests against the real hub in
+# headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,16 +15,27 @@ if ! command -v npm >/dev/null 2>&1; then
   exit 1
 fi
 
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# A real PostgreSQL server for the emotion-log tests: Debian's cluster, started, with a role that may create databases.
+pg_version=$(ls /usr/lib/postgresql | sort -V | tail -1)
+pg_lsclusters -h | grep -q "^$pg_version main " || $sudo_cmd pg_createcluster "$pg_version" main >/dev/null
+pg_lsclusters -h | grep -q "^$pg_version main .*online" || $sudo_cmd pg_ctlcluster "$pg_version" main start
+pg_port=$(pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" {print $3}')
+$sudo_cmd su postgres -c "psql -p $pg_port -tAc \"SELECT 1 FROM pg_roles WHERE rolname = 'voiceemotion'\"" | grep -q 1 \
+  || $sudo_cmd su postgres -c "psql -p $pg_port -qc \"CREATE ROLE voiceemotion LOGIN PASSWORD 'voiceemotion' CREATEDB\""
+export VOICEEMOTION_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=voiceemotion;Password=voiceemotion;Database=postgres"
+echo "PostgreSQL $pg_version on port $pg_port for the tests"
 
 echo "== web client: npm ci, build, unit tests"
 (cd clients/web && npm ci --no-audit --no-fund && npm run build && npm test)

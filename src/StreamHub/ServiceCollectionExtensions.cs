@@ -21,8 +21,12 @@ public static class ServiceCollectionExtensions
         services.Configure<CallLogOptions>(configuration.GetSection(CallLogOptions.Section));
         services.AddSingleton(sp =>
         {
-            var path = sp.GetRequiredService<IOptions<CallLogOptions>>().Value.SqlitePath;
-            return new SqliteCallLog(Path.IsPathRooted(path) ? path : Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, path));
+            var o = sp.GetRequiredService<IOptions<CallLogOptions>>().Value;
+            var log = !string.IsNullOrWhiteSpace(o.PostgresConnectionString)
+                ? SqlCallLog.Postgres(o.PostgresConnectionString)
+                : SqlCallLog.Sqlite(Path.IsPathRooted(o.SqlitePath) ? o.SqlitePath : Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, o.SqlitePath));
+            sp.GetRequiredService<ILogger<SqlCallLog>>().LogInformation("Emotion log: {Database}", log.Description);
+            return log;
         });
         services.AddSingleton<CallLogWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<CallLogWriter>());

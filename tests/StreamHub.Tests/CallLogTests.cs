@@ -106,7 +106,7 @@ public sealed class CallLogTests : IDisposable
     public void RetentionPurgesOnlySessionsOlderThanTheSettingAndMigrationsRunOnce()
     {
         string path = Path.Combine(_dir.FullName, "retention.db");
-        var log = new VoiceEmotion.StreamHub.CallLog.SqliteCallLog(path);
+        var log = VoiceEmotion.StreamHub.CallLog.SqlCallLog.Sqlite(path);
         var now = DateTimeOffset.UtcNow;
         log.Write([
             new VoiceEmotion.StreamHub.CallLog.LogItem.Started(new("old", "twilio", null, "CA1", "inbound", now.AddDays(-40))),
@@ -120,7 +120,7 @@ public sealed class CallLogTests : IDisposable
         Assert.Equal(0, retention.PurgeOnce());
 
         // Reopening migrates nothing twice; the schema version is recorded once.
-        _ = new VoiceEmotion.StreamHub.CallLog.SqliteCallLog(path);
+        _ = VoiceEmotion.StreamHub.CallLog.SqlCallLog.Sqlite(path);
         using var db = new SqliteConnection($"Data Source={path}");
         db.Open();
         using var c = db.CreateCommand();

@@ -36,7 +36,7 @@ public sealed class HubServer : IAsyncDisposable
     public Uri TwilioUrl => new UriBuilder(Address) { Scheme = "ws", Path = "/phone/twilio" }.Uri;
 
     public static async Task<HubServer> StartAsync(Action<StreamHubOptions>? configure = null, Action<VoiceEmotion.StreamHub.Alerts.AlertOptions>? configureAlerts = null,
-        string? callLogPath = null)
+        string? callLogPath = null, string? postgres = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -45,7 +45,7 @@ public sealed class HubServer : IAsyncDisposable
         builder.Services.Configure<PhoneBridgeOptions>(o => o.AudioSocketPort = 0);
         // Each server gets its own log file unless a test shares one across a restart.
         string log = callLogPath ?? Path.Combine(Path.GetTempPath(), $"ve-calllog-{Guid.NewGuid():N}.db");
-        builder.Services.Configure<VoiceEmotion.StreamHub.CallLog.CallLogOptions>(o => { o.SqlitePath = log; o.FlushMilliseconds = 50; });
+        builder.Services.Configure<VoiceEmotion.StreamHub.CallLog.CallLogOptions>(o => { o.SqlitePath = log; o.FlushMilliseconds = 50; o.PostgresConnectionString = postgres; });
         if (configure is not null) builder.Services.Configure(configure);
         if (configureAlerts is not null) builder.Services.Configure(configureAlerts);
         var app = builder.Build();

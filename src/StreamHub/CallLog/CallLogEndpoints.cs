@@ -12,7 +12,7 @@ public static class CallLogEndpoints
 {
     public static IEndpointRouteBuilder MapCallLog(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/sessions", (HttpRequest request, SqliteCallLog log) =>
+        app.MapGet("/api/sessions", (HttpRequest request, SqlCallLog log) =>
         {
             var q = request.Query;
             try
@@ -30,11 +30,11 @@ public static class CallLogEndpoints
                 return Results.BadRequest(new { error = "bad_query", message = e.Message });
             }
         });
-        app.MapGet("/api/sessions/{id}", (string id, SqliteCallLog log) =>
+        app.MapGet("/api/sessions/{id}", (string id, SqlCallLog log) =>
             log.Get(id) is { } s ? Results.Ok(new { session = s, alerts = log.Alerts(id) }) : NotFound(id));
-        app.MapGet("/api/sessions/{id}/timeline", (string id, SqliteCallLog log) =>
+        app.MapGet("/api/sessions/{id}/timeline", (string id, SqlCallLog log) =>
             log.Get(id) is null ? NotFound(id) : Results.Ok(log.Timeline(id)));
-        app.MapGet("/api/sessions/{id}/export", (string id, string? format, SqliteCallLog log) =>
+        app.MapGet("/api/sessions/{id}/export", (string id, string? format, SqlCallLog log) =>
         {
             var session = log.Get(id);
             if (session is null) return NotFound(id);
@@ -52,7 +52,7 @@ public static class CallLogEndpoints
             }
             return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", $"session-{id}.csv");
         });
-        app.MapDelete("/api/sessions/{id}", (string id, SqliteCallLog log) => log.Delete(id) ? Results.NoContent() : NotFound(id));
+        app.MapDelete("/api/sessions/{id}", (string id, SqlCallLog log) => log.Delete(id) ? Results.NoContent() : NotFound(id));
         return app;
     }
 

@@ -8,6 +8,9 @@ public sealed class CallLogOptions
     /// <summary>SQLite database file; relative paths are under the content root.</summary>
     public string SqlitePath { get; set; } = "data/calllog.db";
 
+    /// <summary>PostgreSQL connection string (Npgsql); when set, the log lives there instead of SQLite (several nodes, one log).</summary>
+    public string? PostgresConnectionString { get; set; }
+
     /// <summary>How long sessions are kept, in days; 0 keeps them forever.</summary>
     public double RetentionDays { get; set; }
 

@@ -55,8 +55,22 @@ public static class CallLogSchema
         """,
     ];
 
-    /// <summary>Brings a database to the latest version; returns the version it was at.</summary>
-    public static int Migrate(DbConnection connection)
+    /// <summary>Brings a database to the latest version; returns the version it was at. On PostgreSQL an advisory lock
+    /// keeps nodes starting together from migrating twice.</summary>
+    public static int Migrate(DbConnection connection, bool postgres = false)
+    {
+        if (postgres) Execute(connection, null, "SELECT pg_advisory_lock(7218460093)");
+        try
+        {
+            return MigrateLocked(connection);
+        }
+        finally
+        {
+            if (postgres) Execute(connection, null, "SELECT pg_advisory_unlock(7218460093)");
+        }
+    }
+
+    private static int MigrateLocked(DbConnection connection)
     {
         Execute(connection, null, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
         using var read = connection.CreateCommand();

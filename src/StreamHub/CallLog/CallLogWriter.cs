@@ -9,7 +9,7 @@ namespace VoiceEmotion.StreamHub.CallLog;
 /// On graceful shutdown (SIGTERM) everything queued is written before the host exits; after a crash at most the last
 /// flush interval is missing. A failing database is retried, never dropped silently.
 /// </summary>
-public sealed class CallLogWriter(SqliteCallLog store, Sessions.SessionRegistry sessions, IOptions<CallLogOptions> options, ILogger<CallLogWriter> logger) : BackgroundService
+public sealed class CallLogWriter(SqlCallLog store, Sessions.SessionRegistry sessions, IOptions<CallLogOptions> options, ILogger<CallLogWriter> logger) : BackgroundService
 {
     private readonly Channel<LogItem> _queue = Channel.CreateUnbounded<LogItem>(new UnboundedChannelOptions { SingleReader = true });
     private long _written;
@@ -70,7 +70,7 @@ public sealed class CallLogWriter(SqliteCallLog store, Sessions.SessionRegistry 
                 Interlocked.Add(ref _written, batch.Count);
                 batch.Clear();
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            catch (Exception e) when (e is System.Data.Common.DbException or IOException or InvalidOperationException)
             {
                 logger.LogWarning("Call log write of {Count} entries failed (attempt {Attempt}): {Message}", batch.Count, attempt, e.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * attempt)));

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace VoiceEmotion.StreamHub.CallLog;
 
 /// <summary>Deletes sessions older than <see cref="CallLogOptions.RetentionDays"/> once an hour (never, when 0).</summary>
-public sealed class RetentionService(SqliteCallLog store, IOptions<CallLogOptions> options, ILogger<RetentionService> logger) : BackgroundService
+public sealed class RetentionService(SqlCallLog store, IOptions<CallLogOptions> options, ILogger<RetentionService> logger) : BackgroundService
 {
     /// <summary>One purge pass; returns the sessions deleted.</summary>
     public int PurgeOnce()
@@ -21,7 +21,7 @@ public sealed class RetentionService(SqliteCallLog store, IOptions<CallLogOption
         do
         {
             try { PurgeOnce(); }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException) { logger.LogWarning("Retention purge failed: {Message}", e.Message); }
+            catch (Exception e) when (e is System.Data.Common.DbException or IOException or InvalidOperationException) { logger.LogWarning("Retention purge failed: {Message}", e.Message); }
         } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 }

@@ -10,34 +10,51 @@ using VoiceEmotion.StreamHub.Contracts;
 namespace VoiceEmotion.StreamHub.CallLog;
 
 /// <summary>
-/// The emotion log in SQLite (WAL, synchronous=NORMAL): zero configuration, one file. Batches of writes go in one
-/// transaction; queries open their own connections (WAL lets them read while the writer writes).
+/// The emotion log on SQL: SQLite (WAL, synchronous=NORMAL — zero configuration, one file) or PostgreSQL (for several
+/// nodes). One SQL dialect serves both. Batches of writes go in one transaction; queries open their own connections.
 /// </summary>
-public sealed class SqliteCallLog
+public sealed class SqlCallLog
 {
     private static readonly string[] NegativeLabels = ["sad", "angry", "fearful", "disgust"];
-    private readonly string _connectionString;
+    private readonly Func<DbConnection> _connect;
 
-    public SqliteCallLog(string path)
+    private SqlCallLog(Func<DbConnection> connect, string description, bool postgres)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, ForeignKeys = true }.ToString();
-        DatabasePath = full;
+        _connect = connect;
+        Description = description;
         using var connection = Open();
-        using (var pragma = connection.CreateCommand())
+        if (!postgres)
         {
+            using var pragma = connection.CreateCommand();
             pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
             pragma.ExecuteNonQuery();
         }
-        CallLogSchema.Migrate(connection);
+        CallLogSchema.Migrate(connection, postgres);
     }
 
-    public string DatabasePath { get; }
+    /// <summary>Which database this is (path or host/database), for logs.</summary>
+    public string Description { get; }
 
-    public SqliteConnection Open()
+    /// <summary>A SQLite file (created with its folder when missing).</summary>
+    public static SqlCallLog Sqlite(string path)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, ForeignKeys = true }.ToString();
+        return new SqlCallLog(() => new SqliteConnection(connectionString), full, postgres: false);
+    }
+
+    /// <summary>A PostgreSQL database by Npgsql connection string.</summary>
+    public static SqlCallLog Postgres(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        var source = Npgsql.NpgsqlDataSource.Create(connectionString);
+        return new SqlCallLog(() => source.CreateConnection(), $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}", postgres: true);
+    }
+
+    public DbConnection Open()
+    {
+        var connection = _connect();
         connection.Open();
         return connection;
     }
