@@ -6,6 +6,7 @@ export default defineConfig({
     outDir: '../../src/StreamHub/wwwroot',
     emptyOutDir: true,
     target: 'es2022',
+    rollupOptions: { input: { main: 'index.html', calls: 'calls.html' } },
   },
   test: {
     include: ['tests/**/*.test.ts'],

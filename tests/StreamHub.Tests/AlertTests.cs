@@ -40,7 +40,7 @@ public sealed class AlertTests
         Assert.Equal(2.0, first.SustainedSeconds, 6);
         Assert.Equal(0.8, first.MeanProbability, 5);
         Assert.Equal("CA1", first.CallId);
-        Assert.Equal(2, engine.Recent.Count);
+        Assert.Equal(2, engine.Recent.Length);
         await session.Pipeline.DisposeAsync();
     }
 

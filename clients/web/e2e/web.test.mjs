@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -17,6 +17,7 @@ const LABELS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surpr
 let server;
 let baseUrl;
 let wavPath;
+let logPath;
 
 function synthVoiceWav(path, seconds = 6, rate = 16000) {
   const n = seconds * rate;
@@ -56,7 +57,10 @@ before(async () => {
   wavPath = join(results, 'speech.wav');
   console.log(`test audio: ${makeSpeech(wavPath)}`);
 
-  server = spawn('dotnet', [dll, '--urls', 'http://127.0.0.1:0'], { cwd: join(repo, 'src', 'StreamHub'), stdio: ['ignore', 'pipe', 'pipe'] });
+  // A fresh emotion log per run; no AudioSocket listener (its port may be taken by a running hub).
+  logPath = join(results, `calllog-${process.pid}.db`);
+  server = spawn('dotnet', [dll, '--urls', 'http://127.0.0.1:0', '--CallLog:SqlitePath', logPath, '--PhoneBridge:AudioSocketPort', '-1'],
+    { cwd: join(repo, 'src', 'StreamHub'), stdio: ['ignore', 'pipe', 'pipe'] });
   baseUrl = await new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error('StreamHub did not start within 60 s')), 60000);
     let log = '';
@@ -71,7 +75,14 @@ before(async () => {
   });
 });
 
-after(() => server?.kill('SIGTERM'));
+after(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${logPath}${suffix}`, { force: true });
+});
 
 async function launch(extraArgs = []) {
   return chromium.launch({
@@ -166,6 +177,43 @@ test('replay: a chosen file plays through the hub and the live view updates', as
     const current = (await page.getByTestId('current-emotion').textContent()).trim();
     assert.ok([...LABELS, 'no speech'].includes(current), `current emotion shows '${current}'`);
     await page.screenshot({ path: join(results, 'replay.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('calls page: a live session appears with its emotion, opens to its timeline, and lands in the log', async () => {
+  const browser = await launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wavPath}`]);
+  try {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 1300 } });
+    const calls = await context.newPage();
+    await calls.goto(`${baseUrl}/calls.html`);
+    await calls.locator('[data-testid=connection-state][data-state=connected]').waitFor({ timeout: 20000 });
+
+    const live = await context.newPage();
+    await live.goto(baseUrl);
+    await live.locator('[data-testid=connection-state][data-state=connected]').waitFor({ timeout: 20000 });
+    await live.getByTestId('mic-start').click();
+
+    const row = calls.locator('[data-testid=live-sessions] tbody tr').filter({ hasText: 'mic' }).first();
+    await row.waitFor({ timeout: 20000 });
+    await calls.waitForFunction(() => [...document.querySelectorAll('[data-testid=live-emotion]')]
+      .some((c) => /neutral|happy|sad|angry|fearful|disgust|surprised|no speech/.test(c.textContent)), null, { timeout: 20000 });
+    const sessionId = await row.getAttribute('data-session');
+    await row.getByRole('button', { name: 'open' }).click();
+    await calls.getByTestId('detail-info').filter({ hasText: 'live' }).waitFor({ timeout: 10000 });
+    await live.waitForFunction(() => Number(document.querySelector('[data-testid=update-count]').textContent) >= 12, null, { timeout: 30000 });
+    await calls.screenshot({ path: join(results, 'calls-live.png'), fullPage: true });
+    const alerts = await calls.locator('[data-testid=alerts] li').count();
+    console.log(`alerts shown on the calls page: ${alerts}`);
+
+    await live.getByTestId('mic-stop').click();
+    // The open detail turns from live to ended, and the session appears among the recent ones with its length.
+    await calls.getByTestId('detail-info').filter({ hasText: 'ended' }).waitFor({ timeout: 15000 });
+    const recent = calls.locator(`[data-testid=recent-sessions] tbody tr[data-session="${sessionId}"]`);
+    await recent.filter({ hasText: / s/ }).waitFor({ timeout: 15000 });
+    assert.equal(await calls.locator('[data-testid=detail-chart] canvas').count(), 1);
+    await calls.screenshot({ path: join(results, 'calls-ended.png'), fullPage: true });
   } finally {
     await browser.close();
   }

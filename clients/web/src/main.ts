@@ -52,14 +52,21 @@ function render(u: EmotionUpdate) {
 async function startLive(open: (onChunk: (c: Uint8Array) => void) => Promise<Capture>, source: string) {
   show(null);
   try {
+    // Open the audio first (a denied microphone must not leave an empty session behind); chunks captured while the
+    // session is being set up wait and are sent first, so nothing is lost.
+    const waiting: Uint8Array[] = [];
+    let target: AudioStream | null = null;
+    capture = await open((chunk) => (target ? target.send(chunk) : waiting.push(chunk)));
     stream = await hub.startStream(source);
     updates = 0;
     live.clear();
-    const s = stream;
-    capture = await open((chunk) => s.send(chunk));
+    waiting.forEach((chunk) => stream!.send(chunk));
+    target = stream;
     $<HTMLButtonElement>('mic-start').disabled = true;
     $<HTMLButtonElement>('mic-stop').disabled = false;
   } catch (e) {
+    if (capture) await capture.stop().catch(() => undefined);
+    capture = null;
     if (stream) await stream.end().catch(() => undefined);
     stream = null;
     show((e as Error).message);

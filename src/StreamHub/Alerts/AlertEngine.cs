@@ -32,7 +32,7 @@ public sealed class AlertEngine
     }
 
     /// <summary>The most recent alerts, newest last.</summary>
-    public IReadOnlyList<AlertMessage> Recent => [.. _recent];
+    public AlertMessage[] Recent => _recent.ToArray(); // a concrete array: MessagePack cannot serialise compiler-made collections
 
     /// <summary>Feeds one update; returns the alerts it raises (usually none).</summary>
     public IReadOnlyList<AlertMessage> Observe(LiveSession session, EmotionUpdate update)

@@ -108,7 +108,7 @@ public sealed class EmotionHub(
     }
 
     /// <summary>Receive Alert events from every session from now on; returns the recent alerts (oldest first).</summary>
-    public async Task<IReadOnlyList<AlertMessage>> SubscribeAlerts()
+    public async Task<AlertMessage[]> SubscribeAlerts()
     {
         await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.AlertsGroup);
         return alerts.Recent;
