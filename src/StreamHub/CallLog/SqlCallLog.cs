@@ -59,65 +59,75 @@ public sealed class SqlCallLog
         return connection;
     }
 
-    /// <summary>Writes a batch in one transaction (idempotent: re-writing an entry replaces it).</summary>
+    /// <summary>
+    /// Writes a batch in one transaction, in order, with one prepared command per kind of entry reused for every row
+    /// (idempotent: an entry written twice is stored once).
+    /// </summary>
     public void Write(IReadOnlyList<LogItem> items)
     {
         if (items.Count == 0) return;
         using var connection = Open();
         using var tx = connection.BeginTransaction();
+        using var started = Prepare(connection, tx, """
+            INSERT INTO sessions (id, source, label, call_id, track, started_at) VALUES (@id, @source, @label, @call, @track, @started)
+            ON CONFLICT (id) DO NOTHING
+            """, "@id", "@source", "@label", "@call", "@track", "@started");
+        using var update = Prepare(connection, tx, """
+            INSERT INTO updates (session_id, seq, audio_time, speech, voiced_fraction, p_neutral, p_happy, p_sad, p_angry, p_fearful,
+                p_disgust, p_surprised, top, confidence, arousal, valence, loudness_db, pitch_hz)
+            VALUES (@id, @seq, @t, @speech, @voiced, @p0, @p1, @p2, @p3, @p4, @p5, @p6, @top, @conf, @ar, @va, @db, @f0)
+            ON CONFLICT (session_id, seq) DO NOTHING
+            """, "@id", "@seq", "@t", "@speech", "@voiced", "@p0", "@p1", "@p2", "@p3", "@p4", "@p5", "@p6", "@top", "@conf", "@ar", "@va", "@db", "@f0");
+        using var ended = Prepare(connection, tx, """
+            UPDATE sessions SET ended_at = @ended, duration_s = @duration, speech_s = @speech, updates = @updates, dominant = @dominant,
+                share_json = @share, mean_json = @mean, angry_share = @angry, negative_share = @negative WHERE id = @id
+            """, "@id", "@ended", "@duration", "@speech", "@updates", "@dominant", "@share", "@mean", "@angry", "@negative");
+        using var alert = Prepare(connection, tx, """
+            INSERT INTO alerts (id, session_id, rule, label, start_time, sustained_s, mean_probability, raised_at)
+            VALUES (@id, @session, @rule, @label, @start, @sustained, @mean, @raised) ON CONFLICT (id) DO NOTHING
+            """, "@id", "@session", "@rule", "@label", "@start", "@sustained", "@mean", "@raised");
         foreach (var item in items)
         {
-            using var c = connection.CreateCommand();
-            c.Transaction = tx;
             switch (item)
             {
                 case LogItem.Started s:
-                    c.CommandText = """
-                        INSERT INTO sessions (id, source, label, call_id, track, started_at) VALUES (@id, @source, @label, @call, @track, @started)
-                        ON CONFLICT (id) DO NOTHING
-                        """;
-                    Add(c, "@id", s.Session.SessionId); Add(c, "@source", s.Session.Source); Add(c, "@label", s.Session.Label);
-                    Add(c, "@call", s.Session.CallId); Add(c, "@track", s.Session.Track); Add(c, "@started", s.Session.StartedAt.ToUnixTimeMilliseconds());
+                    Run(started, s.Session.SessionId, s.Session.Source, s.Session.Label, s.Session.CallId, s.Session.Track, s.Session.StartedAt.ToUnixTimeMilliseconds());
                     break;
                 case LogItem.Update u:
                     var v = u.Value;
-                    c.CommandText = """
-                        INSERT INTO updates (session_id, seq, audio_time, speech, voiced_fraction, p_neutral, p_happy, p_sad, p_angry, p_fearful,
-                            p_disgust, p_surprised, top, confidence, arousal, valence, loudness_db, pitch_hz)
-                        VALUES (@id, @seq, @t, @speech, @voiced, @p0, @p1, @p2, @p3, @p4, @p5, @p6, @top, @conf, @ar, @va, @db, @f0)
-                        ON CONFLICT (session_id, seq) DO NOTHING
-                        """;
-                    Add(c, "@id", v.SessionId); Add(c, "@seq", v.Seq); Add(c, "@t", v.AudioTime); Add(c, "@speech", v.Speech);
-                    Add(c, "@voiced", (double)v.VoicedFraction);
-                    for (int k = 0; k < EmotionLabels.Count; k++) Add(c, $"@p{k}", (double)v.Probabilities[k]);
-                    Add(c, "@top", v.Top); Add(c, "@conf", (double)v.Confidence); Add(c, "@ar", (double)v.Arousal); Add(c, "@va", (double)v.Valence);
-                    Add(c, "@db", (double)v.LoudnessDb); Add(c, "@f0", (double)v.PitchHz);
+                    var p = v.Probabilities;
+                    Run(update, v.SessionId, v.Seq, v.AudioTime, v.Speech, (double)v.VoicedFraction, (double)p[0], (double)p[1], (double)p[2],
+                        (double)p[3], (double)p[4], (double)p[5], (double)p[6], v.Top, (double)v.Confidence, (double)v.Arousal, (double)v.Valence,
+                        (double)v.LoudnessDb, (double)v.PitchHz);
                     break;
                 case LogItem.Ended e:
                     var m = SessionSummaryMessage.From(e.Summary);
-                    c.CommandText = """
-                        UPDATE sessions SET ended_at = @ended, duration_s = @duration, speech_s = @speech, updates = @updates, dominant = @dominant,
-                            share_json = @share, mean_json = @mean, angry_share = @angry, negative_share = @negative WHERE id = @id
-                        """;
-                    Add(c, "@id", m.SessionId); Add(c, "@ended", e.EndedAt.ToUnixTimeMilliseconds()); Add(c, "@duration", m.DurationSeconds);
-                    Add(c, "@speech", m.SpeechSeconds); Add(c, "@updates", m.Updates); Add(c, "@dominant", m.Dominant);
-                    Add(c, "@share", JsonSerializer.Serialize(m.Share)); Add(c, "@mean", JsonSerializer.Serialize(m.MeanProbabilities));
-                    Add(c, "@angry", (double)m.Share["angry"]); Add(c, "@negative", NegativeLabels.Sum(l => (double)m.Share[l]));
+                    Run(ended, m.SessionId, e.EndedAt.ToUnixTimeMilliseconds(), m.DurationSeconds, m.SpeechSeconds, m.Updates, m.Dominant,
+                        JsonSerializer.Serialize(m.Share), JsonSerializer.Serialize(m.MeanProbabilities), (double)m.Share["angry"],
+                        NegativeLabels.Sum(l => (double)m.Share[l]));
                     break;
                 case LogItem.Raised r:
                     var a = r.Alert;
-                    c.CommandText = """
-                        INSERT INTO alerts (id, session_id, rule, label, start_time, sustained_s, mean_probability, raised_at)
-                        VALUES (@id, @session, @rule, @label, @start, @sustained, @mean, @raised) ON CONFLICT (id) DO NOTHING
-                        """;
-                    Add(c, "@id", a.AlertId); Add(c, "@session", a.SessionId); Add(c, "@rule", a.Rule); Add(c, "@label", a.Label);
-                    Add(c, "@start", a.StartTime); Add(c, "@sustained", a.SustainedSeconds); Add(c, "@mean", a.MeanProbability);
-                    Add(c, "@raised", a.RaisedAt.ToUnixTimeMilliseconds());
+                    Run(alert, a.AlertId, a.SessionId, a.Rule, a.Label, a.StartTime, a.SustainedSeconds, a.MeanProbability, a.RaisedAt.ToUnixTimeMilliseconds());
                     break;
             }
-            c.ExecuteNonQuery();
         }
         tx.Commit();
+    }
+
+    private static DbCommand Prepare(DbConnection connection, DbTransaction tx, string sql, params string[] names)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var name in names) Add(command, name, null);
+        return command;
+    }
+
+    private static void Run(DbCommand command, params object?[] values)
+    {
+        for (int i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        command.ExecuteNonQuery();
     }
 
     public SessionPage List(SessionQuery q)

@@ -66,8 +66,20 @@ public sealed class EmotionHub(
         double bytesPerSecond = (double)pipeline.Format.SampleRate * frameBytes;
         try
         {
-            await foreach (var chunk in audio.WithCancellation(Context.ConnectionAborted))
+            await using var chunks = audio.GetAsyncEnumerator(Context.ConnectionAborted);
+            while (true)
             {
+                try
+                {
+                    if (!await chunks.MoveNextAsync()) break;
+                }
+                catch (Exception e) when (e is HubException or OperationCanceledException)
+                {
+                    // The client cancelled its upload stream or went away: the session ends with what it had.
+                    logger.LogInformation("Session {SessionId}: the client ended its audio stream abruptly ({Message})", sessionId, e.Message);
+                    return;
+                }
+                var chunk = chunks.Current;
                 string? problem = chunk is null || chunk.Length == 0 ? "empty audio chunk"
                     : chunk.Length > limits.MaxChunkBytes ? null
                     : chunk.Length % frameBytes != 0 ? $"chunk of {chunk.Length} bytes is not a whole number of {frameBytes}-byte sample frames ({pipeline.Format.Encoding.ToWireName()}, {pipeline.Format.Channels} channel(s))"
@@ -82,9 +94,13 @@ public sealed class EmotionHub(
             }
             pipeline.Complete();
             await session.Forwarding;
-            if (pipeline.Completion.IsFaulted)
+            try
             {
-                var error = pipeline.Completion.Exception!.InnerException!;
+                // Awaited, not inspected: the update stream can report a failure a moment before the task is marked faulted.
+                await pipeline.Completion;
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
                 throw new HubException($"{(error is AudioFormatException ? HubError.ChunkInvalid : HubError.Internal)}: {error.Message}");
             }
         }
