@@ -41,11 +41,30 @@ public sealed class ReplaySession(SessionRouter router, Recording recording, dou
     /// <summary>True when the stream was sent to its end (not cut by the end of a load run).</summary>
     public bool Completed { get; private set; }
 
+    private long _cutAt;
+
     /// <summary>
-    /// Updates the hub owes this session: one per whole 0.5 s step of a completed stream; for a stream cut short,
-    /// the steps whose last frame (15 ms past the step) had been sent.
+    /// Updates the hub owes this session: one per whole 0.5 s step of a completed stream. A stream cut by the end of a
+    /// load run is cancelled at once (the hub drops its queued audio), so it is owed only the steps whose completing
+    /// chunk had been sent at least a second before the cut.
     /// </summary>
-    public int ExpectedUpdates => (int)Math.Floor((SecondsStreamed - (Completed ? 0 : FrameTailSeconds)) / 0.5 + 1e-9);
+    public int ExpectedUpdates
+    {
+        get
+        {
+            if (Completed) return (int)Math.Floor(SecondsStreamed / 0.5 + 1e-9);
+            if (_cutAt == 0) return 0;
+            long settled = _cutAt - System.Diagnostics.Stopwatch.Frequency;
+            int steps = 0;
+            for (int k = 1; ; k++)
+            {
+                int chunk = ChunkCompleting(k * 0.5 + FrameTailSeconds);
+                if (k * 0.5 + FrameTailSeconds > recording.Seconds || _sentAt[chunk] == 0 || _sentAt[chunk] > settled) break;
+                steps = k;
+            }
+            return steps;
+        }
+    }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -84,6 +103,7 @@ public sealed class ReplaySession(SessionRouter router, Recording recording, dou
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            _cutAt = Stopwatch.GetTimestamp();
         }
         catch (Exception e)
         {

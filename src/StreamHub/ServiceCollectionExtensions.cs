@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Options;
 using VoiceEmotion.StreamHub.Api;
 using VoiceEmotion.StreamHub.CallLog;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
 using VoiceEmotion.StreamHub.Hubs;
+using VoiceEmotion.StreamHub.Observability;
 using VoiceEmotion.StreamHub.PhoneBridge;
 using VoiceEmotion.StreamHub.Sessions;
 
@@ -36,6 +39,16 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PhoneSessions>();
         services.AddSingleton<AudioSocketListener>();
         services.AddHostedService(sp => sp.GetRequiredService<AudioSocketListener>());
+        services.AddSingleton<HubMetrics>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(HubMetrics.MeterName, VoiceEmotion.Pipeline.Streaming.PipelineMetrics.MeterName)
+            .AddRuntimeInstrumentation()
+            .AddView("voiceemotion.update.latency", new ExplicitBucketHistogramConfiguration { Boundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500] })
+            .AddView("voiceemotion.inference.batch_size", new ExplicitBucketHistogramConfiguration { Boundaries = [1, 2, 4, 8, 16, 32] })
+            .AddPrometheusExporter());
+        services.AddHealthChecks()
+            .AddCheck<ModelHealthCheck>("model", tags: ["ready"])
+            .AddCheck<CallLogHealthCheck>("calllog", tags: ["ready"]);
         services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = 1024 * 1024;
@@ -53,6 +66,18 @@ public static class ServiceCollectionExtensions
         app.MapAnalyze();
         app.MapCallLog();
         app.MapGet("/healthz", (SessionRegistry sessions) => Results.Ok(new { status = "ok", sessions = sessions.Count }));
+        // Liveness: the process answers. Readiness: the model and the emotion log work (a load balancer's signal).
+        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = async (context, report) => await context.Response.WriteAsJsonAsync(new
+            {
+                status = report.Status.ToString(),
+                checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+            }),
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 }

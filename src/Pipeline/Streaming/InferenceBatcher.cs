@@ -80,6 +80,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
                     if (_classifier.UsesStats) w.Stats.CopyTo(stats.AsSpan(i * FeatureSchema.WindowFeatureCount));
                 }
                 _classifier.Predict(frames, stats, batch.Count, output);
+                PipelineMetrics.InferenceBatchSize.Record(batch.Count);
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _windows, batch.Count);
                 for (int i = 0; i < batch.Count; i++)

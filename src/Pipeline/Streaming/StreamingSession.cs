@@ -41,6 +41,9 @@ public sealed class StreamingSession : IAsyncDisposable
     /// <summary>Completes when processing ends; faults with <see cref="AudioFormatException"/> on bad audio.</summary>
     public Task Completion => _processing;
 
+    /// <summary>Chunks waiting in the input channel.</summary>
+    public int InputDepth => _input.Reader.Count;
+
     /// <summary>Seconds of audio analysed so far.</summary>
     public double AudioSeconds => _session.AudioSeconds;
 
@@ -54,7 +57,7 @@ public sealed class StreamingSession : IAsyncDisposable
         chunk.Span.CopyTo(buffer);
         try
         {
-            await _input.Writer.WriteAsync(new Chunk(buffer, chunk.Length), cancellationToken).ConfigureAwait(false);
+            await _input.Writer.WriteAsync(new Chunk(buffer, chunk.Length, System.Diagnostics.Stopwatch.GetTimestamp()), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (ChannelClosedException)
@@ -99,11 +102,12 @@ public sealed class StreamingSession : IAsyncDisposable
                 {
                     ArrayPool<byte>.Shared.Return(chunk.Buffer);
                 }
-                await EmitAsync(ready, probabilities).ConfigureAwait(false);
+                await EmitAsync(ready, probabilities, chunk.QueuedAt).ConfigureAwait(false);
+                PipelineMetrics.AudioSeconds.Add((double)chunk.Length / Format.BytesPerFrame / Format.SampleRate);
             }
             _stop.Token.ThrowIfCancellationRequested();
             _session.Finish(ready);
-            await EmitAsync(ready, probabilities).ConfigureAwait(false);
+            await EmitAsync(ready, probabilities, System.Diagnostics.Stopwatch.GetTimestamp()).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
@@ -122,12 +126,14 @@ public sealed class StreamingSession : IAsyncDisposable
         }
     }
 
-    private async Task EmitAsync(List<WindowInput> ready, float[] probabilities)
+    private async Task EmitAsync(List<WindowInput> ready, float[] probabilities, long queuedAt)
     {
         foreach (var window in ready)
         {
             if (window.Speech) await _batcher.ClassifyAsync(window, probabilities, _stop.Token).ConfigureAwait(false);
             var update = _session.Complete(window, probabilities);
+            PipelineMetrics.UpdateLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt).TotalMilliseconds);
+            PipelineMetrics.Updates.Add(1);
             await _output.Writer.WriteAsync(update, _stop.Token).ConfigureAwait(false);
         }
         ready.Clear();
@@ -141,5 +147,5 @@ public sealed class StreamingSession : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private readonly record struct Chunk(byte[] Buffer, int Length);
+    private readonly record struct Chunk(byte[] Buffer, int Length, long QueuedAt);
 }

@@ -12,17 +12,18 @@ namespace VoiceEmotion.StreamHub.CallLog;
 public sealed class CallLogWriter(SqlCallLog store, Sessions.SessionRegistry sessions, IOptions<CallLogOptions> options, ILogger<CallLogWriter> logger) : BackgroundService
 {
     private readonly Channel<LogItem> _queue = Channel.CreateUnbounded<LogItem>(new UnboundedChannelOptions { SingleReader = true });
-    private long _written;
+    private long _written, _pending;
 
     /// <summary>Entries written so far.</summary>
     public long Written => Interlocked.Read(ref _written);
 
-    /// <summary>Entries waiting to be written.</summary>
-    public int Pending => _queue.Reader.Count;
+    /// <summary>Entries waiting to be written (counted here: a single-reader channel cannot count itself).</summary>
+    public long Pending => Interlocked.Read(ref _pending);
 
     public void Enqueue(LogItem item)
     {
-        if (!_queue.Writer.TryWrite(item))
+        if (_queue.Writer.TryWrite(item)) Interlocked.Increment(ref _pending);
+        else
             logger.LogError("Call log is shut down; entry {Kind} not written", item.GetType().Name);
     }
 
@@ -77,6 +78,7 @@ public sealed class CallLogWriter(SqlCallLog store, Sessions.SessionRegistry ses
             {
                 store.Write(batch);
                 Interlocked.Add(ref _written, batch.Count);
+                Interlocked.Add(ref _pending, -batch.Count);
                 batch.Clear();
             }
             catch (Exception e) when (e is System.Data.Common.DbException or IOException or InvalidOperationException)

@@ -18,6 +18,7 @@ public sealed class EmotionHub(
     ModelHost models,
     SessionBroadcaster broadcaster,
     Alerts.AlertEngine alerts,
+    Observability.HubMetrics metrics,
     IOptions<StreamHubOptions> options,
     ILogger<EmotionHub> logger) : Hub
 {
@@ -146,6 +147,7 @@ public sealed class EmotionHub(
     private HubException Fail(string? sessionId, string code, string message)
     {
         logger.LogWarning("Session {SessionId} rejected on {ConnectionId}: {Code} {Message}", sessionId, Context.ConnectionId, code, message);
+        metrics.Error(code);
         if (sessionId is not null && registry.Get(sessionId) is { } session && session.ConnectionId == Context.ConnectionId)
         {
             session.Pipeline.Abort();

@@ -12,7 +12,8 @@ namespace VoiceEmotion.StreamHub.PhoneBridge;
 /// 0x03 = DTMF digit, 0x00 = hangup, 0xff = error. One connection is one call; malformed input closes that connection
 /// (its session keeps what it had) and nothing else.
 /// </summary>
-public sealed class AudioSocketListener(PhoneSessions sessions, IOptions<PhoneBridgeOptions> options, ILogger<AudioSocketListener> logger) : BackgroundService
+public sealed class AudioSocketListener(PhoneSessions sessions, IOptions<PhoneBridgeOptions> options, Observability.HubMetrics metrics,
+    ILogger<AudioSocketListener> logger) : BackgroundService
 {
     public const byte KindHangup = 0x00, KindUuid = 0x01, KindDtmf = 0x03, KindAudio = 0x10, KindError = 0xff;
 
@@ -100,7 +101,11 @@ public sealed class AudioSocketListener(PhoneSessions sessions, IOptions<PhoneBr
         {
             problem = $"connection lost: {e.Message}";
         }
-        if (problem is not null) logger.LogWarning("AudioSocket call {CallId} closed: {Problem}", live?.Session.CallId, problem);
+        if (problem is not null)
+        {
+            logger.LogWarning("AudioSocket call {CallId} closed: {Problem}", live?.Session.CallId, problem);
+            metrics.Error("audiosocket_protocol");
+        }
         if (live is not null) await sessions.FinishAsync(live.Session);
         if (problem is not null && client.Connected)
         {

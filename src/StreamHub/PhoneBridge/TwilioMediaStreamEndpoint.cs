@@ -18,7 +18,7 @@ public static class TwilioMediaStreamEndpoint
     public static IEndpointRouteBuilder MapTwilioMediaStreams(this IEndpointRouteBuilder app)
     {
         var path = app.ServiceProvider.GetRequiredService<IOptions<PhoneBridgeOptions>>().Value.TwilioPath;
-        app.Map(path, async (HttpContext context, PhoneSessions sessions, IOptions<PhoneBridgeOptions> options, ILogger<PhoneSessions> logger) =>
+        app.Map(path, async (HttpContext context, PhoneSessions sessions, IOptions<PhoneBridgeOptions> options, Observability.HubMetrics metrics, ILogger<PhoneSessions> logger) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
@@ -27,13 +27,13 @@ public static class TwilioMediaStreamEndpoint
                 return;
             }
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var call = new TwilioCall(socket, sessions, options.Value, logger);
+            var call = new TwilioCall(socket, sessions, options.Value, metrics, logger);
             await call.RunAsync(context.RequestAborted);
         });
         return app;
     }
 
-    private sealed class TwilioCall(WebSocket socket, PhoneSessions sessions, PhoneBridgeOptions options, ILogger logger)
+    private sealed class TwilioCall(WebSocket socket, PhoneSessions sessions, PhoneBridgeOptions options, Observability.HubMetrics metrics, ILogger logger)
     {
         private readonly Dictionary<string, LiveSession> _tracks = new(StringComparer.Ordinal);
         private byte[] _audio = new byte[4096];
@@ -53,6 +53,7 @@ public static class TwilioMediaStreamEndpoint
                     {
                         if (length == options.MaxTwilioMessageBytes)
                         {
+                            metrics.Error("twilio_protocol");
                             await CloseAsync(WebSocketCloseStatus.MessageTooBig, $"message over {options.MaxTwilioMessageBytes} bytes", cancellationToken);
                             return;
                         }
@@ -78,6 +79,7 @@ public static class TwilioMediaStreamEndpoint
             if (problem is not null)
             {
                 logger.LogWarning("Twilio stream {StreamSid} (call {CallSid}) closed: {Problem}", _streamSid, _callSid, problem);
+                metrics.Error("twilio_protocol");
                 await CloseAsync(WebSocketCloseStatus.InvalidPayloadData, problem, CancellationToken.None);
             }
             else await CloseAsync(WebSocketCloseStatus.NormalClosure, "stream ended", CancellationToken.None);

@@ -11,7 +11,8 @@ namespace VoiceEmotion.StreamHub.Sessions;
 /// Sends a session's updates, in order, to its owning connection (if any) and to every supervisor watching it
 /// (SignalR group <c>watch:{id}</c>), then its summary or the error that ended it; and records all of it in the call log.
 /// </summary>
-public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine alerts, CallLogWriter log, ILogger<SessionBroadcaster> logger)
+public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine alerts, CallLogWriter log, Observability.HubMetrics metrics,
+    ILogger<SessionBroadcaster> logger)
 {
     /// <summary>SignalR group of supervisors subscribed to alerts from every session.</summary>
     public const string AlertsGroup = "alerts";
@@ -31,6 +32,7 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine 
             {
                 log.Enqueue(new LogItem.Update(update));
                 await targets.SendAsync("EmotionUpdate", EmotionUpdateMessage.From(update));
+                metrics.UpdateSent(session.Source);
                 foreach (var alert in alerts.Observe(session, update))
                 {
                     log.Enqueue(new LogItem.Raised(alert));
@@ -51,6 +53,7 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine 
             var error = e is AggregateException a ? a.InnerException! : e;
             string code = error is AudioFormatException ? HubError.ChunkInvalid : HubError.Internal;
             logger.LogWarning("Session {SessionId} failed: {Code} {Message}", session.Id, code, error.Message);
+            metrics.Error(code);
             try { await targets.SendAsync("SessionError", new SessionErrorMessage(session.Id, code, error.Message)); }
             catch (Exception) { /* the connection is gone */ }
         }

@@ -1,0 +1,35 @@
+using System.Diagnostics.Metrics;
+using VoiceEmotion.StreamHub.CallLog;
+using VoiceEmotion.StreamHub.Sessions;
+
+namespace VoiceEmotion.StreamHub.Observability;
+
+/// <summary>
+/// The hub's metrics (meter "VoiceEmotion.StreamHub"): live sessions and queue depths as gauges, updates sent and
+/// errors by kind as counters. Exported for Prometheus at /metrics with the Pipeline's and the runtime's.
+/// </summary>
+public sealed class HubMetrics : IDisposable
+{
+    public const string MeterName = "VoiceEmotion.StreamHub";
+
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _updatesSent;
+    private readonly Counter<long> _errors;
+
+    public HubMetrics(SessionRegistry sessions, ModelHost models, CallLogWriter log)
+    {
+        _meter.CreateObservableGauge("voiceemotion.sessions.active", () => sessions.Count, "{session}", "Live sessions from every door");
+        _meter.CreateObservableGauge("voiceemotion.session.input_queue", () => sessions.All.Sum(s => s.Pipeline.InputDepth), "{chunk}",
+            "Audio chunks waiting in session input channels, summed over sessions");
+        _meter.CreateObservableGauge("voiceemotion.inference.queue", () => Math.Max(0, models.Batcher.QueueDepth), "{window}", "Windows waiting for the model");
+        _meter.CreateObservableGauge("voiceemotion.calllog.pending", () => log.Pending, "{entry}", "Log entries waiting to be written");
+        _updatesSent = _meter.CreateCounter<long>("voiceemotion.updates.sent", "{update}", "Updates sent to clients and watchers");
+        _errors = _meter.CreateCounter<long>("voiceemotion.errors", "{error}", "Errors by kind (the protocol's error codes)");
+    }
+
+    public void UpdateSent(string? source) => _updatesSent.Add(1, new KeyValuePair<string, object?>("source", source ?? "hub"));
+
+    public void Error(string kind) => _errors.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Text.Json;
+using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.StreamHub.Contracts;
+
+namespace VoiceEmotion.StreamHub.Tests;
+
+public sealed class ObservabilityTests
+{
+    [Fact]
+    public async Task MetricsAreExposedForPrometheusAndCountWhatHappened()
+    {
+        await using var server = await HubServer.StartAsync();
+        await using var connection = await server.ConnectAsync("json");
+        var audio = TestAudio.Encode(TestAudio.Voice(16000, 2.0), AudioEncoding.Pcm16Le);
+        var (updates, _, _, failure) = await HubClient.StreamAsync(connection, new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000 }, TestAudio.Chunks(audio, 3200));
+        Assert.Null(failure);
+        await Assert.ThrowsAnyAsync<Exception>(() => HubClient.StreamAsync(connection, new StartSessionRequest { Encoding = "opus", SampleRate = 16000 }, []));
+
+        using var http = new HttpClient();
+        string text = "";
+        // The exporter caches a scrape briefly; ask until the counts of this run are in.
+        for (int i = 0; i < 50 && !HasLine(text, "voiceemotion_errors_total{", "kind=\"format_invalid\""); i++)
+        {
+            await Task.Delay(100);
+            text = await http.GetStringAsync(new Uri(server.Address, "/metrics"));
+        }
+        Assert.Contains("voiceemotion_sessions_active", text);
+        Assert.Contains("voiceemotion_update_latency_milliseconds_bucket", text);
+        Assert.Contains("voiceemotion_inference_batch_size", text);
+        Assert.True(HasLine(text, "voiceemotion_errors_total{", "kind=\"format_invalid\""), "format_invalid error not counted");
+        // e.g. voiceemotion_updates_sent_total{source="hub"} 4 1764000000000
+        var sent = text.Split('\n').First(l => l.StartsWith("voiceemotion_updates_sent_total{", StringComparison.Ordinal) && l.Contains("source=\"hub\"", StringComparison.Ordinal));
+        double value = double.Parse(sent[(sent.IndexOf('}') + 2)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(value >= updates.Count, sent);
+        Assert.True(text.Contains("dotnet_gc_", StringComparison.Ordinal) || text.Contains("process_runtime_dotnet_", StringComparison.Ordinal), "runtime metrics missing");
+    }
+
+    private static bool HasLine(string text, string prefix, string part) =>
+        text.Split('\n').Any(l => l.StartsWith(prefix, StringComparison.Ordinal) && l.Contains(part, StringComparison.Ordinal));
+
+    [Fact]
+    public async Task LivenessAndReadinessAreSeparate()
+    {
+        await using var server = await HubServer.StartAsync();
+        using var http = new HttpClient();
+        using var live = await http.GetAsync(new Uri(server.Address, "/healthz/live"));
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        using var ready = await http.GetAsync(new Uri(server.Address, "/healthz/ready"));
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        using var doc = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", doc.RootElement.GetProperty("status").GetString());
+        Assert.Equal("Healthy", doc.RootElement.GetProperty("checks").GetProperty("model").GetProperty("status").GetString());
+        Assert.Equal("Healthy", doc.RootElement.GetProperty("checks").GetProperty("calllog").GetProperty("status").GetString());
+    }
+}
