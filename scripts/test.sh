@@ -37,13 +37,25 @@ $sudo_cmd su postgres -c "psql -p $pg_port -tAc \"SELECT 1 FROM pg_roles WHERE r
 export VOICEEMOTION_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=voiceemotion;Password=voiceemotion;Database=postgres"
 echo "PostgreSQL $pg_version on port $pg_port for the tests"
 
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
+
 echo "== web client: npm ci, build, unit tests"
-(cd clients/web && npm ci --no-audit --no-fund && npm run build && npm test)
+(cd clients/web && npm ci --no-audit --no-fund && npm run build && npm test 2>&1 | tee "$log_dir/vitest.log")
 
 echo "== .NET: restore, build, tests"
 dotnet restore VoiceEmotion.sln
 dotnet build VoiceEmotion.sln -c Release --no-restore
-dotnet test VoiceEmotion.sln -c Release --no-build --logger "console;verbosity=normal" "$@"
+dotnet test VoiceEmotion.sln -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log_dir/dotnet.log"
 
 echo "== end-to-end: real hub + headless Chromium"
-(cd clients/web && npm run e2e)
+(cd clients/web && npm run e2e 2>&1 | tee "$log_dir/e2e.log")
+
+# One closing line over every runner (each step above already failed the script on a failing test).
+strip() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
+passed=$(( $(strip "$log_dir/dotnet.log" | awk '/^ *Passed: +[0-9]+$/ {s += $2} END {print s + 0}') \
+         + $(strip "$log_dir/vitest.log" | awk '/^ *Tests +[0-9]+ passed/ {print $2; exit} END {}' | head -1 | grep -o '[0-9]*' || echo 0) \
+         + $(strip "$log_dir/e2e.log" | awk '/^# pass / {print $3}') ))
+failed=$(( $(strip "$log_dir/dotnet.log" | awk '/^ *Failed: +[0-9]+$/ {s += $2} END {print s + 0}') + $(strip "$log_dir/e2e.log" | awk '/^# fail / {print $3}') ))
+skipped=$(strip "$log_dir/dotnet.log" | awk '/^ *Skipped: +[0-9]+$/ {s += $2} END {print s + 0}')
+echo "total: $passed passed, $failed failed, $skipped skipped"
