@@ -41,6 +41,7 @@ public sealed class HubServer : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("VOICEEMOTION_TEST_LOGS") == "1") builder.Logging.AddConsole();
         builder.Services.AddVoiceEmotion(builder.Configuration);
         builder.Services.Configure<PhoneBridgeOptions>(o => o.AudioSocketPort = 0);
         // Each server gets its own log file unless a test shares one across a restart.

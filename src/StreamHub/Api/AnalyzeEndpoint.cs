@@ -27,7 +27,7 @@ public static class AnalyzeEndpoint
             {
                 form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = limit }, cancellationToken);
             }
-            catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
+            catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
             {
                 return e is BadHttpRequestException { StatusCode: 413 } || e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
                     ? Problem(StatusCodes.Status413PayloadTooLarge, "file_too_large", $"upload is over the limit of {limit} bytes")

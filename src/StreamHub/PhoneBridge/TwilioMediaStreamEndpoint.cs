@@ -69,7 +69,7 @@ public static class TwilioMediaStreamEndpoint
             }
             catch (Exception e) when (e is WebSocketException or OperationCanceledException)
             {
-                logger.LogInformation("Twilio stream {StreamSid} (call {CallSid}) dropped: {Message}", _streamSid, _callSid, e.Message);
+                logger.LogInformation("Twilio stream {StreamSid} (call {CallSid}) dropped: {Message} {Inner}", _streamSid, _callSid, e.Message, e.InnerException?.Message);
             }
             finally
             {
