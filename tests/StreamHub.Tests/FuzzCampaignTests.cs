@@ -135,13 +135,13 @@ public sealed class FuzzCampaignTests(ITestOutputHelper output)
             await tcp.ConnectAsync(server.AudioSocket);
             var stream = tcp.GetStream();
             var frames = new List<byte>();
-            if (random.Next(4) != 0) frames.AddRange(Frame(0x01, Guid.NewGuid().ToByteArray()));
+            if (random.Next(4) != 0) frames.AddRange(AudioSocketFrames.Frame(0x01, Guid.NewGuid().ToByteArray()));
             for (int f = random.Next(1, 6); f > 0; f--)
             {
                 byte kind = random.Next(3) switch { 0 => 0x10, 1 => (byte)random.Next(256), _ => new byte[] { 0x00, 0x01, 0x03, 0x10, 0xff }[random.Next(5)] };
                 var payload = new byte[random.Next(0, 700)];
                 random.NextBytes(payload);
-                var frame = Frame(kind, payload);
+                var frame = AudioSocketFrames.Frame(kind, payload);
                 if (random.Next(8) == 0) BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(1), (ushort)random.Next(65536)); // lie about the length
                 frames.AddRange(frame);
             }
@@ -202,14 +202,5 @@ public sealed class FuzzCampaignTests(ITestOutputHelper output)
         long memoryAfter = Process.GetCurrentProcess().WorkingSet64;
         output.WriteLine($"working set {memoryBefore / 1048576} MiB → {memoryAfter / 1048576} MiB");
         Assert.True(memoryAfter < memoryBefore + 1024L * 1024 * 1024, "memory grew by more than 1 GiB");
-    }
-
-    private static byte[] Frame(byte kind, byte[] payload)
-    {
-        var frame = new byte[3 + payload.Length];
-        frame[0] = kind;
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(1), (ushort)payload.Length);
-        payload.CopyTo(frame, 3);
-        return frame;
     }
 }

@@ -187,14 +187,14 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
         await tcp.ConnectAsync(_server.AudioSocket);
         var stream = tcp.GetStream();
         var uuid = Guid.NewGuid();
-        await stream.WriteAsync(Frame(0x01, uuid.ToByteArray(bigEndian: true)));
+        await stream.WriteAsync(AudioSocketFrames.Frame(0x01, uuid.ToByteArray(bigEndian: true)));
         var watched = await supervisor.WatchAsync(s => s.CallId == uuid.ToString(), 1);
         Assert.Equal("audiosocket", watched[0].Source);
 
         var slin = AudioEncodings.Encode(TestAudio.Voice(8000, 2.0, seed: 3), AudioEncoding.Pcm16Le);
-        for (int i = 0; i < slin.Length; i += 320) await stream.WriteAsync(Frame(0x10, slin[i..(i + 320)]));
-        await stream.WriteAsync(Frame(0x03, "5"u8.ToArray()));
-        await stream.WriteAsync(Frame(0x00, []));
+        for (int i = 0; i < slin.Length; i += 320) await stream.WriteAsync(AudioSocketFrames.Frame(0x10, slin[i..(i + 320)]));
+        await stream.WriteAsync(AudioSocketFrames.Frame(0x03, "5"u8.ToArray()));
+        await stream.WriteAsync(AudioSocketFrames.Frame(0x00, []));
 
         await WaitUntil(() => { lock (supervisor.Summaries) return supervisor.Summaries.Count == 1; });
         lock (supervisor.Updates) Assert.Equal(4, supervisor.Updates.Count(u => u.SessionId == watched[0].SessionId));
@@ -211,16 +211,16 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(_server.AudioSocket);
         var stream = tcp.GetStream();
-        if (kind is not ("audio-before-uuid" or "short-uuid")) await stream.WriteAsync(Frame(0x01, Guid.NewGuid().ToByteArray(bigEndian: true)));
+        if (kind is not ("audio-before-uuid" or "short-uuid")) await stream.WriteAsync(AudioSocketFrames.Frame(0x01, Guid.NewGuid().ToByteArray(bigEndian: true)));
         var audio = new byte[320];
         switch (kind)
         {
-            case "unknown-kind": await stream.WriteAsync(Frame(0x42, audio)); break;
-            case "audio-before-uuid": await stream.WriteAsync(Frame(0x10, audio)); break;
+            case "unknown-kind": await stream.WriteAsync(AudioSocketFrames.Frame(0x42, audio)); break;
+            case "audio-before-uuid": await stream.WriteAsync(AudioSocketFrames.Frame(0x10, audio)); break;
             case "oversize": await stream.WriteAsync(new byte[] { 0x10, 0xFF, 0xFF }); break;
-            case "truncated": await stream.WriteAsync(Frame(0x10, audio)[..100]); tcp.Client.Shutdown(SocketShutdown.Send); break;
-            case "odd-audio": await stream.WriteAsync(Frame(0x10, new byte[321])); break;
-            case "short-uuid": await stream.WriteAsync(Frame(0x01, new byte[5])); break;
+            case "truncated": await stream.WriteAsync(AudioSocketFrames.Frame(0x10, audio)[..100]); tcp.Client.Shutdown(SocketShutdown.Send); break;
+            case "odd-audio": await stream.WriteAsync(AudioSocketFrames.Frame(0x10, new byte[321])); break;
+            case "short-uuid": await stream.WriteAsync(AudioSocketFrames.Frame(0x01, new byte[5])); break;
         }
         // The server answers with an AudioSocket error frame (0xff) and closes.
         var reply = new byte[16];
@@ -230,15 +230,6 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
         Assert.Equal(0xff, reply[0]);
         await WaitUntil(() => _server.Sessions.Count == 0);
         Assert.Equal(0, _server.Sessions.Count);
-    }
-
-    private static byte[] Frame(byte kind, byte[] payload)
-    {
-        var frame = new byte[3 + payload.Length];
-        frame[0] = kind;
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(1), (ushort)payload.Length);
-        payload.CopyTo(frame, 3);
-        return frame;
     }
 
     private static async Task WaitUntil(Func<bool> condition)
