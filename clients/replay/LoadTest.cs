@@ -27,7 +27,7 @@ public static class LoadTest
         int connections = (options.Concurrency + options.StreamsPerConnection - 1) / options.StreamsPerConnection;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.DurationSeconds));
         var routers = new List<SessionRouter>();
-        for (int c = 0; c < connections; c++) routers.Add(await SessionRouter.ConnectAsync(options.Hub, options.Protocol, CancellationToken.None));
+        for (int c = 0; c < connections; c++) routers.Add(await SessionRouter.ConnectAsync(options.Hub, options.Protocol, options.Token, CancellationToken.None));
         var sessions = new System.Collections.Concurrent.ConcurrentBag<ReplaySession>();
         var serverBefore = ProcessCpu(options.ServerPid);
         var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;

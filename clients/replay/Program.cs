@@ -25,7 +25,7 @@ try
     }
 
     var json = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-    var router = await SessionRouter.ConnectAsync(options.Hub, options.Protocol, CancellationToken.None);
+    var router = await SessionRouter.ConnectAsync(options.Hub, options.Protocol, options.Token, CancellationToken.None);
     int failures = 0;
     foreach (var recording in recordings)
     {

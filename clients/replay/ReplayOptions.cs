@@ -16,12 +16,14 @@ public sealed record ReplayOptions
     public int StreamsPerConnection { get; init; } = 10;
     public string? ReportPath { get; init; }
     public int? ServerPid { get; init; }
+    /// <summary>API key or JWT for a server with authentication (default: $VOICEEMOTION_TOKEN).</summary>
+    public string? Token { get; init; } = Environment.GetEnvironmentVariable("VOICEEMOTION_TOKEN");
 
     public bool LoadMode => Concurrency > 0;
 
     public const string Usage = """
         usage: replay <file-or-folder>... [--hub http://127.0.0.1:5000/hubs/emotion] [--speed 1|N|max]
-                      [--protocol messagepack|json] [--chunk-ms 100]
+                      [--protocol messagepack|json] [--chunk-ms 100] [--token KEY (or $VOICEEMOTION_TOKEN)]
                load mode: --concurrency N [--duration S] [--streams-per-connection 10] [--report out.json] [--server-pid PID]
         Prints one JSON line per update (and per summary) on stdout; the load mode prints and writes a report instead.
         """;
@@ -49,6 +51,7 @@ public sealed record ReplayOptions
                 case "--duration": o = o with { DurationSeconds = PositiveInt(Value(), "--duration") }; break;
                 case "--streams-per-connection": o = o with { StreamsPerConnection = PositiveInt(Value(), "--streams-per-connection") }; break;
                 case "--report": o = o with { ReportPath = Value() }; break;
+                case "--token": o = o with { Token = Value() }; break;
                 case "--server-pid": o = o with { ServerPid = PositiveInt(Value(), "--server-pid") }; break;
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unknown option '{args[i]}'");

@@ -25,9 +25,9 @@ public sealed class SessionRouter
 
     private ISessionListener? Get(string id) => _listeners.TryGetValue(id, out var l) ? l : null;
 
-    public static async Task<SessionRouter> ConnectAsync(Uri hub, string protocol, CancellationToken cancellationToken)
+    public static async Task<SessionRouter> ConnectAsync(Uri hub, string protocol, string? token, CancellationToken cancellationToken)
     {
-        var builder = new HubConnectionBuilder().WithUrl(hub);
+        var builder = new HubConnectionBuilder().WithUrl(hub, o => { if (!string.IsNullOrEmpty(token)) o.AccessTokenProvider = () => Task.FromResult<string?>(token); });
         if (protocol == "messagepack") builder.AddMessagePackProtocol();
         var connection = builder.Build();
         connection.ServerTimeout = TimeSpan.FromSeconds(60);

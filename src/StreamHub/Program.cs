@@ -5,6 +5,14 @@ using VoiceEmotion.StreamHub.Sessions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddVoiceEmotion(builder.Configuration);
+// Without authentication the server is for this machine only: any wider binding is narrowed to localhost.
+var auth = builder.Configuration.GetSection(VoiceEmotion.StreamHub.Security.AuthOptions.Section).Get<VoiceEmotion.StreamHub.Security.AuthOptions>() ?? new();
+if (!auth.Configured && builder.Configuration["urls"] is { Length: > 0 } urls)
+{
+    var (local, changed) = VoiceEmotion.StreamHub.Security.AuthSetup.RestrictToLoopback(urls);
+    if (changed) Console.Error.WriteLine($"VoiceEmotion: no authentication configured, so binding {local} instead of {urls}");
+    builder.WebHost.UseUrls(local);
+}
 
 var app = builder.Build();
 app.UseDefaultFiles();

@@ -6,6 +6,8 @@ using OpenTelemetry.Metrics;
 using VoiceEmotion.StreamHub.Hubs;
 using VoiceEmotion.StreamHub.Observability;
 using VoiceEmotion.StreamHub.PhoneBridge;
+using VoiceEmotion.StreamHub.ScaleOut;
+using VoiceEmotion.StreamHub.Security;
 using VoiceEmotion.StreamHub.Sessions;
 
 namespace VoiceEmotion.StreamHub;
@@ -19,6 +21,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ModelHost>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionBroadcaster>();
+        services.AddVoiceEmotionAuth(configuration);
         services.Configure<Alerts.AlertOptions>(configuration.GetSection(Alerts.AlertOptions.Section));
         services.AddSingleton<Alerts.AlertEngine>();
         services.Configure<CallLogOptions>(configuration.GetSection(CallLogOptions.Section));
@@ -46,22 +49,50 @@ public static class ServiceCollectionExtensions
             .AddView("voiceemotion.update.latency", new ExplicitBucketHistogramConfiguration { Boundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500] })
             .AddView("voiceemotion.inference.batch_size", new ExplicitBucketHistogramConfiguration { Boundaries = [1, 2, 4, 8, 16, 32] })
             .AddPrometheusExporter());
-        services.AddHealthChecks()
+        var health = services.AddHealthChecks()
             .AddCheck<ModelHealthCheck>("model", tags: ["ready"])
             .AddCheck<CallLogHealthCheck>("calllog", tags: ["ready"]);
-        services.AddSignalR(o =>
+        var signalR = services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = 1024 * 1024;
             o.StreamBufferCapacity = 16;
             o.EnableDetailedErrors = false;
         }).AddMessagePackProtocol();
+
+        // Scale-out: SignalR's Redis backplane carries group and connection messages between nodes; a Redis hash is
+        // the directory of live sessions; the emotion log must then be PostgreSQL (docs/DEPLOYMENT.md).
+        var scaleOut = configuration.GetSection(ScaleOutOptions.Section);
+        services.Configure<ScaleOutOptions>(scaleOut);
+        var redis = scaleOut.Get<ScaleOutOptions>()?.Redis;
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            var redisOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+            redisOptions.AbortOnConnectFail = false; // start, and reconnect, even if Redis is briefly away
+            services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(_ => StackExchange.Redis.ConnectionMultiplexer.Connect(redisOptions));
+            signalR.AddStackExchangeRedis(o =>
+            {
+                o.Configuration = redisOptions.Clone();
+                o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("voiceemotion");
+            });
+            services.AddSingleton<RedisSessionDirectory>();
+            services.AddSingleton<ISessionDirectory>(sp => sp.GetRequiredService<RedisSessionDirectory>());
+            services.AddHostedService(sp => sp.GetRequiredService<RedisSessionDirectory>());
+            health.AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        }
+        else
+        {
+            services.AddSingleton<ISessionDirectory, LocalSessionDirectory>();
+        }
         return services;
     }
 
     public static WebApplication MapVoiceEmotion(this WebApplication app)
     {
         app.UseWebSockets();
-        app.MapHub<EmotionHub>(EmotionHub.Path);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        AuthSetup.GuardLoopback(app);
+        app.MapHub<EmotionHub>(EmotionHub.Path).RequireAuthorization();
         app.MapTwilioMediaStreams();
         app.MapAnalyze();
         app.MapCallLog();
@@ -77,7 +108,7 @@ public static class ServiceCollectionExtensions
                 checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
             }),
         });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Roles.SupervisePolicy);
         return app;
     }
 }

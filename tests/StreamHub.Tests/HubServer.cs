@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using VoiceEmotion.StreamHub;
 using VoiceEmotion.StreamHub.PhoneBridge;
@@ -36,10 +38,11 @@ public sealed class HubServer : IAsyncDisposable
     public Uri TwilioUrl => new UriBuilder(Address) { Scheme = "ws", Path = "/phone/twilio" }.Uri;
 
     public static async Task<HubServer> StartAsync(Action<StreamHubOptions>? configure = null, Action<VoiceEmotion.StreamHub.Alerts.AlertOptions>? configureAlerts = null,
-        string? callLogPath = null, string? postgres = null)
+        string? callLogPath = null, string? postgres = null, IDictionary<string, string?>? settings = null, string urls = "http://127.0.0.1:0")
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(urls);
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("VOICEEMOTION_TEST_LOGS") == "1") builder.Logging.AddConsole();
         builder.Services.AddVoiceEmotion(builder.Configuration);
@@ -55,12 +58,22 @@ public sealed class HubServer : IAsyncDisposable
         await app.StartAsync();
         await app.Services.GetRequiredService<AudioSocketListener>().Started;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new HubServer(app, new Uri(address.Replace("[::]", "127.0.0.1"))) { _ownedLog = callLogPath is null ? log : null };
+        return new HubServer(app, new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"))) { _ownedLog = callLogPath is null ? log : null };
     }
 
-    public async Task<HubConnection> ConnectAsync(string protocol)
+    public IHostApplicationLifetime Lifetime => _app.Lifetime;
+
+    /// <summary>An HTTP client for this server, presenting <paramref name="apiKey"/> (if any) as a bearer credential.</summary>
+    public HttpClient Http(string? apiKey = null)
     {
-        var builder = new HubConnectionBuilder().WithUrl(HubUrl);
+        var http = new HttpClient { BaseAddress = Address };
+        if (apiKey is not null) http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        return http;
+    }
+
+    public async Task<HubConnection> ConnectAsync(string protocol, string? token = null)
+    {
+        var builder = new HubConnectionBuilder().WithUrl(HubUrl, o => { if (token is not null) o.AccessTokenProvider = () => Task.FromResult<string?>(token); });
         if (protocol == "messagepack") builder.AddMessagePackProtocol();
         var connection = builder.Build();
         await connection.StartAsync();

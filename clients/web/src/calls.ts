@@ -2,6 +2,7 @@ import * as signalR from '@microsoft/signalr';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import { COLOURS, LABELS, type EmotionUpdate, type Label, type SessionSummary } from './emotions';
 import { probabilityChart } from './ui/charts';
+import { accessKey, authFetch, bindAccessKeyField } from './auth';
 
 // The supervisor's page: live sessions from every door with their current emotion, the alert stream, recent sessions
 // from the emotion log, and one session's timeline (live while it runs, from the log once it has ended).
@@ -18,7 +19,7 @@ let selectedSeries: EmotionUpdate[] = [];
 const chart = probabilityChart($('detail-chart'), 'Timeline');
 
 const connection = new signalR.HubConnectionBuilder()
-  .withUrl('/hubs/emotion')
+  .withUrl('/hubs/emotion', { accessTokenFactory: accessKey })
   .withHubProtocol(new MessagePackHubProtocol())
   .withAutomaticReconnect()
   .configureLogging(signalR.LogLevel.Warning)
@@ -81,7 +82,7 @@ async function refreshLive() {
 }
 
 async function refreshRecent() {
-  const response = await fetch('/api/sessions?limit=20');
+  const response = await authFetch('/api/sessions?limit=20');
   if (!response.ok) return;
   const page: { total: number; items: SessionRecord[] } = await response.json();
   $('recent-sessions').querySelector('tbody')!.innerHTML = page.items.map((s) => `<tr data-session="${s.sessionId}">
@@ -94,9 +95,9 @@ async function refreshRecent() {
 async function open(sessionId: string, scroll = true) {
   selected = sessionId;
   $('detail').hidden = false;
-  const response = await fetch(`/api/sessions/${sessionId}`);
+  const response = await authFetch(`/api/sessions/${sessionId}`);
   const record: { session: SessionRecord; alerts: Alert[] } | null = response.ok ? await response.json() : null;
-  const timeline = await fetch(`/api/sessions/${sessionId}/timeline`);
+  const timeline = await authFetch(`/api/sessions/${sessionId}/timeline`);
   selectedSeries = timeline.ok ? await timeline.json() : [];
   const s = record?.session;
   $('detail-info').textContent = s
@@ -140,3 +141,5 @@ async function start() {
 }
 
 void start();
+
+bindAccessKeyField(document.getElementById('access-key') as HTMLFormElement | null);

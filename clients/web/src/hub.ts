@@ -1,6 +1,7 @@
 import * as signalR from '@microsoft/signalr';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import type { EmotionUpdate, SessionError, SessionSummary } from './emotions';
+import { accessKey } from './auth';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -24,7 +25,7 @@ export class EmotionHubClient {
 
   constructor(private readonly events: HubEvents, url = '/hubs/emotion') {
     this.connection = new signalR.HubConnectionBuilder()
-      .withUrl(url)
+      .withUrl(url, { accessTokenFactory: accessKey })
       .withHubProtocol(new MessagePackHubProtocol())
       .withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 10000, 30000])
       .configureLogging(signalR.LogLevel.Warning)
@@ -48,7 +49,10 @@ export class EmotionHubClient {
       await this.connection.start();
       this.events.state('connected');
     } catch (e) {
-      this.events.state('disconnected', `server unreachable: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      this.events.state('disconnected', /401|Unauthorized/.test(message)
+        ? 'this server needs an access key: enter it under "Access key"'
+        : `server unreachable: ${message}`);
       throw e;
     }
   }

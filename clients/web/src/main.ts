@@ -2,6 +2,7 @@ import { Capture } from './audio/capture';
 import { COLOURS, LABELS, type EmotionUpdate, type Label, type SessionSummary } from './emotions';
 import { EmotionHubClient, type AudioStream, type ConnectionState } from './hub';
 import { probabilityChart, RollingSeries } from './ui/charts';
+import { authFetch, bindAccessKeyField, refusal } from './auth';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const message = $('message');
@@ -101,7 +102,8 @@ uploadButton.addEventListener('click', async () => {
   try {
     const form = new FormData();
     form.append('file', file);
-    const response = await fetch('/api/analyze', { method: 'POST', body: form });
+    const response = await authFetch('/api/analyze', { method: 'POST', body: form });
+    if (refusal(response.status)) throw new Error(refusal(response.status)!);
     const body = await response.json();
     if (!response.ok) throw new Error(body.message ?? `the server answered ${response.status}`);
     const series: EmotionUpdate[] = body.updates;
@@ -129,3 +131,5 @@ function escapeHtml(text: string) {
 }
 
 void hub.connect().catch(() => undefined);
+
+bindAccessKeyField(document.getElementById('access-key') as HTMLFormElement | null);

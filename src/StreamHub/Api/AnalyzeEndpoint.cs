@@ -13,7 +13,7 @@ public static class AnalyzeEndpoint
 {
     public static IEndpointRouteBuilder MapAnalyze(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/analyze", async (HttpRequest request, ModelHost models, CallLogWriter log, IOptions<StreamHubOptions> options, ILogger<ModelHost> logger, CancellationToken cancellationToken) =>
+        app.MapPost("/api/analyze", async (HttpRequest request, System.Security.Claims.ClaimsPrincipal user, ModelHost models, CallLogWriter log, IOptions<StreamHubOptions> options, ILogger<ModelHost> logger, CancellationToken cancellationToken) =>
         {
             long limit = options.Value.MaxUploadBytes;
             var size = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
@@ -50,11 +50,11 @@ public static class AnalyzeEndpoint
             var id = Guid.NewGuid().ToString("N");
             var startedAt = DateTimeOffset.UtcNow;
             var (updates, summary) = await Task.Run(() => ClipAnalyzer.Analyze(clip, models.Model, id), cancellationToken);
-            log.Enqueue(new LogItem.Started(new SessionRecord(id, "upload", file.FileName, null, null, startedAt)));
+            log.Enqueue(new LogItem.Started(new SessionRecord(id, "upload", file.FileName, null, null, startedAt, Owner: Security.Roles.Owner(user))));
             foreach (var u in updates) log.Enqueue(new LogItem.Update(u));
             log.Enqueue(new LogItem.Ended(summary, DateTimeOffset.UtcNow));
             return Results.Ok(new AnalyzeResponse(file.FileName, clip.SampleRate, updates.Select(EmotionUpdateMessage.From).ToList(), SessionSummaryMessage.From(summary)));
-        }).DisableAntiforgery();
+        }).DisableAntiforgery().RequireAuthorization(Security.Roles.StreamPolicy);
         return app;
     }
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Claims;
+using VoiceEmotion.StreamHub.Security;
 using System.Text;
 using VoiceEmotion.Pipeline.Inference;
 
@@ -7,12 +9,15 @@ namespace VoiceEmotion.StreamHub.CallLog;
 /// <summary>
 /// REST API of the emotion log: GET /api/sessions (filters, paging), GET /api/sessions/{id} (metadata, summary,
 /// alerts), GET /api/sessions/{id}/timeline, GET /api/sessions/{id}/export?format=csv|json, DELETE /api/sessions/{id}.
+/// Every caller must be authenticated; a client reads only the sessions it owns (others answer 404, as if absent),
+/// supervisors read all, only admins delete.
 /// </summary>
 public static class CallLogEndpoints
 {
     public static IEndpointRouteBuilder MapCallLog(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/sessions", (HttpRequest request, SqlCallLog log) =>
+        var api = app.MapGroup("/api/sessions").RequireAuthorization();
+        api.MapGet("", (HttpRequest request, ClaimsPrincipal user, SqlCallLog log) =>
         {
             var q = request.Query;
             try
@@ -20,7 +25,8 @@ public static class CallLogEndpoints
                 var query = new SessionQuery(
                     Time(q["from"]), Time(q["to"]), Nullable(q["source"]), Nullable(q["dominant"]),
                     Number(q["minAngryShare"], "minAngryShare"), Number(q["minNegativeShare"], "minNegativeShare"),
-                    (int)(Number(q["limit"], "limit") ?? 50), (int)(Number(q["offset"], "offset") ?? 0));
+                    (int)(Number(q["limit"], "limit") ?? 50), (int)(Number(q["offset"], "offset") ?? 0),
+                    user.CanSupervise() ? Nullable(q["owner"]) : user.Owner());
                 if (query.Dominant is not null && EmotionLabels.IndexOf(query.Dominant) < 0)
                     return Results.BadRequest(new { error = "bad_query", message = $"dominant '{query.Dominant}' is not one of {string.Join(", ", EmotionLabels.All)}" });
                 return Results.Ok(log.List(query));
@@ -30,13 +36,13 @@ public static class CallLogEndpoints
                 return Results.BadRequest(new { error = "bad_query", message = e.Message });
             }
         });
-        app.MapGet("/api/sessions/{id}", (string id, SqlCallLog log) =>
-            log.Get(id) is { } s ? Results.Ok(new { session = s, alerts = log.Alerts(id) }) : NotFound(id));
-        app.MapGet("/api/sessions/{id}/timeline", (string id, SqlCallLog log) =>
-            log.Get(id) is null ? NotFound(id) : Results.Ok(log.Timeline(id)));
-        app.MapGet("/api/sessions/{id}/export", (string id, string? format, SqlCallLog log) =>
+        api.MapGet("/{id}", (string id, ClaimsPrincipal user, SqlCallLog log) =>
+            Visible(log, id, user) is { } s ? Results.Ok(new { session = s, alerts = log.Alerts(id) }) : NotFound(id));
+        api.MapGet("/{id}/timeline", (string id, ClaimsPrincipal user, SqlCallLog log) =>
+            Visible(log, id, user) is null ? NotFound(id) : Results.Ok(log.Timeline(id)));
+        api.MapGet("/{id}/export", (string id, string? format, ClaimsPrincipal user, SqlCallLog log) =>
         {
-            var session = log.Get(id);
+            var session = Visible(log, id, user);
             if (session is null) return NotFound(id);
             var timeline = log.Timeline(id);
             if (format is null or "json")
@@ -52,9 +58,14 @@ public static class CallLogEndpoints
             }
             return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", $"session-{id}.csv");
         });
-        app.MapDelete("/api/sessions/{id}", (string id, SqlCallLog log) => log.Delete(id) ? Results.NoContent() : NotFound(id));
+        api.MapDelete("/{id}", (string id, SqlCallLog log) => log.Delete(id) ? Results.NoContent() : NotFound(id))
+            .RequireAuthorization(Roles.AdminPolicy);
         return app;
     }
+
+    /// <summary>The session if it exists and this caller may see it (a client's view of another's session is "absent").</summary>
+    private static SessionRecord? Visible(SqlCallLog log, string id, ClaimsPrincipal user) =>
+        log.Get(id) is { } s && user.MaySee(s.Owner) ? s : null;
 
     private static IResult NotFound(string id) => Results.NotFound(new { error = "not_found", message = $"no session '{id}' in the log" });
 

@@ -13,12 +13,13 @@ public sealed record SessionRecord(
     [property: JsonPropertyName("track")] string? Track,
     [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
     [property: JsonPropertyName("endedAt")] DateTimeOffset? EndedAt = null,
-    [property: JsonPropertyName("summary")] SessionSummaryMessage? Summary = null);
+    [property: JsonPropertyName("summary")] SessionSummaryMessage? Summary = null,
+    [property: JsonPropertyName("owner")] string? Owner = null);
 
 /// <summary>Filters of GET /api/sessions.</summary>
 public sealed record SessionQuery(
     DateTimeOffset? From = null, DateTimeOffset? To = null, string? Source = null, string? Dominant = null,
-    double? MinAngryShare = null, double? MinNegativeShare = null, int Limit = 50, int Offset = 0);
+    double? MinAngryShare = null, double? MinNegativeShare = null, int Limit = 50, int Offset = 0, string? Owner = null);
 
 /// <summary>One page of sessions.</summary>
 public sealed record SessionPage(

@@ -53,6 +53,11 @@ public static class CallLogSchema
             raised_at BIGINT NOT NULL);
         CREATE INDEX ix_alerts_session ON alerts (session_id);
         """,
+        // 2: who streamed each session (clients may read only their own).
+        """
+        ALTER TABLE sessions ADD COLUMN owner TEXT NULL;
+        CREATE INDEX ix_sessions_owner ON sessions (owner, started_at);
+        """,
     ];
 
     /// <summary>Brings a database to the latest version; returns the version it was at. On PostgreSQL an advisory lock

@@ -69,9 +69,9 @@ public sealed class SqlCallLog
         using var connection = Open();
         using var tx = connection.BeginTransaction();
         using var started = Prepare(connection, tx, """
-            INSERT INTO sessions (id, source, label, call_id, track, started_at) VALUES (@id, @source, @label, @call, @track, @started)
+            INSERT INTO sessions (id, source, label, call_id, track, started_at, owner) VALUES (@id, @source, @label, @call, @track, @started, @owner)
             ON CONFLICT (id) DO NOTHING
-            """, "@id", "@source", "@label", "@call", "@track", "@started");
+            """, "@id", "@source", "@label", "@call", "@track", "@started", "@owner");
         using var update = Prepare(connection, tx, """
             INSERT INTO updates (session_id, seq, audio_time, speech, voiced_fraction, p_neutral, p_happy, p_sad, p_angry, p_fearful,
                 p_disgust, p_surprised, top, confidence, arousal, valence, loudness_db, pitch_hz)
@@ -91,7 +91,7 @@ public sealed class SqlCallLog
             switch (item)
             {
                 case LogItem.Started s:
-                    Run(started, s.Session.SessionId, s.Session.Source, s.Session.Label, s.Session.CallId, s.Session.Track, s.Session.StartedAt.ToUnixTimeMilliseconds());
+                    Run(started, s.Session.SessionId, s.Session.Source, s.Session.Label, s.Session.CallId, s.Session.Track, s.Session.StartedAt.ToUnixTimeMilliseconds(), s.Session.Owner);
                     break;
                 case LogItem.Update u:
                     var v = u.Value;
@@ -149,6 +149,7 @@ public sealed class SqlCallLog
         Filter("dominant = @dominant", "@dominant", q.Dominant);
         Filter("angry_share >= @angry", "@angry", q.MinAngryShare);
         Filter("negative_share >= @negative", "@negative", q.MinNegativeShare);
+        Filter("owner = @owner", "@owner", q.Owner);
         count.CommandText = "SELECT COUNT(*) FROM sessions" + where;
         int total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
         page.CommandText = $"SELECT {SessionColumns} FROM sessions{where} ORDER BY started_at DESC, id LIMIT @limit OFFSET @offset";
@@ -226,7 +227,7 @@ public sealed class SqlCallLog
         return c.ExecuteNonQuery();
     }
 
-    private const string SessionColumns = "id, source, label, call_id, track, started_at, ended_at, duration_s, speech_s, updates, dominant, share_json, mean_json";
+    private const string SessionColumns = "id, source, label, call_id, track, started_at, ended_at, duration_s, speech_s, updates, dominant, share_json, mean_json, owner";
 
     private static SessionRecord ReadSession(DbDataReader r)
     {
@@ -236,7 +237,7 @@ public sealed class SqlCallLog
             JsonSerializer.Deserialize<Dictionary<string, float>>(r.GetString(11))!, JsonSerializer.Deserialize<Dictionary<string, float>>(r.GetString(12))!);
         return new SessionRecord(id, r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
             r.IsDBNull(4) ? null : r.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
-            r.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), summary);
+            r.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), summary, r.IsDBNull(13) ? null : r.GetString(13));
     }
 
     private static void Add(DbCommand command, string name, object? value)

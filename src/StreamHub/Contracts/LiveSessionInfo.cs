@@ -12,8 +12,9 @@ public sealed record LiveSessionInfo(
     [property: Key("callId")] string? CallId,
     [property: Key("track")] string? Track,
     [property: Key("startedAt")] DateTimeOffset StartedAt,
-    [property: Key("audioSeconds")] double AudioSeconds)
+    [property: Key("audioSeconds")] double AudioSeconds,
+    [property: Key("owner")] string? Owner)
 {
     public static LiveSessionInfo From(LiveSession s) =>
-        new(s.Id, s.Source, s.Label, s.CallId, s.Track, s.StartedAt, s.Pipeline.AudioSeconds);
+        new(s.Id, s.Source, s.Label, s.CallId, s.Track, s.StartedAt, s.Pipeline.AudioSeconds, s.Owner);
 }

@@ -5,18 +5,22 @@ using VoiceEmotion.Pipeline.Features;
 using VoiceEmotion.Pipeline.Inference;
 using VoiceEmotion.Pipeline.Streaming;
 using VoiceEmotion.StreamHub.Contracts;
+using VoiceEmotion.StreamHub.Security;
 using VoiceEmotion.StreamHub.Sessions;
 
 namespace VoiceEmotion.StreamHub.Hubs;
 
 /// <summary>
 /// `/hubs/emotion`: StartSession declares a format, StreamAudio streams chunks in, and EmotionUpdate /
-/// SessionSummary / SessionError events flow back to the caller (docs/PROTOCOL.md).
+/// SessionSummary / SessionError events flow back to the caller (docs/PROTOCOL.md). Every caller is authenticated
+/// (the endpoint requires it); streaming needs the client role; a client lists and watches only the sessions it owns,
+/// supervisors all of them, and only supervisors subscribe to every session's alerts.
 /// </summary>
 public sealed class EmotionHub(
     SessionRegistry registry,
     ModelHost models,
     SessionBroadcaster broadcaster,
+    ISessionDirectory directory,
     Alerts.AlertEngine alerts,
     Observability.HubMetrics metrics,
     IOptions<StreamHubOptions> options,
@@ -26,6 +30,8 @@ public sealed class EmotionHub(
 
     public SessionStarted StartSession(StartSessionRequest request)
     {
+        if (Context.User is not { } user || !user.CanStream())
+            throw Fail(null, HubError.Forbidden, "streaming needs the client role");
         AudioFormat format;
         try
         {
@@ -37,7 +43,7 @@ public sealed class EmotionHub(
         }
         var id = Guid.NewGuid().ToString("N");
         var pipeline = new StreamingSession(id, format, models.Batcher);
-        var session = new LiveSession(id, Context.ConnectionId, pipeline, request.Source ?? "hub", request.Label);
+        var session = new LiveSession(id, Context.ConnectionId, pipeline, request.Source ?? "hub", request.Label, owner: user.Owner());
         var limit = registry.TryAdd(session, options.Value.MaxConcurrentSessions, options.Value.MaxStreamsPerConnection);
         if (limit is not null)
         {
@@ -112,21 +118,30 @@ public sealed class EmotionHub(
         }
     }
 
-    /// <summary>Live sessions from every door (hub streams, phone calls), newest first.</summary>
-    public IReadOnlyList<LiveSessionInfo> ListSessions() =>
-        registry.All.OrderByDescending(s => s.StartedAt).Select(LiveSessionInfo.From).ToList();
-
-    /// <summary>Receive a live session's EmotionUpdate / SessionSummary / SessionError events from now on.</summary>
-    public async Task<LiveSessionInfo> Watch(string sessionId)
+    /// <summary>Live sessions from every door (hub streams, phone calls) on every node, newest first: all of them for
+    /// a supervisor, the caller's own for a client.</summary>
+    public async Task<List<LiveSessionInfo>> ListSessions()
     {
-        var session = registry.Get(sessionId) ?? throw new HubException($"not_found: no live session '{sessionId}'");
-        await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
-        return LiveSessionInfo.From(session);
+        var user = Context.User!;
+        return (await directory.ListAsync()).Where(s => user.MaySee(s.Owner)).OrderByDescending(s => s.StartedAt).ToList();
     }
 
-    /// <summary>Receive Alert events from every session from now on; returns the recent alerts (oldest first).</summary>
+    /// <summary>Receive a live session's EmotionUpdate / SessionSummary / SessionError / Alert events from now on,
+    /// wherever it runs. A session the caller may not see is "not found", exactly like one that does not exist.</summary>
+    public async Task<LiveSessionInfo> Watch(string sessionId)
+    {
+        var session = await directory.GetAsync(sessionId);
+        if (session is null || !Context.User!.MaySee(session.Owner))
+            throw Fail(null, HubError.NotFound, $"no live session '{sessionId}'");
+        await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
+        return session;
+    }
+
+    /// <summary>Receive Alert events from every session from now on (supervisors); returns this node's recent alerts
+    /// (oldest first).</summary>
     public async Task<AlertMessage[]> SubscribeAlerts()
     {
+        if (!Context.User!.CanSupervise()) throw Fail(null, HubError.Forbidden, "alerts from every session need the supervisor role");
         await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.AlertsGroup);
         return alerts.Recent;
     }

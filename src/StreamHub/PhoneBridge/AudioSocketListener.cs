@@ -11,13 +11,17 @@ namespace VoiceEmotion.StreamHub.PhoneBridge;
 /// payload. 0x01 = call UUID (16 bytes, first), 0x10 = signed-linear 16-bit little-endian 8 kHz mono audio,
 /// 0x03 = DTMF digit, 0x00 = hangup, 0xff = error. One connection is one call; malformed input closes that connection
 /// (its session keeps what it had) and nothing else.
+/// The protocol carries no credentials, so access is by address: without authentication configured the listener binds
+/// loopback only; with it, peers must be loopback or listed in Auth:AudioSocketAllowedAddresses (others get an error
+/// frame and are closed). Calls are owned by Auth:AudioSocketOwner.
 /// </summary>
-public sealed class AudioSocketListener(PhoneSessions sessions, IOptions<PhoneBridgeOptions> options, Observability.HubMetrics metrics,
-    ILogger<AudioSocketListener> logger) : BackgroundService
+public sealed class AudioSocketListener(PhoneSessions sessions, IOptions<PhoneBridgeOptions> options, IOptions<Security.AuthOptions> auth,
+    Observability.HubMetrics metrics, ILogger<AudioSocketListener> logger) : BackgroundService
 {
     public const byte KindHangup = 0x00, KindUuid = 0x01, KindDtmf = 0x03, KindAudio = 0x10, KindError = 0xff;
 
     private TcpListener? _listener;
+    private HashSet<IPAddress> _allowed = [];
 
     /// <summary>The bound endpoint once listening (port 0 in options picks a free port).</summary>
     public IPEndPoint? Endpoint { get; private set; }
@@ -31,7 +35,15 @@ public sealed class AudioSocketListener(PhoneSessions sessions, IOptions<PhoneBr
     {
         var o = options.Value;
         if (o.AudioSocketPort < 0) { _started.TrySetResult(); return; }
-        _listener = new TcpListener(IPAddress.Parse(o.AudioSocketAddress), o.AudioSocketPort);
+        var address = IPAddress.Parse(o.AudioSocketAddress);
+        if (!auth.Value.Configured && !IPAddress.IsLoopback(address))
+        {
+            logger.LogWarning("No authentication configured: the AudioSocket listener binds 127.0.0.1 instead of {Address}", address);
+            address = IPAddress.Loopback;
+        }
+        _allowed = [.. auth.Value.AudioSocketAllowedAddresses.Select(a => IPAddress.TryParse(a, out var ip) ? ip.MapToIPv6()
+            : throw new InvalidOperationException($"Auth:AudioSocketAllowedAddresses: '{a}' is not an IP address"))];
+        _listener = new TcpListener(address, o.AudioSocketPort);
         try
         {
             _listener.Start();
@@ -68,6 +80,14 @@ public sealed class AudioSocketListener(PhoneSessions sessions, IOptions<PhoneBr
         var payload = new byte[Math.Max(16, options.Value.MaxAudioSocketPayloadBytes)];
         Live? live = null;
         string? problem = null;
+        var peer = (client.Client.RemoteEndPoint as IPEndPoint)?.Address;
+        if (peer is null || !(IPAddress.IsLoopback(peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer) || _allowed.Contains(peer.MapToIPv6())))
+        {
+            logger.LogWarning("AudioSocket connection from {Peer} refused: not in Auth:AudioSocketAllowedAddresses", peer);
+            metrics.Error(Sessions.HubError.Forbidden);
+            try { await stream.WriteAsync(new byte[] { KindError, 0, 1, 0x01 }, stoppingToken); } catch (IOException) { }
+            return;
+        }
         try
         {
             while (true)
@@ -86,7 +106,7 @@ public sealed class AudioSocketListener(PhoneSessions sessions, IOptions<PhoneBr
                     if (live is not null) { problem = "a second UUID on one connection"; break; }
                     if (length != 16) { problem = $"UUID payload of {length} bytes, expected 16"; break; }
                     var uuid = new Guid(payload.AsSpan(0, 16), bigEndian: true).ToString();
-                    var (session, error) = sessions.Start("audiosocket", new AudioFormat(AudioEncoding.Pcm16Le, 8000, 1), uuid, "inbound", null);
+                    var (session, error) = sessions.Start("audiosocket", new AudioFormat(AudioEncoding.Pcm16Le, 8000, 1), uuid, "inbound", null, auth.Value.AudioSocketOwner);
                     if (session is null) { problem = $"{error}: the server is at its session limit"; break; }
                     live = new Live(session.Id, session);
                     continue;

@@ -10,11 +10,11 @@ public sealed class PhoneSessions(SessionRegistry registry, ModelHost models, Se
     IOptions<StreamHubOptions> options, ILogger<PhoneSessions> logger)
 {
     /// <summary>Starts a session, or returns null with the limit that refused it.</summary>
-    public (LiveSession? Session, string? Error) Start(string source, AudioFormat format, string? callId, string? track, string? label)
+    public (LiveSession? Session, string? Error) Start(string source, AudioFormat format, string? callId, string? track, string? label, string owner)
     {
         var id = Guid.NewGuid().ToString("N");
         var pipeline = new StreamingSession(id, format, models.Batcher);
-        var session = new LiveSession(id, null, pipeline, source, label, callId, track);
+        var session = new LiveSession(id, null, pipeline, source, label, callId, track, owner);
         var error = registry.TryAdd(session, options.Value.MaxConcurrentSessions, int.MaxValue);
         if (error is not null)
         {

@@ -12,14 +12,32 @@ namespace VoiceEmotion.StreamHub.PhoneBridge;
 /// (streamSid, callSid, tracks, customParameters, mediaFormat audio/x-mulaw 8000 Hz mono), `media` (base64 mu-law per
 /// track), `mark`, `dtmf`, `stop`. Each track is its own session (a speaker of the call). Malformed input closes this
 /// socket with a reason; its sessions are finished with what they had; nothing else is affected.
+/// Credentials: an API key or JWT with the client role, either on the upgrade request (header, or <c>?access_token=</c>
+/// for bridges that allow query strings) or — as Twilio's &lt;Stream&gt; URL takes no query string — as the
+/// &lt;Parameter name="token"&gt; that arrives in start.customParameters (never stored). Without valid credentials the
+/// socket closes with 1008 (policy violation) before any audio is analysed.
 /// </summary>
 public static class TwilioMediaStreamEndpoint
 {
     public static IEndpointRouteBuilder MapTwilioMediaStreams(this IEndpointRouteBuilder app)
     {
         var path = app.ServiceProvider.GetRequiredService<IOptions<PhoneBridgeOptions>>().Value.TwilioPath;
-        app.Map(path, async (HttpContext context, PhoneSessions sessions, IOptions<PhoneBridgeOptions> options, Observability.HubMetrics metrics, ILogger<PhoneSessions> logger) =>
+        app.Map(path, async (HttpContext context, PhoneSessions sessions, Security.Credentials credentials, IOptions<PhoneBridgeOptions> options, Observability.HubMetrics metrics, ILogger<PhoneSessions> logger) =>
         {
+            // Credentials on the request are checked before the upgrade; without any, the start message must carry them.
+            var user = context.User.Identity?.IsAuthenticated == true ? context.User : null;
+            if (user is null && Security.AuthSetup.TokenOf(context.Request) is not null)
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                await context.Response.WriteAsJsonAsync(new { error = "unauthorized", message = "the credentials on this request are not valid" });
+                return;
+            }
+            if (user is not null && !Security.Roles.CanStream(user))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                await context.Response.WriteAsJsonAsync(new { error = "forbidden", message = "streaming a call needs the client role" });
+                return;
+            }
             if (!context.WebSockets.IsWebSocketRequest)
             {
                 context.Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -27,14 +45,16 @@ public static class TwilioMediaStreamEndpoint
                 return;
             }
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var call = new TwilioCall(socket, sessions, options.Value, metrics, logger);
+            var call = new TwilioCall(socket, sessions, credentials, user, options.Value, metrics, logger);
             await call.RunAsync(context.RequestAborted);
         });
         return app;
     }
 
-    private sealed class TwilioCall(WebSocket socket, PhoneSessions sessions, PhoneBridgeOptions options, Observability.HubMetrics metrics, ILogger logger)
+    private sealed class TwilioCall(WebSocket socket, PhoneSessions sessions, Security.Credentials credentials, System.Security.Claims.ClaimsPrincipal? user,
+        PhoneBridgeOptions options, Observability.HubMetrics metrics, ILogger logger)
     {
+        private WebSocketCloseStatus _refusal = WebSocketCloseStatus.InvalidPayloadData;
         private readonly Dictionary<string, LiveSession> _tracks = new(StringComparer.Ordinal);
         private byte[] _audio = new byte[4096];
         private string? _streamSid, _callSid;
@@ -80,7 +100,7 @@ public static class TwilioMediaStreamEndpoint
             {
                 logger.LogWarning("Twilio stream {StreamSid} (call {CallSid}) closed: {Problem}", _streamSid, _callSid, problem);
                 metrics.Error("twilio_protocol");
-                await CloseAsync(WebSocketCloseStatus.InvalidPayloadData, problem, CancellationToken.None);
+                await CloseAsync(_refusal, problem, CancellationToken.None);
             }
             else await CloseAsync(WebSocketCloseStatus.NormalClosure, "stream ended", CancellationToken.None);
         }
@@ -101,7 +121,7 @@ public static class TwilioMediaStreamEndpoint
                     case "connected":
                         return null;
                     case "start":
-                        return Start(root);
+                        return await StartAsync(root, cancellationToken);
                     case "media":
                         return await MediaAsync(root, cancellationToken);
                     case "mark":
@@ -115,7 +135,7 @@ public static class TwilioMediaStreamEndpoint
             }
         }
 
-        private string? Start(JsonElement root)
+        private async Task<string?> StartAsync(JsonElement root, CancellationToken cancellationToken)
         {
             if (_tracks.Count > 0) return "a second 'start' on one stream";
             if (!root.TryGetProperty("start", out var start) || start.ValueKind != JsonValueKind.Object) return "'start' message without a 'start' object";
@@ -133,12 +153,24 @@ public static class TwilioMediaStreamEndpoint
                 ? t.EnumerateArray().Select(x => x.GetString() ?? "").Where(x => x.Length > 0).Distinct().ToList()
                 : ["inbound"];
             if (tracks.Count == 0 || tracks.Any(x => x is not ("inbound" or "outbound"))) return "start.tracks must be 'inbound' and/or 'outbound'";
-            string? label = start.TryGetProperty("customParameters", out var p) && p.ValueKind == JsonValueKind.Object
-                ? string.Join(";", p.EnumerateObject().Select(kv => $"{kv.Name}={kv.Value}")) : null;
+            var parameters = start.TryGetProperty("customParameters", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+            if (user is null)
+            {
+                var (caller, error) = await credentials.ValidateAsync(Text(parameters, "token"), cancellationToken);
+                if (caller is null || !Security.Roles.CanStream(caller))
+                {
+                    _refusal = WebSocketCloseStatus.PolicyViolation;
+                    metrics.Error(Sessions.HubError.Forbidden);
+                    return caller is null ? $"unauthorized: {error} (send the API key as the 'token' custom parameter)" : "forbidden: streaming a call needs the client role";
+                }
+                user = caller;
+            }
+            string? label = parameters.ValueKind == JsonValueKind.Object
+                ? string.Join(";", parameters.EnumerateObject().Where(kv => kv.Name != "token").Select(kv => $"{kv.Name}={kv.Value}")) : null;
             var format = new AudioFormat(AudioEncoding.MuLaw, 8000, 1);
             foreach (var track in tracks)
             {
-                var (session, error) = sessions.Start("twilio", format, _callSid ?? _streamSid, track, label);
+                var (session, error) = sessions.Start("twilio", format, _callSid ?? _streamSid, track, label, Security.Roles.Owner(user));
                 if (session is null) return $"{error}: the server is at its session limit";
                 _tracks[track] = session;
             }

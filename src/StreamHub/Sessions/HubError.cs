@@ -11,4 +11,6 @@ public static class HubError
     public const string TooManyStreams = "too_many_streams";
     public const string NoFormat = "no_format";
     public const string Internal = "internal";
+    public const string Forbidden = "forbidden";
+    public const string NotFound = "not_found";
 }

@@ -25,7 +25,7 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine 
         IClientProxy targets = session.ConnectionId is null ? watchers : new Fanout(hub.Clients.Client(session.ConnectionId), watchers);
         var pipeline = session.Pipeline;
         bool ended = false;
-        log.Enqueue(new LogItem.Started(new SessionRecord(session.Id, session.Source ?? "hub", session.Label, session.CallId, session.Track, session.StartedAt)));
+        log.Enqueue(new LogItem.Started(new SessionRecord(session.Id, session.Source ?? "hub", session.Label, session.CallId, session.Track, session.StartedAt, Owner: session.Owner)));
         try
         {
             await foreach (var update in pipeline.Updates.ReadAllAsync())
