@@ -134,25 +134,9 @@ public sealed class CallLogTests : IDisposable
     [Fact]
     public async Task SigtermMidStreamLosesNothingAlreadyComputed()
     {
-        string repo = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(repo, "VoiceEmotion.sln"))) repo = Path.GetDirectoryName(repo)!;
-        string dll = Path.Combine(repo, "src", "StreamHub", "bin", "Release", "net10.0", "VoiceEmotion.StreamHub.dll");
-        Assert.True(File.Exists(dll), $"build the StreamHub first: {dll}");
         string db = Path.Combine(_dir.FullName, "sigterm.db");
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.Combine(repo, "src", "StreamHub"), RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0", "--CallLog:SqlitePath", db, "--PhoneBridge:AudioSocketPort", "0" }) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var address = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains("Now listening on: ", StringComparison.Ordinal) == true) address.TrySetResult(e.Data[(e.Data.IndexOf("http", StringComparison.Ordinal))..].Trim());
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        Assert.Same(address.Task, await Task.WhenAny(address.Task, Task.Delay(TimeSpan.FromSeconds(60))));
-
-        var baseAddress = await address.Task;
-        var connection = new HubConnectionBuilder().WithUrl(new Uri(new Uri(baseAddress), "/hubs/emotion")).AddMessagePackProtocol().Build();
+        await using var hub = await HubProcess.StartAsync("--CallLog:SqlitePath", db);
+        var connection = new HubConnectionBuilder().WithUrl(hub.HubUrl).AddMessagePackProtocol().Build();
         await connection.StartAsync();
         var received = new List<EmotionUpdateMessage>();
         connection.On<EmotionUpdateMessage>("EmotionUpdate", u => { lock (received) received.Add(u); });
@@ -164,8 +148,7 @@ public sealed class CallLogTests : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline) { lock (received) if (received.Count >= 4) break; await Task.Delay(20); }
 
-        Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
-        using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30))) await process.WaitForExitAsync(exit.Token);
+        await hub.TerminateAsync();
         await connection.DisposeAsync();
 
         using var db_ = new SqliteConnection($"Data Source={db}");

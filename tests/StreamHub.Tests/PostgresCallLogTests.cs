@@ -13,34 +13,18 @@ namespace VoiceEmotion.StreamHub.Tests;
 /// </summary>
 public sealed class PostgresCallLogTests : IAsyncLifetime
 {
-    private string _admin = "";
-    private string _database = "";
+    private TemporaryPostgres? _database;
 
-    public string ConnectionString => new NpgsqlConnectionStringBuilder(_admin) { Database = _database }.ToString();
+    public string ConnectionString => _database!.ConnectionString;
 
-    public async Task InitializeAsync()
-    {
-        _admin = Environment.GetEnvironmentVariable("VOICEEMOTION_TEST_POSTGRES") ?? "";
-        if (_admin.Length == 0) return;
-        _database = $"ve_test_{Guid.NewGuid():N}";
-        await using var c = new NpgsqlConnection(_admin);
-        await c.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {_database}", c);
-        await create.ExecuteNonQueryAsync();
-    }
+    public async Task InitializeAsync() => _database = await TemporaryPostgres.CreateAsync();
 
     public async Task DisposeAsync()
     {
-        if (_database.Length == 0) return;
-        NpgsqlConnection.ClearAllPools();
-        await using var c = new NpgsqlConnection(_admin);
-        await c.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", c);
-        await drop.ExecuteNonQueryAsync();
+        if (_database is not null) await _database.DisposeAsync();
     }
 
-    private void RequirePostgres() =>
-        Skip.If(_admin.Length == 0, "VOICEEMOTION_TEST_POSTGRES is not set: run scripts/test.sh, which starts a PostgreSQL server for these tests");
+    private void RequirePostgres() => Skip.If(_database is null, TemporaryPostgres.Missing);
 
     [SkippableFact]
     public async Task SessionsStreamedIntoAHubAreLoggedInPostgresAndQueryableAfterARestart()

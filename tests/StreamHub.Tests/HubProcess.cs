@@ -1,0 +1,92 @@
+using System.Diagnostics;
+
+namespace VoiceEmotion.StreamHub.Tests;
+
+/// <summary>
+/// The real StreamHub executable (the Release build of src/StreamHub) in a process of its own, on a free loopback port:
+/// for tests of what only a whole process shows — signals, several nodes, start-up refusals.
+/// </summary>
+public sealed class HubProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    private HubProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public Uri HubUrl => new(Address, "/hubs/emotion");
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Everything the process wrote on stdout and stderr so far.</summary>
+    public string Output { get { lock (_output) return string.Join('\n', _output); } }
+
+    public static string RepositoryRoot()
+    {
+        string repo = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(repo, "VoiceEmotion.sln"))) repo = Path.GetDirectoryName(repo)!;
+        return repo;
+    }
+
+    /// <summary>Starts the hub with extra command-line settings ("--Section:Key", "value", ...) and waits until it listens.</summary>
+    public static async Task<HubProcess> StartAsync(params string[] settings)
+    {
+        string repo = RepositoryRoot();
+        string dll = Path.Combine(repo, "src", "StreamHub", "bin", "Release", "net10.0", "VoiceEmotion.StreamHub.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"build the StreamHub first (dotnet build -c Release): {dll}");
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.Combine(repo, "src", "StreamHub"), RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0", "--PhoneBridge:AudioSocketPort", "0" }.Concat(settings)) start.ArgumentList.Add(a);
+        var process = Process.Start(start)!;
+        var address = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lines = new List<string>();
+        void Capture(string? line)
+        {
+            if (line is null) return;
+            lock (lines) lines.Add(line);
+            int at = line.IndexOf("Now listening on: ", StringComparison.Ordinal);
+            if (at >= 0) address.TrySetResult(line[(at + "Now listening on: ".Length)..].Trim());
+        }
+        process.OutputDataReceived += (_, e) => Capture(e.Data);
+        process.ErrorDataReceived += (_, e) => Capture(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var exited = process.WaitForExitAsync();
+        var first = await Task.WhenAny(address.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first != address.Task)
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            lock (lines) throw new InvalidOperationException($"the StreamHub did not start listening:\n{string.Join('\n', lines)}");
+        }
+        var hub = new HubProcess(process, new Uri(await address.Task));
+        lock (lines) hub._output.AddRange(lines);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (hub._output) hub._output.Add(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (hub._output) hub._output.Add(e.Data); };
+        return hub;
+    }
+
+    /// <summary>SIGTERM (a graceful stop, as an orchestrator sends) and wait for the exit.</summary>
+    public async Task TerminateAsync(TimeSpan? timeout = null)
+    {
+        if (_process.HasExited) return;
+        Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+        using var exit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(exit.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try { await TerminateAsync(TimeSpan.FromSeconds(15)); }
+            catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
+        }
+        _process.Dispose();
+    }
+}
