@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The one test command (README, .ci/run). Installs what the tests need — Debian's chromium, espeak-ng and postgresql
-# (started), the npm packages, the NuGet packages — then runs every test: xunit (Pipeline, Training, StreamHub, the
-# latter against real SQLite and PostgreSQL), vitest, and the end-to-end browser tests against the real hub in
-# headless Chromium.
+# The one test command (README, .ci/run). Installs what the tests need — Debian's chromium, espeak-ng, postgresql
+# (started) and redis-server (each scale-out test starts its own), the npm packages, the NuGet packages — then runs
+# every test: xunit (Pipeline, Training, StreamHub, the latter against real SQLite, PostgreSQL and Redis), vitest, and
+# the end-to-end browser tests against the real hub in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
