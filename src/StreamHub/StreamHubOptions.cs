@@ -23,6 +23,10 @@ public sealed class StreamHubOptions
     /// <summary>Largest upload accepted by POST /api/analyze, in bytes.</summary>
     public long MaxUploadBytes { get; set; } = 100L * 1024 * 1024;
 
+    /// <summary>How long a client may leave an update untaken (its connection backed up: it stopped reading) before the
+    /// server drops that connection so the session's other listeners, and its log, are not held up.</summary>
+    public double SlowClientSendTimeoutSeconds { get; set; } = 10;
+
     /// <summary>Windows per batched model call.</summary>
     public int MaxInferenceBatch { get; set; } = 32;
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
+using VoiceEmotion.Soak;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using VoiceEmotion.Pipeline.Audio;

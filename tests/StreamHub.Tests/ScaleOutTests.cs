@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
+using VoiceEmotion.Soak;
 using Microsoft.Extensions.DependencyInjection;
 using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.StreamHub.Contracts;

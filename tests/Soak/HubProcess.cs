@@ -1,10 +1,10 @@
 using System.Diagnostics;
 
-namespace VoiceEmotion.StreamHub.Tests;
+namespace VoiceEmotion.Soak;
 
 /// <summary>
-/// The real StreamHub executable (the Release build of src/StreamHub) in a process of its own, on a free loopback port:
-/// for tests of what only a whole process shows — signals, several nodes, start-up refusals.
+/// The real StreamHub executable (the Release build of src/StreamHub) in a process of its own on loopback: for what only
+/// a whole process shows — signals, restarts, several nodes, memory and handle counts.
 /// </summary>
 public sealed class HubProcess : IAsyncDisposable
 {
@@ -35,14 +35,18 @@ public sealed class HubProcess : IAsyncDisposable
         return repo;
     }
 
-    /// <summary>Starts the hub with extra command-line settings ("--Section:Key", "value", ...) and waits until it listens.</summary>
-    public static async Task<HubProcess> StartAsync(params string[] settings)
+    /// <summary>Starts the hub with extra command-line settings ("--Section:Key", "value", ...) on a free port and waits
+    /// until it listens.</summary>
+    public static Task<HubProcess> StartAsync(params string[] settings) => StartAsync(0, settings);
+
+    /// <summary>Starts the hub on a given loopback port (0 = a free one).</summary>
+    public static async Task<HubProcess> StartAsync(int port, params string[] settings)
     {
         string repo = RepositoryRoot();
         string dll = Path.Combine(repo, "src", "StreamHub", "bin", "Release", "net10.0", "VoiceEmotion.StreamHub.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"build the StreamHub first (dotnet build -c Release): {dll}");
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.Combine(repo, "src", "StreamHub"), RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0", "--PhoneBridge:AudioSocketPort", "0" }.Concat(settings)) start.ArgumentList.Add(a);
+        foreach (var a in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--PhoneBridge:AudioSocketPort", "0" }.Concat(settings)) start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
         var address = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var lines = new List<string>();
@@ -69,6 +73,37 @@ public sealed class HubProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (hub._output) hub._output.Add(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (hub._output) hub._output.Add(e.Data); };
         return hub;
+    }
+
+    /// <summary>Resident memory, open file descriptors (sockets included) and threads, from /proc.</summary>
+    public (long RssBytes, int Handles, int Threads) Resources()
+    {
+        long rss = 0;
+        int threads = 0;
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+            else if (line.StartsWith("Threads:", StringComparison.Ordinal)) threads = int.Parse(line.Split('\t', ' ').Last(s => s.Length > 0));
+        }
+        return (rss, Directory.GetFiles($"/proc/{_process.Id}/fd").Length, threads);
+    }
+
+    /// <summary>Open file descriptors by kind (socket, pipe, anon_inode:[eventfd], files by folder).</summary>
+    public Dictionary<string, int> HandleKinds()
+    {
+        var kinds = new Dictionary<string, int>();
+        foreach (var fd in Directory.GetFiles($"/proc/{_process.Id}/fd"))
+        {
+            string target;
+            try { target = new FileInfo(fd).LinkTarget ?? "?"; }
+            catch (IOException) { continue; }
+            string kind = target.StartsWith("socket:", StringComparison.Ordinal) ? "socket"
+                : target.StartsWith("pipe:", StringComparison.Ordinal) ? "pipe"
+                : target.StartsWith("anon_inode:", StringComparison.Ordinal) ? target
+                : Path.GetDirectoryName(target) ?? target;
+            kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
+        }
+        return kinds;
     }
 
     /// <summary>SIGTERM (a graceful stop, as an orchestrator sends) and wait for the exit.</summary>
