@@ -2,31 +2,10 @@ using VoiceEmotion.Pipeline.Audio;
 
 namespace VoiceEmotion.StreamHub.Tests;
 
-/// <summary>Synthetic voice-like audio (harmonic tones with gliding pitch, short pauses) made in code.</summary>
+/// <summary>Synthetic voice-like audio (harmonic tones with gliding pitch, short pauses) made in code, shared with the soak.</summary>
 internal static class TestAudio
 {
-    public static float[] Voice(int sampleRate, double seconds, int seed = 1)
-    {
-        var random = new Random(seed);
-        var x = new float[(int)(sampleRate * seconds)];
-        double phase = 0;
-        int i = 0;
-        while (i < x.Length)
-        {
-            int length = (int)(sampleRate * (0.3 + random.NextDouble() * 0.4));
-            double f0 = 110 + random.NextDouble() * 150, glide = (random.NextDouble() - 0.5) * 80;
-            bool pause = random.Next(5) == 0;
-            for (int n = 0; n < length && i < x.Length; n++, i++)
-            {
-                if (pause) { x[i] = 0; continue; }
-                phase += 2 * Math.PI * (f0 + glide * n / length) / sampleRate;
-                double v = 0;
-                for (int h = 1; h <= 12 && h * f0 < sampleRate / 2.0; h++) v += Math.Sin(h * phase) / h;
-                x[i] = (float)(0.25 * v * Math.Sin(Math.PI * n / length));
-            }
-        }
-        return x;
-    }
+    public static float[] Voice(int sampleRate, double seconds, int seed = 1) => Soak.SyntheticVoice.Generate(sampleRate, seconds, seed);
 
     public static byte[] Encode(float[] samples, AudioEncoding encoding) => AudioEncodings.Encode(samples, encoding);
 
