@@ -21,6 +21,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ModelHost>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionBroadcaster>();
+        services.AddSingleton<ListenerRegistry>();
         services.AddVoiceEmotionAuth(configuration);
         services.Configure<Alerts.AlertOptions>(configuration.GetSection(Alerts.AlertOptions.Section));
         services.AddSingleton<Alerts.AlertEngine>();

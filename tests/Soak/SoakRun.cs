@@ -47,7 +47,7 @@ public sealed class SoakRun(SoakOptions options)
     private (double From, double To)? _outageWindow;
     private HubProcess? _server;
     private int _generation;
-    private readonly List<int> _readyDuringOutage = [];
+    private readonly List<string> _readyDuringOutage = [];
     private Dictionary<string, int> _handlesAtStart = [], _handlesAtEnd = [];
 
     private double Now => _clock.Elapsed.TotalSeconds;
@@ -371,10 +371,16 @@ public sealed class SoakRun(SoakOptions options)
         return line[at..line.IndexOf('"', at)];
     }
 
-    private async Task<int> ReadyStatus()
+    /// <summary>"HTTP-status overall-status", e.g. "200 Degraded".</summary>
+    private async Task<string> ReadyStatus()
     {
-        try { return (int)(await _http.GetAsync(new Uri(_server!.Address, "/healthz/ready"))).StatusCode; }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return 0; }
+        try
+        {
+            var response = await _http.GetAsync(new Uri(_server!.Address, "/healthz/ready"));
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return $"{(int)response.StatusCode} {body.RootElement.GetProperty("status").GetString()}";
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return "unreachable"; }
     }
 
     private async Task<(int Sessions, long LogPending)> WaitIdle()
@@ -554,7 +560,7 @@ public sealed record SoakReport(
     [property: JsonPropertyName("callsFailed")] int CallsFailed,
     [property: JsonPropertyName("callsFailedOutsideRestart")] int CallsFailedOutsideRestart,
     [property: JsonPropertyName("updateLatenessMs")] Dictionary<string, double> UpdateLatenessMs,
-    [property: JsonPropertyName("readyStatusDuringOutage")] List<int> ReadyStatusDuringOutage,
+    [property: JsonPropertyName("readyStatusDuringOutage")] List<string> ReadyStatusDuringOutage,
     [property: JsonPropertyName("databaseConnectionsRelayed")] int DatabaseConnectionsRelayed,
     [property: JsonPropertyName("resources")] ResourceFigures Resources,
     [property: JsonPropertyName("serverErrorsByKind")] Dictionary<string, double> ServerErrors,

@@ -123,4 +123,50 @@ public sealed class ScaleOutTests
         await connection.StartAsync();
         return connection;
     }
+
+    [SkippableFact]
+    public async Task WhenRedisGoesAwayANodeKeepsServingItsOwnCallersAndTheLog()
+    {
+        Skip.If(RedisServer.Executable is null, RedisServer.Missing);
+        await using var database = await TemporaryPostgres.CreateAsync();
+        Skip.If(database is null, TemporaryPostgres.Missing);
+        var redis = await RedisServer.StartAsync();
+        await using var node = await HubProcess.StartAsync("--ScaleOut:Redis", redis.Configuration, "--CallLog:PostgresConnectionString", database.ConnectionString,
+            "--CallLog:FlushMilliseconds", "50");
+        await using var caller = await Connect(node);
+        var received = new List<EmotionUpdateMessage>();
+        var summary = new TaskCompletionSource<SessionSummaryMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        caller.On<EmotionUpdateMessage>("EmotionUpdate", u => { lock (received) received.Add(u); });
+        caller.On<SessionSummaryMessage>("SessionSummary", s => summary.TrySetResult(s));
+        var started = await caller.InvokeAsync<SessionStarted>("StartSession", new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000, Source = "redis-outage" });
+        var audio = Channel.CreateUnbounded<byte[]>();
+        var streaming = caller.InvokeAsync("StreamAudio", started.SessionId, audio.Reader);
+        var chunks = TestAudio.Chunks(TestAudio.Encode(TestAudio.Voice(16000, 6.0, seed: 9), AudioEncoding.Pcm16Le), 3200).ToList();
+        for (int i = 0; i < chunks.Count; i++)
+        {
+            if (i == 20) await redis.DisposeAsync(); // Redis dies 2 s into the call
+            await audio.Writer.WriteAsync(chunks[i]);
+            await Task.Delay(100);
+        }
+        audio.Writer.Complete();
+
+        // The caller gets every update and the summary; the log gets every update; readiness says Degraded, not 503.
+        var result = await summary.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await streaming.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(12, result.Updates);
+        lock (received) Assert.Equal(Enumerable.Range(0, 12), received.Select(u => u.Seq));
+        using var http = new HttpClient { BaseAddress = node.Address };
+        JsonElement record = default;
+        for (int i = 0; i < 100; i++)
+        {
+            record = await http.GetFromJsonAsync<JsonElement>($"/api/sessions/{started.SessionId}");
+            if (record.GetProperty("session").GetProperty("endedAt").ValueKind != JsonValueKind.Null) break;
+            await Task.Delay(50);
+        }
+        Assert.Equal(12, (await http.GetFromJsonAsync<JsonElement>($"/api/sessions/{started.SessionId}/timeline")).GetArrayLength());
+        var ready = await http.GetAsync("/healthz/ready");
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+        var checks = (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks");
+        Assert.Equal("Degraded", checks.GetProperty("redis").GetProperty("status").GetString());
+    }
 }

@@ -59,29 +59,40 @@ before(async () => {
 
   // A fresh emotion log per run; no AudioSocket listener (its port may be taken by a running hub).
   logPath = join(results, `calllog-${process.pid}.db`);
-  server = spawn('dotnet', [dll, '--urls', 'http://127.0.0.1:0', '--CallLog:SqlitePath', logPath, '--PhoneBridge:AudioSocketPort', '-1'],
-    { cwd: join(repo, 'src', 'StreamHub'), stdio: ['ignore', 'pipe', 'pipe'] });
-  baseUrl = await new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error('StreamHub did not start within 60 s')), 60000);
-    let log = '';
-    const onData = (chunk) => {
-      log += chunk.toString();
-      const match = log.match(/Now listening on: (http:\/\/[^\s]+)/);
-      if (match) { clearTimeout(timer); resolvePromise(match[1]); }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData);
-    server.on('exit', (code) => reject(new Error(`StreamHub exited with ${code}:\n${log}`)));
-  });
+  ({ process: server, url: baseUrl } = await startHub(logPath));
 });
 
-after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
+/** The real StreamHub on a free loopback port with its own log file (and any extra settings); resolves once it listens. */
+async function startHub(log, extra = []) {
+  const dll = join(repo, 'src', 'StreamHub', 'bin', 'Release', 'net10.0', 'VoiceEmotion.StreamHub.dll');
+  const child = spawn('dotnet', [dll, '--urls', 'http://127.0.0.1:0', '--CallLog:SqlitePath', log, '--PhoneBridge:AudioSocketPort', '-1', ...extra],
+    { cwd: join(repo, 'src', 'StreamHub'), stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error('StreamHub did not start within 60 s')), 60000);
+    let output = '';
+    const onData = (chunk) => {
+      output += chunk.toString();
+      const match = output.match(/Now listening on: (http:\/\/[^\s]+)/);
+      if (match) { clearTimeout(timer); resolvePromise(match[1]); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`StreamHub exited with ${code}:\n${output}`)));
+  });
+  return { process: child, url };
+}
+
+async function stopHub(child, log) {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
     await exited;
   }
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${logPath}${suffix}`, { force: true });
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${log}${suffix}`, { force: true });
+}
+
+after(async () => {
+  await stopHub(server, logPath);
 });
 
 async function launch(extraArgs = []) {
@@ -216,5 +227,37 @@ test('calls page: a live session appears with its emotion, opens to its timeline
     await calls.screenshot({ path: join(results, 'calls-ended.png'), fullPage: true });
   } finally {
     await browser.close();
+  }
+});
+
+test('a server with API keys: the page asks for a key, and works once it is given', async () => {
+  const key = 'e2e-web-key-000000000001';
+  const log = join(results, `calllog-auth-${process.pid}.db`);
+  const hub = await startHub(log, ['--Auth:ApiKeys:0:Name', 'web', '--Auth:ApiKeys:0:Key', key,
+    '--Auth:ApiKeys:0:Roles:0', 'client', '--Auth:ApiKeys:0:Roles:1', 'supervisor']);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    await page.goto(hub.url);
+    await page.locator('[data-testid=connection-state][data-state=disconnected]').waitFor({ timeout: 20000 });
+    assert.match(await page.getByTestId('message').textContent(), /needs an access key/);
+    await page.screenshot({ path: join(results, 'auth-needs-key.png'), fullPage: true });
+
+    await page.locator('#access-key input').fill(key);
+    await page.locator('#access-key button').click();
+    await page.locator('[data-testid=connection-state][data-state=connected]').waitFor({ timeout: 20000 });
+    // The REST call carries the key too: an upload is analysed.
+    await page.getByTestId('upload-file').setInputFiles(wavPath);
+    await page.getByTestId('upload-go').click();
+    await page.getByTestId('dominant').waitFor({ timeout: 30000 });
+
+    // The supervisor page, with the stored key, lists that upload from the log.
+    await page.goto(new URL('/calls.html', hub.url).href);
+    await page.locator('[data-testid=connection-state][data-state=connected]').waitFor({ timeout: 20000 });
+    await page.locator('#recent-sessions tbody tr').first().waitFor({ timeout: 20000 });
+    assert.match(await page.locator('#recent-sessions tbody').textContent(), /upload/);
+  } finally {
+    await browser.close();
+    await stopHub(hub.process, log);
   }
 });

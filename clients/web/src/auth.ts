@@ -34,9 +34,16 @@ export function bindAccessKeyField(form: HTMLFormElement | null): void {
   });
 }
 
+export const NEEDS_KEY = 'this server needs an access key: enter it under "Access key" above';
+
+/** The message for a failed connection: an access-key hint when the server refused the credentials. */
+export function connectionProblem(error: string): string {
+  return /401|Unauthorized/i.test(error) ? NEEDS_KEY : /403|Forbidden/i.test(error) ? 'your access key does not allow this page' : `Cannot reach the server: ${error}`;
+}
+
 /** A message for an HTTP refusal, or null when the response is not one. */
 export function refusal(status: number): string | null {
-  if (status === 401) return 'this server needs an access key: enter it under "Access key"';
+  if (status === 401) return NEEDS_KEY;
   if (status === 403) return 'your access key does not allow this';
   return null;
 }

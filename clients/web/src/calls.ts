@@ -2,7 +2,7 @@ import * as signalR from '@microsoft/signalr';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import { COLOURS, LABELS, type EmotionUpdate, type Label, type SessionSummary } from './emotions';
 import { probabilityChart } from './ui/charts';
-import { accessKey, authFetch, bindAccessKeyField } from './auth';
+import { accessKey, authFetch, bindAccessKeyField, connectionProblem } from './auth';
 
 // The supervisor's page: live sessions from every door with their current emotion, the alert stream, recent sessions
 // from the emotion log, and one session's timeline (live while it runs, from the log once it has ended).
@@ -132,7 +132,7 @@ async function start() {
     setState('disconnected');
     const m = $('message');
     m.hidden = false;
-    m.textContent = `Cannot reach the server: ${(e as Error).message}`;
+    m.textContent = connectionProblem((e as Error).message);
   }
   await refreshRecent();
   await refreshLive();

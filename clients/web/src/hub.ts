@@ -1,7 +1,7 @@
 import * as signalR from '@microsoft/signalr';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import type { EmotionUpdate, SessionError, SessionSummary } from './emotions';
-import { accessKey } from './auth';
+import { accessKey, connectionProblem } from './auth';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -35,7 +35,7 @@ export class EmotionHubClient {
     this.connection.on('SessionError', (e: SessionError) => events.error(e));
     this.connection.onreconnecting((e) => events.state('reconnecting', e?.message));
     this.connection.onreconnected(() => events.state('connected', 'reconnected: streams that were running were ended; start again'));
-    this.connection.onclose((e) => events.state('disconnected', e?.message));
+    this.connection.onclose((e) => events.state('disconnected', e ? connectionProblem(e.message) : undefined));
   }
 
   get connected(): boolean {
@@ -49,10 +49,7 @@ export class EmotionHubClient {
       await this.connection.start();
       this.events.state('connected');
     } catch (e) {
-      const message = (e as Error).message;
-      this.events.state('disconnected', /401|Unauthorized/.test(message)
-        ? 'this server needs an access key: enter it under "Access key"'
-        : `server unreachable: ${message}`);
+      this.events.state('disconnected', connectionProblem((e as Error).message));
       throw e;
     }
   }

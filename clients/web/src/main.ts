@@ -27,7 +27,7 @@ const hub = new EmotionHubClient({
     el.dataset.state = s;
     el.textContent = s === 'connected' ? 'connected' : s === 'reconnecting' ? 'reconnecting…' : s === 'connecting' ? 'connecting…' : 'disconnected';
     if (s === 'reconnecting' && capture) { void stopLive(); show('Connection lost: reconnecting. Start again once connected.'); }
-    if (s === 'disconnected' && detail) show(`Cannot reach the server: ${detail}`);
+    if (s === 'disconnected' && detail) show(detail);
     if (s === 'connected' && detail) show(detail);
   },
 });

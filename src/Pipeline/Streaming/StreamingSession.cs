@@ -134,7 +134,18 @@ public sealed class StreamingSession : IAsyncDisposable
             var update = _session.Complete(window, probabilities);
             PipelineMetrics.UpdateLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt).TotalMilliseconds);
             PipelineMetrics.Updates.Add(1);
-            await _output.Writer.WriteAsync(update, _stop.Token).ConfigureAwait(false);
+            try
+            {
+                await _output.Writer.WriteAsync(update, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // Stopped while the output was full: this update is computed and counted in the summary, so it is still
+                // delivered — the reader drains the output until it completes — unless nobody reads for 5 s.
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _output.Writer.WriteAsync(update, grace.Token).ConfigureAwait(false);
+                throw;
+            }
         }
         ready.Clear();
     }

@@ -21,6 +21,7 @@ public sealed class EmotionHub(
     ModelHost models,
     SessionBroadcaster broadcaster,
     ISessionDirectory directory,
+    ListenerRegistry listeners,
     Alerts.AlertEngine alerts,
     Observability.HubMetrics metrics,
     IOptions<StreamHubOptions> options,
@@ -133,6 +134,7 @@ public sealed class EmotionHub(
         var session = await directory.GetAsync(sessionId);
         if (session is null || !Context.User!.MaySee(session.Owner))
             throw Fail(null, HubError.NotFound, $"no live session '{sessionId}'");
+        listeners.Watch(sessionId, Context.ConnectionId);
         await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
         return session;
     }
@@ -142,14 +144,26 @@ public sealed class EmotionHub(
     public async Task<AlertMessage[]> SubscribeAlerts()
     {
         if (!Context.User!.CanSupervise()) throw Fail(null, HubError.Forbidden, "alerts from every session need the supervisor role");
+        listeners.SubscribeAlerts(Context.ConnectionId);
         await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.AlertsGroup);
         return alerts.Recent;
     }
 
-    public Task Unwatch(string sessionId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
+    public Task Unwatch(string sessionId)
+    {
+        listeners.Unwatch(sessionId, Context.ConnectionId);
+        return Groups.RemoveFromGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
+    }
+
+    public override Task OnConnectedAsync()
+    {
+        listeners.Connected(Context);
+        return base.OnConnectedAsync();
+    }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        listeners.Disconnected(Context.ConnectionId);
         foreach (var session in registry.ForConnection(Context.ConnectionId))
         {
             session.Pipeline.Abort();

@@ -13,13 +13,19 @@ public sealed class ModelHealthCheck(ModelHost models) : IHealthCheck
             : HealthCheckResult.Unhealthy("model has no labels"));
 }
 
-/// <summary>Ready when the emotion log's database answers and its write queue is not backing up.</summary>
+/// <summary>
+/// The emotion log: Degraded while its database does not answer — live analysis goes on and entries wait in memory, so
+/// a database outage does not make every node "not ready" at once — and Unhealthy (not ready: take no new load) only
+/// when more than <see cref="MaxPending"/> entries are waiting.
+/// </summary>
 public sealed class CallLogHealthCheck(SqlCallLog log, CallLogWriter writer) : IHealthCheck
 {
     public const int MaxPending = 100_000;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (writer.Pending > MaxPending)
+            return Task.FromResult(HealthCheckResult.Unhealthy($"{writer.Pending} log entries waiting to be written (limit {MaxPending})"));
         try
         {
             using var connection = log.Open();
@@ -27,12 +33,10 @@ public sealed class CallLogHealthCheck(SqlCallLog log, CallLogWriter writer) : I
             command.CommandText = "SELECT 1";
             command.ExecuteScalar();
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException or TimeoutException)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"emotion log {log.Description} unreachable: {e.Message}"));
+            return Task.FromResult(HealthCheckResult.Degraded($"emotion log {log.Description} unreachable, {writer.Pending} entries waiting: {e.Message}"));
         }
-        return Task.FromResult(writer.Pending > MaxPending
-            ? HealthCheckResult.Degraded($"{writer.Pending} log entries waiting to be written")
-            : HealthCheckResult.Healthy($"emotion log {log.Description}, {writer.Pending} pending"));
+        return Task.FromResult(HealthCheckResult.Healthy($"emotion log {log.Description}, {writer.Pending} pending"));
     }
 }

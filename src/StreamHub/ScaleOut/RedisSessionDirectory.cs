@@ -115,7 +115,8 @@ public sealed class RedisSessionDirectory(SessionRegistry registry, IConnectionM
     }
 }
 
-/// <summary>Readiness includes Redis when the deployment scales out on it.</summary>
+/// <summary>Readiness reports Redis when the deployment scales out on it: Degraded when unreachable (each node still
+/// serves its own sessions; cross-node watching pauses), never a reason to take every node out.</summary>
 public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -127,7 +128,7 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy($"redis: {e.Message}");
+            return HealthCheckResult.Degraded($"redis unreachable: {e.Message}");
         }
     }
 }

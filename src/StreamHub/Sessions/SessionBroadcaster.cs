@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.StreamHub.Alerts;
@@ -8,23 +9,41 @@ using VoiceEmotion.StreamHub.Hubs;
 namespace VoiceEmotion.StreamHub.Sessions;
 
 /// <summary>
-/// Sends a session's updates, in order, to its owning connection (if any) and to every supervisor watching it
-/// (SignalR group <c>watch:{id}</c>), then its summary or the error that ended it; and records all of it in the call log.
+/// Sends a session's updates, in order, to its owning connection (if any), to every supervisor watching it, and alerts
+/// to alert subscribers; then its summary or the error that ended it; and records all of it in the call log.
+/// The owner is sent to first, inline; watchers and subscribers through a bounded per-session queue, so they can never
+/// hold up the owner or the log. Listeners on this node are sent to one by one: one that takes no data for
+/// <see cref="StreamHubOptions.SlowClientSendTimeoutSeconds"/> (it stopped reading) is dropped. Listeners on other nodes
+/// are reached through the SignalR groups <c>watch:{id}</c> and <c>alerts</c> (Redis backplane).
 /// </summary>
 public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine alerts, CallLogWriter log, Observability.HubMetrics metrics,
-    Microsoft.Extensions.Options.IOptions<StreamHubOptions> options, ILogger<SessionBroadcaster> logger)
+    ListenerRegistry listeners, Microsoft.Extensions.Options.IOptions<StreamHubOptions> options,
+    Microsoft.Extensions.Options.IOptions<ScaleOut.ScaleOutOptions> scaleOut, ILogger<SessionBroadcaster> logger)
 {
     private readonly TimeSpan _sendTimeout = TimeSpan.FromSeconds(options.Value.SlowClientSendTimeoutSeconds);
+    private readonly bool _otherNodes = scaleOut.Value.Enabled;
 
     /// <summary>SignalR group of supervisors subscribed to alerts from every session.</summary>
     public const string AlertsGroup = "alerts";
 
     public static string WatchGroup(string sessionId) => $"watch:{sessionId}";
 
+    /// <summary>Messages for watchers and alert subscribers waiting per session; beyond this they are dropped (and counted).</summary>
+    public const int WatcherQueueLength = 256;
+
+    private readonly record struct Outgoing(string Method, object Message, bool ToAlertSubscribers);
+
     public async Task ForwardAsync(LiveSession session)
     {
-        IClientProxy watchers = hub.Clients.Group(WatchGroup(session.Id));
-        IClientProxy targets = session.ConnectionId is null ? watchers : new Fanout(hub.Clients.Client(session.ConnectionId), watchers);
+        var others = Channel.CreateBounded<Outgoing>(
+            new BoundedChannelOptions(WatcherQueueLength) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.DropWrite });
+        var pump = PumpAsync(session, others.Reader);
+        async Task Send(string method, object message, bool toAlertSubscribers = false)
+        {
+            if (session.ConnectionId is { } owner) await SendToConnectionAsync(session, owner, method, message);
+            if (!others.Writer.TryWrite(new Outgoing(method, message, toAlertSubscribers))) metrics.Error("watcher_dropped");
+        }
+
         var pipeline = session.Pipeline;
         bool ended = false;
         log.Enqueue(new LogItem.Started(new SessionRecord(session.Id, session.Source ?? "hub", session.Label, session.CallId, session.Track, session.StartedAt, Owner: session.Owner)));
@@ -33,20 +52,20 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine 
             await foreach (var update in pipeline.Updates.ReadAllAsync())
             {
                 log.Enqueue(new LogItem.Update(update));
-                await SendAsync(session, targets, "EmotionUpdate", EmotionUpdateMessage.From(update));
+                await Send("EmotionUpdate", EmotionUpdateMessage.From(update));
                 metrics.UpdateSent(session.Source);
                 foreach (var alert in alerts.Observe(session, update))
                 {
                     log.Enqueue(new LogItem.Raised(alert));
                     logger.LogWarning("Alert {Rule} on session {SessionId} (call {CallId}): {Label} {Probability:F2} for {Seconds:F1} s",
                         alert.Rule, session.Id, session.CallId, alert.Label, alert.MeanProbability, alert.SustainedSeconds);
-                    await Task.WhenAll(SendAsync(session, targets, "Alert", alert), SendAsync(session, hub.Clients.Group(AlertsGroup), "Alert", alert));
+                    await Send("Alert", alert, toAlertSubscribers: true);
                 }
             }
             var summary = pipeline.Summarize();
             log.Enqueue(new LogItem.Ended(summary, DateTimeOffset.UtcNow));
             ended = true;
-            await SendAsync(session, targets, "SessionSummary", SessionSummaryMessage.From(summary));
+            await Send("SessionSummary", SessionSummaryMessage.From(summary));
             logger.LogInformation("Session {SessionId} ({Source}, call {CallId}, track {Track}) complete: {Seconds:F1} s audio, {Updates} updates, dominant {Dominant}",
                 session.Id, session.Source, session.CallId, session.Track, summary.DurationSeconds, summary.Updates, summary.Dominant ?? "none");
         }
@@ -56,40 +75,69 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine 
             string code = error is AudioFormatException ? HubError.ChunkInvalid : HubError.Internal;
             logger.LogWarning("Session {SessionId} failed: {Code} {Message}", session.Id, code, error.Message);
             metrics.Error(code);
-            try { await targets.SendAsync("SessionError", new SessionErrorMessage(session.Id, code, error.Message)); }
-            catch (Exception) { /* the connection is gone */ }
+            await Send("SessionError", new SessionErrorMessage(session.Id, code, error.Message));
         }
         finally
         {
             alerts.Forget(session.Id);
             // A failed session is logged with what it had analysed.
             if (!ended) log.Enqueue(new LogItem.Ended(pipeline.Summarize(), DateTimeOffset.UtcNow));
+            others.Writer.TryComplete();
+            // Watchers get what is queued, but a stuck listener or a dead backplane does not hold the session's end (or a
+            // shutdown) for long: the queue goes on draining in the background.
+            await Task.WhenAny(pump, Task.Delay(TimeSpan.FromSeconds(2)));
         }
     }
 
+    private async Task PumpAsync(LiveSession session, ChannelReader<Outgoing> queue)
+    {
+        await foreach (var message in queue.ReadAllAsync())
+        {
+            var local = message.ToAlertSubscribers ? listeners.AlertSubscribers : listeners.WatchersOf(session.Id);
+            var sends = new List<Task>(local.Count + 1);
+            foreach (var connection in local) sends.Add(SendToConnectionAsync(session, connection, message.Method, message.Message));
+            if (_otherNodes)
+            {
+                // The same group on the other nodes; this node's members were served above.
+                var group = hub.Clients.GroupExcept(message.ToAlertSubscribers ? AlertsGroup : WatchGroup(session.Id), local);
+                sends.Add(SendAsync(session, group, message.Method, message.Message));
+            }
+            await Task.WhenAll(sends);
+        }
+        listeners.Forget(session.Id);
+    }
+
+    /// <summary>One connection on this node; dropped if it takes no data for the send timeout.</summary>
+    private async Task SendToConnectionAsync(LiveSession session, string connectionId, string method, object message)
+    {
+        if (await SendAsync(session, hub.Clients.Client(connectionId), method, message)) return;
+        if (listeners.Abort(connectionId))
+            logger.LogWarning("Session {SessionId}: connection {ConnectionId} took no {Method} for {Seconds} s (it stopped reading); dropped",
+                session.Id, connectionId, method, _sendTimeout.TotalSeconds);
+    }
+
     /// <summary>
-    /// Sends, but waits at most <see cref="StreamHubOptions.SlowClientSendTimeoutSeconds"/> for a connection that has
-    /// stopped taking data: SignalR aborts a connection whose write is cancelled, so one stuck listener costs the session
-    /// a bounded pause, once, rather than stalling its updates and its log.
+    /// Sends, waiting at most the send timeout; false when that ran out. A failure to send (a listener gone, the
+    /// backplane down) is counted, never fatal to the session.
     /// </summary>
-    private async Task SendAsync(LiveSession session, IClientProxy target, string method, object message)
+    private async Task<bool> SendAsync(LiveSession session, IClientProxy target, string method, object message)
     {
         using var timeout = new CancellationTokenSource(_sendTimeout);
         try
         {
             await target.SendAsync(method, message, timeout.Token);
+            return true;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             metrics.Error("slow_client");
-            logger.LogWarning("Session {SessionId}: a listener took no {Method} for {Seconds} s; its connection is dropped", session.Id, method, _sendTimeout.TotalSeconds);
+            return false;
         }
-    }
-
-    /// <summary>Owner and watchers as one target.</summary>
-    private sealed class Fanout(IClientProxy owner, IClientProxy watchers) : IClientProxy
-    {
-        public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default) =>
-            Task.WhenAll(owner.SendCoreAsync(method, args, cancellationToken), watchers.SendCoreAsync(method, args, cancellationToken));
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            metrics.Error("send_failed");
+            logger.LogWarning("Session {SessionId}: sending {Method} failed: {Message}", session.Id, method, e.Message);
+            return true;
+        }
     }
 }

@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+
+namespace VoiceEmotion.StreamHub.Sessions;
+
+/// <summary>
+/// This node's hub connections, and which of them watch which session or subscribe to alerts. The broadcaster sends to
+/// these listeners one by one, so it knows which connection stopped taking data and can drop exactly that one
+/// (a SignalR group send cannot say which member is stuck, and a cancelled write does not end the connection).
+/// Listeners on other nodes are reached through the SignalR groups, which the Redis backplane spans.
+/// </summary>
+public sealed class ListenerRegistry
+{
+    private readonly ConcurrentDictionary<string, HubCallerContext> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _watchers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _alertSubscribers = new(StringComparer.Ordinal);
+
+    public void Connected(HubCallerContext context) => _connections[context.ConnectionId] = context;
+
+    public void Disconnected(string connectionId)
+    {
+        _connections.TryRemove(connectionId, out _);
+        _alertSubscribers.TryRemove(connectionId, out _);
+        foreach (var set in _watchers.Values) set.TryRemove(connectionId, out _);
+    }
+
+    public void Watch(string sessionId, string connectionId) =>
+        _watchers.GetOrAdd(sessionId, _ => new(StringComparer.Ordinal))[connectionId] = 0;
+
+    public void Unwatch(string sessionId, string connectionId)
+    {
+        if (_watchers.TryGetValue(sessionId, out var set)) set.TryRemove(connectionId, out _);
+    }
+
+    /// <summary>The session has ended: nobody watches it any more.</summary>
+    public void Forget(string sessionId) => _watchers.TryRemove(sessionId, out _);
+
+    public void SubscribeAlerts(string connectionId) => _alertSubscribers[connectionId] = 0;
+
+    public IReadOnlyList<string> WatchersOf(string sessionId) => _watchers.TryGetValue(sessionId, out var set) ? [.. set.Keys] : [];
+
+    public IReadOnlyList<string> AlertSubscribers => [.. _alertSubscribers.Keys];
+
+    /// <summary>Ends a connection (the client sees it closed; its own sessions end as on any disconnect).</summary>
+    public bool Abort(string connectionId)
+    {
+        if (!_connections.TryGetValue(connectionId, out var context)) return false;
+        context.Abort();
+        return true;
+    }
+}
