@@ -26,7 +26,7 @@ export function authFetch(input: string, init: RequestInit = {}): Promise<Respon
 export function bindAccessKeyField(form: HTMLFormElement | null): void {
   if (!form) return;
   const input = form.querySelector('input') as HTMLInputElement;
-  input.placeholder = accessKey() ? 'key stored (replace or clear)' : 'not needed on localhost';
+  input.placeholder = accessKey() ? 'stored (empty clears)' : 'API key or token';
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     setAccessKey(input.value.trim());
