@@ -18,7 +18,9 @@ var app = builder.Build();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapVoiceEmotion();
-app.Services.GetRequiredService<ModelHost>(); // load the model at start-up: a missing model fails now, not on the first call
+// Load the model at start-up (a missing model fails now, not on the first call) and warm the hot path before listening.
+var warmUp = app.Services.GetRequiredService<ModelHost>().WarmUp();
+app.Logger.LogInformation("Warmed up in {Milliseconds:F0} ms", warmUp.TotalMilliseconds);
 app.Run();
 
 /// <summary>Entry point marker so tests can locate this assembly.</summary>

@@ -49,6 +49,7 @@ public sealed class SoakRun(SoakOptions options)
     private int _generation;
     private readonly List<string> _readyDuringOutage = [];
     private Dictionary<string, int> _handlesAtStart = [], _handlesAtEnd = [];
+    private (long RssBytes, int Handles, int Threads) _startResources;
 
     private double Now => _clock.Elapsed.TotalSeconds;
 
@@ -85,10 +86,12 @@ public sealed class SoakRun(SoakOptions options)
             _server = await HubProcess.StartAsync(0, settings);
             _generation = 1;
             _handlesAtStart = _server.HandleKinds();
+            _startResources = _server.Resources();
             int port = _server.Address.Port;
             Event($"server 1 (pid {_server.Id}) listening on {_server.Address}; log on PostgreSQL database {database} through a relay on port {proxy.Port}");
             using var stop = new CancellationTokenSource();
-            var sampling = SampleLoop(stop.Token);
+            using var stopSampling = new CancellationTokenSource();
+            var sampling = SampleLoop(stopSampling.Token);
             var callers = Enumerable.Range(0, options.Callers).Select(i => CallerLoop(i, stop.Token)).ToList();
 
             double T = options.DurationSeconds;
@@ -119,6 +122,7 @@ public sealed class SoakRun(SoakOptions options)
                 _server = await HubProcess.StartAsync(port, settings);
                 _generation = 2;
                 _handlesAtStart = _server.HandleKinds();
+                _startResources = _server.Resources();
                 _restartWindows.Add((from, Now + 2));
                 Event($"server 2 (pid {_server.Id}) listening after {Now - stopped:F1} s");
                 await old.DisposeAsync();
@@ -129,6 +133,7 @@ public sealed class SoakRun(SoakOptions options)
             await Task.WhenAll(callers);
             var idle = await WaitIdle();
             Event($"server idle: {idle.Sessions} live sessions, {idle.LogPending} log entries pending");
+            stopSampling.Cancel();
             await sampling;
             var final = Final(_server);
             _handlesAtEnd = _server.HandleKinds();
@@ -326,6 +331,7 @@ public sealed class SoakRun(SoakOptions options)
     // ---- sampling ------------------------------------------------------------------------------------------------
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private (int Generation, double Time, double Cpu)? _lastCpu;
 
     private async Task SampleLoop(CancellationToken stop)
     {
@@ -336,9 +342,13 @@ public sealed class SoakRun(SoakOptions options)
             {
                 var (rss, handles, threads) = server.Resources();
                 var metrics = await Metrics(server);
+                double cpu = metrics.GetValueOrDefault("dotnet_process_cpu_time_seconds_total"), now = Now;
+                double cpuPercent = _lastCpu is { } last && last.Generation == _generation && now > last.Time ? 100 * (cpu - last.Cpu) / (now - last.Time) : 0;
+                _lastCpu = (_generation, now, cpu);
                 lock (_samples)
-                    _samples.Add(new Sample(Math.Round(Now, 1), _generation, rss / 1048576.0, handles, threads, metrics.GetValueOrDefault("dotnet_gc_last_collection_heap_size_bytes") / 1048576.0,
-                        (int)metrics.GetValueOrDefault("voiceemotion_sessions_active"), (long)metrics.GetValueOrDefault("voiceemotion_calllog_pending")));
+                    _samples.Add(new Sample(Math.Round(now, 1), _generation, Math.Round(rss / 1048576.0, 1), handles, threads,
+                        Math.Round(metrics.GetValueOrDefault("dotnet_gc_last_collection_heap_size_bytes") / 1048576.0, 1),
+                        (int)metrics.GetValueOrDefault("voiceemotion_sessions_active"), (long)metrics.GetValueOrDefault("voiceemotion_calllog_pending"), Math.Round(cpuPercent)));
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or UnauthorizedAccessException or FormatException) { /* restarting */ }
             if (stop.IsCancellationRequested) return;
@@ -469,12 +479,13 @@ public sealed class SoakRun(SoakOptions options)
         List<Sample> samples;
         lock (_samples) samples = [.. _samples];
         var gen2 = samples.Where(s => s.Generation == _generation).ToList();
-        var startIdle = gen2.First();
         var endIdle = gen2.Last();
         var steady = samples.Where(s => s.Generation == 1 && s.Time > 0.1 * options.DurationSeconds && s.Time < 0.2 * options.DurationSeconds).ToList();
         double steadyRss = steady.Count > 0 ? steady.Average(s => s.RssMiB) : samples.First().RssMiB;
         var loaded2 = gen2.Where(s => s.Sessions > 0).ToList();
+        var beforeRestart = samples.LastOrDefault(s => s.Generation == 1 && s.Sessions > 0);
         double peakRss = samples.Max(s => s.RssMiB);
+        var loaded = samples.Where(s => s.Sessions > 0 && s.CpuPercent > 0).ToList();
         // Handles: sockets, pipes and event handles at rest must be back where they were at start-up (files mapped by
         // assemblies loaded later in the run are not leaks); the database pool may keep a few connections open.
         int Live(Dictionary<string, int> kinds) => kinds.Where(k => k.Key is "socket" or "pipe" || k.Key.StartsWith("anon_inode", StringComparison.Ordinal)).Sum(k => k.Value);
@@ -504,11 +515,12 @@ public sealed class SoakRun(SoakOptions options)
             logged.Count, logged.Values.Sum(s => s.Rows), Math.Round(calls.Where(c => c.Outcome == "completed").Sum(c => c.ExpectedUpdates * 0.5) / 60, 1),
             notEnded, short_, missing, mismatched, failures.Count, unexpected.Count,
             latency, _readyDuringOutage.Distinct().ToList(), relayed,
-            new ResourceFigures(Math.Round(samples.First().RssMiB, 1), Math.Round(steadyRss, 1), Math.Round(peakRss, 1),
-                Math.Round(loaded2.LastOrDefault()?.RssMiB ?? 0, 1), Math.Round(endIdle.RssMiB, 1),
+            new ResourceFigures(Math.Round(_startResources.RssBytes / 1048576.0, 1), Math.Round(steadyRss, 1), Math.Round(beforeRestart?.RssMiB ?? 0, 1),
+                Math.Round(peakRss, 1), Math.Round(loaded2.LastOrDefault()?.RssMiB ?? 0, 1), Math.Round(endIdle.RssMiB, 1),
                 Math.Round(steady.Count > 0 ? steady.Average(s => s.GcHeapMiB) : 0, 1), Math.Round(loaded2.LastOrDefault()?.GcHeapMiB ?? 0, 1),
-                startIdle.Handles, steady.Count > 0 ? (int)steady.Average(s => s.Handles) : 0, endIdle.Handles, startIdle.Threads, endIdle.Threads,
-                samples.Max(s => s.LogPending)),
+                _startResources.Handles, steady.Count > 0 ? (int)steady.Average(s => s.Handles) : 0, loaded2.LastOrDefault()?.Handles ?? 0, endIdle.Handles,
+                _startResources.Threads, endIdle.Threads, samples.Max(s => s.LogPending),
+                loaded.Count > 0 ? Math.Round(loaded.Average(s => s.CpuPercent)) : 0),
             final.Errors, calls.Where(c => c.Error is not null).GroupBy(f => $"{f.Kind}:{f.Outcome}: {Clip(f.Error)}").OrderByDescending(g => g.Count()).Take(20).ToDictionary(g => g.Key, g => g.Count()),
             _handlesAtStart, _handlesAtEnd, problems.Count == 0, problems, [.. _events], samples);
         return report;
@@ -534,16 +546,21 @@ public sealed record Sample(
     [property: JsonPropertyName("t")] double Time, [property: JsonPropertyName("server")] int Generation,
     [property: JsonPropertyName("rssMiB")] double RssMiB, [property: JsonPropertyName("handles")] int Handles,
     [property: JsonPropertyName("threads")] int Threads, [property: JsonPropertyName("gcHeapMiB")] double GcHeapMiB,
-    [property: JsonPropertyName("sessions")] int Sessions, [property: JsonPropertyName("logPending")] long LogPending);
+    [property: JsonPropertyName("sessions")] int Sessions, [property: JsonPropertyName("logPending")] long LogPending,
+    [property: JsonPropertyName("cpuPercent")] double CpuPercent);
 
+/// <summary>Memory (MiB), handles and threads: "start" is the last server right after it started (idle), "steady" the
+/// first server under load before any fault, "end loaded" the last sample under load, "end idle" after the load.</summary>
 public sealed record ResourceFigures(
     [property: JsonPropertyName("rssStartMiB")] double RssStart, [property: JsonPropertyName("rssSteadyMiB")] double RssSteady,
+    [property: JsonPropertyName("rssBeforeRestartMiB")] double RssBeforeRestart,
     [property: JsonPropertyName("rssPeakMiB")] double RssPeak, [property: JsonPropertyName("rssEndLoadedMiB")] double RssEndLoaded,
     [property: JsonPropertyName("rssEndIdleMiB")] double RssEndIdle, [property: JsonPropertyName("gcHeapSteadyMiB")] double GcHeapSteady,
     [property: JsonPropertyName("gcHeapEndLoadedMiB")] double GcHeapEndLoaded, [property: JsonPropertyName("handlesStart")] int HandlesStart,
-    [property: JsonPropertyName("handlesSteady")] int HandlesSteady, [property: JsonPropertyName("handlesEndIdle")] int HandlesEndIdle,
+    [property: JsonPropertyName("handlesSteady")] int HandlesSteady, [property: JsonPropertyName("handlesEndLoaded")] int HandlesEndLoaded,
+    [property: JsonPropertyName("handlesEndIdle")] int HandlesEndIdle,
     [property: JsonPropertyName("threadsStart")] int ThreadsStart, [property: JsonPropertyName("threadsEndIdle")] int ThreadsEndIdle,
-    [property: JsonPropertyName("logPendingPeak")] long LogPendingPeak);
+    [property: JsonPropertyName("logPendingPeak")] long LogPendingPeak, [property: JsonPropertyName("serverCpuPercentUnderLoad")] double ServerCpuPercent);
 
 public sealed record SoakReport(
     [property: JsonPropertyName("durationSeconds")] double DurationSeconds,

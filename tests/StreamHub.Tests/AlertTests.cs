@@ -76,6 +76,29 @@ public sealed class AlertTests
         Assert.Equal(received.Count, (await supervisor.InvokeAsync<List<AlertMessage>>("SubscribeAlerts")).Count);
     }
 
+    [Fact]
+    public async Task WatchersOfASessionReceiveItsAlertsWithoutSubscribingToAll()
+    {
+        await using var server = await HubServer.StartAsync(configureAlerts: o => o.Rules = [new AlertRule { Name = "any-speech", Label = "neutral", MinProbability = 0f, MinSeconds = 1 }]);
+        await using var caller = await server.ConnectAsync("messagepack");
+        await using var watcher = await server.ConnectAsync("json");
+        var alerts = new List<AlertMessage>();
+        var updates = new List<EmotionUpdateMessage>();
+        watcher.On<AlertMessage>("Alert", a => { lock (alerts) alerts.Add(a); });
+        watcher.On<EmotionUpdateMessage>("EmotionUpdate", u => { lock (updates) updates.Add(u); });
+        var started = await caller.InvokeAsync<SessionStarted>("StartSession", new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000 });
+        await watcher.InvokeAsync<LiveSessionInfo>("Watch", started.SessionId);
+        var audio = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        foreach (var chunk in TestAudio.Chunks(TestAudio.Encode(TestAudio.Voice(16000, 3.0, seed: 8), AudioEncoding.Pcm16Le), 3200)) audio.Writer.TryWrite(chunk);
+        audio.Writer.Complete();
+        await caller.InvokeAsync("StreamAudio", started.SessionId, audio.Reader);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        // Watchers are served from the session's own queue, a moment after the owner.
+        while (DateTime.UtcNow < deadline) { lock (alerts) lock (updates) if (alerts.Count > 0 && updates.Count >= 6) break; await Task.Delay(20); }
+        lock (alerts) Assert.Contains(alerts, a => a.SessionId == started.SessionId && a.Rule == "any-speech");
+        lock (updates) Assert.Equal(Enumerable.Range(0, 6), updates.Select(u => u.Seq));
+    }
+
     private sealed class FixedClassifier : IEmotionClassifier
     {
         public int WindowFrames => 0;

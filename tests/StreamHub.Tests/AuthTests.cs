@@ -71,7 +71,7 @@ public sealed class AuthTests
         var upload = await server.Http(Alice).PostAsync("/api/analyze", form);
         Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
         string id = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement.GetProperty("summary").GetProperty("sessionId").GetString()!;
-        await WaitLoggedAsync(server.Http(Alice), id);
+        await LogApi.WaitEndedAsync(server.Http(Alice), id);
 
         // Deleting needs the admin role; metrics need a supervisor; health checks are open (load balancers).
         Assert.Equal(HttpStatusCode.Forbidden, (await server.Http(Alice).DeleteAsync($"/api/sessions/{id}")).StatusCode);
@@ -143,7 +143,7 @@ public sealed class AuthTests
         // "not found" for him in every view; the supervisor sees it with its owner.
         using var aliceHttp = server.Http(Alice);
         using var bobHttp = server.Http(Bob);
-        await WaitLoggedAsync(aliceHttp, session.SessionId);
+        await LogApi.WaitEndedAsync(aliceHttp, session.SessionId);
         Assert.Equal(0, (await bobHttp.GetFromJsonAsync<JsonElement>("/api/sessions?owner=alice")).GetProperty("total").GetInt32());
         foreach (var path in new[] { "", "/timeline", "/export?format=csv", "/export?format=json" })
             Assert.Equal(HttpStatusCode.NotFound, (await bobHttp.GetAsync($"/api/sessions/{session.SessionId}{path}")).StatusCode);
@@ -166,7 +166,7 @@ public sealed class AuthTests
         Assert.Equal(2, updates.Count);
         await carol.InvokeAsync<AlertMessage[]>("SubscribeAlerts");
         using var http = server.Http(Jwt("carol", "client"));
-        var logged = await WaitLoggedAsync(http, summary!.SessionId);
+        var logged = await LogApi.WaitEndedAsync(http, summary!.SessionId);
         Assert.Equal("carol", logged.GetProperty("session").GetProperty("owner").GetString());
         // Another subject with the client role does not see carol's session.
         Assert.Equal(HttpStatusCode.NotFound, (await server.Http(Jwt("dave", "client")).GetAsync($"/api/sessions/{summary.SessionId}")).StatusCode);
@@ -266,21 +266,6 @@ public sealed class AuthTests
         for (int i = 0; i < 200 && allowing.Sessions.Count == 0; i++) await Task.Delay(10);
         var session = Assert.Single(allowing.Sessions.All);
         Assert.Equal("audiosocket", session.Owner);
-    }
-
-    private static async Task<JsonElement> WaitLoggedAsync(HttpClient http, string sessionId)
-    {
-        for (int i = 0; i < 200; i++)
-        {
-            var response = await http.GetAsync($"/api/sessions/{sessionId}");
-            if (response.IsSuccessStatusCode)
-            {
-                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-                if (body.GetProperty("session").TryGetProperty("endedAt", out var ended) && ended.ValueKind != JsonValueKind.Null) return body;
-            }
-            await Task.Delay(25);
-        }
-        throw new TimeoutException($"session {sessionId} never appeared ended in the log");
     }
 
     private static async Task<JsonElement> WaitListAsync(HttpClient http, int count)

@@ -94,13 +94,7 @@ public sealed class ScaleOutTests
         foreach (var node in new[] { a, b })
         {
             using var http = new HttpClient { BaseAddress = node.Address };
-            JsonElement record = default;
-            for (int i = 0; i < 100; i++)
-            {
-                record = await http.GetFromJsonAsync<JsonElement>($"/api/sessions/{started.SessionId}");
-                if (record.GetProperty("session").GetProperty("endedAt").ValueKind != JsonValueKind.Null) break;
-                await Task.Delay(50);
-            }
+            var record = await LogApi.WaitEndedAsync(http, started.SessionId);
             Assert.Equal(12, record.GetProperty("session").GetProperty("summary").GetProperty("updates").GetInt32());
             Assert.NotEqual(0, record.GetProperty("alerts").GetArrayLength());
             Assert.Equal(12, (await http.GetFromJsonAsync<JsonElement>($"/api/sessions/{started.SessionId}/timeline")).GetArrayLength());
@@ -156,13 +150,7 @@ public sealed class ScaleOutTests
         Assert.Equal(12, result.Updates);
         lock (received) Assert.Equal(Enumerable.Range(0, 12), received.Select(u => u.Seq));
         using var http = new HttpClient { BaseAddress = node.Address };
-        JsonElement record = default;
-        for (int i = 0; i < 100; i++)
-        {
-            record = await http.GetFromJsonAsync<JsonElement>($"/api/sessions/{started.SessionId}");
-            if (record.GetProperty("session").GetProperty("endedAt").ValueKind != JsonValueKind.Null) break;
-            await Task.Delay(50);
-        }
+        await LogApi.WaitEndedAsync(http, started.SessionId);
         Assert.Equal(12, (await http.GetFromJsonAsync<JsonElement>($"/api/sessions/{started.SessionId}/timeline")).GetArrayLength());
         var ready = await http.GetAsync("/healthz/ready");
         Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);

@@ -5,7 +5,7 @@ namespace VoiceEmotion.StreamHub.Tests;
 /// <summary>Synthetic voice-like audio (harmonic tones with gliding pitch, short pauses) made in code, shared with the soak.</summary>
 internal static class TestAudio
 {
-    public static float[] Voice(int sampleRate, double seconds, int seed = 1) => Soak.SyntheticVoice.Generate(sampleRate, seconds, seed);
+    public static float[] Voice(int sampleRate, double seconds, int seed = 1) => SyntheticVoice.Generate(sampleRate, seconds, seed);
 
     public static byte[] Encode(float[] samples, AudioEncoding encoding) => AudioEncodings.Encode(samples, encoding);
 

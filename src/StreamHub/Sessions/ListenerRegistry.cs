@@ -37,6 +37,10 @@ public sealed class ListenerRegistry
 
     public void SubscribeAlerts(string connectionId) => _alertSubscribers[connectionId] = 0;
 
+    public bool HasWatchers(string sessionId) => _watchers.TryGetValue(sessionId, out var set) && !set.IsEmpty;
+
+    public bool HasAlertSubscribers => !_alertSubscribers.IsEmpty;
+
     public IReadOnlyList<string> WatchersOf(string sessionId) => _watchers.TryGetValue(sessionId, out var set) ? [.. set.Keys] : [];
 
     public IReadOnlyList<string> AlertSubscribers => [.. _alertSubscribers.Keys];

@@ -41,7 +41,11 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine 
         async Task Send(string method, object message, bool toAlertSubscribers = false)
         {
             if (session.ConnectionId is { } owner) await SendToConnectionAsync(session, owner, method, message);
-            if (!others.Writer.TryWrite(new Outgoing(method, message, toAlertSubscribers))) metrics.Error("watcher_dropped");
+            // Nobody else to tell (the common case on a single node): skip the queue. Watching starts "from now on".
+            if ((_otherNodes || listeners.HasWatchers(session.Id)) && !others.Writer.TryWrite(new Outgoing(method, message, false)))
+                metrics.Error("watcher_dropped");
+            if (toAlertSubscribers && (_otherNodes || listeners.HasAlertSubscribers) && !others.Writer.TryWrite(new Outgoing(method, message, true)))
+                metrics.Error("watcher_dropped");
         }
 
         var pipeline = session.Pipeline;
@@ -117,18 +121,20 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine 
     }
 
     /// <summary>
-    /// Sends, waiting at most the send timeout; false when that ran out. A failure to send (a listener gone, the
-    /// backplane down) is counted, never fatal to the session.
+    /// Sends, waiting at most the send timeout; false when that ran out (the caller then drops a single connection; a
+    /// group send finishes or fails on its own). A failure to send (a listener gone, the backplane down) is counted,
+    /// never fatal to the session. Almost every send completes at once: only a pending one costs a timer.
     /// </summary>
     private async Task<bool> SendAsync(LiveSession session, IClientProxy target, string method, object message)
     {
-        using var timeout = new CancellationTokenSource(_sendTimeout);
         try
         {
-            await target.SendAsync(method, message, timeout.Token);
+            var send = target.SendAsync(method, message);
+            if (send.IsCompleted) await send;
+            else await send.WaitAsync(_sendTimeout);
             return true;
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        catch (TimeoutException)
         {
             metrics.Error("slow_client");
             return false;

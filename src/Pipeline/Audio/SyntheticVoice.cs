@@ -1,6 +1,7 @@
-namespace VoiceEmotion.Soak;
+namespace VoiceEmotion.Pipeline.Audio;
 
-/// <summary>Voice-like audio made in code (harmonic tones with gliding pitch, short pauses): no dataset audio needed.</summary>
+/// <summary>Voice-like audio made in code (harmonic tones with gliding pitch, short pauses): for warming the service up
+/// and for tests and soaks, with no dataset audio needed. Deterministic for a seed.</summary>
 public static class SyntheticVoice
 {
     public static float[] Generate(int sampleRate, double seconds, int seed = 1)
