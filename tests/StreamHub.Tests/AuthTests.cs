@@ -211,10 +211,23 @@ public sealed class AuthTests
     [Fact]
     public void WithoutAuthenticationEveryBindingIsNarrowedToLoopback()
     {
-        Assert.Equal(("http://localhost:5000;https://localhost:5001", true), AuthSetup.RestrictToLoopback("http://0.0.0.0:5000;https://*:5001"));
-        Assert.Equal(("http://localhost:80;http://localhost:8080", true), AuthSetup.RestrictToLoopback("http://+:80;http://[::]:8080"));
-        Assert.Equal(("http://localhost:8080", true), AuthSetup.RestrictToLoopback("http://192.168.1.20:8080"));
+        Assert.Equal(("http://127.0.0.1:5000;https://127.0.0.1:5001", true), AuthSetup.RestrictToLoopback("http://0.0.0.0:5000;https://*:5001"));
+        Assert.Equal(("http://127.0.0.1:80;http://127.0.0.1:8080", true), AuthSetup.RestrictToLoopback("http://+:80;http://[::]:8080"));
+        Assert.Equal(("http://127.0.0.1:8080", true), AuthSetup.RestrictToLoopback("http://192.168.1.20:8080"));
         Assert.Equal(("http://127.0.0.1:0;http://[::1]:5000;http://localhost:5000", false), AuthSetup.RestrictToLoopback("http://127.0.0.1:0;http://[::1]:5000;http://localhost:5000"));
+    }
+
+    [Fact]
+    public async Task TheRealServerWithoutAuthenticationNarrowsItsAddressAndSaysSo()
+    {
+        // The StreamHub process asked to listen on every interface, with no credentials configured.
+        await using var hub = await Soak.HubProcess.StartAsync("--urls", "http://0.0.0.0:0");
+        Assert.True(AuthSetup.IsLoopbackHost(hub.Address.Host), $"listening on {hub.Address}");
+        Assert.Contains("binding http://127.0.0.1:0 instead of http://0.0.0.0:0", hub.Output);
+        for (int i = 0; i < 100 && !hub.Output.Contains("listening on localhost only", StringComparison.Ordinal); i++) await Task.Delay(20);
+        Assert.Contains("listening on localhost only", hub.Output);
+        using var http = new HttpClient { BaseAddress = hub.Address };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/sessions")).StatusCode); // the local user has every role
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public static class AuthSetup
             var host = HostOf(url);
             if (IsLoopbackHost(host)) return url;
             changed = true;
-            return url.Replace("://" + host, "://localhost", StringComparison.Ordinal);
+            return url.Replace("://" + host, "://127.0.0.1", StringComparison.Ordinal); // not "localhost": Kestrel cannot bind localhost:0
         });
         return (string.Join(';', result), changed);
     }
