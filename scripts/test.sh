@@ -53,3 +53,13 @@ passed=$(( $(strip "$log_dir/dotnet.log" | awk '/^ *Passed: +[0-9]+$/ {s += $2} 
 failed=$(( $(strip "$log_dir/dotnet.log" | awk '/^ *Failed: +[0-9]+$/ {s += $2} END {print s + 0}') + $(strip "$log_dir/e2e.log" | awk '/^# fail / {print $3}') ))
 skipped=$(strip "$log_dir/dotnet.log" | awk '/^ *Skipped: +[0-9]+$/ {s += $2} END {print s + 0}')
 echo "total: $passed passed, $failed failed, $skipped skipped"
+# This script installs every dependency a test may skip without (PostgreSQL, redis-server), so a skip means something
+# is missing. Beside ../shared/data (as in CI) that fails the run; without it, the speech-data tests skip, saying why.
+if [ "$skipped" -gt 0 ]; then
+  strip "$log_dir/dotnet.log" | grep -E '^\s*Skipped ' -A1 >&2 || true
+  if [ -f ../shared/data/ravdess-speech-16k.zip ]; then
+    echo "error: $skipped test(s) skipped although everything they need should be here (reasons above)" >&2
+    exit 1
+  fi
+  echo "warning: $skipped test(s) skipped: ../shared/data is not beside this clone (reasons above)" >&2
+fi
