@@ -134,7 +134,8 @@ public sealed class EmotionHub(
         var session = await directory.GetAsync(sessionId);
         if (session is null || !Context.User!.MaySee(session.Owner))
             throw Fail(null, HubError.NotFound, $"no live session '{sessionId}'");
-        listeners.Watch(sessionId, Context.ConnectionId);
+        // This node sends to its own sessions' watchers one by one; another node's session reaches us through the group.
+        if (registry.Get(sessionId) is not null) listeners.Watch(sessionId, Context.ConnectionId);
         await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
         return session;
     }
