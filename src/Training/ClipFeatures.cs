@@ -4,18 +4,19 @@ using VoiceEmotion.Pipeline.Streaming;
 namespace VoiceEmotion.Training;
 
 /// <summary>
-/// Cached features of one clip (one augmentation variant): all frame vectors, and at every update point (each 50
-/// frames, as a live session) the window statistics and voiced fraction, computed with the serving code.
+/// Cached features of one clip (as heard through one channel): all frame vectors, and at every update point (each 50
+/// frames, as a live session) the model's statistics input and voiced fraction, computed with the serving code. The
+/// session block of <see cref="Stats"/> is what a live session that heard only this clip would give.
 /// </summary>
 public sealed class ClipFeatures
 {
     private static readonly int F = FeatureSchema.FrameFeatureCount;
     private static readonly int S = FeatureSchema.WindowFeatureCount;
+    private static readonly int W = FeatureSchema.WindowStatisticsCount;
 
-    public ClipFeatures(int clip, int variant, int trainingLabel, int label, string speaker, float[] audio16k, SessionOptions options)
+    public ClipFeatures(int clip, int trainingLabel, int label, string speaker, float[] audio16k, SessionOptions options)
     {
         Clip = clip;
-        Variant = variant;
         TrainingLabel = trainingLabel;
         Label = label;
         Speaker = speaker;
@@ -23,6 +24,7 @@ public sealed class ClipFeatures
         Frames = FrameFeatureExtractor.ExtractAll(audio16k, out int count);
         FrameCount = count;
         Updates = count / options.UpdateFrames;
+        MinVoicedFraction = options.MinVoicedFraction;
         Stats = new float[Updates * S];
         VoicedFraction = new float[Updates];
         var window = new WindowStatistics(options.WindowFrames);
@@ -34,10 +36,26 @@ public sealed class ClipFeatures
             window.Compute(Stats.AsSpan(u * S, S));
             VoicedFraction[u] = window.VoicedFraction;
         }
+        var own = new SpeakerBaseline();
+        for (int u = 0; u < Updates; u++)
+            if (IsSpeech(u)) WalkSession(u, own, Stats.AsSpan(u * S + W, S - W));
+    }
+
+    public float MinVoicedFraction { get; }
+
+    /// <summary>True when update <paramref name="u"/> holds speech (the live session scores it and feeds its baseline).</summary>
+    public bool IsSpeech(int u) => VoicedFraction[u] >= MinVoicedFraction;
+
+    /// <summary>A live session's step at speech update <paramref name="u"/>: writes the session block relative to
+    /// <paramref name="baseline"/>, then folds the update's window statistics into it.</summary>
+    public void WalkSession(int u, SpeakerBaseline baseline, Span<float> sessionBlock)
+    {
+        var statistics = Stats.AsSpan(u * S, W);
+        baseline.WriteRelative(statistics, sessionBlock);
+        baseline.Add(statistics);
     }
 
     public int Clip { get; }
-    public int Variant { get; }
     public int TrainingLabel { get; }
     public int Label { get; }
     public string Speaker { get; }

@@ -1,47 +1,88 @@
 using System.Diagnostics;
-using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Pipeline.Datasets;
 
 namespace VoiceEmotion.Training;
 
-public sealed record CrossValidationResult(EvaluationResult Clip, EvaluationResult Streaming, EvaluationResult Telephone, double[] FoldMacroF1, double Seconds);
+/// <summary>What one seed of a cross-validation produced: out-of-fold scores per evaluation (key), per fold.</summary>
+public sealed class SeedResult(int seed)
+{
+    public int Seed { get; } = seed;
 
-/// <summary>Speaker-grouped k-fold: train on k−1 folds' speakers (all augmentation variants), score the held-out speakers' clips clean and through the telephone channel.</summary>
+    /// <summary>Key ("clip", "streaming", "sessions", "clip/CONDITION") → per-fold scores.</summary>
+    public Dictionary<string, List<ClipScores>> Scores { get; } = [];
+
+    public List<List<EpochReport>> Curves { get; } = [];
+
+    public EvaluationResult Metrics(string key, int skipped) => Evaluation.Metrics(ClipScores.Concat(Scores[key]), skipped);
+}
+
+public sealed record CrossValidationResult(IReadOnlyList<SeedResult> Seeds, IReadOnlyList<string> Keys, IReadOnlyList<IReadOnlyList<string>> FoldSpeakers, int Skipped, double Seconds)
+{
+    /// <summary>Mean macro-F1 (and per seed) per evaluation key, for the JSON summary.</summary>
+    public Dictionary<string, object> Summary() => Keys.ToDictionary(k => k, k => (object)new
+    {
+        macroF1 = Seeds.Select(s => s.Metrics(k, Skipped).MacroF1).ToArray(),
+        mean = Seeds.Average(s => s.Metrics(k, Skipped).MacroF1),
+    });
+
+    public IEnumerable<string> SummaryLines() =>
+        Keys.Select(k => $"{k}: macro-F1 {Commands.MeanSd(Seeds.Select(s => s.Metrics(k, Skipped).MacroF1))} over {Seeds.Count} seed(s)");
+}
+
+/// <summary>
+/// Speaker-grouped k-fold: every fold's model is trained on the other folds' speakers only, then scores the held-out
+/// speakers' clips clip-level, streaming (each clip alone through the live session), as one live session per speaker,
+/// and clip-level under each named line condition. Repeated for several seeds (different initialisation, example
+/// order and augmentation draws; same folds).
+/// </summary>
 public static class CrossValidation
 {
-    public static CrossValidationResult Run(Corpus corpus, TrainingRecipe recipe, int k)
+    public static CrossValidationResult Run(Corpus corpus, TrainingRecipe recipe, int k, int seeds, IReadOnlyList<string> conditions)
     {
         var watch = Stopwatch.StartNew();
         var folds = corpus.Folds(k);
         var all = Enumerable.Range(0, corpus.Clips.Count).ToList();
-        var variants = recipe.Variants.Union([0, 1]).ToArray();
-        ProgressReporter.Run("features", p => corpus.Features(all, variants, p));
-        var truth = new List<int>();
-        var clip = new List<int>();
-        var streaming = new List<int>();
-        var telephone = new List<int>();
-        var foldF1 = new double[k];
-        var options = corpus.Options;
-        for (int f = 0; f < k; f++)
+        var keys = new List<string> { "clip", "streaming", "sessions" };
+        keys.AddRange(conditions.Select(c => "clip/" + c));
+        var results = new List<SeedResult>();
+        for (int s = 0; s < seeds; s++)
         {
-            var held = folds[f].ToHashSet();
-            var train = corpus.Features(all.Where(c => !held.Contains(c)).ToList(), recipe.Variants);
-            var members = ProgressReporter.Run($"fold {f + 1}/{k}", p => recipe.Fit(train, options.MinVoicedFraction, options.UpdateFrames, p));
-            var classifier = new NetClassifier(members, Pipeline.Datasets.DatasetLoader.TrainingLabels);
-            var clean = corpus.Features(folds[f], [0]);
-            var phone = corpus.Features(folds[f], [1]);
-            var foldTruth = folds[f].Select(c => corpus.Clips[c].Label).ToList();
-            var foldClip = ClipScoring.Predict(clean, classifier, ClipMode.Clip, options.MinVoicedFraction, options.UpdateFrames);
-            truth.AddRange(foldTruth);
-            clip.AddRange(foldClip);
-            streaming.AddRange(ClipScoring.Predict(clean, classifier, ClipMode.Streaming, options.MinVoicedFraction, options.UpdateFrames));
-            telephone.AddRange(ClipScoring.Predict(phone, classifier, ClipMode.Clip, options.MinVoicedFraction, options.UpdateFrames));
-            foldF1[f] = Metrics.Compute(EmotionLabels.All, foldTruth, foldClip).MacroF1;
-            Console.Error.WriteLine($"fold {f + 1}/{k}: clip macro-F1 {foldF1[f]:F3} ({string.Join(", ", folds[f].Select(c => corpus.Clips[c].Speaker).Distinct())})");
+            var seeded = recipe with { Train = recipe.Train with { Seed = recipe.Train.Seed + s } };
+            var result = new SeedResult(seeded.Train.Seed);
+            foreach (var key in keys) result.Scores[key] = [];
+            for (int f = 0; f < k; f++)
+            {
+                var held = folds[f].ToHashSet();
+                var train = all.Where(c => !held.Contains(c)).ToList();
+                var heldFeatures = corpus.Features(folds[f]);
+                var curve = new List<EpochReport>();
+                string label = $"seed {seeded.Train.Seed}, fold {f + 1}/{k}";
+                var members = ProgressReporter.Run(label, p => seeded.Fit(corpus, train, p, (report, net) =>
+                {
+                    // Diagnostic only (no recipe choice is made on it): held-out clip-level macro-F1 after each epoch.
+                    var scores = new Scorer(new NetClassifier([net], DatasetLoader.TrainingLabels)).ClipLevel(heldFeatures);
+                    curve.Add(report with { ValidationMacroF1 = Evaluation.Metrics(scores).MacroF1 });
+                }));
+                result.Curves.Add(curve);
+                var scorer = new Scorer(new NetClassifier(members, DatasetLoader.TrainingLabels));
+                foreach (var key in keys)
+                {
+                    var (mode, condition) = key switch
+                    {
+                        "clip" => (ScoreMode.Clip, "clean"),
+                        "streaming" => (ScoreMode.Streaming, "clean"),
+                        "sessions" => (ScoreMode.Sessions, "clean"),
+                        _ => (ScoreMode.Clip, key["clip/".Length..]),
+                    };
+                    result.Scores[key].Add(Evaluation.Score(corpus, folds[f], scorer, mode, condition, seeded.Train.Seed, keepFeatures: condition == "clean"));
+                }
+                corpus.Forget(folds[f]);
+                Console.Error.WriteLine($"{label}: " + string.Join(", ", keys.Select(key => $"{key} {Evaluation.Metrics(result.Scores[key][f]).MacroF1:F3}")) +
+                                        $" ({string.Join(", ", folds[f].Select(c => corpus.Clips[c].Speaker).Distinct())}; {watch.Elapsed.TotalMinutes:F1} min)");
+            }
+            results.Add(result);
         }
-        return new CrossValidationResult(
-            Metrics.Compute(EmotionLabels.All, truth, clip, corpus.Skipped),
-            Metrics.Compute(EmotionLabels.All, truth, streaming, corpus.Skipped),
-            Metrics.Compute(EmotionLabels.All, truth, telephone, corpus.Skipped),
-            foldF1, watch.Elapsed.TotalSeconds);
+        var speakers = folds.Select(fold => (IReadOnlyList<string>)fold.Select(c => corpus.Clips[c].Speaker).Distinct().ToList()).ToList();
+        return new CrossValidationResult(results, keys, speakers, corpus.Skipped, watch.Elapsed.TotalSeconds);
     }
 }

@@ -12,6 +12,7 @@ try
         "train" => Commands.Train(args[1..]),
         "evaluate" => Commands.Evaluate(args[1..]),
         "cv" => Commands.CrossValidate(args[1..]),
+        "transfer" => Commands.Transfer(args[1..]),
         _ => throw new UsageException($"unknown command '{args[0]}'"),
     };
 }

@@ -4,7 +4,14 @@ using VoiceEmotion.Training.Nn;
 
 namespace VoiceEmotion.Training;
 
-/// <summary>Everything that decides a trained model: architecture, augmentation variants, optimiser settings, ensemble size.</summary>
+/// <summary>One epoch's result, for progress lines and training curves.</summary>
+public sealed record EpochReport(int Member, int Epoch, int Examples, double Loss, double? ValidationMacroF1, double FeatureSeconds, double Seconds);
+
+/// <summary>
+/// Everything that decides a trained model: architecture, data drawing (clips per speaker, augmentation, session
+/// simulation), optimiser settings, ensemble size and calibration temperature. The defaults here are the shipped
+/// model's recipe: the README's train command uses them unchanged.
+/// </summary>
 public sealed record TrainingRecipe
 {
     public NetConfig Net { get; init; } = new()
@@ -16,36 +23,54 @@ public sealed record TrainingRecipe
 
     public TrainOptions Train { get; init; } = new();
 
-    /// <summary>Augmentation variants (indices into <see cref="Augmentation.Names"/>) trained on; 0 = clean.</summary>
-    public int[] Variants { get; init; } = [0, 1, 2, 3, 4, 5];
+    /// <summary>Clips drawn per speaker each epoch (fewer when the speaker has fewer): keeps the two TESS speakers'
+    /// 1,400 clips each from outweighing twenty RAVDESS actors, while every epoch still sees new TESS words.</summary>
+    public int ClipsPerSpeaker { get; init; } = 100;
+
+    /// <summary>Pass every session through a random real-line condition drawn afresh each epoch (12 % stay clean).</summary>
+    public bool Augment { get; init; } = true;
+
+    /// <summary>Train the session block as live sessions fill it (simulated sessions of each speaker's clips); off:
+    /// every clip is its own session, as in isolated-clip use.</summary>
+    public bool SessionAdaptation { get; init; } = true;
 
     public int Ensemble { get; init; } = 1;
 
+    /// <summary>Calibration: logits are divided by this in the exported model. Fitted by <c>cv</c> on out-of-fold
+    /// predictions (training speakers only) and set here, so the README's train command reproduces the shipped model.</summary>
+    public float Temperature { get; init; } = 1f;
+
     public string Describe() =>
         $"net: frames={Net.UseFrames} conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
-        $"variants: {string.Join("+", Variants.Select(v => Augmentation.Names[v]))}; epochs {Train.Epochs} x {Train.ExamplesPerEpoch}, batch {Train.BatchSize}, " +
-        $"lr {Train.LearningRate}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}; ensemble {Ensemble}; seed {Train.Seed}";
+        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? "fresh each epoch" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
+        $"epochs {Train.Epochs}, batch {Train.BatchSize}, lr {Train.LearningRate}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}; " +
+        $"ensemble {Ensemble}; temperature {Temperature:0.###}; seed {Train.Seed}";
 
-    /// <summary>Trains the ensemble on the given cached clips.</summary>
-    public List<EmotionNet> Fit(IReadOnlyList<ClipFeatures> clips, float minVoicedFraction, int updateFrames, Action<double>? progress = null)
+    /// <summary>Trains the ensemble on the given clips of the corpus.</summary>
+    public List<EmotionNet> Fit(Corpus corpus, IReadOnlyList<int> clips, Action<double>? progress = null, Action<EpochReport, EmotionNet>? epochDone = null)
     {
-        var source = new CropSource(clips, updateFrames, minVoicedFraction);
-        var (frameMean, frameScale, statsMean, statsScale) = source.Standardisation();
         var members = new List<EmotionNet>();
         for (int m = 0; m < Ensemble; m++)
         {
             int seed = Seeds.Mix(Train.Seed, m, 99);
+            var source = new SessionExampleSource(corpus, clips, this, seed);
+            source.BeginEpoch(0);
+            var (frameMean, frameScale, statsMean, statsScale) = source.Standardisation();
             var net = new EmotionNet(Net, seed);
             frameMean.CopyTo(net.FrameMean);
             frameScale.CopyTo(net.FrameScale);
             statsMean.CopyTo(net.StatsMean);
             statsScale.CopyTo(net.StatsScale);
             int member = m;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             var trainer = new Trainer(net, Train with { Seed = seed })
             {
                 Progress = progress is null ? null : p => progress((member + p) / Ensemble),
+                EpochDone = (epoch, loss) => epochDone?.Invoke(
+                    new EpochReport(member, epoch, source.Count, loss, null, source.FeatureSeconds, watch.Elapsed.TotalSeconds), net),
             };
             trainer.Train(source);
+            net.Temperature = Temperature;
             members.Add(net);
         }
         return members;

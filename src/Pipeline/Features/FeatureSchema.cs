@@ -7,7 +7,7 @@ namespace VoiceEmotion.Pipeline.Features;
 /// </summary>
 public static class FeatureSchema
 {
-    public const string Version = "frame-v1+window-v1";
+    public const string Version = "frame-v1+window-v1+session-v1";
 
     public const int SampleRate = 16000;
     public const int FrameLength = 400;
@@ -68,11 +68,21 @@ public static class FeatureSchema
     internal static readonly string[] RhythmFunctionals =
         ["voiced_fraction", "voiced_onset_rate_hz", "pause_fraction", "mean_voiced_run_s"];
 
-    /// <summary>Window statistic names in vector order: mean and std of every frame feature, then detailed functionals,
-    /// voiced-only pitch statistics and rhythm.</summary>
-    public static IReadOnlyList<string> WindowFeatureNames { get; } = BuildWindowNames();
+    /// <summary>Names of what <see cref="WindowStatistics"/> computes: mean and std of every frame feature, then detailed
+    /// functionals, voiced-only pitch statistics and rhythm.</summary>
+    public static IReadOnlyList<string> WindowStatisticNames { get; } = BuildWindowNames();
+
+    public static int WindowStatisticsCount => WindowStatisticNames.Count;
+
+    /// <summary>The model's statistics input in vector order: the window statistics, then the session block of
+    /// <see cref="SpeakerBaseline"/> (each statistic relative to the session's own speech so far, and its weight).</summary>
+    public static IReadOnlyList<string> WindowFeatureNames { get; } =
+        [.. WindowStatisticNames, .. WindowStatisticNames.Select(n => "session_rel_" + n), "session_weight"];
 
     public static int WindowFeatureCount => WindowFeatureNames.Count;
+
+    /// <summary>Values in the session block: one relative value per window statistic, then the weight.</summary>
+    public static int SessionFeatureCount => WindowStatisticsCount + 1;
 
     /// <summary>Index of a frame feature by name, or -1.</summary>
     public static int IndexOf(string name)
@@ -81,7 +91,7 @@ public static class FeatureSchema
         return -1;
     }
 
-    /// <summary>Index of a window statistic by name, or -1.</summary>
+    /// <summary>Index of a model statistics input (window statistic or session value) by name, or -1.</summary>
     public static int WindowIndexOf(string name)
     {
         for (int i = 0; i < WindowFeatureNames.Count; i++) if (WindowFeatureNames[i] == name) return i;

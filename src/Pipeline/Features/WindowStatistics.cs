@@ -64,11 +64,13 @@ public sealed class WindowStatistics
         ClearVoiced();
     }
 
-    /// <summary>Writes the WindowFeatureCount statistics in <see cref="FeatureSchema.WindowFeatureNames"/> order.</summary>
+    /// <summary>Writes the <see cref="FeatureSchema.WindowStatisticsCount"/> statistics in
+    /// <see cref="FeatureSchema.WindowStatisticNames"/> order; values after them are left alone.</summary>
     public void Compute(Span<float> destination)
     {
-        if (destination.Length < FeatureSchema.WindowFeatureCount)
-            throw new ArgumentException($"need {FeatureSchema.WindowFeatureCount} values", nameof(destination));
+        if (destination.Length < FeatureSchema.WindowStatisticsCount)
+            throw new ArgumentException($"need {FeatureSchema.WindowStatisticsCount} values", nameof(destination));
+        destination = destination[..FeatureSchema.WindowStatisticsCount];
         destination.Clear();
         if (Count == 0) return;
         int o = 0;

@@ -15,6 +15,7 @@ public sealed class EmotionSession : IFrameSink
     private readonly AudioInputDecoder? _decoder;
     private readonly FrameFeatureExtractor _extractor = new();
     private readonly WindowStatistics _window;
+    private readonly SpeakerBaseline _baseline = new();
     private readonly Stack<WindowInput> _pool = new();
     private readonly double[] _probabilitySums = new double[EmotionLabels.Count];
     private readonly int[] _topCounts = new int[EmotionLabels.Count];
@@ -37,6 +38,9 @@ public sealed class EmotionSession : IFrameSink
 
     /// <summary>Seconds of audio analysed (at 16 kHz).</summary>
     public double AudioSeconds => (_realSamples >= 0 ? _realSamples : _extractor.SamplesPushed) / (double)FeatureSchema.SampleRate;
+
+    /// <summary>Speech updates heard so far: what the session's speaker baseline rests on.</summary>
+    public int BaselineSpeechUpdates => _baseline.SpeechUpdates;
 
     /// <summary>Updates completed so far.</summary>
     public int Updates { get; private set; }
@@ -89,6 +93,9 @@ public sealed class EmotionSession : IFrameSink
         {
             _window.CopyFrames(w.Frames, Options.WindowFrames);
             _window.Compute(w.Stats);
+            var statistics = w.Stats.AsSpan(0, FeatureSchema.WindowStatisticsCount);
+            _baseline.WriteRelative(statistics, w.Stats.AsSpan(FeatureSchema.WindowStatisticsCount));
+            _baseline.Add(statistics);
         }
         _ready!.Add(w);
     }

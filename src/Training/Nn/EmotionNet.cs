@@ -55,6 +55,9 @@ public sealed class EmotionNet
 
     public NetConfig Config { get; }
 
+    /// <summary>Logits are divided by this at inference (calibration); training always uses 1.</summary>
+    public float Temperature { get; set; } = 1;
+
     public ParameterSet Parameters { get; }
 
     /// <summary>Per-feature standardisation of the frames input: (x − mean) · scale. Folded into the exported graph.</summary>
@@ -161,6 +164,7 @@ public sealed class EmotionNet
         }
         else w.Mask.AsSpan().Fill(1);
         Ops.DenseForward(Parameters.Get(p, "out.w"), Parameters.Get(p, "out.b"), w.Hidden, w.Probabilities);
+        if (augment is null && Temperature != 1) TensorPrimitives.Multiply(w.Probabilities, 1 / Temperature, w.Probabilities);
         Ops.Softmax(w.Probabilities);
     }
 

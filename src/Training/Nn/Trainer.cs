@@ -10,12 +10,16 @@ public interface IExampleSource
 
     /// <summary>Writes example <paramref name="index"/> (frames [Frames × Features], stats) and returns its class.</summary>
     int Fill(int index, Span<float> frames, Span<float> stats);
+
+    /// <summary>Called before each epoch: a source that draws examples afresh does it here (Count may change).</summary>
+    void BeginEpoch(int epoch) { }
 }
 
 public sealed record TrainOptions
 {
     public int Epochs { get; init; } = 30;
-    public int ExamplesPerEpoch { get; init; } = 4000;
+    /// <summary>At most this many examples per epoch (0 = every example the source offers that epoch).</summary>
+    public int ExamplesPerEpoch { get; init; }
     public int BatchSize { get; init; } = 64;
     public float LearningRate { get; init; } = 2e-3f;
     public float WeightDecay { get; init; } = 1e-4f;
@@ -48,12 +52,15 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         var losses = new double[threads];
         var gradient = new float[net.Parameters.Count];
         var optimizer = new AdamW(net.Parameters);
-        int perEpoch = Math.Min(options.ExamplesPerEpoch, source.Count);
-        int batchesPerEpoch = (perEpoch + options.BatchSize - 1) / options.BatchSize;
-        int totalSteps = batchesPerEpoch * options.Epochs, step = 0;
+        source.BeginEpoch(0);
+        int PerEpoch() => options.ExamplesPerEpoch > 0 ? Math.Min(options.ExamplesPerEpoch, source.Count) : source.Count;
+        // The schedule is planned from the first epoch's size; later epochs may differ a little, so it is clamped.
+        int totalSteps = Math.Max(1, (PerEpoch() + options.BatchSize - 1) / options.BatchSize * options.Epochs), step = 0;
 
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
+            source.BeginEpoch(epoch);
+            int perEpoch = PerEpoch();
             var order = Shuffle(source.Count, new Random(Seeds.Mix(options.Seed, epoch, -1)));
             double epochLoss = 0;
             for (int batchStart = 0; batchStart < perEpoch; batchStart += options.BatchSize)
@@ -79,11 +86,11 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                 TensorPrimitives.Multiply(gradient, 1f / batch, gradient);
                 float norm = TensorPrimitives.Norm(gradient);
                 if (norm > options.ClipNorm) TensorPrimitives.Multiply(gradient, options.ClipNorm / norm, gradient);
-                float lr = options.LearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * step / totalSteps));
+                float lr = options.LearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(1f, (float)step / totalSteps)));
                 optimizer.Step(gradient, lr, options.WeightDecay);
                 for (int s = 0; s < threads; s++) epochLoss += losses[s];
                 step++;
-                Progress?.Invoke((double)step / totalSteps);
+                Progress?.Invoke(Math.Min(1.0, (double)step / totalSteps));
             }
             EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch));
         }

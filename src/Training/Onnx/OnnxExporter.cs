@@ -4,7 +4,7 @@ namespace VoiceEmotion.Training.Onnx;
 
 /// <summary>
 /// Writes one <see cref="EmotionNet"/> or an ensemble (probabilities averaged) as a single ONNX graph with standard
-/// operators: Sub/Mul (standardisation), Transpose, Conv, Relu, ReduceMean, Sqrt, Concat, Gemm, Softmax, Sum.
+/// operators: Sub/Mul (standardisation, temperature), Transpose, Conv, Relu, ReduceMean, Sqrt, Concat, Gemm, Softmax, Sum.
 /// </summary>
 public static class OnnxExporter
 {
@@ -73,6 +73,7 @@ public static class OnnxExporter
         var join = joined.Count == 1 ? joined[0] : g.Node("Concat", [.. joined], null, ("axis", 1));
         var h = g.Node("Relu", [g.Node("Gemm", [join, W("hidden.w"), W("hidden.b")], null, ("transB", 1))]);
         var logits = g.Node("Gemm", [h, W("out.w"), W("out.b")], null, ("transB", 1));
+        if (net.Temperature != 1) logits = g.Node("Mul", [logits, g.Initializer(prefix + "inverse_temperature", [1 / net.Temperature], 1)]);
         return g.Node("Softmax", [logits], null, ("axis", 1));
     }
 }

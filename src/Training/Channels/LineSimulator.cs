@@ -1,0 +1,276 @@
+using Concentus.Enums;
+using Concentus.Structs;
+using NWaves.Effects;
+using NWaves.Filters.BiQuad;
+using HighPassFilter = NWaves.Filters.Butterworth.HighPassFilter;
+using LowPassFilter = NWaves.Filters.Butterworth.LowPassFilter;
+using NWaves.Operations;
+using NWaves.Operations.Tsm;
+using NWaves.Signals;
+using VoiceEmotion.Pipeline.Audio;
+using Resampler = VoiceEmotion.Pipeline.Audio.Resampler;
+
+namespace VoiceEmotion.Training.Channels;
+
+/// <summary>
+/// Applies a <see cref="LineCondition"/> to 16 kHz audio, in the order sound meets them: voice perturbation, room,
+/// background, microphone/line filtering, level and clipping, codec, lost packets. Deterministic for a given
+/// <see cref="Random"/>. NWaves does the filters, pitch shifting and FFT convolution; speed and rate changes use our
+/// own resampler; the codecs are G.711 (ours), G.722 and GSM 06.10 (ours, src/Training/Channels) and Opus (Concentus).
+/// </summary>
+public static class LineSimulator
+{
+    private const int Rate = Resampler.TargetRate;
+    private const int PacketSamples = Rate / 50;
+
+    /// <summary>Returns a new signal: the clip as heard through <paramref name="condition"/>. <paramref name="babble"/>
+    /// gives clean 16 kHz recordings of other speakers (needed only when the condition has background talkers).</summary>
+    public static float[] Apply(float[] audio16k, LineCondition condition, Random random, Func<Random, float[]>? babble = null)
+    {
+        var c = condition;
+        var x = audio16k;
+        if (c == LineCondition.Clean || x.Length == 0) return x;
+        if (c.Speed != 1) x = Resampler.Resample(x, (int)Math.Round(Rate * c.Speed), Rate);
+        if (c.PitchSemitones != 0) x = PitchShift(x, c.PitchSemitones);
+        if (c.ReverbRt60Seconds > 0) x = Reverberate(x, c.ReverbRt60Seconds, c.ReverbDrrDb, random);
+        double speechPower = ActivePower(x);
+        if (c.BabbleTalkers > 0)
+        {
+            if (babble is null) throw new InvalidOperationException("this condition has background talkers but no babble source was given");
+            x = Mix(x, Babble(x.Length, c.BabbleTalkers, babble, random), speechPower, c.BabbleSnrDb);
+        }
+        if (c.Noise != NoiseKind.None) x = Mix(x, Noise(x.Length, c.Noise, random), speechPower, c.NoiseSnrDb);
+        if (c.TiltDb != 0) x = Filter(new HighShelfFilter(1500.0 / Rate, 0.7, c.TiltDb), x);
+        if (c.HighPassHz > 0) x = Filter(new HighPassFilter(c.HighPassHz / Rate, 4), x);
+        if (c.LowPassHz > 0 && c.LowPassHz < Rate / 2) x = Filter(new LowPassFilter(c.LowPassHz / Rate, 6), x);
+        x = Level(x, c.LevelDb);
+        x = c.Codec switch
+        {
+            LineCodec.None => x,
+            LineCodec.MuLaw => Narrowband(x, line => G711Round(line, alaw: false)),
+            LineCodec.ALaw => Narrowband(x, line => G711Round(line, alaw: true)),
+            LineCodec.Gsm => Narrowband(x, line => Gsm0610.RoundTrip(line)),
+            LineCodec.G722 => G722.RoundTrip(x),
+            LineCodec.Opus => Opus(x, c.OpusBitRate),
+            _ => throw new ArgumentOutOfRangeException(nameof(condition), $"unknown codec {c.Codec}"),
+        };
+        if (c.PacketLoss > 0) x = LosePackets(x, c.PacketLoss, c.RepeatConcealment, random);
+        return x;
+    }
+
+    /// <summary>Mean power of the louder half of 25 ms frames: the level of the speech itself, not of its pauses.</summary>
+    public static double ActivePower(ReadOnlySpan<float> x)
+    {
+        const int frame = 400;
+        var energies = new List<double>();
+        for (int i = 0; i + frame <= x.Length; i += frame)
+        {
+            double e = 0;
+            for (int j = i; j < i + frame; j++) e += x[j] * x[j];
+            energies.Add(e / frame);
+        }
+        if (energies.Count == 0) return 1e-8;
+        energies.Sort();
+        return Math.Max(1e-10, energies.Skip(energies.Count / 2).Average());
+    }
+
+    /// <summary>Adds <paramref name="noise"/> scaled to <paramref name="snrDb"/> below the speech power.</summary>
+    public static float[] Mix(float[] speech, float[] noise, double speechPower, double snrDb)
+    {
+        double noisePower = 0;
+        for (int i = 0; i < noise.Length; i++) noisePower += noise[i] * noise[i];
+        noisePower /= Math.Max(1, noise.Length);
+        if (noisePower <= 0) return speech;
+        double gain = Math.Sqrt(speechPower / Math.Pow(10, snrDb / 10) / noisePower);
+        var output = new float[speech.Length];
+        for (int i = 0; i < output.Length; i++) output[i] = (float)(speech[i] + gain * noise[i]);
+        return output;
+    }
+
+    /// <summary>Several other speakers talking at once, each at the same active level, looped to the length.</summary>
+    public static float[] Babble(int length, int talkers, Func<Random, float[]> source, Random random)
+    {
+        var sum = new float[length];
+        for (int t = 0; t < talkers; t++)
+        {
+            var talker = source(random);
+            if (talker.Length == 0) continue;
+            double scale = 1 / Math.Sqrt(ActivePower(talker));
+            int offset = random.Next(talker.Length);
+            for (int i = 0; i < length; i++) sum[i] += (float)(scale * talker[(offset + i) % talker.Length]);
+        }
+        return sum;
+    }
+
+    /// <summary>Stationary noise of a kind: white, pink (≈ −3 dB/octave), brown (−6 dB/octave), mains hum with
+    /// harmonics, or low-passed rumble like a car or an air-conditioned office.</summary>
+    public static float[] Noise(int length, NoiseKind kind, Random random)
+    {
+        var white = new float[length];
+        for (int i = 0; i < length; i++) white[i] = (float)Gaussian(random);
+        switch (kind)
+        {
+            case NoiseKind.White:
+                return white;
+            case NoiseKind.Pink:
+            {
+                // Equal-gain one-pole low-passes two octaves apart sum to a roughly 1/f spectrum over the speech band.
+                var pink = new float[length];
+                foreach (double cutoff in new[] { 20.0, 80, 320, 1280, 5120 })
+                {
+                    double a = Math.Exp(-2 * Math.PI * cutoff / Rate), y = 0, norm = Math.Sqrt((1 + a) / (1 - a));
+                    for (int i = 0; i < length; i++) { y = a * y + (1 - a) * white[i]; pink[i] += (float)(y * norm); }
+                }
+                return pink;
+            }
+            case NoiseKind.Brown:
+                return Leaky(white, 0.995);
+            case NoiseKind.Hum:
+            {
+                double f0 = random.NextDouble() < 0.5 ? 50 : 60;
+                var hum = new float[length];
+                for (int h = 1; h <= 6; h++)
+                {
+                    double phase = random.NextDouble() * 2 * Math.PI, amplitude = 1.0 / h;
+                    for (int i = 0; i < length; i++) hum[i] += (float)(amplitude * Math.Sin(2 * Math.PI * f0 * h * i / Rate + phase));
+                }
+                for (int i = 0; i < length; i++) hum[i] += 0.05f * white[i];
+                return hum;
+            }
+            case NoiseKind.LowPass:
+            {
+                double cutoff = 200 + random.NextDouble() * 800;
+                return Filter(new LowPassFilter(cutoff / Rate, 4), Leaky(white, 0.9));
+            }
+            default:
+                return new float[length];
+        }
+    }
+
+    /// <summary>Convolution with a synthetic room response: a direct path, then exponentially decaying Gaussian noise
+    /// (decay set by RT60) at the given direct-to-reverberant ratio; the result keeps the input's active level.</summary>
+    public static float[] Reverberate(float[] x, double rt60Seconds, double drrDb, Random random)
+    {
+        int length = (int)(Math.Min(1.0, 1.2 * rt60Seconds) * Rate);
+        int predelay = (int)((0.002 + random.NextDouble() * 0.006) * Rate);
+        var ir = new float[length];
+        ir[0] = 1;
+        double tailEnergy = 0;
+        for (int n = predelay; n < length; n++)
+        {
+            ir[n] = (float)(Gaussian(random) * Math.Exp(-6.91 * n / (rt60Seconds * Rate)));
+            tailEnergy += ir[n] * ir[n];
+        }
+        double tailGain = Math.Sqrt(Math.Pow(10, -drrDb / 10) / Math.Max(tailEnergy, 1e-12));
+        for (int n = predelay; n < length; n++) ir[n] *= (float)tailGain;
+        var wet = Operation.Convolve(new DiscreteSignal(Rate, x), new DiscreteSignal(Rate, ir)).Samples;
+        var output = wet.AsSpan(0, x.Length).ToArray();
+        double scale = Math.Sqrt(ActivePower(x) / ActivePower(output));
+        for (int i = 0; i < output.Length; i++) output[i] *= (float)scale;
+        return output;
+    }
+
+    /// <summary>Shifts pitch by semitones, keeping duration (NWaves phase vocoder with phase locking).</summary>
+    public static float[] PitchShift(float[] x, double semitones)
+    {
+        var effect = new PitchShiftEffect(Math.Pow(2, semitones / 12), 1024, 256, TsmAlgorithm.PhaseVocoderPhaseLocking);
+        var shifted = effect.ApplyTo(new DiscreteSignal(Rate, x)).Samples;
+        var output = new float[x.Length];
+        shifted.AsSpan(0, Math.Min(shifted.Length, output.Length)).CopyTo(output);
+        return output;
+    }
+
+    /// <summary>Gain in dB, then the 16-bit range's hard limit: loud lines clip as real ones do.</summary>
+    public static float[] Level(float[] x, double levelDb)
+    {
+        float gain = (float)Math.Pow(10, levelDb / 20);
+        var output = new float[x.Length];
+        for (int i = 0; i < x.Length; i++) output[i] = Math.Clamp(x[i] * gain, -1f, 1f);
+        return output;
+    }
+
+    /// <summary>Lost 20 ms packets, each independently with probability <paramref name="rate"/>: silence, or the last
+    /// good packet again at half amplitude (what simple jitter buffers do).</summary>
+    public static float[] LosePackets(float[] x, double rate, bool repeat, Random random)
+    {
+        var output = (float[])x.Clone();
+        int lastGood = -1;
+        for (int start = 0; start < output.Length; start += PacketSamples)
+        {
+            int n = Math.Min(PacketSamples, output.Length - start);
+            if (random.NextDouble() >= rate) { lastGood = start; continue; }
+            var packet = output.AsSpan(start, n);
+            if (repeat && lastGood >= 0)
+                for (int i = 0; i < n; i++) packet[i] = 0.5f * x[lastGood + Math.Min(i, PacketSamples - 1)];
+            else packet.Clear();
+        }
+        return output;
+    }
+
+    /// <summary>Opus at a bit rate (Concentus, pure C#), 20 ms frames at 16 kHz, VoIP mode.</summary>
+    public static float[] Opus(float[] x, int bitRate)
+    {
+        // The managed classes on purpose: the factory would pick a native libopus where one is installed, and
+        // augmentation must give the same audio on every machine for a seed.
+#pragma warning disable CS0618
+        var encoder = new OpusEncoder(Rate, 1, OpusApplication.OPUS_APPLICATION_VOIP) { Bitrate = bitRate, Complexity = 5 };
+        var decoder = new OpusDecoder(Rate, 1);
+#pragma warning restore CS0618
+        var frame = new short[PacketSamples];
+        var decoded = new short[PacketSamples];
+        var packet = new byte[1275];
+        int delay = encoder.Lookahead;
+        var output = new float[x.Length];
+        int total = x.Length + delay;
+        for (int start = 0; start < total; start += PacketSamples)
+        {
+            for (int i = 0; i < PacketSamples; i++)
+            {
+                int k = start + i;
+                frame[i] = k < x.Length ? (short)Math.Clamp(x[k] * 32767f, -32768f, 32767f) : (short)0;
+            }
+            int bytes = encoder.Encode(frame, PacketSamples, packet, packet.Length);
+            int n = decoder.Decode(packet.AsSpan(0, bytes), decoded, PacketSamples, false);
+            for (int i = 0; i < n; i++)
+            {
+                int k = start + i - delay;
+                if (k >= 0 && k < output.Length) output[k] = decoded[i] / 32768f;
+            }
+        }
+        return output;
+    }
+
+    private static float[] Narrowband(float[] x, Func<float[], float[]> codec)
+    {
+        var line = Resampler.Resample(x, Rate, TelephoneChannel.LineRate);
+        var back = Resampler.Resample(codec(line), TelephoneChannel.LineRate, Rate);
+        var output = new float[x.Length];
+        back.AsSpan(0, Math.Min(back.Length, output.Length)).CopyTo(output);
+        return output;
+    }
+
+    private static float[] G711Round(float[] line, bool alaw)
+    {
+        var output = new float[line.Length];
+        for (int i = 0; i < line.Length; i++)
+            output[i] = alaw ? G711.ALawDecode(G711.ALawEncode(line[i])) / 32768f : G711.MuLawDecode(G711.MuLawEncode(line[i])) / 32768f;
+        return output;
+    }
+
+    private static float[] Filter(NWaves.Filters.Base.IFilter filter, float[] x) =>
+        filter.ApplyTo(new DiscreteSignal(Rate, x)).Samples.AsSpan(0, x.Length).ToArray();
+
+    private static float[] Leaky(float[] white, double a)
+    {
+        var output = new float[white.Length];
+        double y = 0;
+        for (int i = 0; i < white.Length; i++) { y = a * y + white[i]; output[i] = (float)y; }
+        return output;
+    }
+
+    private static double Gaussian(Random random)
+    {
+        double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
+        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text;
+using VoiceEmotion.Pipeline.Datasets;
+using VoiceEmotion.Training.Channels;
+
+namespace VoiceEmotion.Training;
+
+/// <summary>
+/// The Markdown report of a cross-validation: macro-F1 per evaluation as mean ± sd over seeds, calibration (ECE as
+/// trained and with a temperature cross-fitted on the other folds' speakers), the temperature to ship, curves,
+/// and per-class tables and confusion matrices of the first seed.
+/// </summary>
+public static class CrossValidationReport
+{
+    public static void Write(string dir, Corpus corpus, TrainingRecipe recipe, int k, CrossValidationResult result)
+    {
+        Directory.CreateDirectory(dir);
+        var md = new StringBuilder();
+        md.Append($"Recipe: {recipe.Describe()}\n\n");
+        md.Append($"{corpus.Clips.Count} clips of {corpus.Speakers.Count} speakers; {k} speaker-grouped folds: ");
+        md.Append(string.Join("; ", result.FoldSpeakers.Select((s, i) => $"{i + 1}: {string.Join(" ", s)}"))).Append('\n');
+        md.Append($"\nSeeds: {string.Join(", ", result.Seeds.Select(s => s.Seed))}. Time: {result.Seconds / 60:F1} min.\n\n");
+        md.Append("| evaluation | what | macro-F1 (mean ± sd over seeds) | per seed | accuracy (mean) |\n|---|---|---:|---|---:|\n");
+        foreach (var key in result.Keys)
+        {
+            var m = result.Seeds.Select(s => s.Metrics(key, result.Skipped)).ToList();
+            md.Append($"| {key} | {What(key)} | {Commands.MeanSd(m.Select(x => x.MacroF1))} | {string.Join(", ", m.Select(x => x.MacroF1.ToString("F3")))} | {m.Average(x => x.Accuracy):F3} |\n");
+        }
+
+        md.Append("\n## Calibration\n\nWindows are the scored 3 s windows (clip-level) or live updates (streaming, sessions). ");
+        md.Append($"\"as trained\" includes the recipe's temperature {recipe.Temperature:0.##}; \"cross-fitted\" divides by a further factor ");
+        md.Append("fitted for each fold on the other folds' out-of-fold windows (speakers that fold's model trained on), pooled over streaming and every condition.\n\n");
+        md.Append("| evaluation | ECE as trained | ECE cross-fitted | windows |\n|---|---:|---:|---:|\n");
+        var factors = new List<float>();
+        foreach (var seed in result.Seeds)
+        {
+            var scorer = new Scorer(new IdentityLabels());
+            factors.Add(Calibration.FitTemperature(scorer, Pool(seed, result.Keys, except: -1)));
+        }
+        foreach (var key in result.Keys)
+        {
+            var asTrained = new List<double>();
+            var crossFitted = new List<double>();
+            int windows = 0;
+            foreach (var seed in result.Seeds)
+            {
+                var scorer = new Scorer(new IdentityLabels());
+                var all = seed.Scores[key].SelectMany(s => s.Windows).ToList();
+                asTrained.Add(Calibration.Measure(scorer, all, 1f).Ece);
+                var rows = new List<(float[], int)>();
+                for (int f = 0; f < seed.Scores[key].Count; f++)
+                {
+                    float t = Calibration.FitTemperature(scorer, Pool(seed, result.Keys, except: f));
+                    rows.AddRange(seed.Scores[key][f].Windows.Select(w => (scorer.ToProduct(w.Raw, t), w.Truth)));
+                }
+                crossFitted.Add(Calibration.MeasureProducts(rows, 0).Ece);
+                windows = all.Count;
+            }
+            md.Append($"| {key} | {Commands.MeanSd(asTrained)} | {Commands.MeanSd(crossFitted)} | {windows} |\n");
+        }
+        double factor = factors.Average();
+        md.Append($"\nTemperature factor fitted on all out-of-fold windows: {string.Join(", ", factors.Select(f => f.ToString("0.##")))} " +
+                  $"(mean {factor:0.###}); a model trained with this recipe would ship with temperature {recipe.Temperature * factor:0.##}.\n");
+        var first = result.Seeds[0];
+        var reliability = Calibration.Measure(new Scorer(new IdentityLabels()), first.Scores["streaming"].SelectMany(s => s.Windows).ToList(), 1f);
+        md.Append("\nReliability of live updates (streaming, first seed, as trained):\n\n").Append(Calibration.Table(reliability));
+
+        md.Append("\n## Training curves (first seed)\n\nValidation = the held-out fold's clean clip-level macro-F1 after each epoch: a diagnostic only, ");
+        md.Append("no recipe choice is made on it.\n\n| epoch | loss (mean over folds) | held-out macro-F1 (mean over folds) |\n|---:|---:|---:|\n");
+        int epochs = first.Curves.Min(c => c.Count);
+        for (int e = 0; e < epochs; e++)
+            md.Append($"| {e + 1} | {first.Curves.Average(c => c[e].Loss):F3} | {first.Curves.Average(c => c[e].ValidationMacroF1 ?? 0):F3} |\n");
+        if (TrainingCurves.TryPlot(Path.Combine(dir, "cross-validation-curves.png"), "cross-validation folds (first seed)", first.Curves))
+            md.Append("\n![training curves per fold](cross-validation-curves.png)\n");
+
+        var sections = new List<(string, EvaluationResult)>();
+        foreach (var key in result.Keys.Where(k => !k.StartsWith("clip/", StringComparison.Ordinal)))
+            sections.Add(($"{key} (first seed): {What(key)}", first.Metrics(key, result.Skipped)));
+        Report.Write(dir, "cross-validation", $"{k}-fold speaker-independent cross-validation", sections, md.ToString());
+    }
+
+    private static string What(string key) => key switch
+    {
+        "clip" => "each clip alone, full 3 s windows over its speech, averaged",
+        "streaming" => "each clip alone through the live session, every speech update averaged",
+        "sessions" => $"each speaker's clips as one live session ({Scorer.SessionPauseSeconds} s pauses), scored from the updates while it plays",
+        _ => $"clip-level through {LineCondition.Get(key["clip/".Length..]).Describe()}",
+    };
+
+    // Out-of-fold windows of every evaluation but clip-level clean (counted once through streaming), without fold
+    // `except`; subsampled to keep the temperature search quick.
+    private static List<(float[] Raw, int Truth)> Pool(SeedResult seed, IReadOnlyList<string> keys, int except)
+    {
+        var pool = new List<(float[], int)>();
+        foreach (var key in keys.Where(k => k != "clip" && k != "sessions"))
+            for (int f = 0; f < seed.Scores[key].Count; f++)
+                if (f != except) pool.AddRange(seed.Scores[key][f].Windows);
+        int step = Math.Max(1, pool.Count / 30000);
+        return pool.Where((_, i) => i % step == 0).ToList();
+    }
+
+    // The cross-validation's classifiers output the training labels; calibration only needs that label order.
+    private sealed class IdentityLabels : IRawClassifier
+    {
+        public IReadOnlyList<string> Labels => DatasetLoader.TrainingLabels;
+        public int WindowFrames => 0;
+        public void PredictRaw(ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, int batchSize, Span<float> output) =>
+            throw new NotSupportedException("calibration only maps labels");
+    }
+}

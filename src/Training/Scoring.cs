@@ -1,0 +1,227 @@
+using VoiceEmotion.Pipeline.Features;
+using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Pipeline.Streaming;
+using VoiceEmotion.Training.Channels;
+using VoiceEmotion.Training.Nn;
+
+namespace VoiceEmotion.Training;
+
+/// <summary>A classifier seen with its own labels (8 with RAVDESS calm), so calibration can work on its raw output.</summary>
+public interface IRawClassifier
+{
+    IReadOnlyList<string> Labels { get; }
+
+    /// <summary>Frames per window read from the frames input (0: none).</summary>
+    int WindowFrames { get; }
+
+    /// <summary>[batch × Labels.Count] probabilities for [batch × WindowFrames × F] frames and [batch × WindowFeatureCount] statistics.</summary>
+    void PredictRaw(ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, int batchSize, Span<float> output);
+}
+
+/// <summary>An exported model file as an <see cref="IRawClassifier"/>.</summary>
+public sealed class OnnxRawClassifier(EmotionModel model) : IRawClassifier
+{
+    public IReadOnlyList<string> Labels => model.Labels;
+    public int WindowFrames => model.WindowFrames;
+    public void PredictRaw(ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, int batchSize, Span<float> output) =>
+        model.PredictRaw(frames, stats, batchSize, output);
+}
+
+/// <summary>The scores of a set of clips: a predicted product label per clip, and every scored window's raw
+/// probabilities with the clip's true label (for calibration).</summary>
+public sealed class ClipScores(int[] truth, int[] predicted, List<(float[] Raw, int Truth)> windows)
+{
+    public int[] Truth { get; } = truth;
+    public int[] Predicted { get; } = predicted;
+    public List<(float[] Raw, int Truth)> Windows { get; } = windows;
+
+    public static ClipScores Concat(IEnumerable<ClipScores> parts)
+    {
+        var list = parts.ToList();
+        return new ClipScores([.. list.SelectMany(p => p.Truth)], [.. list.SelectMany(p => p.Predicted)], [.. list.SelectMany(p => p.Windows)]);
+    }
+}
+
+/// <summary>
+/// The three ways a clip is scored. Clip-level: full 3 s windows every 0.5 s over the clip's speech, probabilities
+/// averaged (each clip its own session). Streaming: the clip alone through the live <see cref="EmotionSession"/>, every
+/// speech update averaged. Sessions: each speaker's clips in a seeded random order with 0.4 s pauses as one live
+/// session; a clip is scored from the speech updates that fall while it plays. Probabilities are the model's own
+/// labels mapped onto the product's (calm summed into neutral), after an optional temperature.
+/// </summary>
+public sealed class Scorer(IRawClassifier classifier, float temperature = 1f)
+{
+    private const int Batch = 32;
+    public const double SessionPauseSeconds = 0.4;
+
+    private readonly int[] _map = classifier.Labels.Select(EmotionLabels.IndexOf).ToArray();
+
+    public IRawClassifier Classifier => classifier;
+
+    /// <summary>Clip-level scores of cached clip features.</summary>
+    public ClipScores ClipLevel(IReadOnlyList<ClipFeatures> clips)
+    {
+        var predicted = new int[clips.Count];
+        var windows = new List<(float[], int)>[clips.Count];
+        int t = classifier.WindowFrames, f = FeatureSchema.FrameFeatureCount, s = FeatureSchema.WindowFeatureCount;
+        Parallel.For(0, clips.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var clip = clips[i];
+            var chosen = ClipWindows(clip);
+            var frames = new float[Math.Max(1, chosen.Count * t * f)];
+            var stats = new float[chosen.Count * s];
+            for (int j = 0; j < chosen.Count; j++)
+            {
+                if (t > 0) clip.CopyWindow(chosen[j], FeatureSchema.UpdateFrames, frames.AsSpan(j * t * f, t * f));
+                clip.UpdateStats(chosen[j]).CopyTo(stats.AsSpan(j * s, s));
+            }
+            var raw = Predict(frames, stats, chosen.Count);
+            windows[i] = raw.Select(r => (r, clip.Label)).ToList();
+            predicted[i] = chosen.Count == 0 ? EmotionLabels.Neutral : Decide(raw);
+        });
+        return new ClipScores([.. clips.Select(c => c.Label)], predicted, [.. windows.SelectMany(w => w)]);
+    }
+
+    /// <summary>Each clip alone through the live session code (what `/api/analyze` gives for the clip).</summary>
+    public ClipScores Streaming(IReadOnlyList<(float[] Audio16k, int Label)> clips)
+    {
+        var predicted = new int[clips.Count];
+        var windows = new List<(float[], int)>[clips.Count];
+        Parallel.For(0, clips.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var updates = Live(clips[i].Audio16k);
+            var speech = updates.Where(u => u.Raw is not null).Select(u => u.Raw!).ToList();
+            predicted[i] = speech.Count == 0 ? EmotionLabels.Neutral : Decide(speech);
+            windows[i] = speech.Select(r => (r, clips[i].Label)).ToList();
+        });
+        return new ClipScores([.. clips.Select(c => c.Label)], predicted, [.. windows.SelectMany(w => w)]);
+    }
+
+    /// <summary>One live session per speaker: clips (audio already through the line) in a seeded random order with
+    /// pauses; each clip scored from the speech updates that end while it plays (its last update if none had speech).</summary>
+    public ClipScores Sessions(IReadOnlyList<(string Speaker, float[] Audio16k, int Label)> clips, int seed)
+    {
+        var bySpeaker = Enumerable.Range(0, clips.Count).GroupBy(i => clips[i].Speaker).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var parts = new ClipScores[bySpeaker.Count];
+        Parallel.For(0, bySpeaker.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, g =>
+        {
+            var order = bySpeaker[g].ToArray();
+            new Random(Seeds.Mix(seed, Corpus.StableHash(bySpeaker[g].Key), 5)).Shuffle(order);
+            int pause = (int)(SessionPauseSeconds * FeatureSchema.SampleRate);
+            var spans = new List<(int Start, int End)>();
+            var audio = new List<float>();
+            foreach (int i in order)
+            {
+                spans.Add((audio.Count, audio.Count + clips[i].Audio16k.Length));
+                audio.AddRange(clips[i].Audio16k);
+                audio.AddRange(new float[pause]);
+            }
+            var updates = Live([.. audio]);
+            var truth = new int[order.Length];
+            var predicted = new int[order.Length];
+            var windows = new List<(float[], int)>();
+            for (int k = 0; k < order.Length; k++)
+            {
+                double start = spans[k].Start / (double)FeatureSchema.SampleRate, end = spans[k].End / (double)FeatureSchema.SampleRate;
+                var during = updates.Where(u => u.Time > start && u.Time <= end + 1e-9).ToList();
+                var speech = during.Where(u => u.Raw is not null).Select(u => u.Raw!).ToList();
+                truth[k] = clips[order[k]].Label;
+                predicted[k] = speech.Count > 0 ? Decide(speech) : EmotionLabels.Neutral;
+                windows.AddRange(speech.Select(r => (r, truth[k])));
+            }
+            parts[g] = new ClipScores(truth, predicted, windows);
+        });
+        return ClipScores.Concat(parts);
+    }
+
+    /// <summary>The live session's updates for a recording: audio time, and raw probabilities for speech updates.</summary>
+    public List<(double Time, float[]? Raw)> Live(float[] audio16k)
+    {
+        var session = new EmotionSession("evaluation");
+        var windows = new List<WindowInput>();
+        session.PushSamples(audio16k, windows);
+        session.Finish(windows);
+        var result = new List<(double, float[]?)>(windows.Count);
+        int t = classifier.WindowFrames, f = FeatureSchema.FrameFeatureCount, s = FeatureSchema.WindowFeatureCount;
+        var frames = new float[Math.Max(1, Batch * t * f)];
+        var stats = new float[Batch * s];
+        for (int start = 0; start < windows.Count; start += Batch)
+        {
+            var block = windows.GetRange(start, Math.Min(Batch, windows.Count - start));
+            var speech = block.Where(w => w.Speech).ToList();
+            for (int i = 0; i < speech.Count; i++)
+            {
+                if (t > 0) speech[i].Frames.AsSpan(0, t * f).CopyTo(frames.AsSpan(i * t * f));
+                speech[i].Stats.CopyTo(stats.AsSpan(i * s));
+            }
+            var raw = Predict(frames, stats, speech.Count);
+            int k = 0;
+            foreach (var w in block)
+            {
+                var r = w.Speech ? raw[k++] : null;
+                result.Add((w.AudioTime, r));
+                session.Complete(w, r is null ? [] : ToProduct(r, temperature));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Product-label probabilities of a raw row after temperature <paramref name="t"/>.</summary>
+    public float[] ToProduct(float[] raw, float t)
+    {
+        var p = new float[EmotionLabels.Count];
+        if (t == 1f)
+        {
+            for (int k = 0; k < raw.Length; k++) p[_map[k]] += raw[k];
+            return p;
+        }
+        double max = double.MinValue, sum = 0;
+        var scaled = new double[raw.Length];
+        for (int k = 0; k < raw.Length; k++) { scaled[k] = Math.Log(Math.Max(raw[k], 1e-12)) / t; max = Math.Max(max, scaled[k]); }
+        for (int k = 0; k < raw.Length; k++) { scaled[k] = Math.Exp(scaled[k] - max); sum += scaled[k]; }
+        for (int k = 0; k < raw.Length; k++) p[_map[k]] += (float)(scaled[k] / sum);
+        return p;
+    }
+
+    private List<float[]> Predict(float[] frames, float[] stats, int n)
+    {
+        var rows = new List<float[]>(n);
+        if (n == 0) return rows;
+        int classes = classifier.Labels.Count;
+        var output = new float[n * classes];
+        for (int start = 0; start < n; start += Batch)
+        {
+            int b = Math.Min(Batch, n - start);
+            int t = classifier.WindowFrames * FeatureSchema.FrameFeatureCount, s = FeatureSchema.WindowFeatureCount;
+            classifier.PredictRaw(t > 0 ? frames.AsSpan(start * t, b * t) : default, stats.AsSpan(start * s, b * s), b, output.AsSpan(start * classes, b * classes));
+        }
+        for (int i = 0; i < n; i++) rows.Add(output.AsSpan(i * classes, classes).ToArray());
+        return rows;
+    }
+
+    // Argmax of the mean product probability over the rows.
+    private int Decide(List<float[]> rows)
+    {
+        var mean = new double[EmotionLabels.Count];
+        foreach (var r in rows)
+        {
+            var p = ToProduct(r, temperature);
+            for (int k = 0; k < mean.Length; k++) mean[k] += p[k];
+        }
+        int best = 0;
+        for (int k = 1; k < mean.Length; k++) if (mean[k] > mean[best]) best = k;
+        return best;
+    }
+
+    // Full windows over the clip (all windows if it is shorter than one), keeping those with speech (all if none).
+    private static List<int> ClipWindows(ClipFeatures clip)
+    {
+        if (clip.Updates == 0) return [];
+        var candidates = Enumerable.Range(0, clip.Updates)
+            .Where(u => clip.EndFrame(u, FeatureSchema.UpdateFrames) >= Math.Min(clip.WindowFrames, clip.Updates * FeatureSchema.UpdateFrames))
+            .ToList();
+        if (candidates.Count == 0) candidates = [clip.Updates - 1];
+        var speech = candidates.Where(clip.IsSpeech).ToList();
+        return speech.Count > 0 ? speech : candidates;
+    }
+}

@@ -1,0 +1,180 @@
+using VoiceEmotion.Pipeline.Features;
+using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Training.Channels;
+using VoiceEmotion.Training.Nn;
+
+namespace VoiceEmotion.Training;
+
+/// <summary>
+/// Training examples drawn fresh every epoch, the way the live service meets speech. Each epoch takes up to
+/// <see cref="TrainingRecipe.ClipsPerSpeaker"/> clips per speaker, groups each speaker's clips into simulated sessions
+/// (balanced, or mostly one emotion: real calls are not balanced), draws one line condition per session
+/// (<see cref="LineCondition.Draw"/>), passes every clip through it with its own random noise, talkers and lost
+/// packets, computes features with the serving code, and walks each session in order with a
+/// <see cref="SpeakerBaseline"/>, so every window carries the session block a live session would give it there.
+/// Deterministic for a seed; features are computed on all cores.
+/// </summary>
+public sealed class SessionExampleSource : IExampleSource
+{
+    private static readonly int W = FeatureSchema.WindowStatisticsCount;
+    private static readonly int B = FeatureSchema.SessionFeatureCount;
+
+    private readonly Corpus _corpus;
+    private readonly IReadOnlyList<int> _clips;
+    private readonly TrainingRecipe _recipe;
+    private readonly int _seed;
+    private readonly Dictionary<string, List<int>> _bySpeaker;
+    private List<(ClipFeatures Clip, int Update, float[] Block)> _examples = [];
+    private int _epoch = -1;
+
+    public SessionExampleSource(Corpus corpus, IReadOnlyList<int> clips, TrainingRecipe recipe, int seed)
+    {
+        if (clips.Count == 0) throw new ArgumentException("no training clips", nameof(clips));
+        _corpus = corpus;
+        _clips = clips;
+        _recipe = recipe;
+        _seed = seed;
+        _bySpeaker = clips.GroupBy(c => corpus.Clips[c].Speaker).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList());
+    }
+
+    public int Count => _examples.Count;
+
+    /// <summary>Seconds spent computing augmented features, all epochs so far.</summary>
+    public double FeatureSeconds { get; private set; }
+
+    /// <summary>Sessions, clips and conditions of the current epoch, for logs.</summary>
+    public string EpochDescription { get; private set; } = "";
+
+    public void BeginEpoch(int epoch)
+    {
+        if (epoch == _epoch) return;
+        _epoch = epoch;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var random = new Random(Seeds.Mix(_seed, epoch, 7));
+        var sessions = new List<(string Speaker, List<int> Clips, LineCondition Line, int Seed)>();
+        foreach (var (speaker, all) in _bySpeaker)
+        {
+            var chosen = all.ToArray();
+            random.Shuffle(chosen);
+            var remaining = chosen.Take(_recipe.ClipsPerSpeaker).ToList();
+            while (remaining.Count > 0)
+            {
+                var session = NextSession(remaining, random);
+                var line = _recipe.Augment ? LineCondition.Draw(random) : LineCondition.Clean;
+                sessions.Add((speaker, session, line, random.Next()));
+            }
+        }
+        var work = sessions.SelectMany((s, i) => s.Clips.Select((clip, position) => (Session: i, Position: position, Clip: clip))).ToList();
+        var features = new ClipFeatures[work.Count];
+        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = _recipe.Train.Threads }, i =>
+        {
+            var (s, position, clip) = work[i];
+            var session = sessions[s];
+            var clipRandom = new Random(Seeds.Mix(session.Seed, position, clip));
+            var audio = LineSimulator.Apply(_corpus.Audio(clip), session.Line, clipRandom, _corpus.BabbleFor(session.Speaker, _clips));
+            features[i] = _corpus.Extract(clip, audio);
+        });
+
+        var examples = new List<(ClipFeatures, int, float[])>();
+        int k = 0;
+        foreach (var session in sessions)
+        {
+            var baseline = new SpeakerBaseline();
+            foreach (var _ in session.Clips)
+            {
+                var clip = features[k++];
+                if (!_recipe.SessionAdaptation) baseline.Reset();
+                for (int u = 0; u < clip.Updates; u++)
+                {
+                    if (!clip.IsSpeech(u)) continue;
+                    var block = new float[B];
+                    clip.WalkSession(u, baseline, block);
+                    examples.Add((clip, u, block));
+                }
+            }
+        }
+        _examples = examples;
+        FeatureSeconds += watch.Elapsed.TotalSeconds;
+        EpochDescription = $"epoch {epoch + 1}: {work.Count} clips in {sessions.Count} sessions, {examples.Count} speech windows, features {watch.Elapsed.TotalSeconds:F1} s";
+    }
+
+    public int Fill(int index, Span<float> frames, Span<float> stats)
+    {
+        var (clip, u, block) = _examples[index];
+        if (!frames.IsEmpty) clip.CopyWindow(u, _corpus.Options.UpdateFrames, frames);
+        clip.UpdateStats(u)[..W].CopyTo(stats);
+        block.CopyTo(stats[W..]);
+        return clip.TrainingLabel;
+    }
+
+    /// <summary>Per-feature mean and 1/std of frame rows and of the statistics input over (a sample of) this epoch's examples.</summary>
+    public (float[] FrameMean, float[] FrameScale, float[] StatsMean, float[] StatsScale) Standardisation(int maxExamples = 4000)
+    {
+        int f = FeatureSchema.FrameFeatureCount, s = FeatureSchema.WindowFeatureCount;
+        var frameMoments = new Moments(f);
+        var statsMoments = new Moments(s);
+        var stats = new float[s];
+        var seen = new HashSet<ClipFeatures>();
+        int step = Math.Max(1, Count / maxExamples);
+        for (int i = 0; i < Count; i += step)
+        {
+            Fill(i, [], stats);
+            statsMoments.Add(stats);
+            var clip = _examples[i].Clip;
+            if (!seen.Add(clip)) continue;
+            for (int r = 0; r < clip.FrameCount; r++) frameMoments.Add(clip.Frames.AsSpan(r * f, f));
+        }
+        var (frameMean, frameScale) = frameMoments.Finish();
+        var (statsMean, statsScale) = statsMoments.Finish();
+        return (frameMean, frameScale, statsMean, statsScale);
+    }
+
+    // A session: 3–24 clips; half are balanced, half mostly (≈ 75 %) one emotion, neutral most often, since real
+    // calls are not balanced and the baseline must not mistake a speaker's steady emotion for their neutral voice.
+    private List<int> NextSession(List<int> remaining, Random random)
+    {
+        int length = Math.Min(remaining.Count, random.Next(3, 25));
+        int dominant = -1;
+        if (random.NextDouble() < 0.5)
+            dominant = random.NextDouble() < 0.4 ? EmotionLabels.Neutral : _corpus.Clips[remaining[random.Next(remaining.Count)]].Label;
+        var session = new List<int>(length);
+        while (session.Count < length)
+        {
+            int pick = 0;
+            if (dominant >= 0 && random.NextDouble() < 0.75)
+            {
+                int match = remaining.FindIndex(c => _corpus.Clips[c].Label == dominant);
+                if (match >= 0) pick = match;
+            }
+            session.Add(remaining[pick]);
+            remaining.RemoveAt(pick);
+        }
+        return session;
+    }
+
+    private sealed class Moments(int n)
+    {
+        private readonly double[] _sum = new double[n], _squares = new double[n];
+        private long _count;
+
+        public void Add(ReadOnlySpan<float> values)
+        {
+            for (int k = 0; k < _sum.Length; k++) { double v = values[k]; _sum[k] += v; _squares[k] += v * v; }
+            _count++;
+        }
+
+        public (float[] Mean, float[] Scale) Finish()
+        {
+            var mean = new float[_sum.Length];
+            var scale = new float[_sum.Length];
+            for (int k = 0; k < _sum.Length; k++)
+            {
+                double m = _sum[k] / Math.Max(1, _count);
+                double std = Math.Sqrt(Math.Max(0, _squares[k] / Math.Max(1, _count) - m * m));
+                mean[k] = (float)m;
+                scale[k] = std > 1e-6 ? (float)(1 / std) : 1f;
+            }
+            return (mean, scale);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.Training.Channels;
+
+namespace VoiceEmotion.Training.Tests.Channels;
+
+public sealed class LineSimulatorTests
+{
+    private static readonly float[] Voice = SyntheticVoice.Generate(16000, 3.0, seed: 2);
+    private static readonly float[] Other = SyntheticVoice.Generate(16000, 2.0, seed: 9);
+
+    private static float[] Babble(Random r) => Other;
+
+    private static double Power(ReadOnlySpan<float> x)
+    {
+        double e = 0;
+        foreach (var v in x) e += v * v;
+        return e / Math.Max(1, x.Length);
+    }
+
+    public static TheoryData<string> Named() => [.. LineCondition.MatrixNames];
+
+    [Theory]
+    [MemberData(nameof(Named))]
+    public void EveryNamedConditionKeepsLengthAndIsDeterministic(string name)
+    {
+        var a = LineSimulator.Apply(Voice, LineCondition.Get(name), new Random(5), Babble);
+        var b = LineSimulator.Apply(Voice, LineCondition.Get(name), new Random(5), Babble);
+        Assert.Equal(Voice.Length, a.Length);
+        Assert.Equal(a, b);
+        Assert.All(a, v => Assert.True(float.IsFinite(v) && Math.Abs(v) <= 1f));
+        if (name == "clean") Assert.Same(Voice, a);
+        else Assert.NotEqual(Voice, a);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(10.0)]
+    [InlineData(20.0)]
+    public void NoiseIsMixedAtTheRequestedSnrAgainstTheActiveSpeechLevel(double snrDb)
+    {
+        var noise = LineSimulator.Noise(Voice.Length, NoiseKind.Pink, new Random(1));
+        double speech = LineSimulator.ActivePower(Voice);
+        var mixed = LineSimulator.Mix(Voice, noise, speech, snrDb);
+        var added = new float[mixed.Length];
+        for (int i = 0; i < added.Length; i++) added[i] = mixed[i] - Voice[i];
+        double measured = 10 * Math.Log10(speech / Power(added));
+        Assert.InRange(measured, snrDb - 0.01, snrDb + 0.01);
+    }
+
+    [Fact]
+    public void PinkAndBrownNoiseFallWithFrequencyAndWhiteIsFlat()
+    {
+        double LowToHigh(NoiseKind kind)
+        {
+            var x = LineSimulator.Noise(32000, kind, new Random(3));
+            // Energy below 500 Hz against energy above 4 kHz, through two first-order splits of the signal.
+            double low = 0, high = 0, y = 0, a = Math.Exp(-2 * Math.PI * 500 / 16000.0), prev = 0, hp = 0, b = Math.Exp(-2 * Math.PI * 4000 / 16000.0);
+            foreach (var v in x)
+            {
+                y = a * y + (1 - a) * v;
+                hp = b * (hp + v - prev);
+                prev = v;
+                low += y * y;
+                high += hp * hp;
+            }
+            return low / high;
+        }
+        double white = LowToHigh(NoiseKind.White), pink = LowToHigh(NoiseKind.Pink), brown = LowToHigh(NoiseKind.Brown);
+        Assert.True(pink > 3 * white, $"pink {pink:F2} vs white {white:F2}");
+        Assert.True(brown > 3 * pink, $"brown {brown:F2} vs pink {pink:F2}");
+    }
+
+    [Fact]
+    public void LevelChangesGainAndClipsAtFullScale()
+    {
+        var quiet = LineSimulator.Level(Voice, -20);
+        Assert.InRange(10 * Math.Log10(Power(quiet) / Power(Voice)), -20.01, -19.99);
+        var loud = LineSimulator.Level(Voice, 30);
+        Assert.Contains(loud, v => v == 1f || v == -1f);
+    }
+
+    [Fact]
+    public void LostPacketsAreSilencedOrRepeatedAtAboutTheRequestedRate()
+    {
+        var tone = Enumerable.Range(0, 16000 * 20).Select(i => (float)(0.5 * Math.Sin(i * 0.1) + 0.01)).ToArray();
+        var lost = LineSimulator.LosePackets(tone, 0.1, repeat: false, new Random(4));
+        int packets = tone.Length / 320, silent = 0;
+        for (int p = 0; p < packets; p++) if (lost.AsSpan(p * 320, 320).IndexOfAnyExcept(0f) < 0) silent++;
+        Assert.InRange(silent / (double)packets, 0.08, 0.12);
+        var repeated = LineSimulator.LosePackets(tone, 0.1, repeat: true, new Random(4));
+        Assert.DoesNotContain(Enumerable.Range(1, packets - 1), p => repeated.AsSpan(p * 320, 320).IndexOfAnyExcept(0f) < 0);
+    }
+
+    [Fact]
+    public void ReverberationKeepsTheLevelAndSmearsEnergyIntoTheFollowingSilence()
+    {
+        var burst = new float[16000];
+        for (int i = 0; i < 1600; i++) burst[i] = (float)Math.Sin(i * 0.3) * 0.5f;
+        var wet = LineSimulator.Reverberate(burst, 0.6, 0, new Random(6));
+        Assert.True(Power(wet.AsSpan(3200, 3200)) > 1e-5, "no reverberant tail after the burst");
+        Assert.Equal(0, Power(burst.AsSpan(3200, 3200)));
+        Assert.InRange(LineSimulator.ActivePower(wet) / LineSimulator.ActivePower(burst), 0.99, 1.01);
+    }
+
+    [Fact]
+    public void BackgroundTalkersNeedASourceOfOtherSpeakers()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => LineSimulator.Apply(Voice, LineCondition.Get("babble10"), new Random(1)));
+        Assert.Contains("babble", e.Message);
+    }
+
+    [Fact]
+    public void TrainingDrawsCoverEveryPartOfTheLineAndAreReproducible()
+    {
+        var a = Enumerable.Range(0, 2000).Select(i => LineCondition.Draw(new Random(i))).ToList();
+        var b = Enumerable.Range(0, 2000).Select(i => LineCondition.Draw(new Random(i))).ToList();
+        Assert.Equal(a, b);
+        foreach (LineCodec codec in Enum.GetValues<LineCodec>()) Assert.Contains(a, c => c.Codec == codec);
+        foreach (NoiseKind noise in Enum.GetValues<NoiseKind>()) Assert.Contains(a, c => c.Noise == noise);
+        Assert.Contains(a, c => c.BabbleTalkers > 0 && c.BabbleSnrDb < 2);
+        Assert.Contains(a, c => c.LevelDb < -28);
+        Assert.Contains(a, c => c.LevelDb > 5);
+        Assert.Contains(a, c => c.ReverbRt60Seconds > 0.7);
+        Assert.Contains(a, c => c.PacketLoss > 0.09 && c.RepeatConcealment);
+        Assert.Contains(a, c => c.Speed < 0.92);
+        Assert.Contains(a, c => c.PitchSemitones > 1.2);
+        Assert.Contains(a, c => c.TiltDb < -5);
+        Assert.Contains(a, c => c.HighPassHz > 250);
+        Assert.Contains(a, c => c.LowPassHz is > 0 and < 3100);
+        Assert.Contains(a, c => c.Codec == LineCodec.Opus && c.OpusBitRate == 6000);
+        Assert.InRange(a.Count(c => c == LineCondition.Clean) / 2000.0, 0.08, 0.16);
+    }
+
+    [Fact]
+    public void UnknownConditionNamesSayWhichExist()
+    {
+        var e = Assert.Throws<ArgumentException>(() => LineCondition.Get("carrier-pigeon"));
+        Assert.Contains("babble10", e.Message);
+    }
+}

@@ -1,0 +1,117 @@
+using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.Pipeline.Datasets;
+using VoiceEmotion.Pipeline.Features;
+using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Pipeline.Streaming;
+using VoiceEmotion.Training.Nn;
+using VoiceEmotion.Training.Onnx;
+
+namespace VoiceEmotion.Training.Tests.Sessions;
+
+/// <summary>Examples drawn the way sessions are heard, and evaluation through the live session code.</summary>
+public sealed class SessionTrainingTests : IDisposable
+{
+    private readonly SyntheticCorpus _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    private static float[] Example(IExampleSource source, int i, out int label)
+    {
+        var frames = new float[FeatureSchema.DefaultWindowFrames * FeatureSchema.FrameFeatureCount];
+        var stats = new float[FeatureSchema.WindowFeatureCount];
+        label = source.Fill(i, frames, stats);
+        return [.. frames, .. stats];
+    }
+
+    [Fact]
+    public void ExamplesAreTheSameForASeedAndDrawnAfreshEachEpoch()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var recipe = new TrainingRecipe();
+        var a = new SessionExampleSource(corpus, clips, recipe, seed: 5);
+        var b = new SessionExampleSource(corpus, clips, recipe, seed: 5);
+        a.BeginEpoch(0);
+        b.BeginEpoch(0);
+        Assert.Equal(a.Count, b.Count);
+        Assert.True(a.Count > 50, $"{a.Count} examples");
+        for (int i = 0; i < a.Count; i += 7) Assert.Equal(Example(a, i, out _), Example(b, i, out _));
+
+        var first = Enumerable.Range(0, a.Count).Select(i => Example(a, i, out _)).ToList();
+        a.BeginEpoch(1);
+        int same = Enumerable.Range(0, Math.Min(a.Count, first.Count)).Count(i => Example(a, i, out _).SequenceEqual(first[i]));
+        Assert.True(same < first.Count / 10, $"{same} of {first.Count} examples unchanged in a new epoch");
+    }
+
+    [Fact]
+    public void SessionsStartWithoutABaselineAndBuildOneFromTheSpeakersEarlierSpeech()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var weights = new List<float>();
+        var source = new SessionExampleSource(corpus, clips, new TrainingRecipe { Augment = false }, seed: 1);
+        source.BeginEpoch(0);
+        for (int i = 0; i < source.Count; i++) weights.Add(Example(source, i, out _)[^1]);
+        Assert.Contains(0f, weights);
+        Assert.Contains(weights, w => w > 0.5f); // some sessions run past ten speech updates
+        Assert.True(weights.Count(w => w == 0) >= 3, "every session (at least one per speaker) starts without a baseline");
+
+        // Without session adaptation every clip starts afresh: no weight exceeds what one clip alone can build.
+        var alone = new SessionExampleSource(corpus, clips, new TrainingRecipe { Augment = false, SessionAdaptation = false }, seed: 1);
+        alone.BeginEpoch(0);
+        int maxUpdates = corpus.Features(clips).Max(c => c.Updates);
+        float maxAlone = maxUpdates / (float)(maxUpdates + SpeakerBaseline.PriorUpdates);
+        Assert.All(Enumerable.Range(0, alone.Count), i => Assert.True(Example(alone, i, out _)[^1] <= maxAlone + 1e-6f));
+    }
+
+    [Fact]
+    public void TheEvaluationsLiveScoringGivesExactlyTheServicesUpdates()
+    {
+        // A model of the current schema (two epochs on synthetic clips), exported and loaded as the service loads it.
+        var corpus = new Corpus([_data.Directory]);
+        var recipe = new TrainingRecipe { Train = new TrainOptions { Epochs = 2, Seed = 2 }, ClipsPerSpeaker = 8 };
+        var members = recipe.Fit(corpus, Enumerable.Range(0, corpus.Clips.Count).ToList());
+        using var model = EmotionModel.Load(OnnxExporter.Export(members, ExportMetadata.Create(DatasetLoader.TrainingLabels, recipe.Net, "test")));
+        var audio = SyntheticVoice.Generate(16000, 12, seed: 77);
+
+        var (service, _) = ClipAnalyzer.Analyze(new AudioClip(audio, 16000), model);
+        var scorer = new Scorer(new OnnxRawClassifier(model));
+        var evaluation = scorer.Live(audio);
+
+        Assert.Equal(service.Count, evaluation.Count);
+        Assert.True(service.Count(u => u.Speech) >= 10);
+        for (int i = 0; i < service.Count; i++)
+        {
+            Assert.Equal(service[i].AudioTime, evaluation[i].Time, 9);
+            Assert.Equal(service[i].Speech, evaluation[i].Raw is not null);
+            if (evaluation[i].Raw is { } raw) Assert.Equal(service[i].Probabilities, scorer.ToProduct(raw, 1f));
+        }
+    }
+
+    [Fact]
+    public void SessionScoringAssignsEveryClipTheUpdatesThatFallWhileItPlays()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var recipe = new TrainingRecipe { Train = new TrainOptions { Epochs = 1, Seed = 2 }, ClipsPerSpeaker = 8 };
+        var scorer = new Scorer(new NetClassifier(recipe.Fit(corpus, clips), DatasetLoader.TrainingLabels));
+        var scores = VoiceEmotion.Training.Evaluation.Score(corpus, clips, scorer, ScoreMode.Sessions, "clean", seed: 3);
+        Assert.Equal(clips.Count, scores.Predicted.Length);
+        Assert.Equal(clips.Select(c => corpus.Clips[c].Label).Order(), scores.Truth.Order());
+        // 2.5 s clips give 4-5 updates each; most of them hold speech.
+        Assert.InRange(scores.Windows.Count, 2 * clips.Count, 6 * clips.Count);
+        var again = VoiceEmotion.Training.Evaluation.Score(corpus, clips, scorer, ScoreMode.Sessions, "clean", seed: 3);
+        Assert.Equal(scores.Predicted, again.Predicted);
+    }
+
+    [Fact]
+    public void AFolderWithAnUnreadableFileNamesItAndGoesOn()
+    {
+        File.WriteAllText(Path.Combine(_data.Directory, "03-01-05-01-01-01-09.wav"), "this is not a wav file");
+        var corpus = new Corpus([_data.Directory]);
+        Assert.Equal(48, corpus.Clips.Count);
+        Assert.Single(corpus.Unreadable);
+        Assert.Contains("03-01-05-01-01-01-09.wav", corpus.Unreadable[0]);
+        Assert.Equal(1, corpus.Skipped);
+    }
+}
