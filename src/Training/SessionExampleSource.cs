@@ -72,6 +72,12 @@ public sealed class SessionExampleSource : IExampleSource
             var session = sessions[s];
             var clipRandom = new Random(Seeds.Mix(session.Seed, position, clip));
             var audio = LineSimulator.Apply(_corpus.Audio(clip), session.Line, clipRandom, _corpus.BabbleFor(session.Speaker, _clips));
+            if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(audio)))
+            {
+                // One poisoned example would turn every weight into NaN: train on the clean clip and say so.
+                Console.Error.WriteLine($"warning: non-finite audio from '{session.Line.Describe()}' on {_corpus.Clips[clip].Name}; using the clean clip");
+                audio = _corpus.Audio(clip);
+            }
             features[i] = _corpus.Extract(clip, audio);
         });
 

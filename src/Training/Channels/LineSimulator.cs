@@ -2,12 +2,11 @@ using Concentus.Enums;
 using Concentus.Structs;
 using NWaves.Effects;
 using NWaves.Filters.BiQuad;
-using HighPassFilter = NWaves.Filters.Butterworth.HighPassFilter;
-using LowPassFilter = NWaves.Filters.Butterworth.LowPassFilter;
 using NWaves.Operations;
 using NWaves.Operations.Tsm;
 using NWaves.Signals;
 using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.Pipeline.Dsp;
 using Resampler = VoiceEmotion.Pipeline.Audio.Resampler;
 
 namespace VoiceEmotion.Training.Channels;
@@ -15,8 +14,10 @@ namespace VoiceEmotion.Training.Channels;
 /// <summary>
 /// Applies a <see cref="LineCondition"/> to 16 kHz audio, in the order sound meets them: voice perturbation, room,
 /// background, microphone/line filtering, level and clipping, codec, lost packets. Deterministic for a given
-/// <see cref="Random"/>. NWaves does the filters, pitch shifting and FFT convolution; speed and rate changes use our
-/// own resampler; the codecs are G.711 (ours), G.722 and GSM 06.10 (ours, src/Training/Channels) and Opus (Concentus).
+/// <see cref="Random"/>. NWaves does the EQ shelf, pitch shifting and FFT convolution; band limits are our own
+/// second-order sections (NWaves' Butterworth designs run as one high-order transfer function, which goes unstable
+/// in float at low cut-offs: 4th order at 50 Hz gave NaN); speed and rate changes use our own resampler; the codecs
+/// are G.711 (ours), G.722 and GSM 06.10 (ours, src/Training/Channels) and Opus (Concentus).
 /// </summary>
 public static class LineSimulator
 {
@@ -41,8 +42,8 @@ public static class LineSimulator
         }
         if (c.Noise != NoiseKind.None) x = Mix(x, Noise(x.Length, c.Noise, random), speechPower, c.NoiseSnrDb);
         if (c.TiltDb != 0) x = Filter(new HighShelfFilter(1500.0 / Rate, 0.7, c.TiltDb), x);
-        if (c.HighPassHz > 0) x = Filter(new HighPassFilter(c.HighPassHz / Rate, 4), x);
-        if (c.LowPassHz > 0 && c.LowPassHz < Rate / 2) x = Filter(new LowPassFilter(c.LowPassHz / Rate, 6), x);
+        if (c.HighPassHz > 0) x = Butterworth4(x, c.HighPassHz, highPass: true);
+        if (c.LowPassHz > 0 && c.LowPassHz < Rate / 2) x = Butterworth4(x, c.LowPassHz, highPass: false);
         x = Level(x, c.LevelDb);
         x = c.Codec switch
         {
@@ -140,7 +141,7 @@ public static class LineSimulator
             case NoiseKind.LowPass:
             {
                 double cutoff = 200 + random.NextDouble() * 800;
-                return Filter(new LowPassFilter(cutoff / Rate, 4), Leaky(white, 0.9));
+                return Butterworth4(Leaky(white, 0.9), cutoff, highPass: false);
             }
             default:
                 return new float[length];
@@ -259,6 +260,15 @@ public static class LineSimulator
 
     private static float[] Filter(NWaves.Filters.Base.IFilter filter, float[] x) =>
         filter.ApplyTo(new DiscreteSignal(Rate, x)).Samples.AsSpan(0, x.Length).ToArray();
+
+    /// <summary>4th-order Butterworth high- or low-pass as two biquads in double precision (stable at any cut-off).</summary>
+    public static float[] Butterworth4(float[] x, double cutoffHz, bool highPass)
+    {
+        var output = (float[])x.Clone();
+        foreach (double q in Biquad.Butterworth4Q)
+            (highPass ? Biquad.HighPass(Rate, cutoffHz, q) : Biquad.LowPass(Rate, cutoffHz, q)).Process(output);
+        return output;
+    }
 
     private static float[] Leaky(float[] white, double a)
     {

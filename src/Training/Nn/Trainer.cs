@@ -92,6 +92,8 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                 step++;
                 Progress?.Invoke(Math.Min(1.0, (double)step / totalSteps));
             }
+            if (!double.IsFinite(epochLoss))
+                throw new InvalidOperationException($"training diverged in epoch {epoch + 1} (loss is not finite): lower --lr or check the inputs");
             EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch));
         }
     }

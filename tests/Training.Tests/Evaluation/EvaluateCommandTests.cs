@@ -18,9 +18,12 @@ public sealed class EvaluateCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void EightKilohertzMuLawFilesInRavdessNamingGiveTheContractJson(bool streaming)
+    [InlineData(null, null)]
+    [InlineData("--streaming", null)]
+    [InlineData("--sessions", null)]
+    [InlineData(null, "gsm")]
+    [InlineData("--streaming", "babble10")]
+    public void EightKilohertzMuLawFilesInRavdessNamingGiveTheContractJson(string? mode, string? condition)
     {
         // Synthetic voiced clips (not speech data) named as RAVDESS actors 1-2, emotions 01-08, plus a file to skip.
         var data = Path.Combine(_dir.FullName, "data");
@@ -41,7 +44,8 @@ public sealed class EvaluateCommandTests : IDisposable
         File.WriteAllText(Path.Combine(data, "README.wav"), "not a clip name");
         string json = Path.Combine(_dir.FullName, "out.json");
         var args = new List<string> { "--model", BundledModel(), "--data", data, "--json", json };
-        if (streaming) args.Add("--streaming");
+        if (mode is not null) args.Add(mode);
+        if (condition is not null) args.AddRange(["--condition", condition]);
 
         Assert.Equal(0, Commands.Evaluate([.. args]));
 
@@ -58,6 +62,28 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal(7, confusion.Length);
         Assert.Equal(16, confusion.Sum(row => row.Sum()));
         Assert.Equal(4, confusion[0].Sum());
+        Assert.Equal(condition ?? "clean", r.GetProperty("condition").GetString());
+        Assert.Equal(mode switch { "--streaming" => "streaming", "--sessions" => "sessions", _ => "clip-level" }, r.GetProperty("mode").GetString());
+        var calibration = r.GetProperty("calibration");
+        Assert.InRange(calibration.GetProperty("ece").GetDouble(), 0, 1);
+        Assert.True(calibration.GetProperty("windows").GetInt32() >= 16, "every clip has speech windows");
+    }
+
+    [Fact]
+    public void TheConditionMatrixScoresEveryNamedCondition()
+    {
+        var data = Path.Combine(_dir.FullName, "matrix");
+        Directory.CreateDirectory(data);
+        for (int emotion = 1; emotion <= 8; emotion++)
+            for (int actor = 1; actor <= 2; actor++)
+                WavWriter.WriteFile(Path.Combine(data, $"03-01-{emotion:00}-01-01-01-{actor:00}.wav"),
+                    SyntheticVoice.Generate(16000, 2.5, seed: emotion * 10 + actor), 16000, WavSampleFormat.Pcm16);
+        string json = Path.Combine(_dir.FullName, "matrix.json");
+        Assert.Equal(0, Commands.Evaluate(["--model", BundledModel(), "--data", data, "--json", json, "--condition", "all"]));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var conditions = doc.RootElement.GetProperty("conditions");
+        foreach (var name in VoiceEmotion.Training.Channels.LineCondition.MatrixNames)
+            Assert.InRange(conditions.GetProperty(name).GetProperty("macroF1").GetDouble(), 0, 1);
     }
 
     [Fact]
@@ -66,5 +92,8 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Throws<UsageException>(() => Commands.Evaluate(["--model", BundledModel(), "--data", _dir.FullName]));
         Assert.Throws<UsageException>(() => Commands.Evaluate(["--model", BundledModel(), "--bogus", "x"]));
         Assert.Throws<FileNotFoundException>(() => Commands.Evaluate(["--model", "/nonexistent.onnx", "--data", _dir.FullName, "--json", "x.json"]));
+        var e = Assert.Throws<UsageException>(() => Commands.Evaluate(["--model", BundledModel(), "--data", _dir.FullName, "--json", "x.json", "--condition", "tin-can"]));
+        Assert.Contains("babble10", e.Message);
+        Assert.Throws<UsageException>(() => Commands.Evaluate(["--model", BundledModel(), "--data", _dir.FullName, "--json", "x.json", "--streaming", "--sessions"]));
     }
 }
