@@ -25,12 +25,12 @@ public static class Commands
           transfer --train <zip-or-folder> --test <zip-or-folder> [--seeds 1] [--report <dir>] [--json <out.json>] [recipe options]
         conditions: {string.Join(", ", LineCondition.MatrixNames)} (--telephone = --condition g711)
         recipe options (defaults = the shipped model's recipe):
-          --epochs N ({Defaults.Train.Epochs})  --clips-per-speaker N ({Defaults.ClipsPerSpeaker})  --batch N ({Defaults.Train.BatchSize})  --lr X ({Defaults.Train.LearningRate.ToString(CultureInfo.InvariantCulture)})
+          --epochs N ({Defaults.Train.Epochs})  --passes N per epoch ({Defaults.Train.PassesPerEpoch})  --clips-per-speaker N ({Defaults.ClipsPerSpeaker})  --batch N ({Defaults.Train.BatchSize})  --lr X ({Defaults.Train.LearningRate.ToString(CultureInfo.InvariantCulture)})
           --ensemble K ({Defaults.Ensemble})  --seed S ({Defaults.Train.Seed})  --threads N (cores)  --temperature T ({Defaults.Temperature.ToString(CultureInfo.InvariantCulture)})
           --no-augment  --no-session  --no-stats  --no-frames
         """;
 
-    private static readonly HashSet<string> RecipeValues = ["--epochs", "--clips-per-speaker", "--batch", "--lr", "--ensemble", "--seed", "--threads", "--temperature"];
+    private static readonly HashSet<string> RecipeValues = ["--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr", "--ensemble", "--seed", "--threads", "--temperature"];
     private static readonly HashSet<string> RecipeFlags = ["--no-stats", "--no-frames", "--no-augment", "--no-session"];
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -205,6 +205,7 @@ public static class Commands
         var train = recipe.Train with
         {
             Epochs = cl.Int("--epochs", recipe.Train.Epochs),
+            PassesPerEpoch = cl.Int("--passes", recipe.Train.PassesPerEpoch),
             BatchSize = cl.Int("--batch", recipe.Train.BatchSize),
             LearningRate = cl.Float("--lr", recipe.Train.LearningRate),
             Seed = cl.Int("--seed", recipe.Train.Seed),

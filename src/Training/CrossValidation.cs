@@ -13,20 +13,27 @@ public sealed class SeedResult(int seed)
 
     public List<List<EpochReport>> Curves { get; } = [];
 
-    public EvaluationResult Metrics(string key, int skipped) => Evaluation.Metrics(ClipScores.Concat(Scores[key]), skipped);
+    public EvaluationResult Metrics(string key, int skipped, Func<int, bool>? keep = null)
+    {
+        var all = ClipScores.Concat(Scores[key]);
+        return Evaluation.Metrics(keep is null ? all : all.Where(keep), keep is null ? skipped : 0);
+    }
 }
 
-public sealed record CrossValidationResult(IReadOnlyList<SeedResult> Seeds, IReadOnlyList<string> Keys, IReadOnlyList<IReadOnlyList<string>> FoldSpeakers, int Skipped, double Seconds)
+public sealed record CrossValidationResult(IReadOnlyList<SeedResult> Seeds, IReadOnlyList<string> Keys, IReadOnlyList<IReadOnlyList<string>> FoldSpeakers, int Skipped, double Seconds,
+    IReadOnlyDictionary<string, Func<int, bool>> Subsets)
 {
     /// <summary>Mean macro-F1 (and per seed) per evaluation key, for the JSON summary.</summary>
     public Dictionary<string, object> Summary() => Keys.ToDictionary(k => k, k => (object)new
     {
         macroF1 = Seeds.Select(s => s.Metrics(k, Skipped).MacroF1).ToArray(),
         mean = Seeds.Average(s => s.Metrics(k, Skipped).MacroF1),
+        subsets = Subsets.ToDictionary(p => p.Key, p => Seeds.Select(s => s.Metrics(k, 0, p.Value).MacroF1).ToArray()),
     });
 
     public IEnumerable<string> SummaryLines() =>
-        Keys.Select(k => $"{k}: macro-F1 {Commands.MeanSd(Seeds.Select(s => s.Metrics(k, Skipped).MacroF1))} over {Seeds.Count} seed(s)");
+        Keys.Select(k => $"{k}: macro-F1 {Commands.MeanSd(Seeds.Select(s => s.Metrics(k, Skipped).MacroF1))} over {Seeds.Count} seed(s)" +
+                         string.Concat(Subsets.Select(p => $"; {p.Key} {Commands.MeanSd(Seeds.Select(s => s.Metrics(k, 0, p.Value).MacroF1))}")));
 }
 
 /// <summary>
@@ -77,12 +84,18 @@ public static class CrossValidation
                     result.Scores[key].Add(Evaluation.Score(corpus, folds[f], scorer, mode, condition, seeded.Train.Seed, keepFeatures: condition == "clean"));
                 }
                 corpus.Forget(folds[f]);
-                Console.Error.WriteLine($"{label}: " + string.Join(", ", keys.Select(key => $"{key} {Evaluation.Metrics(result.Scores[key][f]).MacroF1:F3}")) +
+                var byCorpus = corpus.Clips.Select(c => c.Corpus).Distinct().ToList();
+                Console.Error.WriteLine($"{label}: " + string.Join(", ", keys.Select(key => $"{key} {Evaluation.Metrics(result.Scores[key][f]).MacroF1:F3}" +
+                    (byCorpus.Count > 1 ? " (" + string.Join("/", byCorpus.Select(name => Evaluation.Metrics(result.Scores[key][f].Where(c => corpus.Clips[c].Corpus == name)).MacroF1.ToString("F2"))) + ")" : ""))) +
                                         $" ({string.Join(", ", folds[f].Select(c => corpus.Clips[c].Speaker).Distinct())}; {watch.Elapsed.TotalMinutes:F1} min)");
             }
             results.Add(result);
         }
         var speakers = folds.Select(fold => (IReadOnlyList<string>)fold.Select(c => corpus.Clips[c].Speaker).Distinct().ToList()).ToList();
-        return new CrossValidationResult(results, keys, speakers, corpus.Skipped, watch.Elapsed.TotalSeconds);
+        var subsets = corpus.Clips.Select(c => c.Corpus).Distinct().Order(StringComparer.Ordinal).ToList();
+        var perCorpus = subsets.Count > 1
+            ? subsets.ToDictionary(name => name, name => (Func<int, bool>)(c => corpus.Clips[c].Corpus == name))
+            : new Dictionary<string, Func<int, bool>>();
+        return new CrossValidationResult(results, keys, speakers, corpus.Skipped, watch.Elapsed.TotalSeconds, perCorpus);
     }
 }

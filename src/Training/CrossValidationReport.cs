@@ -19,11 +19,16 @@ public static class CrossValidationReport
         md.Append($"{corpus.Clips.Count} clips of {corpus.Speakers.Count} speakers; {k} speaker-grouped folds: ");
         md.Append(string.Join("; ", result.FoldSpeakers.Select((s, i) => $"{i + 1}: {string.Join(" ", s)}"))).Append('\n');
         md.Append($"\nSeeds: {string.Join(", ", result.Seeds.Select(s => s.Seed))}. Time: {result.Seconds / 60:F1} min.\n\n");
-        md.Append("| evaluation | what | macro-F1 (mean ± sd over seeds) | per seed | accuracy (mean) |\n|---|---|---:|---|---:|\n");
+        var subsetNames = result.Subsets.Keys.ToList();
+        md.Append("| evaluation | what | macro-F1 (mean ± sd over seeds) | per seed | accuracy (mean) |")
+          .Append(string.Concat(subsetNames.Select(n => $" {n} clips only |"))).Append("\n|---|---|---:|---|---:|")
+          .Append(string.Concat(subsetNames.Select(_ => "---:|"))).Append('\n');
         foreach (var key in result.Keys)
         {
             var m = result.Seeds.Select(s => s.Metrics(key, result.Skipped)).ToList();
-            md.Append($"| {key} | {What(key)} | {Commands.MeanSd(m.Select(x => x.MacroF1))} | {string.Join(", ", m.Select(x => x.MacroF1.ToString("F3")))} | {m.Average(x => x.Accuracy):F3} |\n");
+            md.Append($"| {key} | {What(key)} | {Commands.MeanSd(m.Select(x => x.MacroF1))} | {string.Join(", ", m.Select(x => x.MacroF1.ToString("F3")))} | {m.Average(x => x.Accuracy):F3} |");
+            foreach (var n in subsetNames) md.Append($" {Commands.MeanSd(result.Seeds.Select(s => s.Metrics(key, 0, result.Subsets[n]).MacroF1))} |");
+            md.Append('\n');
         }
 
         md.Append("\n## Calibration\n\nWindows are the scored 3 s windows (clip-level) or live updates (streaming, sessions). ");

@@ -8,7 +8,11 @@ public enum ScoreMode { Clip, Streaming, Sessions }
 /// <summary>Scores a set of a corpus's clips in one mode under one named line condition.</summary>
 public static class Evaluation
 {
-    public static ClipScores Score(Corpus corpus, IReadOnlyList<int> clips, Scorer scorer, ScoreMode mode, string condition, int seed, bool keepFeatures = true)
+    /// <summary>Scores; <see cref="ClipScores.Clips"/> are indices into the corpus.</summary>
+    public static ClipScores Score(Corpus corpus, IReadOnlyList<int> clips, Scorer scorer, ScoreMode mode, string condition, int seed, bool keepFeatures = true) =>
+        ScoreInOrder(corpus, clips, scorer, mode, condition, seed, keepFeatures).Relabel(clips);
+
+    private static ClipScores ScoreInOrder(Corpus corpus, IReadOnlyList<int> clips, Scorer scorer, ScoreMode mode, string condition, int seed, bool keepFeatures)
     {
         switch (mode)
         {

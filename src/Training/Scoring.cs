@@ -27,18 +27,30 @@ public sealed class OnnxRawClassifier(EmotionModel model) : IRawClassifier
         model.PredictRaw(frames, stats, batchSize, output);
 }
 
-/// <summary>The scores of a set of clips: a predicted product label per clip, and every scored window's raw
+/// <summary>The scores of a set of clips: which clip (position in the list scored, or a corpus index once
+/// <see cref="Evaluation"/> has mapped it), its true and predicted product label, and every scored window's raw
 /// probabilities with the clip's true label (for calibration).</summary>
-public sealed class ClipScores(int[] truth, int[] predicted, List<(float[] Raw, int Truth)> windows)
+public sealed class ClipScores(int[] clips, int[] truth, int[] predicted, List<(float[] Raw, int Truth)> windows)
 {
+    public int[] Clips { get; } = clips;
     public int[] Truth { get; } = truth;
     public int[] Predicted { get; } = predicted;
     public List<(float[] Raw, int Truth)> Windows { get; } = windows;
 
+    /// <summary>The same scores with <see cref="Clips"/> mapped through <paramref name="ids"/>.</summary>
+    public ClipScores Relabel(IReadOnlyList<int> ids) => new([.. Clips.Select(p => ids[p])], Truth, Predicted, Windows);
+
+    /// <summary>Only the clips <paramref name="keep"/> accepts (windows are dropped: for per-subset metrics).</summary>
+    public ClipScores Where(Func<int, bool> keep)
+    {
+        var chosen = Enumerable.Range(0, Clips.Length).Where(i => keep(Clips[i])).ToList();
+        return new([.. chosen.Select(i => Clips[i])], [.. chosen.Select(i => Truth[i])], [.. chosen.Select(i => Predicted[i])], []);
+    }
+
     public static ClipScores Concat(IEnumerable<ClipScores> parts)
     {
         var list = parts.ToList();
-        return new ClipScores([.. list.SelectMany(p => p.Truth)], [.. list.SelectMany(p => p.Predicted)], [.. list.SelectMany(p => p.Windows)]);
+        return new ClipScores([.. list.SelectMany(p => p.Clips)], [.. list.SelectMany(p => p.Truth)], [.. list.SelectMany(p => p.Predicted)], [.. list.SelectMany(p => p.Windows)]);
     }
 }
 
@@ -79,7 +91,7 @@ public sealed class Scorer(IRawClassifier classifier, float temperature = 1f)
             windows[i] = raw.Select(r => (r, clip.Label)).ToList();
             predicted[i] = chosen.Count == 0 ? EmotionLabels.Neutral : Decide(raw);
         });
-        return new ClipScores([.. clips.Select(c => c.Label)], predicted, [.. windows.SelectMany(w => w)]);
+        return new ClipScores([.. Enumerable.Range(0, clips.Count)], [.. clips.Select(c => c.Label)], predicted, [.. windows.SelectMany(w => w)]);
     }
 
     /// <summary>Each clip alone through the live session code (what `/api/analyze` gives for the clip).</summary>
@@ -94,7 +106,7 @@ public sealed class Scorer(IRawClassifier classifier, float temperature = 1f)
             predicted[i] = speech.Count == 0 ? EmotionLabels.Neutral : Decide(speech);
             windows[i] = speech.Select(r => (r, clips[i].Label)).ToList();
         });
-        return new ClipScores([.. clips.Select(c => c.Label)], predicted, [.. windows.SelectMany(w => w)]);
+        return new ClipScores([.. Enumerable.Range(0, clips.Count)], [.. clips.Select(c => c.Label)], predicted, [.. windows.SelectMany(w => w)]);
     }
 
     /// <summary>One live session per speaker: clips (audio already through the line) in a seeded random order with
@@ -129,7 +141,7 @@ public sealed class Scorer(IRawClassifier classifier, float temperature = 1f)
                 predicted[k] = speech.Count > 0 ? Decide(speech) : EmotionLabels.Neutral;
                 windows.AddRange(speech.Select(r => (r, truth[k])));
             }
-            parts[g] = new ClipScores(truth, predicted, windows);
+            parts[g] = new ClipScores(order, truth, predicted, windows);
         });
         return ClipScores.Concat(parts);
     }

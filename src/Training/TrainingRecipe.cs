@@ -43,7 +43,7 @@ public sealed record TrainingRecipe
     public string Describe() =>
         $"net: frames={Net.UseFrames} conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
         $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? "fresh each epoch" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
-        $"epochs {Train.Epochs}, batch {Train.BatchSize}, lr {Train.LearningRate}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}; " +
+        $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}; " +
         $"ensemble {Ensemble}; temperature {Temperature:0.###}; seed {Train.Seed}";
 
     /// <summary>Trains the ensemble on the given clips of the corpus.</summary>

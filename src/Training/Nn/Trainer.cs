@@ -17,7 +17,11 @@ public interface IExampleSource
 
 public sealed record TrainOptions
 {
-    public int Epochs { get; init; } = 30;
+    public int Epochs { get; init; } = 20;
+
+    /// <summary>Passes over each epoch's examples (each pass reshuffled, with new masks and dropout): a source that
+    /// draws augmented examples once per epoch is costly to draw and cheap to learn from.</summary>
+    public int PassesPerEpoch { get; init; } = 4;
     /// <summary>At most this many examples per epoch (0 = every example the source offers that epoch).</summary>
     public int ExamplesPerEpoch { get; init; }
     public int BatchSize { get; init; } = 64;
@@ -55,43 +59,49 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         source.BeginEpoch(0);
         int PerEpoch() => options.ExamplesPerEpoch > 0 ? Math.Min(options.ExamplesPerEpoch, source.Count) : source.Count;
         // The schedule is planned from the first epoch's size; later epochs may differ a little, so it is clamped.
-        int totalSteps = Math.Max(1, (PerEpoch() + options.BatchSize - 1) / options.BatchSize * options.Epochs), step = 0;
+        int passes = Math.Max(1, options.PassesPerEpoch);
+        int totalSteps = Math.Max(1, (PerEpoch() + options.BatchSize - 1) / options.BatchSize * options.Epochs * passes), step = 0;
 
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
             source.BeginEpoch(epoch);
             int perEpoch = PerEpoch();
-            var order = Shuffle(source.Count, new Random(Seeds.Mix(options.Seed, epoch, -1)));
             double epochLoss = 0;
-            for (int batchStart = 0; batchStart < perEpoch; batchStart += options.BatchSize)
+            for (int pass = 0; pass < passes; pass++)
             {
-                int batch = Math.Min(options.BatchSize, perEpoch - batchStart);
-                int shard = (batch + threads - 1) / threads;
-                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, s =>
+                int round = epoch * passes + pass;
+                var order = Shuffle(source.Count, new Random(Seeds.Mix(options.Seed, round, -1)));
+                for (int batchStart = 0; batchStart < perEpoch; batchStart += options.BatchSize)
                 {
-                    var w = workspaces[s];
-                    w.Gradient.AsSpan().Clear();
-                    losses[s] = 0;
-                    for (int i = s * shard; i < Math.Min(batch, (s + 1) * shard); i++)
+                    int batch = Math.Min(options.BatchSize, perEpoch - batchStart);
+                    int shard = (batch + threads - 1) / threads;
+                    Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, s =>
                     {
-                        int example = order[batchStart + i];
-                        int label = source.Fill(example, frames[s], stats[s]);
-                        var random = new Random(Seeds.Mix(options.Seed, epoch, example));
-                        net.Forward(w, frames[s], stats[s], random);
-                        losses[s] += net.Backward(w, label, options.LabelSmoothing);
-                    }
-                });
-                gradient.AsSpan().Clear();
-                for (int s = 0; s < threads; s++) TensorPrimitives.Add(gradient, workspaces[s].Gradient, gradient);
-                TensorPrimitives.Multiply(gradient, 1f / batch, gradient);
-                float norm = TensorPrimitives.Norm(gradient);
-                if (norm > options.ClipNorm) TensorPrimitives.Multiply(gradient, options.ClipNorm / norm, gradient);
-                float lr = options.LearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(1f, (float)step / totalSteps)));
-                optimizer.Step(gradient, lr, options.WeightDecay);
-                for (int s = 0; s < threads; s++) epochLoss += losses[s];
-                step++;
-                Progress?.Invoke(Math.Min(1.0, (double)step / totalSteps));
+                        var w = workspaces[s];
+                        w.Gradient.AsSpan().Clear();
+                        losses[s] = 0;
+                        for (int i = s * shard; i < Math.Min(batch, (s + 1) * shard); i++)
+                        {
+                            int example = order[batchStart + i];
+                            int label = source.Fill(example, frames[s], stats[s]);
+                            var random = new Random(Seeds.Mix(options.Seed, round, example));
+                            net.Forward(w, frames[s], stats[s], random);
+                            losses[s] += net.Backward(w, label, options.LabelSmoothing);
+                        }
+                    });
+                    gradient.AsSpan().Clear();
+                    for (int s = 0; s < threads; s++) TensorPrimitives.Add(gradient, workspaces[s].Gradient, gradient);
+                    TensorPrimitives.Multiply(gradient, 1f / batch, gradient);
+                    float norm = TensorPrimitives.Norm(gradient);
+                    if (norm > options.ClipNorm) TensorPrimitives.Multiply(gradient, options.ClipNorm / norm, gradient);
+                    float lr = options.LearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(1f, (float)step / totalSteps)));
+                    optimizer.Step(gradient, lr, options.WeightDecay);
+                    for (int s = 0; s < threads; s++) epochLoss += losses[s];
+                    step++;
+                    Progress?.Invoke(Math.Min(1.0, (double)step / totalSteps));
+                }
             }
+            epochLoss /= passes;
             if (!double.IsFinite(epochLoss))
                 throw new InvalidOperationException($"training diverged in epoch {epoch + 1} (loss is not finite): lower --lr or check the inputs");
             EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch));
