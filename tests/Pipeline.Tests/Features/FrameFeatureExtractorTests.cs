@@ -6,6 +6,39 @@ public sealed class FrameFeatureExtractorTests
 {
     private static readonly int F = FeatureSchema.FrameFeatureCount;
 
+    [Theory]
+    [InlineData(-20.0)]
+    [InlineData(-30.0)]
+    public void AQuieterLineKeepsItsVoicedFrames(double levelDb)
+    {
+        // The same voice at a speech level of about -30 dBFS and 20-30 dB lower (a quiet phone line): voicing follows
+        // the stream's own voice level, so nearly the same frames count as voiced.
+        var voice = VoiceEmotion.Pipeline.Audio.SyntheticVoice.Generate(16000, 6, seed: 4);
+        float scale = 0.05f, quiet = scale * MathF.Pow(10, (float)levelDb / 20);
+        int Voiced(float gain)
+        {
+            var frames = FrameFeatureExtractor.ExtractAll(voice.Select(v => v * gain).ToArray(), out int n);
+            int count = 0;
+            for (int k = 0; k < n; k++) if (frames[k * FeatureSchema.FrameFeatureCount + FeatureSchema.Voiced] > 0) count++;
+            return count;
+        }
+        int normal = Voiced(scale), low = Voiced(quiet);
+        Assert.True(normal > 200, $"{normal} voiced frames");
+        Assert.True(low >= 0.9 * normal, $"{low} voiced frames at {levelDb} dB against {normal}");
+    }
+
+    [Fact]
+    public void NoiseAtAnyLevelIsNotVoiced()
+    {
+        foreach (double amplitude in new[] { 0.3, 0.003, 0.0003 })
+        {
+            var frames = FrameFeatureExtractor.ExtractAll(Signals.WhiteNoise(32000, seed: 2, amplitude), out int n);
+            int voiced = 0;
+            for (int k = 0; k < n; k++) if (frames[k * FeatureSchema.FrameFeatureCount + FeatureSchema.Voiced] > 0) voiced++;
+            Assert.True(voiced <= n / 50, $"{voiced} of {n} noise frames voiced at amplitude {amplitude}");
+        }
+    }
+
     [Fact]
     public void AnyChunkingGivesTheOneShotFrames()
     {
