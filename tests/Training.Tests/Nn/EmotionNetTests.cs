@@ -77,7 +77,7 @@ public sealed class EmotionNetTests
         {
             var net = new EmotionNet(config, seed: 1);
             var losses = new List<float>();
-            var trainer = new Trainer(net, new TrainOptions { Epochs = 25, ExamplesPerEpoch = 240, BatchSize = 16, LearningRate = 1e-2f, Threads = threads, Seed = 4 })
+            var trainer = new Trainer(net, new TrainOptions { Epochs = 25, PassesPerEpoch = 1, ExamplesPerEpoch = 240, BatchSize = 16, LearningRate = 1e-2f, Threads = threads, Seed = 4 })
             {
                 EpochDone = (_, loss) => losses.Add(loss),
             };
