@@ -2,7 +2,7 @@ using VoiceEmotion.Training;
 
 try
 {
-    if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+    if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || args.Contains("--help") || args.Contains("-h"))
     {
         Console.WriteLine(Commands.Usage);
         return args.Length == 0 ? 2 : 0;
