@@ -105,6 +105,25 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void CrossValidationAndTransferWriteTheirReportsOnAnyCorpus()
+    {
+        var report = Path.Combine(_data.Directory, "report");
+        string json = Path.Combine(report, "cv.json");
+        Assert.Equal(0, Commands.CrossValidate(["--data", _data.Directory, "--report", report, "--folds", "3", "--epochs", "1", "--passes", "1",
+            "--conditions", "gsm,babble10", "--json", json]));
+        var md = File.ReadAllText(Path.Combine(report, "cross-validation.md"));
+        foreach (var key in new[] { "| clip |", "| streaming |", "| sessions |", "| clip/gsm |", "| clip/babble10 |", "ECE", "Temperature factor" })
+            Assert.Contains(key, md);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        Assert.InRange(doc.RootElement.GetProperty("sessions").GetProperty("mean").GetDouble(), 0, 1);
+
+        Assert.Equal(0, Commands.Transfer(["--train", _data.Directory, "--test", _data.Directory, "--epochs", "1", "--passes", "1", "--report", report]));
+        Assert.Contains("Cross-corpus transfer", File.ReadAllText(Path.Combine(report, "transfer.md")));
+        var e = Assert.Throws<UsageException>(() => Commands.CrossValidate(["--data", _data.Directory, "--report", report, "--conditions", "moon"]));
+        Assert.Contains("gsm", e.Message);
+    }
+
+    [Fact]
     public void AFolderWithAnUnreadableFileNamesItAndGoesOn()
     {
         File.WriteAllText(Path.Combine(_data.Directory, "03-01-05-01-01-01-09.wav"), "this is not a wav file");
