@@ -27,8 +27,8 @@ public static class Calibration
 {
     public const int Bins = 10;
 
-    public static CalibrationResult Measure(Scorer scorer, IReadOnlyList<(float[] Raw, int Truth)> windows, float temperature) =>
-        MeasureProducts(windows.Select(w => (scorer.ToProduct(w.Raw, temperature), w.Truth)).ToList(), temperature);
+    public static CalibrationResult Measure(LabelMap labels, IReadOnlyList<(float[] Raw, int Truth)> windows, float temperature) =>
+        MeasureProducts(windows.Select(w => (labels.ToProduct(w.Raw, temperature), w.Truth)).ToList(), temperature);
 
     /// <summary>Calibration of product-label probability rows (already tempered); <paramref name="temperature"/> is only recorded.</summary>
     public static CalibrationResult MeasureProducts(IReadOnlyList<(float[] P, int Truth)> windows, double temperature)
@@ -61,7 +61,7 @@ public static class Calibration
     }
 
     /// <summary>The temperature with the lowest negative log-likelihood on these windows.</summary>
-    public static float FitTemperature(Scorer scorer, IReadOnlyList<(float[] Raw, int Truth)> windows)
+    public static float FitTemperature(LabelMap labels, IReadOnlyList<(float[] Raw, int Truth)> windows)
     {
         if (windows.Count == 0) return 1f;
         float best = 1f;
@@ -69,7 +69,7 @@ public static class Calibration
         for (float t = 0.5f; t <= 4.0001f; t += 0.05f)
         {
             double nll = 0;
-            foreach (var (raw, truth) in windows) nll -= Math.Log(Math.Max(scorer.ToProduct(raw, t)[truth], 1e-12));
+            foreach (var (raw, truth) in windows) nll -= Math.Log(Math.Max(labels.ToProduct(raw, t)[truth], 1e-12));
             if (nll < bestNll) { bestNll = nll; best = MathF.Round(t, 2); }
         }
         return best;

@@ -48,12 +48,7 @@ public sealed class ClipFeatures
 
     /// <summary>A live session's step at speech update <paramref name="u"/>: writes the session block relative to
     /// <paramref name="baseline"/>, then folds the update's window statistics into it.</summary>
-    public void WalkSession(int u, SpeakerBaseline baseline, Span<float> sessionBlock)
-    {
-        var statistics = Stats.AsSpan(u * S, W);
-        baseline.WriteRelative(statistics, sessionBlock);
-        baseline.Add(statistics);
-    }
+    public void WalkSession(int u, SpeakerBaseline baseline, Span<float> sessionBlock) => baseline.Step(Stats.AsSpan(u * S, W), sessionBlock);
 
     public int Clip { get; }
     public int TrainingLabel { get; }

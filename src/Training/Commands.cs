@@ -91,7 +91,7 @@ public static class Commands
         foreach (var name in conditions)
         {
             var scores = ProgressReporter.Run($"{Evaluation.Describe(mode)} evaluation, {name}", _ => Evaluation.Score(corpus, all, scorer, mode, name, seed, keepFeatures: false));
-            results.Add((name, Evaluation.Metrics(scores, corpus.Skipped), Calibration.Measure(scorer, scores.Windows, 1f)));
+            results.Add((name, Evaluation.Metrics(scores, corpus.Skipped), Calibration.Measure(scorer.Labels, scores.Windows, 1f)));
         }
         var first = results[0];
         var node = JsonSerializer.SerializeToNode(first.Metrics, Json)!.AsObject();

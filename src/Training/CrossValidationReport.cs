@@ -35,12 +35,7 @@ public static class CrossValidationReport
         md.Append($"\"as trained\" includes the recipe's temperature {recipe.Temperature:0.##}; \"cross-fitted\" divides by a further factor ");
         md.Append("fitted for each fold on the other folds' out-of-fold windows (speakers that fold's model trained on), pooled over streaming and every condition.\n\n");
         md.Append("| evaluation | ECE as trained | ECE cross-fitted | windows |\n|---|---:|---:|---:|\n");
-        var factors = new List<float>();
-        foreach (var seed in result.Seeds)
-        {
-            var scorer = new Scorer(new IdentityLabels());
-            factors.Add(Calibration.FitTemperature(scorer, Pool(seed, result.Keys, except: -1)));
-        }
+        var factors = result.Seeds.Select(seed => Calibration.FitTemperature(Labels, Pool(seed, result.Keys, except: -1))).ToList();
         foreach (var key in result.Keys)
         {
             var asTrained = new List<double>();
@@ -48,14 +43,13 @@ public static class CrossValidationReport
             int windows = 0;
             foreach (var seed in result.Seeds)
             {
-                var scorer = new Scorer(new IdentityLabels());
                 var all = seed.Scores[key].SelectMany(s => s.Windows).ToList();
-                asTrained.Add(Calibration.Measure(scorer, all, 1f).Ece);
+                asTrained.Add(Calibration.Measure(Labels, all, 1f).Ece);
                 var rows = new List<(float[], int)>();
                 for (int f = 0; f < seed.Scores[key].Count; f++)
                 {
-                    float t = Calibration.FitTemperature(scorer, Pool(seed, result.Keys, except: f));
-                    rows.AddRange(seed.Scores[key][f].Windows.Select(w => (scorer.ToProduct(w.Raw, t), w.Truth)));
+                    float t = Calibration.FitTemperature(Labels, Pool(seed, result.Keys, except: f));
+                    rows.AddRange(seed.Scores[key][f].Windows.Select(w => (Labels.ToProduct(w.Raw, t), w.Truth)));
                 }
                 crossFitted.Add(Calibration.MeasureProducts(rows, 0).Ece);
                 windows = all.Count;
@@ -66,7 +60,7 @@ public static class CrossValidationReport
         md.Append($"\nTemperature factor fitted on all out-of-fold windows: {string.Join(", ", factors.Select(f => f.ToString("0.##")))} " +
                   $"(mean {factor:0.###}); a model trained with this recipe would ship with temperature {recipe.Temperature * factor:0.##}.\n");
         var first = result.Seeds[0];
-        var reliability = Calibration.Measure(new Scorer(new IdentityLabels()), first.Scores["streaming"].SelectMany(s => s.Windows).ToList(), 1f);
+        var reliability = Calibration.Measure(Labels, first.Scores["streaming"].SelectMany(s => s.Windows).ToList(), 1f);
         md.Append("\nReliability of live updates (streaming, first seed, as trained):\n\n").Append(Calibration.Table(reliability));
 
         md.Append("\n## Training curves (first seed)\n\nValidation = the held-out fold's clean clip-level macro-F1 after each epoch: a diagnostic only, ");
@@ -103,12 +97,6 @@ public static class CrossValidationReport
         return pool.Where((_, i) => i % step == 0).ToList();
     }
 
-    // The cross-validation's classifiers output the training labels; calibration only needs that label order.
-    private sealed class IdentityLabels : IRawClassifier
-    {
-        public IReadOnlyList<string> Labels => DatasetLoader.TrainingLabels;
-        public int WindowFrames => 0;
-        public void PredictRaw(ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, int batchSize, Span<float> output) =>
-            throw new NotSupportedException("calibration only maps labels");
-    }
+    // The cross-validation's classifiers output the training labels, in this order.
+    private static readonly LabelMap Labels = new(DatasetLoader.TrainingLabels);
 }

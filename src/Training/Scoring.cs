@@ -1,3 +1,4 @@
+using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.Pipeline.Features;
 using VoiceEmotion.Pipeline.Inference;
 using VoiceEmotion.Pipeline.Streaming;
@@ -59,16 +60,15 @@ public sealed class ClipScores(int[] clips, int[] truth, int[] predicted, List<(
 /// averaged (each clip its own session). Streaming: the clip alone through the live <see cref="EmotionSession"/>, every
 /// speech update averaged. Sessions: each speaker's clips in a seeded random order with 0.4 s pauses as one live
 /// session; a clip is scored from the speech updates that fall while it plays. Probabilities are the model's own
-/// labels mapped onto the product's (calm summed into neutral), after an optional temperature.
+/// labels mapped onto the product's (calm summed into neutral).
 /// </summary>
-public sealed class Scorer(IRawClassifier classifier, float temperature = 1f)
+public sealed class Scorer(IRawClassifier classifier)
 {
     private const int Batch = 32;
     public const double SessionPauseSeconds = 0.4;
 
-    private readonly int[] _map = classifier.Labels.Select(EmotionLabels.IndexOf).ToArray();
-
-    public IRawClassifier Classifier => classifier;
+    /// <summary>How this classifier's raw rows become product probabilities.</summary>
+    public LabelMap Labels { get; } = new(classifier.Labels);
 
     /// <summary>Clip-level scores of cached clip features.</summary>
     public ClipScores ClipLevel(IReadOnlyList<ClipFeatures> clips)
@@ -146,53 +146,14 @@ public sealed class Scorer(IRawClassifier classifier, float temperature = 1f)
         return ClipScores.Concat(parts);
     }
 
-    /// <summary>The live session's updates for a recording: audio time, and raw probabilities for speech updates.</summary>
+    /// <summary>The live session's updates for a recording, through the service's own <see cref="ClipAnalyzer"/>:
+    /// audio time, and raw probabilities for speech updates.</summary>
     public List<(double Time, float[]? Raw)> Live(float[] audio16k)
     {
-        var session = new EmotionSession("evaluation");
-        var windows = new List<WindowInput>();
-        session.PushSamples(audio16k, windows);
-        session.Finish(windows);
-        var result = new List<(double, float[]?)>(windows.Count);
-        int t = classifier.WindowFrames, f = FeatureSchema.FrameFeatureCount, s = FeatureSchema.WindowFeatureCount;
-        var frames = new float[Math.Max(1, Batch * t * f)];
-        var stats = new float[Batch * s];
-        for (int start = 0; start < windows.Count; start += Batch)
-        {
-            var block = windows.GetRange(start, Math.Min(Batch, windows.Count - start));
-            var speech = block.Where(w => w.Speech).ToList();
-            for (int i = 0; i < speech.Count; i++)
-            {
-                if (t > 0) speech[i].Frames.AsSpan(0, t * f).CopyTo(frames.AsSpan(i * t * f));
-                speech[i].Stats.CopyTo(stats.AsSpan(i * s));
-            }
-            var raw = Predict(frames, stats, speech.Count);
-            int k = 0;
-            foreach (var w in block)
-            {
-                var r = w.Speech ? raw[k++] : null;
-                result.Add((w.AudioTime, r));
-                session.Complete(w, r is null ? [] : ToProduct(r, temperature));
-            }
-        }
-        return result;
-    }
-
-    /// <summary>Product-label probabilities of a raw row after temperature <paramref name="t"/>.</summary>
-    public float[] ToProduct(float[] raw, float t)
-    {
-        var p = new float[EmotionLabels.Count];
-        if (t == 1f)
-        {
-            for (int k = 0; k < raw.Length; k++) p[_map[k]] += raw[k];
-            return p;
-        }
-        double max = double.MinValue, sum = 0;
-        var scaled = new double[raw.Length];
-        for (int k = 0; k < raw.Length; k++) { scaled[k] = Math.Log(Math.Max(raw[k], 1e-12)) / t; max = Math.Max(max, scaled[k]); }
-        for (int k = 0; k < raw.Length; k++) { scaled[k] = Math.Exp(scaled[k] - max); sum += scaled[k]; }
-        for (int k = 0; k < raw.Length; k++) p[_map[k]] += (float)(scaled[k] / sum);
-        return p;
+        var recorder = new RecordingClassifier(classifier, Labels);
+        var (updates, _) = ClipAnalyzer.Analyze(new AudioClip(audio16k, FeatureSchema.SampleRate), recorder, "evaluation");
+        int k = 0;
+        return updates.Select(u => (u.AudioTime, u.Speech ? recorder.Rows[k++] : null)).ToList();
     }
 
     private List<float[]> Predict(float[] frames, float[] stats, int n)
@@ -217,12 +178,34 @@ public sealed class Scorer(IRawClassifier classifier, float temperature = 1f)
         var mean = new double[EmotionLabels.Count];
         foreach (var r in rows)
         {
-            var p = ToProduct(r, temperature);
+            var p = Labels.ToProduct(r);
             for (int k = 0; k < mean.Length; k++) mean[k] += p[k];
         }
         int best = 0;
         for (int k = 1; k < mean.Length; k++) if (mean[k] > mean[best]) best = k;
         return best;
+    }
+
+    // The service's classifier seam over a raw classifier, keeping each window's raw row in call order (ClipAnalyzer
+    // classifies speech windows in order), so calibration can work on what the service computed.
+    private sealed class RecordingClassifier(IRawClassifier raw, LabelMap labels) : IEmotionClassifier
+    {
+        public List<float[]> Rows { get; } = [];
+        public int WindowFrames => raw.WindowFrames;
+        public bool UsesStats => true;
+
+        public void Predict(ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, int batchSize, Span<float> probabilities)
+        {
+            int classes = raw.Labels.Count;
+            var output = new float[batchSize * classes];
+            raw.PredictRaw(frames, stats, batchSize, output);
+            for (int b = 0; b < batchSize; b++)
+            {
+                var row = output.AsSpan(b * classes, classes).ToArray();
+                Rows.Add(row);
+                labels.ToProduct(row).CopyTo(probabilities.Slice(b * EmotionLabels.Count, EmotionLabels.Count));
+            }
+        }
     }
 
     // Full windows over the clip (all windows if it is shorter than one), keeping those with speech (all if none).

@@ -33,14 +33,21 @@ public sealed class SpeakerBaseline
     {
         if (windowStatistics.Length < S) throw new ArgumentException($"need {S} window statistics", nameof(windowStatistics));
         if (destination.Length < S + 1) throw new ArgumentException($"need {S + 1} values", nameof(destination));
-        float w = Weight;
         if (SpeechUpdates == 0)
         {
             destination[..(S + 1)].Clear();
             return;
         }
+        float w = Weight;
         for (int i = 0; i < S; i++) destination[i] = (float)(w * (windowStatistics[i] - _mean[i]));
         destination[S] = w;
+    }
+
+    /// <summary>A live session's step at a speech update: the window's session block, then the window folded in.</summary>
+    public void Step(ReadOnlySpan<float> windowStatistics, Span<float> destination)
+    {
+        WriteRelative(windowStatistics, destination);
+        Add(windowStatistics);
     }
 
     /// <summary>Folds a speech window's statistics into the baseline (after <see cref="WriteRelative"/> for that window).</summary>

@@ -93,9 +93,7 @@ public sealed class EmotionSession : IFrameSink
         {
             _window.CopyFrames(w.Frames, Options.WindowFrames);
             _window.Compute(w.Stats);
-            var statistics = w.Stats.AsSpan(0, FeatureSchema.WindowStatisticsCount);
-            _baseline.WriteRelative(statistics, w.Stats.AsSpan(FeatureSchema.WindowStatisticsCount));
-            _baseline.Add(statistics);
+            _baseline.Step(w.Stats.AsSpan(0, FeatureSchema.WindowStatisticsCount), w.Stats.AsSpan(FeatureSchema.WindowStatisticsCount));
         }
         _ready!.Add(w);
     }

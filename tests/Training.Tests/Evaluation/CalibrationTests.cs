@@ -4,13 +4,6 @@ namespace VoiceEmotion.Training.Tests.Evaluation;
 
 public sealed class CalibrationTests
 {
-    private sealed class Labels8 : IRawClassifier
-    {
-        public IReadOnlyList<string> Labels => DatasetLoader.TrainingLabels;
-        public int WindowFrames => 0;
-        public void PredictRaw(ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, int batchSize, Span<float> output) => throw new NotSupportedException();
-    }
-
     // Windows whose top class (probability `confidence`) is right `accuracy` of the time; the rest spread evenly.
     private static List<(float[] Raw, int Truth)> Windows(double confidence, double accuracy, int n = 2000)
     {
@@ -32,13 +25,13 @@ public sealed class CalibrationTests
     [Fact]
     public void AnOverConfidentModelHasALargeEceAndATemperatureAboveOneShrinksIt()
     {
-        var scorer = new Scorer(new Labels8());
+        var labels = new LabelMap(DatasetLoader.TrainingLabels);
         var windows = Windows(confidence: 0.9, accuracy: 0.6);
-        var raw = Calibration.Measure(scorer, windows, 1f);
+        var raw = Calibration.Measure(labels, windows, 1f);
         Assert.InRange(raw.Ece, 0.25, 0.35); // 0.9 said, 0.6 right
-        float t = Calibration.FitTemperature(scorer, windows);
+        float t = Calibration.FitTemperature(labels, windows);
         Assert.True(t > 1.2f, $"temperature {t}");
-        var fitted = Calibration.Measure(scorer, windows, t);
+        var fitted = Calibration.Measure(labels, windows, t);
         Assert.True(fitted.Ece < 0.08, $"ECE {fitted.Ece:F3} after temperature {t}");
         Assert.True(fitted.Nll < raw.Nll);
         Assert.Equal(windows.Count, raw.Reliability.Sum(b => b.Windows));
@@ -47,9 +40,9 @@ public sealed class CalibrationTests
     [Fact]
     public void AWellCalibratedModelKeepsATemperatureNearOne()
     {
-        var scorer = new Scorer(new Labels8());
+        var labels = new LabelMap(DatasetLoader.TrainingLabels);
         var windows = Windows(confidence: 0.7, accuracy: 0.7);
-        Assert.True(Calibration.Measure(scorer, windows, 1f).Ece < 0.04);
-        Assert.InRange(Calibration.FitTemperature(scorer, windows), 0.85f, 1.2f);
+        Assert.True(Calibration.Measure(labels, windows, 1f).Ece < 0.04);
+        Assert.InRange(Calibration.FitTemperature(labels, windows), 0.85f, 1.2f);
     }
 }

@@ -84,7 +84,7 @@ public sealed class SessionTrainingTests : IDisposable
         {
             Assert.Equal(service[i].AudioTime, evaluation[i].Time, 9);
             Assert.Equal(service[i].Speech, evaluation[i].Raw is not null);
-            if (evaluation[i].Raw is { } raw) Assert.Equal(service[i].Probabilities, scorer.ToProduct(raw, 1f));
+            if (evaluation[i].Raw is { } raw) Assert.Equal(service[i].Probabilities, scorer.Labels.ToProduct(raw));
         }
     }
 
