@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace VoiceEmotion.Pipeline.Audio;
 
@@ -36,13 +35,6 @@ public static class WavReader
     public static AudioClip ReadFile(string path, long maxDataBytes = DefaultMaxDataBytes)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        return Read(stream, maxDataBytes);
-    }
-
-    /// <summary>Reads a WAV entry of a zip archive.</summary>
-    public static AudioClip ReadZipEntry(ZipArchiveEntry entry, long maxDataBytes = DefaultMaxDataBytes)
-    {
-        using var stream = entry.Open();
         return Read(stream, maxDataBytes);
     }
 
