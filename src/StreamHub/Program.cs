@@ -17,6 +17,7 @@ if (!auth.Configured && builder.Configuration["urls"] is { Length: > 0 } urls)
 var app = builder.Build();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseVoiceEmotion();
 app.MapVoiceEmotion();
 // Load the model at start-up (a missing model fails now, not on the first call) and warm the hot path before listening.
 var warmUp = app.Services.GetRequiredService<ModelHost>().WarmUp();

@@ -12,7 +12,8 @@ using VoiceEmotion.StreamHub.Sessions;
 
 namespace VoiceEmotion.StreamHub;
 
-/// <summary>Wires the VoiceEmotion service in one line each: AddVoiceEmotion(), MapVoiceEmotion().</summary>
+/// <summary>Wires the VoiceEmotion service in one line each: AddVoiceEmotion() (services), UseVoiceEmotion() (middleware),
+/// MapVoiceEmotion() (endpoints).</summary>
 public static class ServiceCollectionExtensions
 {
     public static IServiceCollection AddVoiceEmotion(this IServiceCollection services, IConfiguration configuration)
@@ -87,12 +88,20 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    public static WebApplication MapVoiceEmotion(this WebApplication app)
+    /// <summary>Adds the middleware the endpoints need (WebSockets, authentication, authorisation) and the start-up check
+    /// that keeps a server without credentials on loopback. Call before <see cref="MapVoiceEmotion"/>.</summary>
+    public static WebApplication UseVoiceEmotion(this WebApplication app)
     {
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
         AuthSetup.GuardLoopback(app);
+        return app;
+    }
+
+    /// <summary>Maps the hub, the HTTP API, the phone endpoints, health checks and metrics.</summary>
+    public static WebApplication MapVoiceEmotion(this WebApplication app)
+    {
         app.MapHub<EmotionHub>(EmotionHub.Path).RequireAuthorization();
         app.MapTwilioMediaStreams();
         app.MapAnalyze();

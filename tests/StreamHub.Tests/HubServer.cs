@@ -53,6 +53,7 @@ public sealed class HubServer : IAsyncDisposable
         if (configure is not null) builder.Services.Configure(configure);
         if (configureAlerts is not null) builder.Services.Configure(configureAlerts);
         var app = builder.Build();
+        app.UseVoiceEmotion();
         app.MapVoiceEmotion();
         app.Services.GetRequiredService<ModelHost>();
         await app.StartAsync();
