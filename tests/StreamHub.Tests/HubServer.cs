@@ -32,6 +32,9 @@ public sealed class HubServer : IAsyncDisposable
 
     public SessionRegistry Sessions => _app.Services.GetRequiredService<SessionRegistry>();
 
+    /// <summary>The server's services (its real model host, log writer...).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Where the AudioSocket listener is bound (a free loopback port).</summary>
     public System.Net.IPEndPoint AudioSocket => _app.Services.GetRequiredService<AudioSocketListener>().Endpoint!;
 
@@ -53,10 +56,18 @@ public sealed class HubServer : IAsyncDisposable
         if (configure is not null) builder.Services.Configure(configure);
         if (configureAlerts is not null) builder.Services.Configure(configureAlerts);
         var app = builder.Build();
-        app.MapVoiceEmotion();
-        app.Services.GetRequiredService<ModelHost>();
-        await app.StartAsync();
-        await app.Services.GetRequiredService<AudioSocketListener>().Started;
+        try
+        {
+            app.MapVoiceEmotion();
+            app.Services.GetRequiredService<ModelHost>();
+            await app.StartAsync();
+            await app.Services.GetRequiredService<AudioSocketListener>().Started;
+        }
+        catch
+        {
+            await app.DisposeAsync(); // a server that fails to start (a bad setting) leaves no model or threads behind
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new HubServer(app, new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"))) { _ownedLog = callLogPath is null ? log : null };
     }
