@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.Soak;
@@ -43,7 +44,9 @@ public sealed class CallLogQueueTests : IAsyncLifetime
     public async Task SqliteLockedByAnotherWriterUpdatesOverTheLimitAreDroppedAndCountedSummariesAreKept()
     {
         string db = Path.Combine(_dir.FullName, "log.db");
-        await using var server = await HubServer.StartAsync(callLogPath: db, settings: Settings);
+        var logs = new RecordedLogs();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await using var server = await HubServer.StartAsync(callLogPath: db, settings: Settings, logs: logs);
         // Another process holding SQLite's write lock (a backup, a long maintenance transaction): every write of the
         // server waits, then fails with "database is locked", until the lock goes.
         var holder = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Pooling = false }.ToString());
@@ -52,6 +55,35 @@ public sealed class CallLogQueueTests : IAsyncLifetime
             cut: () => { holder.Open(); hold = holder.BeginTransaction(deferred: false); return Task.CompletedTask; },
             restore: () => { hold!.Rollback(); holder.Dispose(); return Task.CompletedTask; },
             duringOutage: null);
+        // Well over a hundred drops, but the warning is rate-limited: one line per 10 s at most.
+        var warnings = logs.Messages.Where(m => m.Level == LogLevel.Warning && m.Text.StartsWith("Emotion log queue full", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(warnings);
+        Assert.True(warnings.Count <= 1 + (int)(clock.Elapsed.TotalSeconds / 10), $"{warnings.Count} warnings in {clock.Elapsed.TotalSeconds:F0} s");
+        Assert.Contains("session starts, summaries and alerts are kept", warnings[0].Text);
+    }
+
+    /// <summary>A logging sink keeping every message the server writes (formatted as a log file would show it).</summary>
+    private sealed class RecordedLogs : ILoggerProvider
+    {
+        private readonly List<(LogLevel Level, string Text)> _messages = [];
+
+        public IReadOnlyList<(LogLevel Level, string Text)> Messages { get { lock (_messages) return _messages.ToList(); } }
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void Dispose() { }
+
+        private sealed class Logger(RecordedLogs owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel)) lock (owner._messages) owner._messages.Add((logLevel, formatter(state, exception)));
+            }
+        }
     }
 
     [SkippableFact]

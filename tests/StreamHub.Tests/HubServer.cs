@@ -41,13 +41,14 @@ public sealed class HubServer : IAsyncDisposable
     public Uri TwilioUrl => new UriBuilder(Address) { Scheme = "ws", Path = "/phone/twilio" }.Uri;
 
     public static async Task<HubServer> StartAsync(Action<StreamHubOptions>? configure = null, Action<VoiceEmotion.StreamHub.Alerts.AlertOptions>? configureAlerts = null,
-        string? callLogPath = null, string? postgres = null, IDictionary<string, string?>? settings = null, string urls = "http://127.0.0.1:0")
+        string? callLogPath = null, string? postgres = null, IDictionary<string, string?>? settings = null, string urls = "http://127.0.0.1:0", ILoggerProvider? logs = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(urls);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("VOICEEMOTION_TEST_LOGS") == "1") builder.Logging.AddConsole();
+        if (logs is not null) builder.Logging.AddProvider(logs);
         builder.Services.AddVoiceEmotion(builder.Configuration);
         builder.Services.Configure<PhoneBridgeOptions>(o => o.AudioSocketPort = 0);
         // Each server gets its own log file unless a test shares one across a restart.
