@@ -133,7 +133,7 @@ public sealed class CallLogQueueTests : IAsyncLifetime
             Assert.True(writer.DroppedUpdates >= sent - Capacity - Batch, $"{writer.DroppedUpdates} of {sent} updates dropped with a queue of {Capacity}");
             // Nothing of the sessions' own entries was written or dropped: 4 starts and 4 summaries wait.
             Assert.True(writer.PendingSessionEntries >= 2 * Sessions, $"{writer.PendingSessionEntries} session entries pending");
-            Assert.Equal((double)writer.DroppedUpdates, await ScrapeDroppedAsync(http, writer.DroppedUpdates));
+            Assert.Equal((double)writer.DroppedUpdates, await ScrapeDroppedAsync(http, writer.Database, writer.DroppedUpdates));
             if (duringOutage is not null) await duringOutage(http);
         }
         finally
@@ -158,20 +158,19 @@ public sealed class CallLogQueueTests : IAsyncLifetime
         Assert.True(logged > 0, "no update was logged at all");
     }
 
-    /// <summary>voiceemotion_calllog_dropped_total from /metrics once the exporter shows <paramref name="expected"/> (it caches a scrape briefly).</summary>
-    private static async Task<double> ScrapeDroppedAsync(HttpClient http, long expected)
+    /// <summary>voiceemotion_calllog_dropped_total{database="..."} of this server's log from /metrics, once the exporter
+    /// shows <paramref name="expected"/> (it caches a scrape briefly).</summary>
+    private static async Task<double> ScrapeDroppedAsync(HttpClient http, string database, long expected)
     {
-        double value = -1;
-        for (int i = 0; i < 100 && value != expected; i++)
+        string? line = null;
+        for (int i = 0; i < 100; i++)
         {
-            var line = (await http.GetStringAsync("/metrics")).Split('\n').FirstOrDefault(l => l.StartsWith("voiceemotion_calllog_dropped_total", StringComparison.Ordinal));
-            if (line is not null)
-            {
-                int at = line.LastIndexOf('}') is var close and >= 0 ? close + 1 : "voiceemotion_calllog_dropped_total".Length;
-                value = double.Parse(line[at..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-            }
-            if (value != expected) await Task.Delay(100);
+            line = (await http.GetStringAsync("/metrics")).Split('\n').FirstOrDefault(l =>
+                l.StartsWith("voiceemotion_calllog_dropped_total{", StringComparison.Ordinal) && l.Contains($"database=\"{database}\"", StringComparison.Ordinal));
+            if (line is not null && double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) == expected) return expected;
+            await Task.Delay(100);
         }
-        return value;
+        Assert.Fail($"/metrics never showed {expected} dropped updates for {database}; last: {line ?? "no such series"}");
+        return -1;
     }
 }

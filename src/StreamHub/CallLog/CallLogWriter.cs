@@ -51,6 +51,9 @@ public sealed class CallLogWriter : BackgroundService
     /// <summary>Session starts, summaries and alerts waiting to be written (never dropped).</summary>
     public long PendingSessionEntries => Interlocked.Read(ref _pendingSessionEntries);
 
+    /// <summary>Which database the log is written to (path or host/database).</summary>
+    public string Database => _store.Description;
+
     /// <summary>Updates dropped because the update queue was full, since start.</summary>
     public long DroppedUpdates => Interlocked.Read(ref _dropped);
 
