@@ -18,29 +18,36 @@ public static class ServiceCollectionExtensions
 {
     public static IServiceCollection AddVoiceEmotion(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<StreamHubOptions>(configuration.GetSection(StreamHubOptions.Section));
+        services.AddValidatedOptions<StreamHubOptions>(configuration, StreamHubOptions.Section);
         services.AddSingleton<ModelHost>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionBroadcaster>();
         services.AddSingleton<ListenerRegistry>();
         services.AddVoiceEmotionAuth(configuration);
-        services.Configure<Alerts.AlertOptions>(configuration.GetSection(Alerts.AlertOptions.Section));
+        services.AddValidatedOptions<Alerts.AlertOptions>(configuration, Alerts.AlertOptions.Section);
         services.AddSingleton<Alerts.AlertEngine>();
-        services.Configure<CallLogOptions>(configuration.GetSection(CallLogOptions.Section));
+        services.AddValidatedOptions<CallLogOptions>(configuration, CallLogOptions.Section);
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CallLogOptions>>().Value;
+            // The node's name in the log: a restarted node closes the sessions it left open under the same name.
+            string node = sp.GetRequiredService<IOptions<ScaleOutOptions>>().Value.NodeName is { Length: > 0 } name ? name : Environment.MachineName;
             var log = !string.IsNullOrWhiteSpace(o.PostgresConnectionString)
-                ? SqlCallLog.Postgres(o.PostgresConnectionString)
-                : SqlCallLog.Sqlite(Path.IsPathRooted(o.SqlitePath) ? o.SqlitePath : Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, o.SqlitePath));
-            sp.GetRequiredService<ILogger<SqlCallLog>>().LogInformation("Emotion log: {Database}", log.Description);
+                ? SqlCallLog.Postgres(o.PostgresConnectionString, node)
+                : SqlCallLog.Sqlite(Path.IsPathRooted(o.SqlitePath) ? o.SqlitePath : Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, o.SqlitePath), node);
+            var logger = sp.GetRequiredService<ILogger<SqlCallLog>>();
+            logger.LogInformation("Emotion log: {Database}", log.Description);
+            // Resolved when the hosted services are built, before the server listens: no session of this run is open yet.
+            int interrupted = log.CloseInterrupted();
+            if (interrupted > 0)
+                logger.LogWarning("Emotion log: {Count} sessions left open by a previous run of node {Node} (it did not stop gracefully) marked interrupted", interrupted, node);
             return log;
         });
         services.AddSingleton<CallLogWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<CallLogWriter>());
         services.AddSingleton<RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
-        services.Configure<PhoneBridgeOptions>(configuration.GetSection(PhoneBridgeOptions.Section));
+        services.AddValidatedOptions<PhoneBridgeOptions>(configuration, PhoneBridgeOptions.Section);
         services.AddSingleton<PhoneSessions>();
         services.AddSingleton<AudioSocketListener>();
         services.AddHostedService(sp => sp.GetRequiredService<AudioSocketListener>());
@@ -64,7 +71,7 @@ public static class ServiceCollectionExtensions
         // Scale-out: SignalR's Redis backplane carries group and connection messages between nodes; a Redis hash is
         // the directory of live sessions; the emotion log must then be PostgreSQL (docs/DEPLOYMENT.md).
         var scaleOut = configuration.GetSection(ScaleOutOptions.Section);
-        services.Configure<ScaleOutOptions>(scaleOut);
+        services.AddValidatedOptions<ScaleOutOptions>(configuration, ScaleOutOptions.Section);
         var redis = scaleOut.Get<ScaleOutOptions>()?.Redis;
         if (!string.IsNullOrWhiteSpace(redis))
         {

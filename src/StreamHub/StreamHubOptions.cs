@@ -1,7 +1,7 @@
 namespace VoiceEmotion.StreamHub;
 
 /// <summary>Limits and settings of the hub (section "StreamHub" of configuration). Defaults work with zero configuration.</summary>
-public sealed class StreamHubOptions
+public sealed class StreamHubOptions : IValidatedOptions
 {
     public const string Section = "StreamHub";
 
@@ -29,4 +29,21 @@ public sealed class StreamHubOptions
 
     /// <summary>Windows per batched model call.</summary>
     public int MaxInferenceBatch { get; set; } = 32;
+
+    /// <summary>How long the readiness check waits for its probe window to come back through the inference batcher.</summary>
+    public double ReadinessProbeSeconds { get; set; } = 5;
+
+    public IEnumerable<string?> Problems()
+    {
+        yield return OptionsValidation.Required($"{Section}:{nameof(ModelPath)}", ModelPath);
+        // The hub accepts messages up to 1 MiB, so a larger chunk could never arrive.
+        yield return OptionsValidation.Range($"{Section}:{nameof(MaxChunkBytes)}", MaxChunkBytes, 1024, 1024 * 1024);
+        yield return OptionsValidation.Range($"{Section}:{nameof(MaxSessionSeconds)}", MaxSessionSeconds, 1, 7 * 86_400);
+        yield return OptionsValidation.Range($"{Section}:{nameof(MaxConcurrentSessions)}", MaxConcurrentSessions, 1, 100_000);
+        yield return OptionsValidation.Range($"{Section}:{nameof(MaxStreamsPerConnection)}", MaxStreamsPerConnection, 1, 10_000);
+        yield return OptionsValidation.Range($"{Section}:{nameof(MaxUploadBytes)}", MaxUploadBytes, 1024, 4L * 1024 * 1024 * 1024);
+        yield return OptionsValidation.Range($"{Section}:{nameof(SlowClientSendTimeoutSeconds)}", SlowClientSendTimeoutSeconds, 0.1, 600);
+        yield return OptionsValidation.Range($"{Section}:{nameof(MaxInferenceBatch)}", MaxInferenceBatch, 1, 1024);
+        yield return OptionsValidation.Range($"{Section}:{nameof(ReadinessProbeSeconds)}", ReadinessProbeSeconds, 0.1, 60);
+    }
 }
