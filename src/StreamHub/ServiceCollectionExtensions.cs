@@ -17,8 +17,11 @@ public static class ServiceCollectionExtensions
 {
     public static IServiceCollection AddVoiceEmotion(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<StreamHubOptions>(configuration.GetSection(StreamHubOptions.Section));
+        services.AddOptions<StreamHubOptions>().Bind(configuration.GetSection(StreamHubOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StreamHubOptions>, StreamHubOptions.Validator>();
         services.AddSingleton<ModelHost>();
+        services.AddSingleton<UploadAnalyzer>();
+        services.AddSingleton<AnalysisJobs>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionBroadcaster>();
         services.AddSingleton<ListenerRegistry>();

@@ -23,10 +23,38 @@ public sealed class StreamHubOptions
     /// <summary>Largest upload accepted by POST /api/analyze, in bytes.</summary>
     public long MaxUploadBytes { get; set; } = 100L * 1024 * 1024;
 
+    /// <summary>Uploads analysed at once (synchronous and jobs); more get 429 with Retry-After.</summary>
+    public int MaxConcurrentUploads { get; set; } = Math.Max(2, 2 * Environment.ProcessorCount);
+
+    /// <summary>Analysis jobs kept in memory; when a new one needs room the oldest finished job is dropped early.</summary>
+    public int MaxAnalysisJobs { get; set; } = 32;
+
+    /// <summary>How long a finished job (and its result) can be read, in seconds.</summary>
+    public double AnalysisJobExpirySeconds { get; set; } = 1800;
+
     /// <summary>How long a client may leave an update untaken (its connection backed up: it stopped reading) before the
     /// server drops that connection so the session's other listeners, and its log, are not held up.</summary>
     public double SlowClientSendTimeoutSeconds { get; set; } = 10;
 
     /// <summary>Windows per batched model call.</summary>
     public int MaxInferenceBatch { get; set; } = 32;
+
+    /// <summary>Configuration mistakes, one sentence each (empty when the options are usable).</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (MaxUploadBytes < 1) yield return $"{Section}:MaxUploadBytes must be positive (is {MaxUploadBytes})";
+        if (MaxConcurrentUploads < 1) yield return $"{Section}:MaxConcurrentUploads must be at least 1 (is {MaxConcurrentUploads})";
+        if (MaxAnalysisJobs < MaxConcurrentUploads)
+            yield return $"{Section}:MaxAnalysisJobs ({MaxAnalysisJobs}) must be at least MaxConcurrentUploads ({MaxConcurrentUploads}), so every running job has room";
+        if (!(AnalysisJobExpirySeconds > 0)) yield return $"{Section}:AnalysisJobExpirySeconds must be positive (is {AnalysisJobExpirySeconds})";
+    }
+
+    /// <summary>Refuses to start with unusable options, naming each problem.</summary>
+    public sealed class Validator : Microsoft.Extensions.Options.IValidateOptions<StreamHubOptions>
+    {
+        public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, StreamHubOptions options) =>
+            options.Problems().ToList() is { Count: > 0 } problems
+                ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems)
+                : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
+    }
 }
