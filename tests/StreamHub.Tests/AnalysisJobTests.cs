@@ -96,6 +96,7 @@ public sealed class AnalysisJobTests
     {
         await using var server = await HubServer.StartAsync();
         using var http = server.Http();
+        int spooled = Spooled();
         var (_, job) = await StartJobAsync(http, "this is not audio at all"u8.ToArray());
         var failed = (await WaitFinishedAsync(http, job.JobId))[^1];
         Assert.Equal("failed", failed.State);
@@ -108,7 +109,10 @@ public sealed class AnalysisJobTests
         var cut = (await WaitFinishedAsync(http, truncated.JobId))[^1];
         Assert.Equal("failed", cut.State);
         Assert.Contains("ended after", cut.Error!.Message);
+        Assert.Equal(spooled, Spooled()); // each job's temporary copy of its upload is gone once it has finished
     }
+
+    private static int Spooled() => Directory.GetFiles(Path.GetTempPath(), "voiceemotion-upload-*.wav").Length;
 
     [Fact]
     public async Task AnOversizeUploadInJobModeGetsA413AndNoJob()
@@ -187,6 +191,11 @@ public sealed class AnalysisJobTests
         Assert.Equal(40, (await answered.Content.ReadFromJsonAsync<AnalyzeResponse>())!.Updates.Count);
         using var again = UploadBodies.Form(Wav(1));
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/api/analyze", again)).StatusCode); // the slot is free again
+        // A job holds the slot until it has finished, and no longer: once it says so, the next upload is admitted.
+        var (_, job) = await StartJobAsync(http, Wav(4));
+        Assert.Equal("done", (await WaitFinishedAsync(http, job.JobId))[^1].State);
+        using var after = UploadBodies.Form(Wav(1));
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/api/analyze", after)).StatusCode);
     }
 
     [Fact]

@@ -42,30 +42,34 @@ public sealed class AnalysisJobs(UploadAnalyzer analyzer, IOptions<StreamHubOpti
 
     private async Task RunAsync(AnalysisJob job, Stream wav, IDisposable slot)
     {
+        UploadResult? result = null;
+        ApiError? error = null;
         try
         {
             job.Running();
-            var result = await analyzer.AnalyzeAsync(wav, job.FileName, job.Owner, job.Id, job.Progress, lifetime.ApplicationStopping);
-            job.Succeeded(result, _clock.GetUtcNow());
+            result = await analyzer.AnalyzeAsync(wav, job.FileName, job.Owner, job.Id, job.Progress, lifetime.ApplicationStopping);
         }
         catch (AudioFormatException e)
         {
-            job.Failed(new ApiError("bad_audio", e.Message), _clock.GetUtcNow());
+            error = new ApiError("bad_audio", e.Message);
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            job.Failed(new ApiError("shutting_down", "the server stopped before the analysis finished: upload the file again"), _clock.GetUtcNow());
+            error = new ApiError("shutting_down", "the server stopped before the analysis finished: upload the file again");
         }
         catch (Exception e)
         {
             logger.LogError(e, "Analysis job {Job} ({FileName}) failed", job.Id, job.FileName);
-            job.Failed(new ApiError("analysis_failed", "the analysis failed on the server; the server's log has the details"), _clock.GetUtcNow());
+            error = new ApiError("analysis_failed", "the analysis failed on the server; the server's log has the details");
         }
         finally
         {
+            // Before the job says it has finished: a client that then uploads again finds the slot free and the spool gone.
             await wav.DisposeAsync();
             slot.Dispose();
         }
+        if (result is not null) job.Succeeded(result, _clock.GetUtcNow());
+        else job.Failed(error!, _clock.GetUtcNow());
     }
 
     private void RemoveExpired()

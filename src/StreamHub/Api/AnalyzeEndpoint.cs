@@ -66,10 +66,11 @@ public static class AnalyzeEndpoint
                         await CopyAsync(section.Body, spool, limit, context.RequestAborted);
                         spool.Position = 0;
                     }
-                    catch (Exception e) when (IsUploadProblem(e))
+                    catch (Exception e)
                     {
-                        await spool.DisposeAsync();
-                        return UploadProblem(e, limit);
+                        await spool.DisposeAsync(); // deletes the partial file
+                        if (IsUploadProblem(e)) return UploadProblem(e, limit);
+                        throw;
                     }
                     var job = jobs.Start(spool, fileName, Security.Roles.Owner(user), slot);
                     slot = null; // the job releases it when its analysis ends
