@@ -20,7 +20,7 @@ public static class AnalyzeEndpoint
 
     public static IEndpointRouteBuilder MapAnalyze(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/analyze", async (HttpContext context, string? mode, ClaimsPrincipal user, UploadAnalyzer analyzer, AnalysisJobs jobs,
+        app.MapPost("/api/analyze", async (HttpContext context, string? mode, UploadAnalyzer analyzer, AnalysisJobs jobs,
             IOptions<StreamHubOptions> options, ILogger<UploadAnalyzer> logger) =>
         {
             if (mode is not (null or "" or "sync" or "job"))
@@ -57,52 +57,12 @@ public static class AnalyzeEndpoint
                 }
                 if (section is null) return Problem(StatusCodes.Status400BadRequest, "no_file", "the form has no file: send the WAV in a field named 'file'");
 
-                if (mode == "job")
-                {
-                    var spool = new FileStream(Path.Combine(Path.GetTempPath(), $"voiceemotion-upload-{Guid.NewGuid():N}.wav"), FileMode.CreateNew,
-                        FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
-                    try
-                    {
-                        await CopyAsync(section.Body, spool, limit, context.RequestAborted);
-                        spool.Position = 0;
-                    }
-                    catch (Exception e)
-                    {
-                        await spool.DisposeAsync(); // deletes the partial file
-                        if (IsUploadProblem(e)) return UploadProblem(e, limit);
-                        throw;
-                    }
-                    var job = jobs.Start(spool, fileName, Security.Roles.Owner(user), slot);
-                    slot = null; // the job releases it when its analysis ends
-                    return Results.Accepted($"/api/jobs/{job.Id}", job.Status());
-                }
-
-                // Synchronous: the file part flows through a small pipe into the analysis as it arrives.
-                var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
-                using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-                var pumping = PumpAsync(section.Body, pipe.Writer, limit, stop.Token);
-                try
-                {
-                    await using var body = pipe.Reader.AsStream();
-                    var result = await analyzer.AnalyzeAsync(body, fileName, Security.Roles.Owner(user), Guid.NewGuid().ToString("N"), new ClipProgress(), context.RequestAborted);
-                    return Results.Ok(result.ToResponse());
-                }
-                catch (Exception e) when (e is AudioFormatException || IsUploadProblem(e))
-                {
-                    await stop.CancelAsync();
-                    var cause = await pumping ?? e; // a broken or oversize body explains the analysis's failure, not the reverse
-                    if (cause is AudioFormatException) logger.LogWarning("Upload {FileName} rejected: {Message}", fileName, cause.Message);
-                    return cause is AudioFormatException ? Problem(StatusCodes.Status400BadRequest, "bad_audio", cause.Message) : UploadProblem(cause, limit);
-                }
-                catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-                {
-                    return Results.Empty; // the client went away: nobody to answer
-                }
-                finally
-                {
-                    await stop.CancelAsync();
-                    await pumping;
-                }
+                if (mode != "job") return await AnalyzeWhileReadingAsync(context, section, fileName, analyzer, limit, logger);
+                var spool = await SpoolAsync(context, section, limit);
+                if (spool.Problem is not null) return spool.Problem;
+                var job = jobs.Start(spool.File!, fileName, Security.Roles.Owner(context.User), slot);
+                slot = null; // the job releases it when its analysis ends
+                return Results.Accepted($"/api/jobs/{job.Id}", job.Status());
             }
             finally
             {
@@ -117,6 +77,57 @@ public static class AnalyzeEndpoint
                     $"no analysis job '{id}': finished jobs are kept {options.Value.AnalysisJobExpirySeconds:0} s, and a server restart loses them"))
             .RequireAuthorization();
         return app;
+    }
+
+    /// <summary>Synchronous: the file part flows through a small pipe into the analysis as it arrives.</summary>
+    private static async Task<IResult> AnalyzeWhileReadingAsync(HttpContext context, MultipartSection section, string fileName, UploadAnalyzer analyzer,
+        long limit, ILogger logger)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var pumping = PumpAsync(section.Body, pipe.Writer, limit, stop.Token);
+        try
+        {
+            await using var body = pipe.Reader.AsStream();
+            var result = await analyzer.AnalyzeAsync(body, fileName, Security.Roles.Owner(context.User), Guid.NewGuid().ToString("N"), new ClipProgress(), context.RequestAborted);
+            return Results.Ok(result.ToResponse());
+        }
+        catch (Exception e) when (e is AudioFormatException || IsUploadProblem(e))
+        {
+            await stop.CancelAsync();
+            var cause = await pumping ?? e; // a broken or oversize body explains the analysis's failure, not the reverse
+            if (cause is not AudioFormatException) return UploadProblem(cause, limit);
+            logger.LogWarning("Upload {FileName} rejected: {Message}", fileName, cause.Message);
+            return Problem(StatusCodes.Status400BadRequest, "bad_audio", cause.Message);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty; // the client went away: nobody to answer
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await pumping;
+        }
+    }
+
+    /// <summary>Job mode: the file part to a temporary file (deleted when closed), or the problem with the upload.</summary>
+    private static async Task<(FileStream? File, IResult? Problem)> SpoolAsync(HttpContext context, MultipartSection section, long limit)
+    {
+        var spool = new FileStream(Path.Combine(Path.GetTempPath(), $"voiceemotion-upload-{Guid.NewGuid():N}.wav"), FileMode.CreateNew,
+            FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
+        try
+        {
+            await CopyAsync(section.Body, spool, limit, context.RequestAborted);
+            spool.Position = 0;
+            return (spool, null);
+        }
+        catch (Exception e)
+        {
+            await spool.DisposeAsync(); // deletes the partial file
+            if (IsUploadProblem(e)) return (null, UploadProblem(e, limit));
+            throw;
+        }
     }
 
     /// <summary>The first part that carries a file (the field named 'file', or any other file field).</summary>
