@@ -20,6 +20,8 @@ public static class ServiceCollectionExtensions
     {
         services.AddValidatedOptions<StreamHubOptions>(configuration, StreamHubOptions.Section);
         services.AddSingleton<ModelHost>();
+        services.AddSingleton<UploadAnalyzer>();
+        services.AddSingleton<AnalysisJobs>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionBroadcaster>();
         services.AddSingleton<ListenerRegistry>();
