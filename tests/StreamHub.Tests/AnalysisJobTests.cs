@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using VoiceEmotion.Pipeline.Audio;
+using Microsoft.Extensions.DependencyInjection;
+using VoiceEmotion.StreamHub.Api;
 using VoiceEmotion.StreamHub.Contracts;
 
 namespace VoiceEmotion.StreamHub.Tests;
@@ -167,17 +169,17 @@ public sealed class AnalysisJobTests
         var first = http.PostAsync("/api/analyze", await UploadBodies.HeldAsync(Wav(20), sent, release.Task));
         await sent.Task;
 
+        // Probe only once the first holds the slot (a probe admitted earlier could take it from the first).
+        var uploads = server.Services.GetRequiredService<UploadAnalyzer>();
+        for (int i = 0; i < 800 && uploads.FreeSlots > 0; i++) await Task.Delay(25);
+        Assert.Equal(0, uploads.FreeSlots);
         HttpResponseMessage? refused = null;
-        for (int i = 0; i < 400 && refused is null; i++)
+        foreach (var path in new[] { "/api/analyze?mode=job", "/api/analyze" })
         {
             using var form = UploadBodies.Form(Wav(1));
-            var response = await http.PostAsync(i % 2 == 0 ? "/api/analyze" : "/api/analyze?mode=job", form);
-            if (response.StatusCode == HttpStatusCode.TooManyRequests) refused = response;
-            else
-            {
-                response.Dispose();
-                await Task.Delay(25); // the first has not reached the handler yet
-            }
+            refused?.Dispose();
+            refused = await http.PostAsync(path, form);
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         }
         Assert.NotNull(refused);
         Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter!.Delta);

@@ -18,6 +18,9 @@ public sealed class UploadAnalyzer(ModelHost models, CallLogWriter log, IOptions
 
     private readonly ConcurrencyLimiter _slots = new(new ConcurrencyLimiterOptions { PermitLimit = options.Value.MaxConcurrentUploads, QueueLimit = 0 });
 
+    /// <summary>Upload slots free right now (for metrics and tests).</summary>
+    public long FreeSlots => _slots.GetStatistics()?.CurrentAvailablePermits ?? 0;
+
     /// <summary>A slot for one upload (dispose it when its analysis has ended), or null when all are taken.</summary>
     public RateLimitLease? TryAdmit()
     {
