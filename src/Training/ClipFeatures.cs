@@ -24,9 +24,10 @@ public sealed class ClipFeatures
         Frames = FrameFeatureExtractor.ExtractAll(audio16k, out int count);
         FrameCount = count;
         Updates = count / options.UpdateFrames;
-        MinVoicedFraction = options.MinVoicedFraction;
+        _options = options;
         Stats = new float[Updates * S];
         VoicedFraction = new float[Updates];
+        VoicedFrames = new int[Updates];
         var window = new WindowStatistics(options.WindowFrames);
         for (int k = 0; k < count; k++)
         {
@@ -35,16 +36,17 @@ public sealed class ClipFeatures
             int u = (k + 1) / options.UpdateFrames - 1;
             window.Compute(Stats.AsSpan(u * S, S));
             VoicedFraction[u] = window.VoicedFraction;
+            VoicedFrames[u] = window.VoicedFrames;
         }
         var own = new SpeakerBaseline();
         for (int u = 0; u < Updates; u++)
             if (IsSpeech(u)) WalkSession(u, own, Stats.AsSpan(u * S + W, S - W));
     }
 
-    public float MinVoicedFraction { get; }
+    private readonly SessionOptions _options;
 
     /// <summary>True when update <paramref name="u"/> holds speech (the live session scores it and feeds its baseline).</summary>
-    public bool IsSpeech(int u) => VoicedFraction[u] >= MinVoicedFraction;
+    public bool IsSpeech(int u) => _options.HoldsSpeech(VoicedFraction[u], VoicedFrames[u]);
 
     /// <summary>A live session's step at speech update <paramref name="u"/>: writes the session block relative to
     /// <paramref name="baseline"/>, then folds the update's window statistics into it.</summary>
@@ -60,6 +62,7 @@ public sealed class ClipFeatures
     public int Updates { get; }
     public float[] Stats { get; }
     public float[] VoicedFraction { get; }
+    public int[] VoicedFrames { get; }
 
     /// <summary>Frame count at the end of update <paramref name="u"/>.</summary>
     public int EndFrame(int u, int updateFrames) => (u + 1) * updateFrames;

@@ -7,7 +7,7 @@ namespace VoiceEmotion.Pipeline.Features;
 /// </summary>
 public static class FeatureSchema
 {
-    public const string Version = "frame-v2+window-v1+session-v1";
+    public const string Version = "frame-v2+window-v2+session-v1";
 
     public const int SampleRate = 16000;
     public const int FrameLength = 400;
@@ -15,6 +15,10 @@ public static class FeatureSchema
     public const int FramesPerSecond = SampleRate / HopLength;
     public const int DefaultWindowFrames = 300;
     public const int UpdateFrames = 50;
+
+    /// <summary>A voiced frame after at least this many unvoiced frames (0.35 s) starts a new utterance: the window
+    /// restarts there, so an update describes the words being spoken, not the tail of the previous utterance.</summary>
+    public const int PauseResetFrames = 35;
 
     public const int LogMelCount = 40;
     public const int MfccCount = 13;

@@ -4,7 +4,9 @@ namespace VoiceEmotion.Pipeline.Features;
 /// Functionals over the last W frames (default 3 s). Push is O(F): running sums for mean/std of every feature and
 /// for the voiced-only pitch statistics (re-summed exactly from the ring once per W pushes to bound float drift).
 /// Order statistics, slopes and rhythm measures are computed by one scan of the ring in <see cref="Compute"/>, which
-/// the streaming pipeline calls every 50 frames. See docs/ARCHITECTURE.md for the list.
+/// the streaming pipeline calls every 50 frames. The window restarts at a new utterance: a voiced frame after a pause
+/// of <see cref="FeatureSchema.PauseResetFrames"/> unvoiced frames drops everything before it, so the window holds
+/// the current utterance, at most its last W frames. See docs/ARCHITECTURE.md for the list.
 /// </summary>
 public sealed class WindowStatistics
 {
@@ -16,7 +18,7 @@ public sealed class WindowStatistics
     private readonly double[] _sum, _sumSquares;
     private readonly float[] _column;
     private int _next, _sinceResum;
-    private int _voicedCount;
+    private int _voicedCount, _unvoicedRun;
     private double _voicedSemitoneSum, _voicedSemitoneSquares, _voicedHnr, _voicedJitter, _voicedShimmer, _voicedDb;
 
     public WindowStatistics(int windowFrames = FeatureSchema.DefaultWindowFrames)
@@ -34,6 +36,9 @@ public sealed class WindowStatistics
     /// <summary>Frames currently in the window (grows to WindowFrames, then stays).</summary>
     public int Count { get; private set; }
 
+    /// <summary>Voiced frames in the window.</summary>
+    public int VoicedFrames => _voicedCount;
+
     /// <summary>Share of voiced frames in the window.</summary>
     public float VoicedFraction => Count == 0 ? 0 : (float)_voicedCount / Count;
 
@@ -47,6 +52,9 @@ public sealed class WindowStatistics
     public void Push(ReadOnlySpan<float> frame)
     {
         if (frame.Length != F) throw new ArgumentException($"expected {F} frame features, got {frame.Length}", nameof(frame));
+        bool voiced = frame[FeatureSchema.Voiced] > 0.5f;
+        if (voiced && _unvoicedRun >= FeatureSchema.PauseResetFrames) Reset();
+        _unvoicedRun = voiced ? 0 : _unvoicedRun + 1;
         var slot = _ring.AsSpan(_next * F, F);
         if (Count == WindowFrames) Account(slot, -1);
         else Count++;
@@ -58,7 +66,7 @@ public sealed class WindowStatistics
 
     public void Reset()
     {
-        Count = _next = _sinceResum = 0;
+        Count = _next = _sinceResum = _unvoicedRun = 0;
         Array.Clear(_sum);
         Array.Clear(_sumSquares);
         ClearVoiced();

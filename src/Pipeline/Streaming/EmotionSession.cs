@@ -86,7 +86,7 @@ public sealed class EmotionSession : IFrameSink
         w.AudioTime = _extractor.FramesEmitted / (double)FeatureSchema.FramesPerSecond;
         w.WindowSeconds = _window.Count / (double)FeatureSchema.FramesPerSecond;
         w.VoicedFraction = _window.VoicedFraction;
-        w.Speech = w.VoicedFraction >= Options.MinVoicedFraction;
+        w.Speech = Options.HoldsSpeech(w.VoicedFraction, _window.VoicedFrames);
         w.LoudnessDb = _window.Mean(FeatureSchema.LoudnessDb);
         w.PitchHz = _window.VoicedPitchHz;
         if (w.Speech)

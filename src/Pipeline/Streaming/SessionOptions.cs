@@ -14,5 +14,12 @@ public sealed record SessionOptions
     /// <summary>A window with a smaller share of voiced frames holds no speech: no emotion is guessed.</summary>
     public float MinVoicedFraction { get; init; } = 0.15f;
 
+    /// <summary>A window with fewer voiced frames (0.2 s) holds no speech either: a window that has just restarted at a
+    /// new utterance is not scored on a few frames.</summary>
+    public int MinVoicedFrames { get; init; } = 20;
+
+    /// <summary>The one speech gate, for the live session and for training.</summary>
+    public bool HoldsSpeech(float voicedFraction, int voicedFrames) => voicedFraction >= MinVoicedFraction && voicedFrames >= MinVoicedFrames;
+
     public static SessionOptions Default { get; } = new();
 }

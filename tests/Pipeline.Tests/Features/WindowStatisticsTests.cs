@@ -22,7 +22,7 @@ public sealed class WindowStatisticsTests
     public void SchemaLayoutIsPinned()
     {
         // The shipped model was trained on this layout: changing it needs a new FeatureSchema.Version.
-        Assert.Equal("frame-v2+window-v1+session-v1", FeatureSchema.Version);
+        Assert.Equal("frame-v2+window-v2+session-v1", FeatureSchema.Version);
         Assert.Equal((81, 225, 451), (FeatureSchema.FrameFeatureCount, FeatureSchema.WindowStatisticsCount, FeatureSchema.WindowFeatureCount));
         int[] scalars =
         [
@@ -107,5 +107,34 @@ public sealed class WindowStatisticsTests
         }
         stats.CopyFrames(destination, 6);
         Assert.Equal(new float[] { 18, 19, 20, 21, 22, 23 }, Enumerable.Range(0, 6).Select(r => destination[r * F]).ToArray());
+    }
+
+    [Fact]
+    public void AVoicedFrameAfterAPauseStartsANewUtteranceButAShortGapDoesNot()
+    {
+        var stats = new WindowStatistics(300);
+        var voiced = new float[F];
+        voiced[FeatureSchema.Voiced] = 1;
+        voiced[FeatureSchema.LoudnessDb] = -20;
+        var silent = new float[F];
+        silent[FeatureSchema.LoudnessDb] = -70;
+        void Push(float[] frame, int count) { for (int t = 0; t < count; t++) stats.Push(frame); }
+
+        Push(voiced, 100);
+        Push(silent, FeatureSchema.PauseResetFrames - 1);
+        Push(voiced, 10);
+        Assert.Equal(100 + FeatureSchema.PauseResetFrames - 1 + 10, stats.Count); // a gap inside an utterance: kept
+        Assert.Equal(110, stats.VoicedFrames);
+
+        Push(silent, FeatureSchema.PauseResetFrames);
+        Assert.Equal(110, stats.VoicedFrames); // the pause itself is still part of the last utterance's window
+        Push(voiced, 1);
+        Assert.Equal(1, stats.Count);          // the next word starts a new window
+        Assert.Equal(1, stats.VoicedFrames);
+        Assert.Equal(1f, stats.VoicedFraction);
+
+        var result = new float[FeatureSchema.WindowFeatureCount];
+        stats.Compute(result);
+        Assert.Equal(-20f, result[FeatureSchema.WindowIndexOf("rms_db_mean")], 4);
     }
 }
