@@ -26,6 +26,9 @@ internal static class RecipeOptions
         Positive("--threads", "training threads, this machine's cores unless given; with the seed they fix the weights",
             _ => Environment.ProcessorCount, (r, v) => r with { Train = r.Train with { Threads = v } }),
         Positive("--temperature", "calibration temperature dividing the exported logits", r => r.Temperature, (r, v) => r with { Temperature = v }),
+        Fraction("--ema", "decay of the weight average training ends with (0 = the last step's weights)", r => r.Train.EmaDecay,
+            (r, v) => r with { Train = r.Train with { EmaDecay = (float)v } }, below: 1),
+        Fraction("--clean-share", "share of augmented training sessions left clean", r => r.CleanShare, (r, v) => r with { CleanShare = v }),
         Switch("--no-augment", "train on clean audio (no simulated line conditions)", r => r with { Augment = false }),
         Switch("--no-session", "every clip is its own session (no session adaptation)", r => r with { SessionAdaptation = false }),
         Switch("--no-stats", "drop the window-statistics branch of the model", r => r with { Net = r.Net with { StatsHidden = 0 } }),
@@ -63,6 +66,9 @@ internal static class RecipeOptions
 
     private static Valued<T> Positive<T>(string name, string description, Func<TrainingRecipe, T> get, Func<TrainingRecipe, T, TrainingRecipe> set)
         where T : struct, INumber<T> => new(TrainingCli.Positive(name, description, () => get(Shipped)), set);
+
+    private static Valued<double> Fraction(string name, string description, Func<TrainingRecipe, double> get, Func<TrainingRecipe, double, TrainingRecipe> set, double? below = null) =>
+        new(TrainingCli.Fraction(name, description, () => get(Shipped), below), set);
 
     private static Valued<bool> Switch(string name, string description, Func<TrainingRecipe, TrainingRecipe> set) =>
         new(new Option<bool>(name) { Description = description }, (recipe, on) => on ? set(recipe) : recipe);

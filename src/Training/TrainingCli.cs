@@ -199,6 +199,19 @@ public static class TrainingCli
         new(name) { Description = description, Required = required, HelpName = "dir" };
 
     /// <summary>A numeric option that must be positive; a bad value is a parse error naming the option and the value.</summary>
+    /// <summary>A number in [0, <paramref name="below"/>) (or [0, 1] when <paramref name="below"/> is null).</summary>
+    internal static Option<double> Fraction(string name, string description, Func<double> defaultValue, double? below = null) => new(name)
+    {
+        Description = description, DefaultValueFactory = _ => defaultValue(), HelpName = "X",
+        CustomParser = r =>
+        {
+            string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+            if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && (below is { } b ? v < b : v <= 1)) return v;
+            r.AddError($"{name} needs a number from 0 to {(below is { } limit ? $"below {limit.ToString(CultureInfo.InvariantCulture)}" : "1")}, got '{token}'");
+            return default;
+        },
+    };
+
     internal static Option<T> Positive<T>(string name, string description, Func<T> defaultValue) where T : struct, INumber<T>
     {
         bool integer = typeof(T) == typeof(int);

@@ -27,8 +27,11 @@ public sealed record TrainingRecipe
     /// 1,400 clips each from outweighing twenty RAVDESS actors, while every epoch still sees new TESS words.</summary>
     public int ClipsPerSpeaker { get; init; } = 100;
 
-    /// <summary>Pass every session through a random real-line condition drawn afresh each epoch (12 % stay clean).</summary>
+    /// <summary>Pass every session through a random real-line condition drawn afresh each epoch.</summary>
     public bool Augment { get; init; } = true;
+
+    /// <summary>Share of augmented training sessions left clean.</summary>
+    public double CleanShare { get; init; } = Channels.LineCondition.DefaultCleanShare;
 
     /// <summary>Train the session block as live sessions fill it (simulated sessions of each speaker's clips); off:
     /// every clip is its own session, as in isolated-clip use.</summary>
@@ -42,8 +45,8 @@ public sealed record TrainingRecipe
 
     public string Describe() =>
         $"net: frames={Net.UseFrames} conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
-        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? "fresh each epoch" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
-        $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}; " +
+        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean)" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
+        $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}; " +
         $"ensemble {Ensemble}; temperature {Temperature:0.###}; seed {Train.Seed}";
 
     /// <summary>Trains the ensemble on the given clips of the corpus.</summary>

@@ -70,9 +70,12 @@ public sealed record LineCondition
         : throw new ArgumentException($"unknown condition '{name}': expected one of {string.Join(", ", Named.Keys)}");
 
     /// <summary>A random real-line condition for training; each part is present with its own probability.</summary>
-    public static LineCondition Draw(Random r)
+    /// <summary>Share of training sessions <see cref="Draw"/> leaves clean by default.</summary>
+    public const double DefaultCleanShare = 0.12;
+
+    public static LineCondition Draw(Random r, double cleanShare = DefaultCleanShare)
     {
-        if (r.NextDouble() < 0.12) return Clean;
+        if (r.NextDouble() < cleanShare) return Clean;
         double U(double lo, double hi) => lo + r.NextDouble() * (hi - lo);
         bool P(double p) => r.NextDouble() < p;
         var codec = P(0.6) ? (LineCodec)(1 + r.Next(5)) : LineCodec.None;

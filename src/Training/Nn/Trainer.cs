@@ -29,6 +29,9 @@ public sealed record TrainOptions
     public float WeightDecay { get; init; } = 1e-4f;
     public float LabelSmoothing { get; init; } = 0.1f;
     public float ClipNorm { get; init; } = 5f;
+    /// <summary>Decay of the exponential moving average of the weights that training ends with (and validates);
+    /// 0 keeps the last step's weights.</summary>
+    public float EmaDecay { get; init; } = 0;
     public int Seed { get; init; } = 1;
     public int Threads { get; init; } = 2;
 }
@@ -56,6 +59,8 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         var losses = new double[threads];
         var gradient = new float[net.Parameters.Count];
         var optimizer = new AdamW(net.Parameters);
+        var average = options.EmaDecay > 0 ? (float[])net.Parameters.Values.Clone() : null;
+        var live = average is null ? null : new float[average.Length];
         source.BeginEpoch(0);
         int PerEpoch() => options.ExamplesPerEpoch > 0 ? Math.Min(options.ExamplesPerEpoch, source.Count) : source.Count;
         // The schedule is planned from the first epoch's size; later epochs may differ a little, so it is clamped.
@@ -96,6 +101,12 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                     if (norm > options.ClipNorm) TensorPrimitives.Multiply(gradient, options.ClipNorm / norm, gradient);
                     float lr = options.LearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(1f, (float)step / totalSteps)));
                     optimizer.Step(gradient, lr, options.WeightDecay);
+                    if (average is not null)
+                    {
+                        // Early on the average follows the weights closely (warm-up), later it spans ~1/(1 − decay) steps.
+                        float decay = Math.Min(options.EmaDecay, (1f + step) / (10f + step));
+                        TensorPrimitives.Lerp(net.Parameters.Values, average, decay, average);
+                    }
                     for (int s = 0; s < threads; s++) epochLoss += losses[s];
                     step++;
                     Progress?.Invoke(Math.Min(1.0, (double)step / totalSteps));
@@ -104,8 +115,17 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
             epochLoss /= passes;
             if (!double.IsFinite(epochLoss))
                 throw new InvalidOperationException($"training diverged in epoch {epoch + 1} (loss is not finite): lower --lr or check the inputs");
+            if (average is not null) Swap(net.Parameters.Values, average, live!); // report (and end on) the average
             EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch));
+            if (average is not null && epoch < options.Epochs - 1) Swap(net.Parameters.Values, average, live!);
         }
+    }
+
+    private static void Swap(float[] values, float[] other, float[] scratch)
+    {
+        values.CopyTo(scratch, 0);
+        other.CopyTo(values, 0);
+        scratch.CopyTo(other, 0);
     }
 
     private static int[] Shuffle(int count, Random random)

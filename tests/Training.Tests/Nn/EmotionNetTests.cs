@@ -102,6 +102,42 @@ public sealed class EmotionNetTests
         Train(threads: 1);
     }
 
+    [Fact]
+    public void WeightAveragingEndsOnTheAverageOfTheStepsAndStillLearns()
+    {
+        var config = Tiny with { Dropout = 0.1f };
+        var source = new ToySource(config, 240, seed: 9);
+        var options = new TrainOptions { Epochs = 12, PassesPerEpoch = 1, ExamplesPerEpoch = 240, BatchSize = 16, LearningRate = 1e-2f, Threads = 2, Seed = 4 };
+        var plain = new EmotionNet(config, seed: 1);
+        var averaged = new EmotionNet(config, seed: 1);
+        var reported = new List<float[]>();
+        new Trainer(plain, options).Train(source);
+        new Trainer(averaged, options with { EmaDecay = 0.95f })
+        {
+            EpochDone = (_, _) => reported.Add((float[])averaged.Parameters.Values.Clone()),
+        }.Train(source);
+
+        // Same steps, so the average lags the last step: the weights differ but stay close to the plain run's.
+        Assert.NotEqual(plain.Parameters.Values, averaged.Parameters.Values);
+        float distance = System.Numerics.Tensors.TensorPrimitives.Distance(plain.Parameters.Values, averaged.Parameters.Values);
+        Assert.True(distance < 0.5f * System.Numerics.Tensors.TensorPrimitives.Norm(plain.Parameters.Values), $"distance {distance}");
+        // Epoch reports see the average, and training ends on the last one reported.
+        Assert.Equal(reported[^1], averaged.Parameters.Values);
+        Assert.NotEqual(reported[^2], reported[^1]);
+
+        var w = averaged.CreateWorkspace();
+        var frames = new float[config.Frames * config.Features];
+        var stats = new float[config.Stats];
+        int correct = 0;
+        for (int i = 0; i < source.Count; i++)
+        {
+            int label = source.Fill(i, frames, stats);
+            averaged.Forward(w, frames, stats);
+            if (Array.IndexOf(w.Probabilities, w.Probabilities.Max()) == label) correct++;
+        }
+        Assert.True(correct >= source.Count * 0.9, $"{correct}/{source.Count} correct");
+    }
+
     private static float[] RandomArray(int n, Random random) =>
         Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
 
