@@ -54,9 +54,23 @@ public static class AnalyzeEndpoint
             foreach (var u in updates) log.Enqueue(new LogItem.Update(u));
             log.Enqueue(new LogItem.Ended(summary, DateTimeOffset.UtcNow));
             return Results.Ok(new AnalyzeResponse(file.FileName, clip.SampleRate, updates.Select(EmotionUpdateMessage.From).ToList(), SessionSummaryMessage.From(summary)));
-        }).DisableAntiforgery().RequireAuthorization(Security.Roles.StreamPolicy);
+        }).DisableAntiforgery().RequireAuthorization(Security.Roles.StreamPolicy)
+            .WithTags(OpenApiSetup.AnalysisTag).WithSummary("Analyse a WAV file")
+            .WithDescription("The update series a live stream of the file would get, and its summary, computed at full speed. " +
+                "Any WAV the pipeline reads: PCM 8/16/24/32, float 32/64, mu-law, A-law, EXTENSIBLE; any rate, mono or multi-channel.")
+            .Accepts<AnalyzeUpload>("multipart/form-data")
+            .Produces<AnalyzeResponse>()
+            .ProducesError(StatusCodes.Status400BadRequest, "not_multipart", "no_file", "bad_multipart", "bad_audio")
+            .ProducesError(StatusCodes.Status413PayloadTooLarge, "file_too_large");
         return app;
     }
 
-    private static IResult Problem(int status, string error, string message) => Results.Json(new { error, message }, statusCode: status);
+    private static IResult Problem(int status, string error, string message) => Results.Json(new ApiError(error, message), statusCode: status);
+
+    /// <summary>The form POST /api/analyze reads (for the OpenAPI document; the handler reads the form itself, to bound it).</summary>
+    internal sealed class AnalyzeUpload
+    {
+        /// <summary>The WAV file.</summary>
+        public required IFormFile File { get; init; }
+    }
 }
