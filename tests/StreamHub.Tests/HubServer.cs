@@ -32,6 +32,8 @@ public sealed class HubServer : IAsyncDisposable
 
     public SessionRegistry Sessions => _app.Services.GetRequiredService<SessionRegistry>();
 
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Where the AudioSocket listener is bound (a free loopback port).</summary>
     public System.Net.IPEndPoint AudioSocket => _app.Services.GetRequiredService<AudioSocketListener>().Endpoint!;
 

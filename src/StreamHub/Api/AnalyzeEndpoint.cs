@@ -58,7 +58,16 @@ public static class AnalyzeEndpoint
             .WithTags(OpenApiSetup.AnalysisTag).WithSummary("Analyse a WAV file")
             .WithDescription("The update series a live stream of the file would get, and its summary, computed at full speed. " +
                 "Any WAV the pipeline reads: PCM 8/16/24/32, float 32/64, mu-law, A-law, EXTENSIBLE; any rate, mono or multi-channel.")
-            .Accepts<AnalyzeUpload>("multipart/form-data")
+            // Described, not declared with Accepts: that would make routing answer other content types with a bare 415
+            // instead of the handler's 400 not_multipart.
+            .AddOpenApiOperationTransformer(async (operation, context, cancellationToken) => operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                {
+                    ["multipart/form-data"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(AnalyzeUpload), null, cancellationToken) },
+                },
+            })
             .Produces<AnalyzeResponse>()
             .ProducesError(StatusCodes.Status400BadRequest, "not_multipart", "no_file", "bad_multipart", "bad_audio")
             .ProducesError(StatusCodes.Status413PayloadTooLarge, "file_too_large");

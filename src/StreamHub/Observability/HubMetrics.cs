@@ -32,6 +32,9 @@ public sealed class HubMetrics : IDisposable
         _webhooksDropped = _meter.CreateCounter<long>("voiceemotion.webhooks.dropped", "{delivery}", "Alert webhook deliveries dropped from a full queue");
     }
 
+    /// <summary>This server's meter instance (tests listen to it alone; the exporter matches meters by name, process-wide).</summary>
+    internal Meter Meter => _meter;
+
     public void UpdateSent(string? source) => _updatesSent.Add(1, new KeyValuePair<string, object?>("source", source ?? "hub"));
 
     public void Error(string kind) => _errors.Add(1, new KeyValuePair<string, object?>("kind", kind));
