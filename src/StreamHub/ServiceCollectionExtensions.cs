@@ -27,7 +27,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<Alerts.AlertOptions>, Alerts.AlertOptionsValidator>();
         services.AddSingleton<Alerts.AlertEngine>();
         services.AddHttpClient(Alerts.WebhookSender.HttpClientName, (sp, http) =>
-            http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<Alerts.AlertOptions>>().Value.WebhookTimeoutSeconds));
+            http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<Alerts.AlertOptions>>().Value.WebhookTimeoutSeconds))
+            // A redirect is a failure to retry, not something to follow: a followed 301/302 turns the POST into a GET.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<Alerts.WebhookSender>();
         services.AddHostedService(sp => sp.GetRequiredService<Alerts.WebhookSender>());
         services.Configure<CallLogOptions>(configuration.GetSection(CallLogOptions.Section));
