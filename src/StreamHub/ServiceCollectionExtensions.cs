@@ -29,7 +29,9 @@ public static class ServiceCollectionExtensions
         services.AddHttpClient(Alerts.WebhookSender.HttpClientName, (sp, http) =>
             http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<Alerts.AlertOptions>>().Value.WebhookTimeoutSeconds))
             // A redirect is a failure to retry, not something to follow: a followed 301/302 turns the POST into a GET.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            // The sender logs each outcome itself, naming the URL without its query (which may hold the receiver's token).
+            .RemoveAllLoggers();
         services.AddSingleton<Alerts.WebhookSender>();
         services.AddHostedService(sp => sp.GetRequiredService<Alerts.WebhookSender>());
         services.Configure<CallLogOptions>(configuration.GetSection(CallLogOptions.Section));
