@@ -15,13 +15,27 @@ if (!auth.Configured && builder.Configuration["urls"] is { Length: > 0 } urls)
 }
 
 var app = builder.Build();
+try
+{
+    // Every setting is checked before anything starts (each problem names its key and allowed range), not on first use.
+    app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+}
+catch (Exception e) when (e is Microsoft.Extensions.Options.OptionsValidationException or AggregateException)
+{
+    var problems = (e is AggregateException a ? a.InnerExceptions : [e]).OfType<Microsoft.Extensions.Options.OptionsValidationException>().SelectMany(v => v.Failures);
+    Console.Error.WriteLine("VoiceEmotion: invalid configuration, not starting:");
+    foreach (var problem in problems) Console.Error.WriteLine($"  {problem}");
+    return 2;
+}
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseVoiceEmotion();
 app.MapVoiceEmotion();
 // Load the model at start-up (a missing model fails now, not on the first call) and warm the hot path before listening.
 var warmUp = app.Services.GetRequiredService<ModelHost>().WarmUp();
 app.Logger.LogInformation("Warmed up in {Milliseconds:F0} ms", warmUp.TotalMilliseconds);
 app.Run();
+return 0;
 
 /// <summary>Entry point marker so tests can locate this assembly.</summary>
 public partial class Program;

@@ -12,19 +12,21 @@ using VoiceEmotion.StreamHub.Sessions;
 
 namespace VoiceEmotion.StreamHub;
 
-/// <summary>Wires the VoiceEmotion service in one line each: AddVoiceEmotion(), MapVoiceEmotion().</summary>
+/// <summary>Wires the VoiceEmotion service in one line each: AddVoiceEmotion() (services), UseVoiceEmotion() (middleware),
+/// MapVoiceEmotion() (endpoints).</summary>
 public static class ServiceCollectionExtensions
 {
     public static IServiceCollection AddVoiceEmotion(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<StreamHubOptions>(configuration.GetSection(StreamHubOptions.Section));
+        services.AddValidatedOptions<StreamHubOptions>(configuration, StreamHubOptions.Section);
         services.AddSingleton<ModelHost>();
+        services.AddSingleton<UploadAnalyzer>();
+        services.AddSingleton<AnalysisJobs>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionBroadcaster>();
         services.AddSingleton<ListenerRegistry>();
         services.AddVoiceEmotionAuth(configuration);
-        services.AddOptions<Alerts.AlertOptions>().Bind(configuration.GetSection(Alerts.AlertOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<Alerts.AlertOptions>, Alerts.AlertOptionsValidator>();
+        services.AddValidatedOptions<Alerts.AlertOptions>(configuration, Alerts.AlertOptions.Section);
         services.AddSingleton<Alerts.AlertEngine>();
         services.AddHttpClient(Alerts.WebhookSender.HttpClientName, (sp, http) =>
             http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<Alerts.AlertOptions>>().Value.WebhookTimeoutSeconds))
@@ -34,21 +36,28 @@ public static class ServiceCollectionExtensions
             .RemoveAllLoggers();
         services.AddSingleton<Alerts.WebhookSender>();
         services.AddHostedService(sp => sp.GetRequiredService<Alerts.WebhookSender>());
-        services.Configure<CallLogOptions>(configuration.GetSection(CallLogOptions.Section));
+        services.AddValidatedOptions<CallLogOptions>(configuration, CallLogOptions.Section);
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CallLogOptions>>().Value;
+            // The node's name in the log: a restarted node closes the sessions it left open under the same name.
+            string node = sp.GetRequiredService<IOptions<ScaleOutOptions>>().Value.NodeName is { Length: > 0 } name ? name : Environment.MachineName;
             var log = !string.IsNullOrWhiteSpace(o.PostgresConnectionString)
-                ? SqlCallLog.Postgres(o.PostgresConnectionString)
-                : SqlCallLog.Sqlite(Path.IsPathRooted(o.SqlitePath) ? o.SqlitePath : Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, o.SqlitePath));
-            sp.GetRequiredService<ILogger<SqlCallLog>>().LogInformation("Emotion log: {Database}", log.Description);
+                ? SqlCallLog.Postgres(o.PostgresConnectionString, node)
+                : SqlCallLog.Sqlite(Path.IsPathRooted(o.SqlitePath) ? o.SqlitePath : Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, o.SqlitePath), node);
+            var logger = sp.GetRequiredService<ILogger<SqlCallLog>>();
+            logger.LogInformation("Emotion log: {Database}", log.Description);
+            // Resolved when the hosted services are built, before the server listens: no session of this run is open yet.
+            int interrupted = log.CloseInterrupted();
+            if (interrupted > 0)
+                logger.LogWarning("Emotion log: {Count} sessions left open by a previous run of node {Node} (it did not stop gracefully) marked interrupted", interrupted, node);
             return log;
         });
         services.AddSingleton<CallLogWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<CallLogWriter>());
         services.AddSingleton<RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
-        services.Configure<PhoneBridgeOptions>(configuration.GetSection(PhoneBridgeOptions.Section));
+        services.AddValidatedOptions<PhoneBridgeOptions>(configuration, PhoneBridgeOptions.Section);
         services.AddSingleton<PhoneSessions>();
         services.AddSingleton<AudioSocketListener>();
         services.AddHostedService(sp => sp.GetRequiredService<AudioSocketListener>());
@@ -73,7 +82,7 @@ public static class ServiceCollectionExtensions
         // Scale-out: SignalR's Redis backplane carries group and connection messages between nodes; a Redis hash is
         // the directory of live sessions; the emotion log must then be PostgreSQL (docs/DEPLOYMENT.md).
         var scaleOut = configuration.GetSection(ScaleOutOptions.Section);
-        services.Configure<ScaleOutOptions>(scaleOut);
+        services.AddValidatedOptions<ScaleOutOptions>(configuration, ScaleOutOptions.Section);
         var redis = scaleOut.Get<ScaleOutOptions>()?.Redis;
         if (!string.IsNullOrWhiteSpace(redis))
         {
@@ -97,12 +106,20 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    public static WebApplication MapVoiceEmotion(this WebApplication app)
+    /// <summary>Adds the middleware the endpoints need (WebSockets, authentication, authorisation) and the start-up check
+    /// that keeps a server without credentials on loopback. Call before <see cref="MapVoiceEmotion"/>.</summary>
+    public static WebApplication UseVoiceEmotion(this WebApplication app)
     {
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
         AuthSetup.GuardLoopback(app);
+        return app;
+    }
+
+    /// <summary>Maps the hub, the HTTP API, the phone endpoints, health checks and metrics.</summary>
+    public static WebApplication MapVoiceEmotion(this WebApplication app)
+    {
         app.MapHub<EmotionHub>(EmotionHub.Path).RequireAuthorization();
         app.MapTwilioMediaStreams();
         app.MapAnalyze();

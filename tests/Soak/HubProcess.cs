@@ -115,6 +115,14 @@ public sealed class HubProcess : IAsyncDisposable
         await _process.WaitForExitAsync(exit.Token);
     }
 
+    /// <summary>SIGKILL (Process.Kill on Linux): no handler runs, as when a node is killed or loses power; waits for the exit.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -34,9 +34,11 @@ public sealed class CallLogTests : IDisposable
         return summary!.SessionId;
     }
 
-    private async Task<JsonElement> Get(HubServer server, string path)
+    private Task<JsonElement> Get(HubServer server, string path) => Get(server.Address, path);
+
+    private async Task<JsonElement> Get(Uri address, string path)
     {
-        using var response = await _http.GetAsync(new Uri(server.Address, path));
+        using var response = await _http.GetAsync(new Uri(address, path));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
@@ -166,5 +168,91 @@ public sealed class CallLogTests : IDisposable
         ended.CommandText = "SELECT ended_at IS NOT NULL FROM sessions WHERE id = $id";
         ended.Parameters.AddWithValue("$id", started.SessionId);
         Assert.Equal(1L, Convert.ToInt64(ended.ExecuteScalar()));
+    }
+
+    [Fact]
+    public async Task Sigkill_MidStream_LosesAtMostTheLastFlushInterval_SessionShowsInterrupted_RestartServesAtOnce()
+    {
+        const int flushMs = 250;
+        string db = Path.Combine(_dir.FullName, "sigkill.db");
+        var first = await HubProcess.StartAsync("--CallLog:SqlitePath", db, "--CallLog:FlushMilliseconds", flushMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var received = new List<(EmotionUpdateMessage Update, DateTime At)>();
+        string sessionId;
+        DateTime killedAt;
+        var connection = new HubConnectionBuilder().WithUrl(first.HubUrl).AddMessagePackProtocol().Build();
+        try
+        {
+            await connection.StartAsync();
+            connection.On<EmotionUpdateMessage>("EmotionUpdate", u => { lock (received) received.Add((u, DateTime.UtcNow)); });
+            var started = await connection.InvokeAsync<SessionStarted>("StartSession", new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000, Source = "kill-test" });
+            sessionId = started.SessionId;
+            var channel = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+            _ = connection.SendAsync("StreamAudio", started.SessionId, channel.Reader);
+            // Real time, 100 ms chunks, and the stream still going when the process dies.
+            var audio = TestAudio.Encode(TestAudio.Voice(16000, 60.0, seed: 9), AudioEncoding.Pcm16Le);
+            using var streaming = new CancellationTokenSource();
+            var sender = Task.Run(async () =>
+            {
+                foreach (var chunk in TestAudio.Chunks(audio, 3200))
+                {
+                    if (streaming.IsCancellationRequested) break;
+                    await channel.Writer.WriteAsync(chunk);
+                    await Task.Delay(100);
+                }
+            });
+            // At least 6 s of updates, then well past a flush interval while audio keeps flowing.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline) { lock (received) if (received.Count >= 12) break; await Task.Delay(20); }
+            await Task.Delay(4 * flushMs);
+            killedAt = DateTime.UtcNow;
+            await first.KillAsync();
+            streaming.Cancel();
+            await sender.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { });
+        }
+        finally
+        {
+            await connection.DisposeAsync();
+            await first.DisposeAsync();
+        }
+        List<(EmotionUpdateMessage Update, DateTime At)> sent;
+        lock (received) sent = received.ToList();
+        Assert.True(sent.Count >= 12, $"only {sent.Count} updates before the kill");
+
+        // The restarted server serves at once: it listens, and a new session gets all its updates and its summary.
+        await using var second = await HubProcess.StartAsync("--CallLog:SqlitePath", db);
+        await using (var fresh = new HubConnectionBuilder().WithUrl(second.HubUrl).AddMessagePackProtocol().Build())
+        {
+            await fresh.StartAsync();
+            var audio = TestAudio.Encode(TestAudio.Voice(16000, 2.0, seed: 10), AudioEncoding.Pcm16Le);
+            var (updates, summary, errors, failure) = await HubClient.StreamAsync(fresh,
+                new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000 }, TestAudio.Chunks(audio, 3200));
+            Assert.Null(failure);
+            Assert.Empty(errors);
+            Assert.Equal(4, updates.Count);
+            Assert.NotNull(summary);
+        }
+
+        // The killed session: ended without a summary (not live forever), at its last logged update.
+        var body = await Get(second.Address, $"/api/sessions/{sessionId}");
+        var session = body.GetProperty("session");
+        Assert.Equal("interrupted", session.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, session.GetProperty("summary").ValueKind);
+        var timeline = await Get(second.Address, $"/api/sessions/{sessionId}/timeline");
+        int logged = timeline.GetArrayLength();
+        var seqs = Enumerable.Range(0, logged).Select(i => timeline[i].GetProperty("seq").GetInt32()).ToList();
+        Assert.Equal(Enumerable.Range(0, logged).ToList(), seqs); // a prefix: nothing missing in the middle
+        double lastAudio = timeline[logged - 1].GetProperty("audioTime").GetDouble();
+        var startedAt = session.GetProperty("startedAt").GetDateTimeOffset();
+        var endedAt = session.GetProperty("endedAt").GetDateTimeOffset();
+        Assert.Equal(startedAt.AddSeconds(lastAudio).ToUnixTimeMilliseconds(), endedAt.ToUnixTimeMilliseconds(), 1.0);
+        // Lost: at most what reached the client within the last flush interval before the kill (+1 s of scheduling slack
+        // on a shared machine). Everything received earlier is in the log.
+        var cutoff = killedAt - TimeSpan.FromMilliseconds(flushMs) - TimeSpan.FromSeconds(1);
+        var mustBeLogged = sent.Where(s => s.At <= cutoff).Select(s => s.Update.Seq).ToList();
+        Assert.True(mustBeLogged.Count >= 6, $"only {mustBeLogged.Count} updates older than the cut-off");
+        Assert.All(mustBeLogged, seq => Assert.True(seq < logged, $"update {seq}, received before {cutoff:O} (kill {killedAt:O}), is not in the log ({logged} logged)"));
+        // Not live anywhere: the list shows it ended too.
+        var page = await Get(second.Address, "/api/sessions?source=kill-test");
+        Assert.Equal("interrupted", page.GetProperty("items")[0].GetProperty("status").GetString());
     }
 }

@@ -123,8 +123,8 @@ public sealed class EmotionHubTests : IAsyncLifetime
         Assert.Contains("opus", badFormat.Message);
         var badRate = await Assert.ThrowsAnyAsync<Exception>(() => hostile.InvokeAsync<SessionStarted>("StartSession", new StartSessionRequest { Encoding = "pcm16le", SampleRate = 1234 }));
         Assert.Contains("sample rate 1234", badRate.Message);
-        var noFormat = await Assert.ThrowsAnyAsync<Exception>(() => hostile.InvokeAsync("StreamAudio", "not-a-session", System.Threading.Channels.Channel.CreateUnbounded<byte[]>().Reader));
-        Assert.Contains("no_format", noFormat.Message);
+        var noSession = await Assert.ThrowsAnyAsync<Exception>(() => hostile.InvokeAsync("StreamAudio", "not-a-session", System.Threading.Channels.Channel.CreateUnbounded<byte[]>().Reader));
+        Assert.Contains("no_session", noSession.Message);
 
         var (updates, summary, healthyErrors, healthyFailure) = await healthyRun;
         Assert.Null(healthyFailure);

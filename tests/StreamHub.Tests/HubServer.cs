@@ -32,6 +32,7 @@ public sealed class HubServer : IAsyncDisposable
 
     public SessionRegistry Sessions => _app.Services.GetRequiredService<SessionRegistry>();
 
+    /// <summary>The server's services (its real model host, log writer...).</summary>
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Where the AudioSocket listener is bound (a free loopback port).</summary>
@@ -40,13 +41,14 @@ public sealed class HubServer : IAsyncDisposable
     public Uri TwilioUrl => new UriBuilder(Address) { Scheme = "ws", Path = "/phone/twilio" }.Uri;
 
     public static async Task<HubServer> StartAsync(Action<StreamHubOptions>? configure = null, Action<VoiceEmotion.StreamHub.Alerts.AlertOptions>? configureAlerts = null,
-        string? callLogPath = null, string? postgres = null, IDictionary<string, string?>? settings = null, string urls = "http://127.0.0.1:0")
+        string? callLogPath = null, string? postgres = null, IDictionary<string, string?>? settings = null, string urls = "http://127.0.0.1:0", ILoggerProvider? logs = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(urls);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("VOICEEMOTION_TEST_LOGS") == "1") builder.Logging.AddConsole();
+        if (logs is not null) builder.Logging.AddProvider(logs);
         builder.Services.AddVoiceEmotion(builder.Configuration);
         builder.Services.Configure<PhoneBridgeOptions>(o => o.AudioSocketPort = 0);
         // Each server gets its own log file unless a test shares one across a restart.
@@ -55,10 +57,19 @@ public sealed class HubServer : IAsyncDisposable
         if (configure is not null) builder.Services.Configure(configure);
         if (configureAlerts is not null) builder.Services.Configure(configureAlerts);
         var app = builder.Build();
-        app.MapVoiceEmotion();
-        app.Services.GetRequiredService<ModelHost>();
-        await app.StartAsync();
-        await app.Services.GetRequiredService<AudioSocketListener>().Started;
+        try
+        {
+            app.UseVoiceEmotion();
+            app.MapVoiceEmotion();
+            app.Services.GetRequiredService<ModelHost>();
+            await app.StartAsync();
+            await app.Services.GetRequiredService<AudioSocketListener>().Started;
+        }
+        catch
+        {
+            await app.DisposeAsync(); // a server that fails to start (a bad setting) leaves no model or threads behind
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new HubServer(app, new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"))) { _ownedLog = callLogPath is null ? log : null };
     }

@@ -82,4 +82,38 @@ public sealed class PostgresCallLogTests : IAsyncLifetime
         // A second node starting against the same database migrates nothing twice.
         _ = SqlCallLog.Postgres(ConnectionString);
     }
+
+    [SkippableFact]
+    public void ARestartedNodeMarksOnlyItsOwnOpenSessionsInterruptedOnASharedLog()
+    {
+        RequirePostgres();
+        var a = SqlCallLog.Postgres(ConnectionString, node: "hub-a");
+        var b = SqlCallLog.Postgres(ConnectionString, node: "hub-b");
+        var started = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).AddMinutes(-5);
+        var p = new float[7];
+        p[0] = 1;
+        a.Write([
+            new LogItem.Started(new SessionRecord("killed", "hub", null, null, null, started)),
+            new LogItem.Update(new Pipeline.Streaming.EmotionUpdate("killed", 0, 0.5, 0.5, true, 0.4f, p, "neutral", 1, 0, 0, -20, 180)),
+            new LogItem.Update(new Pipeline.Streaming.EmotionUpdate("killed", 1, 1.0, 1.0, true, 0.4f, p, "neutral", 1, 0, 0, -20, 180)),
+            new LogItem.Started(new SessionRecord("silent", "hub", null, null, null, started)),
+            new LogItem.Started(new SessionRecord("done", "hub", null, null, null, started)),
+            new LogItem.Ended(new Pipeline.Streaming.SessionSummary("done", 0.5, 0.5, 1, "neutral", [1, 0, 0, 0, 0, 0, 0], p), started.AddSeconds(1)),
+        ]);
+        b.Write([new LogItem.Started(new SessionRecord("other-node", "hub", null, null, null, started))]);
+
+        // hub-a comes back: its two open sessions end as interrupted; hub-b's live session and the ended one are untouched.
+        var restarted = SqlCallLog.Postgres(ConnectionString, node: "hub-a");
+        Assert.Equal(2, restarted.CloseInterrupted());
+        var killed = restarted.Get("killed")!;
+        Assert.Equal(SessionStatus.Interrupted, killed.Status);
+        Assert.Null(killed.Summary);
+        Assert.Equal(started.AddSeconds(1.0), killed.EndedAt);
+        Assert.Equal(2, restarted.Timeline("killed").Count);
+        Assert.Equal(started, restarted.Get("silent")!.EndedAt);
+        Assert.Equal(SessionStatus.Ended, restarted.Get("done")!.Status);
+        Assert.Equal(SessionStatus.Live, restarted.Get("other-node")!.Status);
+        Assert.Null(restarted.Get("other-node")!.EndedAt);
+        Assert.Equal(0, restarted.CloseInterrupted());
+    }
 }

@@ -134,9 +134,23 @@ test('upload: a WAV gets a timeline and a summary', async () => {
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
     await page.goto(baseUrl);
+    // Every state the progress bar and its line pass through, recorded as they change.
+    await page.evaluate(() => {
+      const bar = document.querySelector('[data-testid=upload-progress]');
+      const line = document.querySelector('[data-testid=upload-status]');
+      window.uploadStates = [];
+      const record = () => window.uploadStates.push(`${bar.dataset.phase}|${line.textContent}`);
+      new MutationObserver(record).observe(bar, { attributes: true });
+      new MutationObserver(record).observe(line, { childList: true, characterData: true, subtree: true });
+    });
     await page.getByTestId('upload-file').setInputFiles(wavPath);
     await page.getByTestId('upload-go').click();
     await page.getByTestId('dominant').waitFor({ timeout: 30000 });
+    const states = await page.evaluate(() => window.uploadStates);
+    assert.ok(states.some((s) => /^sending\|Sending [\d.]+ of [\d.]+ MB/.test(s)), `bytes sent were shown: ${states.join(' / ')}`);
+    assert.ok(states.some((s) => /^analysing\|Analysing: [\d.]+ of [\d.]+ s of audio/.test(s)), `analysis progress was shown: ${states.join(' / ')}`);
+    assert.equal(await page.getByTestId('upload-progress').evaluate((el) => [el.dataset.phase, el.value, el.hidden].join()), 'done,1,false');
+    assert.match(await page.getByTestId('upload-status').textContent(), /^Analysed [\d.]+ s of audio\.$/);
     const dominant = (await page.getByTestId('dominant').textContent()).trim();
     assert.ok([...LABELS, 'no speech'].includes(dominant), `dominant shows '${dominant}'`);
     assert.equal(await page.locator('[data-testid=summary] tbody tr').count(), 7);
@@ -155,6 +169,7 @@ test('upload: a file that is not audio gets a clear message', async () => {
     await page.getByTestId('upload-file').setInputFiles({ name: 'notes.wav', mimeType: 'audio/wav', buffer: Buffer.from('not audio at all') });
     await page.getByTestId('upload-go').click();
     await page.getByTestId('message').filter({ hasText: 'RIFF' }).waitFor({ timeout: 15000 });
+    assert.equal(await page.getByTestId('upload-progress').isHidden(), true, 'a failed job leaves no progress bar behind');
   } finally {
     await browser.close();
   }

@@ -2,7 +2,8 @@ import { Capture } from './audio/capture';
 import { COLOURS, LABELS, type EmotionUpdate, type Label, type SessionSummary } from './emotions';
 import { EmotionHubClient, type AudioStream, type ConnectionState } from './hub';
 import { probabilityChart, RollingSeries } from './ui/charts';
-import { authFetch, bindAccessKeyField, refusal } from './auth';
+import { bindAccessKeyField } from './auth';
+import { analyseFile, progressFraction, progressText, type UploadProgress } from './upload';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const message = $('message');
@@ -93,24 +94,34 @@ $<HTMLInputElement>('replay-file').addEventListener('change', (event) => {
 const uploadInput = $<HTMLInputElement>('upload-file');
 const uploadButton = $<HTMLButtonElement>('upload-go');
 uploadInput.addEventListener('change', () => { uploadButton.disabled = !uploadInput.files?.length; });
+const uploadProgress = $<HTMLProgressElement>('upload-progress');
+const uploadStatus = $('upload-status');
+
+function showUploadProgress(p: UploadProgress | null, text?: string) {
+  uploadProgress.hidden = p === null && !text;
+  const fraction = p ? progressFraction(p) : 1;
+  if (fraction === null) uploadProgress.removeAttribute('value');
+  else uploadProgress.value = fraction;
+  uploadProgress.dataset.phase = p?.phase ?? 'done';
+  uploadStatus.textContent = text ?? (p ? progressText(p) : '');
+}
+
 uploadButton.addEventListener('click', async () => {
   const file = uploadInput.files?.[0];
   if (!file) return;
   show(null);
   uploadButton.disabled = true;
-  $('summary').textContent = 'Analysing…';
+  $('summary').textContent = '';
+  showUploadProgress({ phase: 'sending', sent: 0, total: file.size });
   try {
-    const form = new FormData();
-    form.append('file', file);
-    const response = await authFetch('/api/analyze', { method: 'POST', body: form });
-    if (refusal(response.status)) throw new Error(refusal(response.status)!);
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.message ?? `the server answered ${response.status}`);
-    const series: EmotionUpdate[] = body.updates;
+    const body = await analyseFile(file, (p) => showUploadProgress(p));
+    const series = body.updates;
     timeline.setData([series.map((u) => u.audioTime), ...LABELS.map((l) => series.map((u) => (u.speech ? u.probabilities[l] : null)))] as never);
-    renderSummary(body.summary as SessionSummary, file.name);
+    showUploadProgress(null, `Analysed ${body.summary.durationSeconds.toFixed(1)} s of audio.`);
+    renderSummary(body.summary, file.name);
   } catch (e) {
-    $('summary').textContent = '';
+    showUploadProgress(null, '');
+    uploadProgress.hidden = true;
     show(`Could not analyse “${file.name}”: ${(e as Error).message}`);
   } finally {
     uploadButton.disabled = false;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics.Tensors;
+using VoiceEmotion.Pipeline.Dsp;
 
 namespace VoiceEmotion.Pipeline.Audio;
 
@@ -21,9 +22,7 @@ public sealed class Resampler
     private static readonly ConcurrentDictionary<(int, int), PolyphaseFilter> Filters = new();
 
     private readonly PolyphaseFilter? _filter;
-    private readonly float[] _buffer = [];
-    private long _bufferStart;
-    private int _count;
+    private readonly SampleHistory? _history;
     private long _outputIndex;
 
     public Resampler(int inputRate, int outputRate = TargetRate)
@@ -34,7 +33,7 @@ public sealed class Resampler
         OutputRate = outputRate;
         if (inputRate == outputRate) return;
         _filter = Filters.GetOrAdd((inputRate, outputRate), static key => new PolyphaseFilter(key.Item1, key.Item2));
-        _buffer = new float[_filter.TapsPerPhase - 1 + BlockSamples];
+        _history = new SampleHistory(_filter.TapsPerPhase - 1 + BlockSamples);
         Reset();
     }
 
@@ -52,7 +51,7 @@ public sealed class Resampler
     /// <summary>Resamples a chunk; returns the number of output samples written.</summary>
     public int Process(ReadOnlySpan<float> input, Span<float> output)
     {
-        if (_filter is null)
+        if (_filter is null || _history is null)
         {
             input.CopyTo(output);
             return input.Length;
@@ -61,7 +60,7 @@ public sealed class Resampler
         int written = 0;
         while (true)
         {
-            long end = _bufferStart + _count;
+            long end = _history.End;
             while (true)
             {
                 long position = _outputIndex * down;
@@ -70,24 +69,12 @@ public sealed class Resampler
                 if (written == output.Length)
                     throw new ArgumentException("output span is smaller than MaxOutputSamples(input.Length)", nameof(output));
                 int phase = (int)(position - i * up);
-                int first = (int)(i - (taps - 1) - _bufferStart);
-                output[written++] = TensorPrimitives.Dot(_filter.Phase(phase), new ReadOnlySpan<float>(_buffer, first, taps));
+                output[written++] = TensorPrimitives.Dot(_filter.Phase(phase), _history.Slice(i - (taps - 1), taps));
                 _outputIndex++;
             }
             if (input.IsEmpty) return written;
 
-            long keepFrom = _outputIndex * down / up - (taps - 1);
-            int drop = (int)Math.Min(keepFrom - _bufferStart, _count);
-            if (drop > 0)
-            {
-                Array.Copy(_buffer, drop, _buffer, 0, _count - drop);
-                _count -= drop;
-                _bufferStart += drop;
-            }
-            int take = Math.Min(_buffer.Length - _count, input.Length);
-            input[..take].CopyTo(_buffer.AsSpan(_count));
-            _count += take;
-            input = input[take..];
+            input = _history.Append(input, keepFrom: _outputIndex * down / up - (taps - 1));
         }
     }
 
@@ -95,10 +82,7 @@ public sealed class Resampler
     public void Reset()
     {
         if (_filter is null) return;
-        int history = _filter.TapsPerPhase - 1;
-        Array.Clear(_buffer);
-        _count = history;
-        _bufferStart = -history;
+        _history!.Reset(silence: _filter.TapsPerPhase - 1);
         _outputIndex = 0;
     }
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace VoiceEmotion.Pipeline.Audio;
 
@@ -16,7 +15,6 @@ public static class WavReader
     private const int MaxFmtBytes = 1024;
     private const int MaxChannels = 64;
     private const int MaxSampleRate = 768_000;
-    private const int ReadBlockBytes = 64 * 1024;
     private const uint UnknownSize = 0xFFFFFFFF;
 
     private const int TagPcm = 0x0001, TagFloat = 0x0003, TagALaw = 0x0006, TagMuLaw = 0x0007, TagExtensible = 0xFFFE;
@@ -39,11 +37,14 @@ public static class WavReader
         return Read(stream, maxDataBytes);
     }
 
-    /// <summary>Reads a WAV entry of a zip archive.</summary>
-    public static AudioClip ReadZipEntry(ZipArchiveEntry entry, long maxDataBytes = DefaultMaxDataBytes)
+    /// <summary>
+    /// Reads the header and returns a reader that decodes the data piece by piece (bounded memory, any length);
+    /// header errors are thrown here, data errors by <see cref="WavSampleReader.Read"/>.
+    /// </summary>
+    public static WavSampleReader Open(Stream stream, long maxDataBytes = DefaultMaxDataBytes)
     {
-        using var stream = entry.Open();
-        return Read(stream, maxDataBytes);
+        ArgumentNullException.ThrowIfNull(stream);
+        return new WavSampleReader(stream, ReadHeader(stream, maxDataBytes), maxDataBytes);
     }
 
     /// <summary>Reads the header up to the start of the data chunk and reports what it declares.</summary>
@@ -159,38 +160,12 @@ public static class WavReader
 
     private static float[] ReadData(Stream stream, WavInfo info, long maxDataBytes)
     {
-        int frameBytes = info.BytesPerFrame;
-        long declared = info.DataBytes;
-        long limit = declared >= 0 ? declared : maxDataBytes;
-        var samples = new FloatBuilder(declared >= 0 ? (int)Math.Min(declared / frameBytes, 1 << 20) : 1 << 16);
-        byte[] block = ArrayPool<byte>.Shared.Rent(ReadBlockBytes + frameBytes);
-        try
-        {
-            long total = 0;
-            int carry = 0;
-            while (total < limit)
-            {
-                int want = (int)Math.Min(ReadBlockBytes, limit - total);
-                int got = stream.Read(block, carry, want);
-                if (got == 0) break;
-                total += got;
-                int usable = carry + got;
-                int frames = usable / frameBytes;
-                var dest = samples.Append(frames);
-                DecodeFrames(block.AsSpan(0, frames * frameBytes), info, dest);
-                carry = usable - frames * frameBytes;
-                if (carry > 0) block.AsSpan(frames * frameBytes, carry).CopyTo(block);
-            }
-            if (declared >= 0 && total < declared)
-                throw new AudioFormatException($"WAV 'data' chunk declares {declared} bytes but the stream ended after {total}");
-            if (declared < 0 && total >= maxDataBytes && stream.ReadByte() >= 0)
-                throw new AudioFormatException($"WAV data exceeds the limit of {maxDataBytes} bytes");
-            return samples.ToArray();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(block);
-        }
+        using var reader = new WavSampleReader(stream, info, maxDataBytes);
+        var samples = new FloatBuilder(info.DataBytes >= 0 ? (int)Math.Min(info.DataBytes / info.BytesPerFrame, 1 << 20) : 1 << 16);
+        var piece = new float[reader.MaxSamplesPerRead];
+        int n;
+        while ((n = reader.Read(piece)) > 0) piece.AsSpan(0, n).CopyTo(samples.Append(n));
+        return samples.ToArray();
     }
 
     /// <summary>Decodes whole interleaved frames to mono (mean of channels).</summary>

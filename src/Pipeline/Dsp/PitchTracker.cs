@@ -28,10 +28,7 @@ public sealed class PitchTracker
         _acf = new float[size];
         _prefix = new float[bufferLength + 1];
         _cmnd = new float[_maxLag + 2];
-        _inverse = new RealFft(size);
     }
-
-    private readonly RealFft _inverse;
 
     /// <summary>Samples the caller passes to <see cref="Estimate"/>.</summary>
     public int BufferLength { get; }
@@ -46,13 +43,13 @@ public sealed class PitchTracker
     public (float F0Hz, float Aperiodicity, float Correlation) Estimate(ReadOnlySpan<float> buffer)
     {
         int n = BufferLength;
-        // Autocorrelation r(τ) = Σ_j x_j x_{j+τ} via |FFT|² and a second real FFT (the power spectrum is real and even,
-        // so its forward transform equals N × the inverse transform).
+        // Autocorrelation r(τ) = Σ_j x_j x_{j+τ} via |FFT|² and a second pass of the same real FFT (the power spectrum is
+        // real and even, so its forward transform equals N × the inverse transform).
         _fft.Forward(buffer[..n], _re, _im);
         int bins = _fft.Bins, size = _fft.Size;
         for (int k = 0; k < bins; k++) _power[k] = _re[k] * _re[k] + _im[k] * _im[k];
         for (int k = bins; k < size; k++) _power[k] = _power[size - k];
-        _inverse.Forward(_power, _re, _im);
+        _fft.Forward(_power, _re, _im);
         float scale = 1f / size;
         for (int t = 0; t <= _maxLag && t < bins; t++) _acf[t] = _re[t] * scale;
 

@@ -24,28 +24,30 @@ public static class FeatureSchema
     public const int MfccDeltaStart = MfccStart + MfccCount;
     public const int ScalarStart = MfccDeltaStart + MfccCount;
 
-    public const int F0Hz = ScalarStart;
-    public const int VoicingProbability = ScalarStart + 1;
-    public const int F0Semitone = ScalarStart + 2;
-    public const int LoudnessDb = ScalarStart + 3;
-    public const int ZeroCrossingRate = ScalarStart + 4;
-    public const int SpectralCentroidHz = ScalarStart + 5;
-    public const int SpectralRolloffHz = ScalarStart + 6;
-    public const int SpectralFlux = ScalarStart + 7;
-    public const int SpectralFlatness = ScalarStart + 8;
-    public const int SpectralSlope = ScalarStart + 9;
-    public const int AlphaRatioDb = ScalarStart + 10;
-    public const int HnrDb = ScalarStart + 11;
-    public const int JitterLocal = ScalarStart + 12;
-    public const int ShimmerLocalDb = ScalarStart + 13;
-    public const int Voiced = ScalarStart + 14;
-
+    /// <summary>The per-frame scalar features after the MFCC deltas, in vector order. This list is the one definition of
+    /// their order: the index fields below are looked up in it, so the two cannot drift.</summary>
     private static readonly string[] Scalars =
     [
         "f0_hz", "voicing_prob", "f0_semitone", "rms_db", "zcr", "spectral_centroid_hz", "spectral_rolloff85_hz",
         "spectral_flux", "spectral_flatness", "spectral_slope_db_per_khz", "alpha_ratio_db", "hnr_db", "jitter_local",
         "shimmer_local_db", "voiced",
     ];
+
+    public static readonly int F0Hz = Scalar("f0_hz");
+    public static readonly int VoicingProbability = Scalar("voicing_prob");
+    public static readonly int F0Semitone = Scalar("f0_semitone");
+    public static readonly int LoudnessDb = Scalar("rms_db");
+    public static readonly int ZeroCrossingRate = Scalar("zcr");
+    public static readonly int SpectralCentroidHz = Scalar("spectral_centroid_hz");
+    public static readonly int SpectralRolloffHz = Scalar("spectral_rolloff85_hz");
+    public static readonly int SpectralFlux = Scalar("spectral_flux");
+    public static readonly int SpectralFlatness = Scalar("spectral_flatness");
+    public static readonly int SpectralSlope = Scalar("spectral_slope_db_per_khz");
+    public static readonly int AlphaRatioDb = Scalar("alpha_ratio_db");
+    public static readonly int HnrDb = Scalar("hnr_db");
+    public static readonly int JitterLocal = Scalar("jitter_local");
+    public static readonly int ShimmerLocalDb = Scalar("shimmer_local_db");
+    public static readonly int Voiced = Scalar("voiced");
 
     /// <summary>Frame feature names in vector order.</summary>
     public static IReadOnlyList<string> FrameFeatureNames { get; } = BuildFrameNames();
@@ -84,6 +86,12 @@ public static class FeatureSchema
     /// <summary>Values in the session block: one relative value per window statistic, then the weight.</summary>
     public static int SessionFeatureCount => WindowStatisticsCount + 1;
 
+    private static int Scalar(string name)
+    {
+        int i = Array.IndexOf(Scalars, name);
+        return i >= 0 ? ScalarStart + i : throw new InvalidOperationException($"'{name}' is not a frame feature name");
+    }
+
     /// <summary>Index of a frame feature by name, or -1.</summary>
     public static int IndexOf(string name)
     {
@@ -110,7 +118,7 @@ public static class FeatureSchema
 
     private static string[] BuildWindowNames()
     {
-        var frame = BuildFrameNames();
+        var frame = FrameFeatureNames;
         var names = new List<string>();
         foreach (var n in frame) names.Add(n + "_mean");
         foreach (var n in frame) names.Add(n + "_std");

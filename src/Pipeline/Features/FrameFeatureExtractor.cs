@@ -41,7 +41,7 @@ public sealed class FrameFeatureExtractor
     private readonly PitchTracker _pitch = new(PitchRate, MinPitchHz, MaxPitchHz, NarrowLength);
     private readonly float[] _narrow = new float[NarrowLength];
     private long _narrowNext;
-    private readonly float[] _buffer = new float[AnalysisLength + 4096];
+    private readonly SampleHistory _history = new(AnalysisLength + 4096);
     private readonly float[] _windowed = new float[FeatureSchema.FrameLength];
     private readonly float[] _power = new float[FftSize / 2 + 1];
     private readonly float[] _logPower = new float[FftSize / 2 + 1];
@@ -49,8 +49,6 @@ public sealed class FrameFeatureExtractor
     private readonly float[] _previousLogMel = new float[FeatureSchema.LogMelCount];
     private readonly float[] _mfccHistory = new float[DeltaFrames * FeatureSchema.MfccCount];
     private readonly float[] _frame = new float[FeatureSchema.FrameFeatureCount];
-    private long _bufferStart;
-    private int _count;
     private bool _previousVoiced;
     private float _previousPeriod, _previousDb;
     private float _voiceLevelDb = VoicedFloorDb;
@@ -69,37 +67,24 @@ public sealed class FrameFeatureExtractor
         SamplesPushed += samples16k.Length;
         while (true)
         {
-            long end = _bufferStart + _count;
+            long end = _history.End;
             long frameEnd = FramesEmitted * FeatureSchema.HopLength + FeatureSchema.FrameLength;
             while (frameEnd <= end)
             {
-                int offset = (int)(frameEnd - AnalysisLength - _bufferStart);
-                ComputeFrame(new ReadOnlySpan<float>(_buffer, offset, AnalysisLength));
+                ComputeFrame(_history.Slice(frameEnd - AnalysisLength, AnalysisLength));
                 FramesEmitted++;
                 sink.OnFrame(_frame);
                 frameEnd += FeatureSchema.HopLength;
             }
             if (samples16k.IsEmpty) return;
-            int drop = (int)Math.Min(frameEnd - AnalysisLength - _bufferStart, _count);
-            if (drop > 0)
-            {
-                Array.Copy(_buffer, drop, _buffer, 0, _count - drop);
-                _count -= drop;
-                _bufferStart += drop;
-            }
-            int take = Math.Min(_buffer.Length - _count, samples16k.Length);
-            samples16k[..take].CopyTo(_buffer.AsSpan(_count));
-            _count += take;
-            samples16k = samples16k[take..];
+            samples16k = _history.Append(samples16k, keepFrom: frameEnd - AnalysisLength);
         }
     }
 
     /// <summary>Back to the state before the first sample (silence before it).</summary>
     public void Reset()
     {
-        Array.Clear(_buffer);
-        _count = AnalysisLength - FeatureSchema.FrameLength;
-        _bufferStart = -_count;
+        _history.Reset(silence: AnalysisLength - FeatureSchema.FrameLength);
         FramesEmitted = 0;
         SamplesPushed = 0;
         _previousVoiced = false;

@@ -59,6 +59,18 @@ public sealed class InferenceBatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Classifies one silent window through the queue and the worker threads, as a session's windows go: what a readiness
+    /// check needs to know the service can answer. Throws <see cref="ChannelClosedException"/> when the batcher is
+    /// stopped, or the model's exception when it fails; a stuck worker shows as a probe that does not come back.
+    /// </summary>
+    public async Task<float[]> ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        var probabilities = new float[EmotionLabels.Count];
+        await ClassifyAsync(new WindowInput(WindowFrames), probabilities, cancellationToken).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return probabilities;
+    }
+
     private void Work()
     {
         var batch = new List<Request>(MaxBatch);

@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Options;
-
 namespace VoiceEmotion.StreamHub.Alerts;
 
 /// <summary>Alert rules (configuration section "Alerts"). Default: angry ≥ 0.6 sustained for ≥ 5 s of speech.</summary>
-public sealed class AlertOptions
+public sealed class AlertOptions : IValidatedOptions
 {
     public const string Section = "Alerts";
 
@@ -29,38 +27,51 @@ public sealed class AlertOptions
     public double WebhookRetrySeconds { get; set; } = 1;
 
     public double WebhookMaxRetrySeconds { get; set; } = 60;
+
+    public IEnumerable<string?> Problems()
+    {
+        yield return OptionsValidation.Range($"{Section}:{nameof(KeepRecent)}", KeepRecent, 0, 100_000);
+        for (int i = 0; i < Rules.Count; i++)
+        {
+            var rule = Rules[i];
+            string key = $"{Section}:{nameof(Rules)}:{i}";
+            yield return OptionsValidation.Required($"{key}:{nameof(AlertRule.Name)}", rule.Name);
+            if (Pipeline.Inference.EmotionLabels.IndexOf(rule.Label) < 0)
+                yield return $"{key}:{nameof(AlertRule.Label)} must be one of {string.Join(", ", Pipeline.Inference.EmotionLabels.All)}, was '{rule.Label}'";
+            yield return OptionsValidation.Range($"{key}:{nameof(AlertRule.MinProbability)}", rule.MinProbability, 0, 1);
+            yield return OptionsValidation.Range($"{key}:{nameof(AlertRule.MinSeconds)}", rule.MinSeconds, 0, 3600);
+        }
+        // Neither the secret nor a URL's query (which may hold the receiver's token) is echoed.
+        for (int i = 0; i < Webhooks.Count; i++)
+        {
+            var hook = Webhooks[i];
+            string key = $"{Section}:{nameof(Webhooks)}:{i}";
+            if (!Uri.TryCreate(hook.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+                yield return $"{key}:{nameof(WebhookTarget.Url)} must be an absolute http(s) URL, was '{WithoutQuery(hook.Url)}'";
+            if (hook.Secret.Length < WebhookTarget.MinSecretLength)
+                yield return OptionsValidation.Invariant($"{key}:{nameof(WebhookTarget.Secret)} must be at least {WebhookTarget.MinSecretLength} characters, was {hook.Secret.Length}");
+        }
+        yield return OptionsValidation.Range($"{Section}:{nameof(WebhookQueueLength)}", WebhookQueueLength, 1, 100_000);
+        yield return OptionsValidation.Range($"{Section}:{nameof(WebhookTimeoutSeconds)}", WebhookTimeoutSeconds, 0.1, 300);
+        yield return OptionsValidation.Range($"{Section}:{nameof(WebhookMaxAttempts)}", WebhookMaxAttempts, 1, 1000);
+        yield return OptionsValidation.Range($"{Section}:{nameof(WebhookRetrySeconds)}", WebhookRetrySeconds, 0, 600);
+        yield return OptionsValidation.Range($"{Section}:{nameof(WebhookMaxRetrySeconds)}", WebhookMaxRetrySeconds, 0, 3600);
+        if (WebhookMaxRetrySeconds < WebhookRetrySeconds)
+            yield return OptionsValidation.Invariant($"{Section}:{nameof(WebhookMaxRetrySeconds)} must be at least {Section}:{nameof(WebhookRetrySeconds)} ({WebhookRetrySeconds}), was {WebhookMaxRetrySeconds}");
+    }
+
+    private static string WithoutQuery(string url) => url.IndexOf('?') is var q and >= 0 ? url[..q] + "?…" : url;
 }
 
 /// <summary>One webhook: where alerts go and the secret they are signed with.</summary>
 public sealed class WebhookTarget
 {
+    public const int MinSecretLength = 16;
+
     public string Url { get; set; } = "";
 
     /// <summary>HMAC-SHA256 key (at least 16 characters), shared with the receiver only.</summary>
     public string Secret { get; set; } = "";
-}
-
-/// <summary>Checks the webhook settings at start-up, naming each problem.</summary>
-public sealed class AlertOptionsValidator : IValidateOptions<AlertOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AlertOptions options)
-    {
-        var problems = new List<string>();
-        for (int i = 0; i < options.Webhooks.Count; i++)
-        {
-            var hook = options.Webhooks[i];
-            if (!Uri.TryCreate(hook.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-                problems.Add($"Alerts:Webhooks:{i}:Url must be an absolute http(s) URL (got '{hook.Url}')");
-            if (hook.Secret.Length < 16)
-                problems.Add($"Alerts:Webhooks:{i}:Secret must be at least 16 characters (the receiver verifies signatures with it)");
-        }
-        if (options.WebhookQueueLength < 1) problems.Add("Alerts:WebhookQueueLength must be at least 1");
-        if (options.WebhookMaxAttempts < 1) problems.Add("Alerts:WebhookMaxAttempts must be at least 1");
-        if (options.WebhookTimeoutSeconds <= 0) problems.Add("Alerts:WebhookTimeoutSeconds must be positive");
-        if (options.WebhookRetrySeconds < 0 || options.WebhookMaxRetrySeconds < options.WebhookRetrySeconds)
-            problems.Add("Alerts:WebhookRetrySeconds must be ≥ 0 and ≤ Alerts:WebhookMaxRetrySeconds");
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
 }
 
 /// <summary>Fires when <see cref="Label"/>'s probability stays ≥ <see cref="MinProbability"/> over consecutive speech

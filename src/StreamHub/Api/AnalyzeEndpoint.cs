@@ -1,85 +1,251 @@
+using System.IO.Pipelines;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.Pipeline.Streaming;
-using VoiceEmotion.StreamHub.CallLog;
 using VoiceEmotion.StreamHub.Contracts;
-using VoiceEmotion.StreamHub.Sessions;
 
 namespace VoiceEmotion.StreamHub.Api;
 
-/// <summary>POST /api/analyze: a WAV upload analysed at full speed through the same session code as live streams.</summary>
+/// <summary>
+/// POST /api/analyze: a WAV upload analysed at full speed through the same session code as live streams, decoded as
+/// it arrives; with ?mode=job the file is spooled to a temporary file and analysed in the background (GET /api/jobs/{id}).
+/// </summary>
 public static class AnalyzeEndpoint
 {
+    private const int SlackBytes = 64 * 1024; // multipart boundaries and part headers around the file
+
     public static IEndpointRouteBuilder MapAnalyze(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/analyze", async (HttpRequest request, System.Security.Claims.ClaimsPrincipal user, ModelHost models, CallLogWriter log, IOptions<StreamHubOptions> options, ILogger<ModelHost> logger, CancellationToken cancellationToken) =>
+        app.MapPost("/api/analyze", async (HttpContext context, string? mode, UploadAnalyzer analyzer, AnalysisJobs jobs,
+            IOptions<StreamHubOptions> options, ILogger<UploadAnalyzer> logger) =>
         {
-            long limit = options.Value.MaxUploadBytes;
-            var size = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
-            if (size is { IsReadOnly: false }) size.MaxRequestBodySize = limit + 64 * 1024;
-            if (request.ContentLength > limit + 64 * 1024)
-                return Problem(StatusCodes.Status413PayloadTooLarge, "file_too_large", $"upload of {request.ContentLength} bytes is over the limit of {limit} bytes");
-            if (!request.HasFormContentType)
-                return Problem(StatusCodes.Status400BadRequest, "not_multipart", "send the WAV file as multipart/form-data in a field named 'file'");
-            IFormCollection form;
+            if (mode is not (null or "" or "sync" or "job"))
+                return Problem(StatusCodes.Status400BadRequest, "bad_mode", $"mode '{mode}' is unknown: use mode=job for a background job, or leave it out");
+            var slot = analyzer.TryAdmit();
+            if (slot is null)
+            {
+                context.Response.Headers.RetryAfter = UploadAnalyzer.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problem(StatusCodes.Status429TooManyRequests, "too_many_uploads",
+                    $"{options.Value.MaxConcurrentUploads} uploads are being analysed already: try again in {UploadAnalyzer.RetryAfterSeconds} s");
+            }
             try
             {
-                form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = limit }, cancellationToken);
+                long limit = options.Value.MaxUploadBytes;
+                var request = context.Request;
+                var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+                if (size is { IsReadOnly: false }) size.MaxRequestBodySize = limit + SlackBytes;
+                if (request.ContentLength > limit + SlackBytes)
+                    return TooLarge(limit, request.ContentLength);
+                if (!request.HasFormContentType || !MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+                    || HeaderUtilities.RemoveQuotes(type.Boundary).Value is not { Length: > 0 } boundary)
+                    return Problem(StatusCodes.Status400BadRequest, "not_multipart", "send the WAV file as multipart/form-data in a field named 'file'");
+
+                var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limit };
+                MultipartSection? section;
+                string fileName;
+                try
+                {
+                    (section, fileName) = await NextFileAsync(reader, context.RequestAborted);
+                }
+                catch (Exception e) when (IsUploadProblem(e))
+                {
+                    return UploadProblem(e, limit);
+                }
+                if (section is null) return Problem(StatusCodes.Status400BadRequest, "no_file", "the form has no file: send the WAV in a field named 'file'");
+
+                if (mode != "job") return await AnalyzeWhileReadingAsync(context, section, fileName, analyzer, limit, logger);
+                var spool = await SpoolAsync(context, section, limit);
+                if (spool.Problem is not null) return spool.Problem;
+                var job = jobs.Start(spool.File!, fileName, Security.Roles.Owner(context.User), slot);
+                slot = null; // the job releases it when its analysis ends
+                return Results.Accepted($"/api/jobs/{job.Id}", job.Status());
             }
-            catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+            finally
             {
-                return e is BadHttpRequestException { StatusCode: 413 } || e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
-                    ? Problem(StatusCodes.Status413PayloadTooLarge, "file_too_large", $"upload is over the limit of {limit} bytes")
-                    : Problem(StatusCodes.Status400BadRequest, "bad_multipart", e.Message);
+                slot?.Dispose();
             }
-            var file = form.Files.GetFile("file") ?? form.Files.FirstOrDefault();
-            if (file is null) return Problem(StatusCodes.Status400BadRequest, "no_file", "the form has no file: send the WAV in a field named 'file'");
-            if (file.Length > limit) return Problem(StatusCodes.Status413PayloadTooLarge, "file_too_large", $"file of {file.Length} bytes is over the limit of {limit} bytes");
-            AudioClip clip;
-            try
-            {
-                await using var stream = file.OpenReadStream();
-                clip = WavReader.Read(stream, limit);
-            }
-            catch (AudioFormatException e)
-            {
-                logger.LogWarning("Upload {FileName} rejected: {Message}", file.FileName, e.Message);
-                return Problem(StatusCodes.Status400BadRequest, "bad_audio", e.Message);
-            }
-            var id = Guid.NewGuid().ToString("N");
-            var startedAt = DateTimeOffset.UtcNow;
-            var (updates, summary) = await Task.Run(() => ClipAnalyzer.Analyze(clip, models.Model, id), cancellationToken);
-            log.Enqueue(new LogItem.Started(new SessionRecord(id, "upload", file.FileName, null, null, startedAt, Owner: Security.Roles.Owner(user))));
-            foreach (var u in updates) log.Enqueue(new LogItem.Update(u));
-            log.Enqueue(new LogItem.Ended(summary, DateTimeOffset.UtcNow));
-            return Results.Ok(new AnalyzeResponse(file.FileName, clip.SampleRate, updates.Select(EmotionUpdateMessage.From).ToList(), SessionSummaryMessage.From(summary)));
         }).DisableAntiforgery().RequireAuthorization(Security.Roles.StreamPolicy)
-            .WithTags(OpenApiSetup.AnalysisTag).WithSummary("Analyse a WAV file")
-            .WithDescription("The update series a live stream of the file would get, and its summary, computed at full speed. " +
-                "Any WAV the pipeline reads: PCM 8/16/24/32, float 32/64, mu-law, A-law, EXTENSIBLE; any rate, mono or multi-channel.")
+            .WithTags(OpenApiSetup.AnalysisTag).WithSummary("Analyse a WAV file, or start a job that does")
+            .WithDescription("The update series a live stream of the file would get, and its summary, computed at full speed through " +
+                "the same batcher as live sessions while the file is still arriving. " +
+                "Any WAV the pipeline reads: PCM 8/16/24/32, float 32/64, mu-law, A-law, EXTENSIBLE; any rate, mono or multi-channel.\n\n" +
+                "With `?mode=job` the file is stored and analysed in the background: the answer is 202 with the job's status and its " +
+                "`Location` (GET /api/jobs/{id}). Synchronous calls and jobs share the `StreamHub:MaxConcurrentUploads` slots; " +
+                "an upload beyond them gets 429 with `Retry-After`.")
             // Described, not declared with Accepts: that would make routing answer other content types with a bare 415
             // instead of the handler's 400 not_multipart.
-            .AddOpenApiOperationTransformer(async (operation, context, cancellationToken) => operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+            .AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
             {
-                Required = true,
-                Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
                 {
-                    ["multipart/form-data"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(AnalyzeUpload), null, cancellationToken) },
-                },
+                    Required = true,
+                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                    {
+                        ["multipart/form-data"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(AnalyzeUpload), null, cancellationToken) },
+                    },
+                };
+                if (operation.Parameters?.FirstOrDefault(p => p.Name == "mode") is Microsoft.OpenApi.OpenApiParameter modeParameter)
+                {
+                    modeParameter.Description = "`job`: analyse in the background and answer 202 at once. Left out (or `sync`): answer with the result.";
+                    modeParameter.Schema = new Microsoft.OpenApi.OpenApiSchema
+                    {
+                        Type = Microsoft.OpenApi.JsonSchemaType.String,
+                        Enum = [System.Text.Json.Nodes.JsonValue.Create("sync"), System.Text.Json.Nodes.JsonValue.Create("job")],
+                    };
+                }
             })
             .Produces<AnalyzeResponse>()
-            .ProducesError(StatusCodes.Status400BadRequest, "not_multipart", "no_file", "bad_multipart", "bad_audio")
-            .ProducesError(StatusCodes.Status413PayloadTooLarge, "file_too_large");
+            .Produces<AnalysisJobStatus>(StatusCodes.Status202Accepted)
+            .WithResponseHeader(StatusCodes.Status202Accepted, HeaderNames.Location, "The job's status: `/api/jobs/{jobId}`.", Microsoft.OpenApi.JsonSchemaType.String, "uri-reference")
+            .ProducesError(StatusCodes.Status400BadRequest, "bad_mode", "not_multipart", "no_file", "bad_multipart", "bad_audio")
+            .ProducesError(StatusCodes.Status413PayloadTooLarge, "file_too_large")
+            .ProducesError(StatusCodes.Status429TooManyRequests, "too_many_uploads")
+            .WithResponseHeader(StatusCodes.Status429TooManyRequests, HeaderNames.RetryAfter, "Seconds to wait before uploading again.", Microsoft.OpenApi.JsonSchemaType.Integer);
+
+        app.MapGet("/api/jobs/{id}", (string id, ClaimsPrincipal user, AnalysisJobs jobs, IOptions<StreamHubOptions> options) =>
+            jobs.Find(id, user) is { } job
+                ? Results.Ok(job.Status())
+                : Problem(StatusCodes.Status404NotFound, "job_not_found",
+                    $"no analysis job '{id}': finished jobs are kept {options.Value.AnalysisJobExpirySeconds:0} s, and a server restart loses them"))
+            .RequireAuthorization()
+            .WithTags(OpenApiSetup.AnalysisTag).WithSummary("An analysis job: its state, progress and, when done, its result")
+            .WithDescription("`state` is `queued`, `running`, `done` or `failed`; `progress` counts seconds of audio analysed (of the " +
+                "header's total, when it declares one). When `done`, `result` is exactly the body of a synchronous POST /api/analyze; " +
+                "when `failed`, `error` says why (`bad_audio`, `shutting_down`, `analysis_failed`). Jobs live in the server's memory: " +
+                "a finished one is kept `StreamHub:AnalysisJobExpirySeconds`, and a restart loses them all.")
+            .Produces<AnalysisJobStatus>()
+            .ProducesError(StatusCodes.Status404NotFound, "job_not_found");
         return app;
     }
 
+    /// <summary>Synchronous: the file part flows through a small pipe into the analysis as it arrives.</summary>
+    private static async Task<IResult> AnalyzeWhileReadingAsync(HttpContext context, MultipartSection section, string fileName, UploadAnalyzer analyzer,
+        long limit, ILogger logger)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var pumping = PumpAsync(section.Body, pipe.Writer, limit, stop.Token);
+        try
+        {
+            await using var body = pipe.Reader.AsStream();
+            var result = await analyzer.AnalyzeAsync(body, fileName, Security.Roles.Owner(context.User), Guid.NewGuid().ToString("N"), new ClipProgress(), context.RequestAborted);
+            return Results.Ok(result.ToResponse());
+        }
+        catch (Exception e) when (e is AudioFormatException || IsUploadProblem(e))
+        {
+            await stop.CancelAsync();
+            var cause = await pumping ?? e; // a broken or oversize body explains the analysis's failure, not the reverse
+            if (cause is not AudioFormatException) return UploadProblem(cause, limit);
+            logger.LogWarning("Upload {FileName} rejected: {Message}", fileName, cause.Message);
+            return Problem(StatusCodes.Status400BadRequest, "bad_audio", cause.Message);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty; // the client went away: nobody to answer
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await pumping;
+        }
+    }
+
+    /// <summary>Job mode: the file part to a temporary file (deleted when closed), or the problem with the upload.</summary>
+    private static async Task<(FileStream? File, IResult? Problem)> SpoolAsync(HttpContext context, MultipartSection section, long limit)
+    {
+        var spool = new FileStream(Path.Combine(Path.GetTempPath(), $"voiceemotion-upload-{Guid.NewGuid():N}.wav"), FileMode.CreateNew,
+            FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
+        try
+        {
+            await CopyAsync(section.Body, spool, limit, context.RequestAborted);
+            spool.Position = 0;
+            return (spool, null);
+        }
+        catch (Exception e)
+        {
+            await spool.DisposeAsync(); // deletes the partial file
+            if (IsUploadProblem(e)) return (null, UploadProblem(e, limit));
+            throw;
+        }
+    }
+
+    /// <summary>The first part that carries a file (the field named 'file', or any other file field).</summary>
+    private static async Task<(MultipartSection? Section, string FileName)> NextFileAsync(MultipartReader reader, CancellationToken cancellationToken)
+    {
+        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+        {
+            if (section.GetContentDispositionHeader() is { } disposition && disposition.IsFileDisposition())
+            {
+                var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                return (section, Path.GetFileName(name ?? "") is { Length: > 0 } plain ? plain : "upload.wav");
+            }
+        }
+        return (null, "");
+    }
+
+    private static async Task CopyAsync(Stream from, Stream to, long limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        long total = 0;
+        int n;
+        while ((n = await from.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += n;
+            if (total > limit) throw new UploadTooLargeException(total);
+            await to.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+        }
+    }
+
+    /// <summary>Copies the file part into the pipe until it ends, the limit is passed or the analysis stops reading; returns what went wrong, if anything.</summary>
+    private static async Task<Exception?> PumpAsync(Stream from, PipeWriter to, long limit, CancellationToken cancellationToken)
+    {
+        Exception? error = null;
+        try
+        {
+            long total = 0;
+            while (true)
+            {
+                int n = await from.ReadAsync(to.GetMemory(64 * 1024), cancellationToken);
+                if (n == 0) break;
+                total += n;
+                if (total > limit) throw new UploadTooLargeException(total);
+                to.Advance(n);
+                if ((await to.FlushAsync(cancellationToken)).IsCompleted) break; // the analysis stopped reading
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        await to.CompleteAsync(error);
+        return error;
+    }
+
+    private static bool IsUploadProblem(Exception e) => e is InvalidDataException or BadHttpRequestException or IOException or UploadTooLargeException;
+
+    private static IResult UploadProblem(Exception e, long limit) =>
+        e is UploadTooLargeException or BadHttpRequestException { StatusCode: 413 } || e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
+            ? TooLarge(limit, null)
+            : Problem(StatusCodes.Status400BadRequest, "bad_multipart", e.Message);
+
+    private static IResult TooLarge(long limit, long? bytes) => Problem(StatusCodes.Status413PayloadTooLarge, "file_too_large",
+        bytes is { } b ? $"upload of {b} bytes is over the limit of {limit} bytes" : $"upload is over the limit of {limit} bytes");
+
     private static IResult Problem(int status, string error, string message) => Results.Json(new ApiError(error, message), statusCode: status);
 
-    /// <summary>The form POST /api/analyze reads (for the OpenAPI document; the handler reads the form itself, to bound it).</summary>
+    /// <summary>The form POST /api/analyze reads (for the OpenAPI document; the handler reads the multipart stream itself, to bound it).</summary>
     internal sealed class AnalyzeUpload
     {
-        /// <summary>The WAV file.</summary>
+        /// <summary>The WAV file (the field named 'file', or else the first file field).</summary>
         public required IFormFile File { get; init; }
     }
+
+    private sealed class UploadTooLargeException(long bytes) : IOException($"the file is over the upload limit after {bytes} bytes");
 }

@@ -58,6 +58,15 @@ public static class OpenApiSetup
     /// <summary>Endpoint metadata: the <c>error</c> codes a response with this status may carry.</summary>
     public sealed record ErrorCodes(int Status, string[] Codes);
 
+    /// <summary>Documents a header the response with <paramref name="status"/> carries (e.g. Location on 202, Retry-After on 429);
+    /// the response itself must be declared too (Produces, <see cref="ProducesError"/>).</summary>
+    public static RouteHandlerBuilder WithResponseHeader(this RouteHandlerBuilder builder, int status, string name, string description,
+        JsonSchemaType type, string? format = null) =>
+        builder.WithMetadata(new ResponseHeader(status, name, description, type, format));
+
+    /// <summary>Endpoint metadata: a header sent with the response of this status.</summary>
+    public sealed record ResponseHeader(int Status, string Name, string Description, JsonSchemaType Type, string? Format);
+
     private static readonly Dictionary<Type, string> Examples = new()
     {
         [typeof(EmotionUpdateMessage)] = """
@@ -90,6 +99,18 @@ public static class OpenApiSetup
                 if (r.Content?.TryGetValue("application/json", out var media) == true)
                     media.Example = new JsonObject { ["error"] = codes.Codes[0], ["message"] = "…" };
             }
+        foreach (var header in metadata.OfType<ResponseHeader>())
+        {
+            if (!operation.Responses.TryGetValue(header.Status.ToString(), out var response) || response is not OpenApiResponse r)
+                throw new InvalidOperationException($"{context.Description.RelativePath}: header {header.Name} documented for {header.Status}, a response not declared");
+            r.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            r.Headers[header.Name] = new OpenApiHeader
+            {
+                Description = header.Description,
+                Required = true,
+                Schema = new OpenApiSchema { Type = header.Type, Format = header.Format },
+            };
+        }
         var authorize = metadata.OfType<IAuthorizeData>().ToList();
         if (authorize.Count == 0 || metadata.OfType<IAllowAnonymous>().Any()) return;
         var document = context.Document!;
@@ -98,7 +119,7 @@ public static class OpenApiSetup
         var roles = authorize.Select(a => a.Policy ?? a.Roles).OfType<string>().Distinct().ToList();
         if (roles.Count == 0)
         {
-            operation.Description = Paragraphs(operation.Description, "Any authenticated caller; a client sees only the sessions it owns (another's answers 404).");
+            operation.Description = Paragraphs(operation.Description, "Any authenticated caller; a client sees only the sessions and jobs it owns (another's answer 404).");
             return;
         }
         operation.Description = Paragraphs(operation.Description, $"Needs {string.Join(" and ", roles.Select(r => RoleText.GetValueOrDefault(r, r)))}.");

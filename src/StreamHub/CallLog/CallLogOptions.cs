@@ -1,7 +1,7 @@
 namespace VoiceEmotion.StreamHub.CallLog;
 
 /// <summary>The emotion log (configuration section "CallLog"). Default: a SQLite file beside the app, kept forever.</summary>
-public sealed class CallLogOptions
+public sealed class CallLogOptions : IValidatedOptions
 {
     public const string Section = "CallLog";
 
@@ -18,4 +18,20 @@ public sealed class CallLogOptions
     public int FlushBatch { get; set; } = 500;
 
     public int FlushMilliseconds { get; set; } = 250;
+
+    /// <summary>Updates that may wait for the database (≈ 200 bytes each). When this many are waiting — the database has
+    /// been away a while — further updates are dropped and counted (<c>voiceemotion_calllog_dropped_total</c>); session
+    /// starts, summaries and alerts are never dropped.</summary>
+    public int MaxPendingUpdates { get; set; } = 100_000;
+
+    public IEnumerable<string?> Problems()
+    {
+        if (string.IsNullOrWhiteSpace(PostgresConnectionString)) yield return OptionsValidation.Required($"{Section}:{nameof(SqlitePath)}", SqlitePath);
+        yield return OptionsValidation.Range($"{Section}:{nameof(RetentionDays)}", RetentionDays, 0, 36_500);
+        yield return OptionsValidation.Range($"{Section}:{nameof(FlushBatch)}", FlushBatch, 1, 100_000);
+        yield return OptionsValidation.Range($"{Section}:{nameof(FlushMilliseconds)}", FlushMilliseconds, 10, 60_000);
+        yield return OptionsValidation.Range($"{Section}:{nameof(MaxPendingUpdates)}", MaxPendingUpdates, 100, 10_000_000);
+        if (MaxPendingUpdates < FlushBatch)
+            yield return OptionsValidation.Invariant($"{Section}:{nameof(MaxPendingUpdates)} must be at least {Section}:{nameof(FlushBatch)} ({FlushBatch}), was {MaxPendingUpdates}");
+    }
 }

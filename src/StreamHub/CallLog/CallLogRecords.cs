@@ -4,7 +4,8 @@ using VoiceEmotion.StreamHub.Contracts;
 
 namespace VoiceEmotion.StreamHub.CallLog;
 
-/// <summary>A logged session: metadata, and the summary once it has ended.</summary>
+/// <summary>A logged session: metadata, and the summary once it has ended. <see cref="Status"/> is "live" (no end yet),
+/// "ended" (ended with its summary) or "interrupted" (its server died mid-session: ended without a summary).</summary>
 public sealed record SessionRecord(
     [property: JsonPropertyName("sessionId")] string SessionId,
     [property: JsonPropertyName("source")] string Source,
@@ -14,7 +15,16 @@ public sealed record SessionRecord(
     [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
     [property: JsonPropertyName("endedAt")] DateTimeOffset? EndedAt = null,
     [property: JsonPropertyName("summary")] SessionSummaryMessage? Summary = null,
-    [property: JsonPropertyName("owner")] string? Owner = null);
+    [property: JsonPropertyName("owner")] string? Owner = null,
+    [property: JsonPropertyName("status")] string Status = SessionStatus.Live);
+
+/// <summary>Values of <see cref="SessionRecord.Status"/>.</summary>
+public static class SessionStatus
+{
+    public const string Live = "live";
+    public const string Ended = "ended";
+    public const string Interrupted = "interrupted";
+}
 
 /// <summary>Filters of GET /api/sessions.</summary>
 public sealed record SessionQuery(

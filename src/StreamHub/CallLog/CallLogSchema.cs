@@ -58,6 +58,13 @@ public static class CallLogSchema
         ALTER TABLE sessions ADD COLUMN owner TEXT NULL;
         CREATE INDEX ix_sessions_owner ON sessions (owner, started_at);
         """,
+        // 3: how a session ended ('ended' with its summary, 'interrupted' when its process died first) and which node
+        // logged it (a restarted node closes only the sessions it left open itself).
+        """
+        ALTER TABLE sessions ADD COLUMN status TEXT NULL;
+        ALTER TABLE sessions ADD COLUMN node TEXT NULL;
+        CREATE INDEX ix_sessions_open ON sessions (node, ended_at);
+        """,
     ];
 
     /// <summary>Brings a database to the latest version; returns the version it was at. On PostgreSQL an advisory lock

@@ -18,10 +18,12 @@ public sealed class SqlCallLog
     private static readonly string[] NegativeLabels = ["sad", "angry", "fearful", "disgust"];
     private readonly Func<DbConnection> _connect;
 
-    private SqlCallLog(Func<DbConnection> connect, string description, bool postgres)
+    private SqlCallLog(Func<DbConnection> connect, string description, bool postgres, string? node)
     {
         _connect = connect;
         Description = description;
+        Node = node;
+        Shared = postgres;
         using var connection = Open();
         if (!postgres)
         {
@@ -35,21 +37,27 @@ public sealed class SqlCallLog
     /// <summary>Which database this is (path or host/database), for logs.</summary>
     public string Description { get; }
 
+    /// <summary>The name this process logs its sessions under (several nodes may share a PostgreSQL log).</summary>
+    public string? Node { get; }
+
+    /// <summary>True when several nodes may write this log (PostgreSQL); a SQLite file belongs to one process.</summary>
+    public bool Shared { get; }
+
     /// <summary>A SQLite file (created with its folder when missing).</summary>
-    public static SqlCallLog Sqlite(string path)
+    public static SqlCallLog Sqlite(string path, string? node = null)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, ForeignKeys = true }.ToString();
-        return new SqlCallLog(() => new SqliteConnection(connectionString), full, postgres: false);
+        return new SqlCallLog(() => new SqliteConnection(connectionString), full, postgres: false, node);
     }
 
     /// <summary>A PostgreSQL database by Npgsql connection string.</summary>
-    public static SqlCallLog Postgres(string connectionString)
+    public static SqlCallLog Postgres(string connectionString, string? node = null)
     {
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         var source = Npgsql.NpgsqlDataSource.Create(connectionString);
-        return new SqlCallLog(() => source.CreateConnection(), $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}", postgres: true);
+        return new SqlCallLog(() => source.CreateConnection(), $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}", postgres: true, node);
     }
 
     public DbConnection Open()
@@ -69,9 +77,9 @@ public sealed class SqlCallLog
         using var connection = Open();
         using var tx = connection.BeginTransaction();
         using var started = Prepare(connection, tx, """
-            INSERT INTO sessions (id, source, label, call_id, track, started_at, owner) VALUES (@id, @source, @label, @call, @track, @started, @owner)
+            INSERT INTO sessions (id, source, label, call_id, track, started_at, owner, node) VALUES (@id, @source, @label, @call, @track, @started, @owner, @node)
             ON CONFLICT (id) DO NOTHING
-            """, "@id", "@source", "@label", "@call", "@track", "@started", "@owner");
+            """, "@id", "@source", "@label", "@call", "@track", "@started", "@owner", "@node");
         using var update = Prepare(connection, tx, """
             INSERT INTO updates (session_id, seq, audio_time, speech, voiced_fraction, p_neutral, p_happy, p_sad, p_angry, p_fearful,
                 p_disgust, p_surprised, top, confidence, arousal, valence, loudness_db, pitch_hz)
@@ -79,7 +87,7 @@ public sealed class SqlCallLog
             ON CONFLICT (session_id, seq) DO NOTHING
             """, "@id", "@seq", "@t", "@speech", "@voiced", "@p0", "@p1", "@p2", "@p3", "@p4", "@p5", "@p6", "@top", "@conf", "@ar", "@va", "@db", "@f0");
         using var ended = Prepare(connection, tx, """
-            UPDATE sessions SET ended_at = @ended, duration_s = @duration, speech_s = @speech, updates = @updates, dominant = @dominant,
+            UPDATE sessions SET status = 'ended', ended_at = @ended, duration_s = @duration, speech_s = @speech, updates = @updates, dominant = @dominant,
                 share_json = @share, mean_json = @mean, angry_share = @angry, negative_share = @negative WHERE id = @id
             """, "@id", "@ended", "@duration", "@speech", "@updates", "@dominant", "@share", "@mean", "@angry", "@negative");
         using var alert = Prepare(connection, tx, """
@@ -91,7 +99,7 @@ public sealed class SqlCallLog
             switch (item)
             {
                 case LogItem.Started s:
-                    Run(started, s.Session.SessionId, s.Session.Source, s.Session.Label, s.Session.CallId, s.Session.Track, s.Session.StartedAt.ToUnixTimeMilliseconds(), s.Session.Owner);
+                    Run(started, s.Session.SessionId, s.Session.Source, s.Session.Label, s.Session.CallId, s.Session.Track, s.Session.StartedAt.ToUnixTimeMilliseconds(), s.Session.Owner, Node);
                     break;
                 case LogItem.Update u:
                     var v = u.Value;
@@ -227,17 +235,39 @@ public sealed class SqlCallLog
         return c.ExecuteNonQuery();
     }
 
-    private const string SessionColumns = "id, source, label, call_id, track, started_at, ended_at, duration_s, speech_s, updates, dominant, share_json, mean_json, owner";
+    /// <summary>
+    /// Marks the sessions a previous run of this node left open — it died (SIGKILL, power) before their end was logged —
+    /// as ended without a summary: status 'interrupted', ended at the wall time of their last logged update (start +
+    /// its audio time; live audio arrives in real time), or at their start when none was logged. On SQLite every open
+    /// session is this node's; on a shared PostgreSQL log only those logged under <see cref="Node"/>. Call it before
+    /// this process starts sessions of its own. Returns how many were closed.
+    /// </summary>
+    public int CloseInterrupted()
+    {
+        using var connection = Open();
+        using var c = connection.CreateCommand();
+        c.CommandText = """
+            UPDATE sessions SET status = 'interrupted',
+                ended_at = started_at + COALESCE((SELECT CAST(ROUND(MAX(u.audio_time) * 1000) AS BIGINT) FROM updates u WHERE u.session_id = sessions.id), 0)
+            WHERE ended_at IS NULL
+            """ + (Shared ? " AND node = @node" : "");
+        if (Shared) Add(c, "@node", Node);
+        return c.ExecuteNonQuery();
+    }
+
+    private const string SessionColumns = "id, source, label, call_id, track, started_at, ended_at, duration_s, speech_s, updates, dominant, share_json, mean_json, owner, status";
 
     private static SessionRecord ReadSession(DbDataReader r)
     {
         string id = r.GetString(0);
-        SessionSummaryMessage? summary = r.IsDBNull(6) ? null : new SessionSummaryMessage(id, r.GetDouble(7), r.GetDouble(8), r.GetInt32(9),
+        SessionSummaryMessage? summary = r.IsDBNull(7) ? null : new SessionSummaryMessage(id, r.GetDouble(7), r.GetDouble(8), r.GetInt32(9),
             r.IsDBNull(10) ? null : r.GetString(10),
             JsonSerializer.Deserialize<Dictionary<string, float>>(r.GetString(11))!, JsonSerializer.Deserialize<Dictionary<string, float>>(r.GetString(12))!);
         return new SessionRecord(id, r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
             r.IsDBNull(4) ? null : r.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
-            r.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), summary, r.IsDBNull(13) ? null : r.GetString(13));
+            r.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), summary, r.IsDBNull(13) ? null : r.GetString(13),
+            // Sessions logged before schema v3 have no status: their end says it.
+            !r.IsDBNull(14) ? r.GetString(14) : r.IsDBNull(6) ? SessionStatus.Live : SessionStatus.Ended);
     }
 
     private static void Add(DbCommand command, string name, object? value)

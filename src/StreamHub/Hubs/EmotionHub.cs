@@ -63,7 +63,7 @@ public sealed class EmotionHub(
     {
         var session = registry.Get(sessionId);
         if (session is null || session.ConnectionId != Context.ConnectionId)
-            throw Fail(sessionId, HubError.NoFormat, $"no session '{sessionId}' on this connection: call StartSession first to declare the audio format");
+            throw Fail(sessionId, HubError.NoSession, $"no session '{sessionId}' on this connection: call StartSession first to declare the audio format");
         if (Interlocked.Exchange(ref session.Streaming, 1) == 1)
             throw Fail(sessionId, HubError.ChunkInvalid, $"session '{sessionId}' is already streaming");
 

@@ -24,6 +24,10 @@ public sealed class HubMetrics : IDisposable
             "Audio chunks waiting in session input channels, summed over sessions");
         _meter.CreateObservableGauge("voiceemotion.inference.queue", () => Math.Max(0, models.Batcher.QueueDepth), "{window}", "Windows waiting for the model");
         _meter.CreateObservableGauge("voiceemotion.calllog.pending", () => log.Pending, "{entry}", "Log entries waiting to be written");
+        // Tagged with the log's database: says which log has gaps, and keeps the series of several hosts in one process apart.
+        _meter.CreateObservableCounter("voiceemotion.calllog.dropped",
+            () => new Measurement<long>(log.DroppedUpdates, new KeyValuePair<string, object?>("database", log.Database)), "{update}",
+            "Updates not logged because CallLog:MaxPendingUpdates were already waiting for the database");
         _updatesSent = _meter.CreateCounter<long>("voiceemotion.updates.sent", "{update}", "Updates sent to clients and watchers");
         _errors = _meter.CreateCounter<long>("voiceemotion.errors", "{error}", "Errors by kind (the protocol's error codes)");
         _webhooksDelivered = _meter.CreateCounter<long>("voiceemotion.webhooks.delivered", "{delivery}", "Alert webhook deliveries a receiver accepted (2xx)");

@@ -1,7 +1,7 @@
 namespace VoiceEmotion.StreamHub.PhoneBridge;
 
 /// <summary>Phone-bridge settings (configuration section "PhoneBridge").</summary>
-public sealed class PhoneBridgeOptions
+public sealed class PhoneBridgeOptions : IValidatedOptions
 {
     public const string Section = "PhoneBridge";
 
@@ -19,4 +19,16 @@ public sealed class PhoneBridgeOptions
 
     /// <summary>Largest AudioSocket audio payload accepted, in bytes (Asterisk sends 320 bytes per 20 ms).</summary>
     public int MaxAudioSocketPayloadBytes { get; set; } = 16 * 1024;
+
+    public IEnumerable<string?> Problems()
+    {
+        if (string.IsNullOrWhiteSpace(TwilioPath) || !TwilioPath.StartsWith('/'))
+            yield return $"{Section}:{nameof(TwilioPath)} must be a path starting with '/', was '{TwilioPath}'";
+        yield return OptionsValidation.Range($"{Section}:{nameof(MaxTwilioMessageBytes)}", MaxTwilioMessageBytes, 1024, 16 * 1024 * 1024);
+        if (AudioSocketPort > 65_535) yield return OptionsValidation.Invariant($"{Section}:{nameof(AudioSocketPort)} must be at most 65535 (0 = any free port, negative = disabled), was {AudioSocketPort}");
+        if (AudioSocketPort >= 0 && !System.Net.IPAddress.TryParse(AudioSocketAddress, out _))
+            yield return $"{Section}:{nameof(AudioSocketAddress)} must be an IP address, was '{AudioSocketAddress}'";
+        // The AudioSocket length field is 16 bits.
+        yield return OptionsValidation.Range($"{Section}:{nameof(MaxAudioSocketPayloadBytes)}", MaxAudioSocketPayloadBytes, 320, 65_535);
+    }
 }

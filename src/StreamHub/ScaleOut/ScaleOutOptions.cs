@@ -1,7 +1,7 @@
 namespace VoiceEmotion.StreamHub.ScaleOut;
 
 /// <summary>Several nodes behind one address (configuration section "ScaleOut"); docs/DEPLOYMENT.md.</summary>
-public sealed class ScaleOutOptions
+public sealed class ScaleOutOptions : IValidatedOptions
 {
     public const string Section = "ScaleOut";
 
@@ -15,4 +15,9 @@ public sealed class ScaleOutOptions
     public double PublishSeconds { get; set; } = 1;
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Redis);
+
+    public IEnumerable<string?> Problems()
+    {
+        yield return OptionsValidation.Range($"{Section}:{nameof(PublishSeconds)}", PublishSeconds, 0.1, 60);
+    }
 }

@@ -4,7 +4,7 @@ namespace VoiceEmotion.StreamHub.Security;
 /// Who may use the service (configuration section "Auth"). With neither API keys nor JWT configured the server trusts
 /// every caller with every role — and therefore listens on loopback only (see <see cref="AuthSetup.RestrictToLoopback"/>).
 /// </summary>
-public sealed class AuthOptions
+public sealed class AuthOptions : IValidatedOptions
 {
     public const string Section = "Auth";
 
@@ -22,6 +22,23 @@ public sealed class AuthOptions
     public string AudioSocketOwner { get; set; } = "audiosocket";
 
     public bool Configured => ApiKeys.Count > 0 || Jwt.Configured;
+
+    // The secrets themselves are never echoed, only their lengths.
+    public IEnumerable<string?> Problems()
+    {
+        for (int i = 0; i < ApiKeys.Count; i++)
+        {
+            var key = ApiKeys[i];
+            string at = $"{Section}:{nameof(ApiKeys)}:{i}";
+            yield return OptionsValidation.Required($"{at}:{nameof(ApiKeyOptions.Name)}", key.Name);
+            if (key.Key.Length < 16) yield return OptionsValidation.Invariant($"{at}:{nameof(ApiKeyOptions.Key)} must be at least 16 characters, was {key.Key.Length}");
+            if (key.Roles.Count == 0 || key.Roles.Any(r => !Security.Roles.All.Contains(r)))
+                yield return $"{at}:{nameof(ApiKeyOptions.Roles)} must be one or more of {string.Join(", ", Security.Roles.All)}, was '{string.Join(", ", key.Roles)}'";
+        }
+        if (string.IsNullOrWhiteSpace(Jwt.Authority) && !string.IsNullOrWhiteSpace(Jwt.SigningKey) && System.Text.Encoding.UTF8.GetByteCount(Jwt.SigningKey) < 32)
+            yield return OptionsValidation.Invariant($"{Section}:{nameof(Jwt)}:{nameof(JwtOptions.SigningKey)} must be at least 32 bytes, was {System.Text.Encoding.UTF8.GetByteCount(Jwt.SigningKey)}");
+        yield return OptionsValidation.Required($"{Section}:{nameof(Jwt)}:{nameof(JwtOptions.Audience)}", Jwt.Audience);
+    }
 }
 
 public sealed class ApiKeyOptions

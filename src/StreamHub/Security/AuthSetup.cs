@@ -16,7 +16,7 @@ public static class AuthSetup
     public static IServiceCollection AddVoiceEmotionAuth(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(AuthOptions.Section);
-        services.Configure<AuthOptions>(section);
+        services.AddValidatedOptions<AuthOptions>(configuration, AuthOptions.Section);
         var auth = section.Get<AuthOptions>() ?? new AuthOptions();
         services.AddSingleton<Credentials>();
         services.AddAuthentication(PolicyScheme)

@@ -9,7 +9,8 @@ public static class HubError
     public const string SessionTooLong = "session_too_long";
     public const string TooManySessions = "too_many_sessions";
     public const string TooManyStreams = "too_many_streams";
-    public const string NoFormat = "no_format";
+    /// <summary>StreamAudio names a session id that was not started on this connection (unknown, ended, or another connection's).</summary>
+    public const string NoSession = "no_session";
     public const string Internal = "internal";
     public const string Forbidden = "forbidden";
     public const string NotFound = "not_found";

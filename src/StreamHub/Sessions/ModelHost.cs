@@ -28,7 +28,7 @@ public sealed class ModelHost : IAsyncDisposable
         var clip = new Pipeline.Audio.AudioClip(Pipeline.Audio.SyntheticVoice.Generate(16000, seconds, seed: 7), 16000);
         for (int round = 0; round < rounds; round++)
         {
-            ClipAnalyzer.Analyze(clip, Model, "warm-up");
+            ClipAnalyzer.Analyze(clip, Batcher, "warm-up");
             Thread.Sleep(150); // tiered compilation promotes hot methods in the background
         }
         return clock.Elapsed;

@@ -39,9 +39,4 @@ public sealed record NetConfig
     public int PooledWidth => UseFrames ? 2 * Channels3 : 0;
 
     public int JoinWidth => PooledWidth + (UseStats ? StatsHidden : 0);
-
-    /// <summary>Multiply-accumulates of one forward pass.</summary>
-    public long ForwardMacs =>
-        (UseFrames ? (long)Time1 * (Channels1 * Features * Kernel1 + Channels2 * Channels1 * Kernel2 + Channels3 * Channels2 * Kernel3) : 0)
-        + (UseStats ? (long)Stats * StatsHidden : 0) + (long)JoinWidth * Hidden + (long)Hidden * Classes;
 }

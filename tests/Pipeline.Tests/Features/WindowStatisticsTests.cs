@@ -19,6 +19,27 @@ public sealed class WindowStatisticsTests
     }
 
     [Fact]
+    public void SchemaLayoutIsPinned()
+    {
+        // The shipped model was trained on this layout: changing it needs a new FeatureSchema.Version.
+        Assert.Equal("frame-v2+window-v1+session-v1", FeatureSchema.Version);
+        Assert.Equal((81, 225, 451), (FeatureSchema.FrameFeatureCount, FeatureSchema.WindowStatisticsCount, FeatureSchema.WindowFeatureCount));
+        int[] scalars =
+        [
+            FeatureSchema.F0Hz, FeatureSchema.VoicingProbability, FeatureSchema.F0Semitone, FeatureSchema.LoudnessDb,
+            FeatureSchema.ZeroCrossingRate, FeatureSchema.SpectralCentroidHz, FeatureSchema.SpectralRolloffHz, FeatureSchema.SpectralFlux,
+            FeatureSchema.SpectralFlatness, FeatureSchema.SpectralSlope, FeatureSchema.AlphaRatioDb, FeatureSchema.HnrDb,
+            FeatureSchema.JitterLocal, FeatureSchema.ShimmerLocalDb, FeatureSchema.Voiced,
+        ];
+        Assert.Equal(Enumerable.Range(66, 15), scalars);
+        Assert.Equal("logmel_00", FeatureSchema.FrameFeatureNames[FeatureSchema.LogMelStart]);
+        Assert.Equal("mfcc_01", FeatureSchema.FrameFeatureNames[FeatureSchema.MfccStart]);
+        Assert.Equal("mfcc_d_01", FeatureSchema.FrameFeatureNames[FeatureSchema.MfccDeltaStart]);
+        Assert.Equal("spectral_rolloff85_hz", FeatureSchema.FrameFeatureNames[FeatureSchema.SpectralRolloffHz]);
+        Assert.Equal("voiced", FeatureSchema.FrameFeatureNames[^1]);
+    }
+
+    [Fact]
     public void RunningStatisticsEqualANaiveRecomputationAfterManyPushes()
     {
         var frames = FrameFeatureExtractor.ExtractAll(Signals.SpeechLike(16000, 40, seed: 4), out int n);

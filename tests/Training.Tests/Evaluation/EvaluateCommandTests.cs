@@ -43,11 +43,11 @@ public sealed class EvaluateCommandTests : IDisposable
             }
         File.WriteAllText(Path.Combine(data, "README.wav"), "not a clip name");
         string json = Path.Combine(_dir.FullName, "out.json");
-        var args = new List<string> { "--model", BundledModel(), "--data", data, "--json", json };
+        var args = new List<string> { "evaluate", "--model", BundledModel(), "--data", data, "--json", json };
         if (mode is not null) args.Add(mode);
         if (condition is not null) args.AddRange(["--condition", condition]);
 
-        Assert.Equal(0, Commands.Evaluate([.. args]));
+        Assert.Equal(0, TrainingCli.Run([.. args]));
 
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var r = doc.RootElement;
@@ -79,21 +79,34 @@ public sealed class EvaluateCommandTests : IDisposable
                 WavWriter.WriteFile(Path.Combine(data, $"03-01-{emotion:00}-01-01-01-{actor:00}.wav"),
                     SyntheticVoice.Generate(16000, 2.5, seed: emotion * 10 + actor), 16000, WavSampleFormat.Pcm16);
         string json = Path.Combine(_dir.FullName, "matrix.json");
-        Assert.Equal(0, Commands.Evaluate(["--model", BundledModel(), "--data", data, "--json", json, "--condition", "all"]));
+        Assert.Equal(0, TrainingCli.Run(["evaluate", "--model", BundledModel(), "--data", data, "--json", json, "--condition", "all"]));
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var conditions = doc.RootElement.GetProperty("conditions");
         foreach (var name in VoiceEmotion.Training.Channels.LineCondition.MatrixNames)
             Assert.InRange(conditions.GetProperty(name).GetProperty("macroF1").GetDouble(), 0, 1);
     }
 
-    [Fact]
-    public void UsageErrorsAreClear()
+    [Theory]
+    [InlineData("--json", "--json", "x.json")] // missing required option
+    [InlineData("--bogus", "--bogus", "x")]
+    [InlineData("--condition", "--condition", "tin-can")]
+    [InlineData("--streaming", "--streaming", "--sessions")]
+    public void UsageErrorsNameTheOptionAndFail(string named, params string[] extra)
     {
-        Assert.Throws<UsageException>(() => Commands.Evaluate(["--model", BundledModel(), "--data", _dir.FullName]));
-        Assert.Throws<UsageException>(() => Commands.Evaluate(["--model", BundledModel(), "--bogus", "x"]));
-        Assert.Throws<FileNotFoundException>(() => Commands.Evaluate(["--model", "/nonexistent.onnx", "--data", _dir.FullName, "--json", "x.json"]));
-        var e = Assert.Throws<UsageException>(() => Commands.Evaluate(["--model", BundledModel(), "--data", _dir.FullName, "--json", "x.json", "--condition", "tin-can"]));
-        Assert.Contains("babble10", e.Message);
-        Assert.Throws<UsageException>(() => Commands.Evaluate(["--model", BundledModel(), "--data", _dir.FullName, "--json", "x.json", "--streaming", "--sessions"]));
+        var args = new List<string> { "evaluate", "--model", BundledModel(), "--data", _dir.FullName };
+        if (named != "--json") args.AddRange(["--json", "x.json"]);
+        if (named != "--json") args.AddRange(extra);
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. args], error: error));
+        Assert.Contains(named, error.ToString());
+        if (named == "--condition") Assert.Contains("babble10", error.ToString()); // and lists what would do
+    }
+
+    [Fact]
+    public void AMissingModelIsNamed()
+    {
+        var error = new StringWriter();
+        Assert.NotEqual(0, TrainingCli.Run(["evaluate", "--model", "/nonexistent.onnx", "--data", _dir.FullName, "--json", "x.json"], error: error));
+        Assert.Contains("--model: no such file '/nonexistent.onnx'", error.ToString());
     }
 }

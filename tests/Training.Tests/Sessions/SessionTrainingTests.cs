@@ -109,7 +109,7 @@ public sealed class SessionTrainingTests : IDisposable
     {
         var report = Path.Combine(_data.Directory, "report");
         string json = Path.Combine(report, "cv.json");
-        Assert.Equal(0, Commands.CrossValidate(["--data", _data.Directory, "--report", report, "--folds", "3", "--epochs", "1", "--passes", "1",
+        Assert.Equal(0, TrainingCli.Run(["cv", "--data", _data.Directory, "--report", report, "--folds", "3", "--epochs", "1", "--passes", "1",
             "--conditions", "gsm,babble10", "--json", json]));
         var md = File.ReadAllText(Path.Combine(report, "cross-validation.md"));
         foreach (var key in new[] { "| clip |", "| streaming |", "| sessions |", "| clip/gsm |", "| clip/babble10 |", "ECE", "Temperature factor" })
@@ -117,10 +117,12 @@ public sealed class SessionTrainingTests : IDisposable
         using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
         Assert.InRange(doc.RootElement.GetProperty("sessions").GetProperty("mean").GetDouble(), 0, 1);
 
-        Assert.Equal(0, Commands.Transfer(["--train", _data.Directory, "--test", _data.Directory, "--epochs", "1", "--passes", "1", "--report", report]));
+        Assert.Equal(0, TrainingCli.Run(["transfer", "--train", _data.Directory, "--test", _data.Directory, "--epochs", "1", "--passes", "1", "--report", report]));
         Assert.Contains("Cross-corpus transfer", File.ReadAllText(Path.Combine(report, "transfer.md")));
-        var e = Assert.Throws<UsageException>(() => Commands.CrossValidate(["--data", _data.Directory, "--report", report, "--conditions", "moon"]));
-        Assert.Contains("gsm", e.Message);
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["cv", "--data", _data.Directory, "--report", report, "--conditions", "moon"], error: error));
+        Assert.Contains("--conditions: unknown condition 'moon'", error.ToString());
+        Assert.Contains("gsm", error.ToString());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
-namespace VoiceEmotion.Training.Tests;
+namespace VoiceEmotion.Tests;
 
-/// <summary>Finds ../shared/data beside the repository (absent on a user's machine: tests that need it skip, saying why).</summary>
+/// <summary>Finds ../shared/data beside the repository (absent on a user's machine: tests that need it skip, saying why;
+/// scripts/test.sh fails a run with skips when the data is there). Linked into each test project that needs real speech.</summary>
 internal static class SharedData
 {
     public static string? Ravdess

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Numerics;
+
+namespace VoiceEmotion.Training;
+
+/// <summary>
+/// The command-line face of <see cref="TrainingRecipe"/>: one entry per option, whose default is read from a fresh
+/// recipe (so `--help` shows the shipped recipe and a bare `train` reproduces it). A new recipe setting is one more
+/// entry in <see cref="Definitions"/>; help, default and validation follow from it.
+/// </summary>
+internal static class RecipeOptions
+{
+    private static readonly TrainingRecipe Shipped = new();
+
+    private static IEnumerable<IRecipeOption> Definitions() =>
+    [
+        Positive("--epochs", "training epochs, each a fresh draw of examples", r => r.Train.Epochs, (r, v) => r with { Train = r.Train with { Epochs = v } }),
+        Positive("--passes", "passes over each epoch's examples", r => r.Train.PassesPerEpoch, (r, v) => r with { Train = r.Train with { PassesPerEpoch = v } }),
+        Positive("--clips-per-speaker", "clips drawn per speaker each epoch", r => r.ClipsPerSpeaker, (r, v) => r with { ClipsPerSpeaker = v }),
+        Positive("--batch", "examples per mini-batch", r => r.Train.BatchSize, (r, v) => r with { Train = r.Train with { BatchSize = v } }),
+        Positive("--lr", "peak learning rate (AdamW, cosine to 0)", r => r.Train.LearningRate, (r, v) => r with { Train = r.Train with { LearningRate = v } }),
+        Positive("--ensemble", "models trained and averaged", r => r.Ensemble, (r, v) => r with { Ensemble = v }),
+        Positive("--seed", "seed of every random draw", r => r.Train.Seed, (r, v) => r with { Train = r.Train with { Seed = v } }),
+        // The thread count is the machine's, not the recipe's: the shipped model was trained with 2 threads on 2 cores.
+        Positive("--threads", "training threads, this machine's cores unless given; with the seed they fix the weights",
+            _ => Environment.ProcessorCount, (r, v) => r with { Train = r.Train with { Threads = v } }),
+        Positive("--temperature", "calibration temperature dividing the exported logits", r => r.Temperature, (r, v) => r with { Temperature = v }),
+        Switch("--no-augment", "train on clean audio (no simulated line conditions)", r => r with { Augment = false }),
+        Switch("--no-session", "every clip is its own session (no session adaptation)", r => r with { SessionAdaptation = false }),
+        Switch("--no-stats", "drop the window-statistics branch of the model", r => r with { Net = r.Net with { StatsHidden = 0 } }),
+        Switch("--no-frames", "drop the frame (convolution) branch of the model", r => r with { Net = r.Net with { UseFrames = false } }),
+    ];
+
+    /// <summary>Adds the recipe options to <paramref name="command"/>, with a check that the model keeps an input.</summary>
+    public static void AddTo(Command command)
+    {
+        foreach (var option in Definitions()) command.Options.Add(option.Option);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue<bool>("--no-stats") && result.GetValue<bool>("--no-frames"))
+                result.AddError("--no-stats and --no-frames together leave the model no input");
+        });
+    }
+
+    /// <summary>The recipe a command's line asks for: the shipped recipe with each recipe option applied (looked up by name,
+    /// so any command that called <see cref="AddTo"/> can be read).</summary>
+    public static TrainingRecipe Read(SymbolResult result) => Definitions().Aggregate(new TrainingRecipe(), (recipe, option) => option.Apply(recipe, result));
+
+    private interface IRecipeOption
+    {
+        Option Option { get; }
+
+        TrainingRecipe Apply(TrainingRecipe recipe, SymbolResult result);
+    }
+
+    private sealed class Valued<T>(Option<T> option, Func<TrainingRecipe, T, TrainingRecipe> set) : IRecipeOption
+    {
+        public Option Option => option;
+
+        public TrainingRecipe Apply(TrainingRecipe recipe, SymbolResult result) => set(recipe, result.GetValue<T>(option.Name)!);
+    }
+
+    private static Valued<T> Positive<T>(string name, string description, Func<TrainingRecipe, T> get, Func<TrainingRecipe, T, TrainingRecipe> set)
+        where T : struct, INumber<T> => new(TrainingCli.Positive(name, description, () => get(Shipped)), set);
+
+    private static Valued<bool> Switch(string name, string description, Func<TrainingRecipe, TrainingRecipe> set) =>
+        new(new Option<bool>(name) { Description = description }, (recipe, on) => on ? set(recipe) : recipe);
+}

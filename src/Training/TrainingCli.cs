@@ -1,0 +1,230 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
+using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Training.Channels;
+
+namespace VoiceEmotion.Training;
+
+/// <summary>
+/// The console's commands and options (System.CommandLine): train, evaluate, cv, transfer. Help is generated from these
+/// definitions, defaults are defined once (recipe options in <see cref="RecipeOptions"/>), and every bad value is a
+/// parse error naming its option. The work itself is in <see cref="Commands"/>.
+/// </summary>
+public static class TrainingCli
+{
+    /// <summary>Exit code of a command line that does not parse or a check that needs the data (<see cref="UsageException"/>).</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Exit code of a run that failed on its inputs (unreadable audio, a mismatched model...).</summary>
+    public const int InputError = 1;
+
+    /// <summary>Parses and runs <paramref name="args"/>; errors go to <paramref name="error"/> (stderr by default) as
+    /// "error: ..." lines and give a non-zero exit code.</summary>
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        error ??= Console.Error;
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) error.WriteLine($"error: {e.Message}");
+            error.WriteLine("(--help lists the commands and options)");
+            return UsageError;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output ?? Console.Out, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return UsageError;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or ArgumentException or InvalidOperationException
+                                  or AudioFormatException or ModelMetadataException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return InputError;
+        }
+    }
+
+    /// <summary>The recipe a <c>train</c> command line asks for (no training).</summary>
+    internal static TrainingRecipe ParseRecipe(params string[] trainArgs)
+    {
+        var parse = Build().Parse(["train", .. trainArgs]);
+        return parse.Errors.Count > 0 ? throw new UsageException(parse.Errors[0].Message) : RecipeOptions.Read(parse.CommandResult);
+    }
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("VoiceEmotion training: train the emotion model, evaluate a model, cross-validate a recipe, measure cross-corpus transfer.");
+        root.Subcommands.Add(TrainCommand());
+        root.Subcommands.Add(EvaluateCommand());
+        root.Subcommands.Add(CrossValidateCommand());
+        root.Subcommands.Add(TransferCommand());
+        return root;
+    }
+
+    private static Command TrainCommand()
+    {
+        var command = new Command("train", "Train the model on the corpora and export it as ONNX. With no recipe options this is the shipped model.");
+        var data = Corpora("--data", "corpus to train on: a RAVDESS/TESS folder or .zip (repeat for several)");
+        var output = new Option<string>("--out") { Description = "the ONNX model to write", Required = true, HelpName = "model.onnx" };
+        var report = Folder("--report", "write training curves here");
+        var validate = Corpora("--validate", "score this corpus after each epoch (validation macro-F1)", required: false, multiple: false);
+        command.Options.Add(data);
+        command.Options.Add(output);
+        command.Options.Add(report);
+        command.Options.Add(validate);
+        RecipeOptions.AddTo(command);
+        command.SetAction(parse => Commands.Train(parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(report),
+            parse.GetValue(validate)?.SingleOrDefault(), RecipeOptions.Read(parse.CommandResult)));
+        return command;
+    }
+
+    private static Command EvaluateCommand()
+    {
+        var command = new Command("evaluate", "Score a model on a corpus, clip-level, streaming or as sessions, under named line conditions; writes the contract JSON.");
+        var model = ExistingFile("--model", "the ONNX model to score", "model.onnx");
+        var data = Corpora("--data", "corpus to score: a RAVDESS/TESS folder or .zip (repeat for several)");
+        var json = new Option<string>("--json") { Description = "write the evaluation JSON here", Required = true, HelpName = "out.json" };
+        var streaming = new Option<bool>("--streaming") { Description = "score each clip through the live session" };
+        var sessions = new Option<bool>("--sessions") { Description = "score each speaker's clips as one live call" };
+        var condition = new Option<string>("--condition")
+        {
+            Description = $"line condition, or all: {string.Join(", ", LineCondition.MatrixNames)}", DefaultValueFactory = _ => "clean", HelpName = "NAME|all",
+        };
+        condition.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not "all") CheckConditions(r, "--condition", [r.GetValueOrDefault<string>()], "all or one of");
+        });
+        var telephone = new Option<bool>("--telephone") { Description = "the same as --condition g711" };
+        var report = Folder("--report", "write a Markdown report here");
+        var seed = new Option<int>("--seed") { Description = "seed of the line conditions and session orders", DefaultValueFactory = _ => 1, HelpName = "S" };
+        foreach (var option in new Option[] { model, data, json, streaming, sessions, condition, telephone, report, seed }) command.Options.Add(option);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(streaming) && r.GetValue(sessions)) r.AddError("choose one of --streaming and --sessions");
+            if (r.GetValue(telephone) && r.GetResult(condition) is { Implicit: false } && r.GetValue(condition) != "g711")
+                r.AddError("--telephone is --condition g711; give one of them");
+        });
+        command.SetAction(parse =>
+        {
+            var mode = parse.GetValue(sessions) ? ScoreMode.Sessions : parse.GetValue(streaming) ? ScoreMode.Streaming : ScoreMode.Clip;
+            string name = parse.GetValue(telephone) ? "g711" : parse.GetValue(condition)!;
+            List<string> conditions = name == "all" ? [.. LineCondition.MatrixNames] : [name];
+            return Commands.Evaluate(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(json)!, mode, conditions, parse.GetValue(report), parse.GetValue(seed));
+        });
+        return command;
+    }
+
+    private static Command CrossValidateCommand()
+    {
+        var command = new Command("cv", "Speaker-grouped k-fold cross-validation of the recipe over several seeds: every mode and condition, calibration.");
+        var data = Corpora("--data", "corpus: a RAVDESS/TESS folder or .zip (repeat for several)");
+        var report = Folder("--report", "write the cross-validation report here", required: true);
+        var folds = Positive("--folds", "speaker-grouped folds", () => 5);
+        var seeds = Positive("--seeds", "seeds, each a full cross-validation", () => 1);
+        var conditions = new Option<string>("--conditions")
+        {
+            Description = "line conditions scored besides clean: all, none or a comma-separated list", DefaultValueFactory = _ => "all", HelpName = "all|none|a,b",
+        };
+        conditions.Validators.Add(r =>
+        {
+            string list = r.GetValueOrDefault<string>();
+            if (list is not ("all" or "none")) CheckConditions(r, "--conditions", ConditionList(list), "all, none or some of");
+        });
+        var json = new Option<string>("--json") { Description = "write the summary JSON here", HelpName = "out.json" };
+        foreach (var option in new Option[] { data, report, folds, seeds, conditions, json }) command.Options.Add(option);
+        RecipeOptions.AddTo(command);
+        command.SetAction(parse =>
+        {
+            string list = parse.GetValue(conditions)!;
+            List<string> scored = list switch
+            {
+                "all" => [.. LineCondition.MatrixNames.Where(n => n != "clean")],
+                "none" => [],
+                _ => ConditionList(list),
+            };
+            return Commands.CrossValidate(parse.GetValue(data)!, parse.GetValue(report)!, parse.GetValue(folds), parse.GetValue(seeds), scored,
+                parse.GetValue(json), RecipeOptions.Read(parse.CommandResult));
+        });
+        return command;
+    }
+
+    private static Command TransferCommand()
+    {
+        var command = new Command("transfer", "Cross-corpus transfer: train on one corpus, score another (clip-level and streaming), over several seeds.");
+        var train = Corpora("--train", "corpus to train on (repeat for several)");
+        var test = Corpora("--test", "corpus to score (repeat for several)");
+        var seeds = Positive("--seeds", "seeds (the recipe seed, +1, +2...)", () => 1);
+        var report = Folder("--report", "write a Markdown report here");
+        var json = new Option<string>("--json") { Description = "write the per-seed figures here", HelpName = "out.json" };
+        foreach (var option in new Option[] { train, test, seeds, report, json }) command.Options.Add(option);
+        RecipeOptions.AddTo(command);
+        command.SetAction(parse => Commands.Transfer(parse.GetValue(train)!, parse.GetValue(test)!, parse.GetValue(seeds), parse.GetValue(report),
+            parse.GetValue(json), RecipeOptions.Read(parse.CommandResult)));
+        return command;
+    }
+
+    /// <summary>A corpus path option: each value must be an existing folder or file.</summary>
+    private static Option<string[]> Corpora(string name, string description, bool required = true, bool multiple = true)
+    {
+        var option = new Option<string[]>(name)
+        {
+            Description = description, Required = required, HelpName = "zip-or-folder",
+            Arity = multiple ? ArgumentArity.OneOrMore : ArgumentArity.ExactlyOne, AllowMultipleArgumentsPerToken = false,
+        };
+        option.Validators.Add(r =>
+        {
+            foreach (var path in r.GetValueOrDefault<string[]>() ?? [])
+                if (!File.Exists(path) && !Directory.Exists(path)) r.AddError($"{name}: no such file or folder '{path}'");
+        });
+        return option;
+    }
+
+    private static Option<string> ExistingFile(string name, string description, string helpName)
+    {
+        var option = new Option<string>(name) { Description = description, Required = true, HelpName = helpName };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path)) r.AddError($"{name}: no such file '{path}'");
+        });
+        return option;
+    }
+
+    private static Option<string> Folder(string name, string description, bool required = false) =>
+        new(name) { Description = description, Required = required, HelpName = "dir" };
+
+    /// <summary>A numeric option that must be positive; a bad value is a parse error naming the option and the value.</summary>
+    internal static Option<T> Positive<T>(string name, string description, Func<T> defaultValue) where T : struct, INumber<T>
+    {
+        bool integer = typeof(T) == typeof(int);
+        return new Option<T>(name)
+        {
+            Description = description, DefaultValueFactory = _ => defaultValue(), HelpName = integer ? "N" : "X",
+            CustomParser = r =>
+            {
+                string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+                var style = integer ? NumberStyles.Integer : NumberStyles.Float;
+                if (T.TryParse(token, style, CultureInfo.InvariantCulture, out var v) && v > T.Zero) return v;
+                r.AddError($"{name} needs a positive {(integer ? "integer" : "number")}, got '{token}'");
+                return default;
+            },
+        };
+    }
+
+    private static List<string> ConditionList(string list) => [.. list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+
+    private static void CheckConditions(OptionResult result, string name, IEnumerable<string?> names, string expected)
+    {
+        foreach (var n in names)
+            if (n is null || !LineCondition.Named.ContainsKey(n))
+                result.AddError($"{name}: unknown condition '{n}': expected {expected} {string.Join(", ", LineCondition.MatrixNames)}");
+    }
+}
+
+/// <summary>A command line that parses but cannot run on the data given (e.g. more folds than speakers).</summary>
+public sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,87 @@
+namespace VoiceEmotion.Training.Tests.Cli;
+
+/// <summary>The command line: defaults are the shipped recipe, help comes from the definitions, bad values are named.</summary>
+public sealed class TrainingCliTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("ve-cli-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    [Fact]
+    public void NoRecipeOptionsGiveTheShippedRecipe()
+    {
+        // The README's train command names only data and output: it must train exactly TrainingRecipe's defaults
+        // (the thread count is this machine's cores, as it always was).
+        var shipped = new TrainingRecipe();
+        shipped = shipped with { Train = shipped.Train with { Threads = Environment.ProcessorCount } };
+        Assert.Equal(shipped, TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "model.onnx"));
+    }
+
+    [Fact]
+    public void RecipeOptionsSetTheirFields()
+    {
+        var r = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--epochs", "3", "--passes", "2", "--clips-per-speaker", "7",
+            "--batch", "16", "--lr", "0.01", "--ensemble", "2", "--seed", "9", "--threads", "1", "--temperature", "1.2",
+            "--no-augment", "--no-session", "--no-stats");
+        Assert.Equal((3, 2, 16, 0.01f, 9, 1), (r.Train.Epochs, r.Train.PassesPerEpoch, r.Train.BatchSize, r.Train.LearningRate, r.Train.Seed, r.Train.Threads));
+        Assert.Equal((7, 2, 1.2f, false, false), (r.ClipsPerSpeaker, r.Ensemble, r.Temperature, r.Augment, r.SessionAdaptation));
+        Assert.False(r.Net.UseStats);
+        Assert.True(r.Net.UseFrames);
+    }
+
+    [Fact]
+    public void HelpListsEveryOptionWithTheShippedDefaults()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["train", "--help"], output));
+        string help = output.ToString();
+        var shipped = new TrainingRecipe();
+        foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames" })
+            Assert.Contains(option, help);
+        Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
+        Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);
+        foreach (var command in new[] { "evaluate", "cv", "transfer" })
+        {
+            var sub = new StringWriter();
+            Assert.Equal(0, TrainingCli.Run([command, "--help"], sub));
+            Assert.Contains("Usage:", sub.ToString());
+        }
+    }
+
+    [Theory]
+    [InlineData("--epochs needs a positive integer, got '0'", "train", "--epochs", "0")]
+    [InlineData("--epochs needs a positive integer, got 'many'", "train", "--epochs", "many")]
+    [InlineData("--lr needs a positive number, got '-1'", "train", "--lr", "-1")]
+    [InlineData("--temperature needs a positive number, got '0'", "train", "--temperature", "0")]
+    [InlineData("--data: no such file or folder '/nonexistent/corpus.zip'", "train", "--data", "/nonexistent/corpus.zip")]
+    [InlineData("--out", "train", "--report", "r")] // --out missing
+    [InlineData("--no-stats and --no-frames", "train", "--no-stats", "--no-frames")]
+    [InlineData("--condition: unknown condition 'nosuch'", "evaluate", "--condition", "nosuch")]
+    [InlineData("--folds needs a positive integer, got '0'", "cv", "--folds", "0")]
+    [InlineData("--test", "transfer")] // --test missing
+    [InlineData("--bogus", "cv", "--bogus")]
+    public void BadValuesFailNamingTheOption(string expected, string command, params string[] extra)
+    {
+        // Everything else on the line is valid, so the error is the one under test.
+        List<string> args = command switch
+        {
+            "train" => ["train", "--data", _dir.FullName, .. extra.Contains("--report") ? Array.Empty<string>() : ["--out", "m.onnx"]],
+            "evaluate" => ["evaluate", "--model", _dir.FullName, "--data", _dir.FullName, "--json", "x.json"],
+            "cv" => ["cv", "--data", _dir.FullName, "--report", "r"],
+            _ => ["transfer", "--train", _dir.FullName],
+        };
+        if (command == "evaluate") args[2] = ModelFile();
+        args.AddRange(extra);
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. args], error: error));
+        Assert.Contains(expected, error.ToString());
+    }
+
+    private string ModelFile()
+    {
+        string path = Path.Combine(_dir.FullName, "model.onnx");
+        File.WriteAllBytes(path, []); // exists; the parse error comes first, so it is never loaded
+        return path;
+    }
+}
