@@ -210,7 +210,7 @@ public static class OpenApiSetup
         var twilioPath = context.ApplicationServices.GetRequiredService<IOptions<PhoneBridgeOptions>>().Value.TwilioPath;
         var twilio = Operation(PhoneTag, "Twilio Media Streams (WebSocket upgrade)",
             ("101", new OpenApiResponse { Description = "Switching to WebSocket: Twilio's JSON events (docs/PROTOCOL.md, \"Twilio Media Streams\")." }),
-            ("400", new OpenApiResponse { Description = "Not a WebSocket request." }));
+            ("400", await ErrorResponseAsync("`error` is `not_websocket`: not a WebSocket request.", "not_websocket", ErrorSchema, cancellationToken)));
         twilio.Description = "Needs the client role: on the upgrade (header or `?access_token=`) or as `<Parameter name=\"token\">`, checked at `start`.";
         await RequireCredentialsAsync(twilio, document, ErrorSchema, cancellationToken);
         document.Paths[twilioPath] = Get(twilio);
