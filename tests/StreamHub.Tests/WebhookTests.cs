@@ -171,8 +171,15 @@ public sealed class WebhookTests
     public async Task BadWebhookSettingsStopTheServerWithMessagesNamingThem()
     {
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => HubServer.StartAsync(configureAlerts: o =>
-            o.Webhooks = [new WebhookTarget { Url = "ftp://example.test/hook", Secret = "short" }]));
-        Assert.Contains("Alerts:Webhooks:0:Url must be an absolute http(s) URL", e.Message);
-        Assert.Contains("Alerts:Webhooks:0:Secret must be at least 16 characters", e.Message);
+        {
+            o.Webhooks = [new WebhookTarget { Url = "ftp://example.test/hook?token=receiver-token", Secret = "tiny-secret" }];
+            o.WebhookTimeoutSeconds = 0;
+        }));
+        Assert.Contains("Alerts:Webhooks:0:Url must be an absolute http(s) URL, was 'ftp://example.test/hook?…'", e.Message);
+        Assert.Contains("Alerts:Webhooks:0:Secret must be at least 16 characters, was 11", e.Message);
+        Assert.Contains("Alerts:WebhookTimeoutSeconds must be between 0.1 and 300, was 0", e.Message);
+        // Neither the secret nor the receiver's token in the query reaches the message (it ends up in logs).
+        Assert.DoesNotContain("tiny-secret", e.Message);
+        Assert.DoesNotContain("receiver-token", e.Message);
     }
 }
