@@ -28,6 +28,14 @@ public static class ServiceCollectionExtensions
         services.AddVoiceEmotionAuth(configuration);
         services.AddValidatedOptions<Alerts.AlertOptions>(configuration, Alerts.AlertOptions.Section);
         services.AddSingleton<Alerts.AlertEngine>();
+        services.AddHttpClient(Alerts.WebhookSender.HttpClientName, (sp, http) =>
+            http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<Alerts.AlertOptions>>().Value.WebhookTimeoutSeconds))
+            // A redirect is a failure to retry, not something to follow: a followed 301/302 turns the POST into a GET.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            // The sender logs each outcome itself, naming the URL without its query (which may hold the receiver's token).
+            .RemoveAllLoggers();
+        services.AddSingleton<Alerts.WebhookSender>();
+        services.AddHostedService(sp => sp.GetRequiredService<Alerts.WebhookSender>());
         services.AddValidatedOptions<CallLogOptions>(configuration, CallLogOptions.Section);
         services.AddSingleton(sp =>
         {
@@ -54,6 +62,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<AudioSocketListener>();
         services.AddHostedService(sp => sp.GetRequiredService<AudioSocketListener>());
         services.AddSingleton<HubMetrics>();
+        services.AddVoiceEmotionOpenApi();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(HubMetrics.MeterName, VoiceEmotion.Pipeline.Streaming.PipelineMetrics.MeterName)
             .AddRuntimeInstrumentation()
@@ -115,19 +124,19 @@ public static class ServiceCollectionExtensions
         app.MapTwilioMediaStreams();
         app.MapAnalyze();
         app.MapCallLog();
-        app.MapGet("/healthz", (SessionRegistry sessions) => Results.Ok(new { status = "ok", sessions = sessions.Count }));
+        app.MapGet("/healthz", (SessionRegistry sessions) => Results.Ok(new HealthStatus("ok", sessions.Count)))
+            .WithTags(OpenApiSetup.OperationsTag).WithSummary("Is the process up; how many live sessions").Produces<HealthStatus>();
         // Liveness: the process answers. Readiness: the model and the emotion log work (a load balancer's signal).
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains("ready"),
-            ResponseWriter = async (context, report) => await context.Response.WriteAsJsonAsync(new
-            {
-                status = report.Status.ToString(),
-                checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-            }),
+            ResponseWriter = async (context, report) => await context.Response.WriteAsJsonAsync(new ReadinessReport(
+                report.Status.ToString(),
+                report.Entries.ToDictionary(e => e.Key, e => new ReadinessCheck(e.Value.Status.ToString(), e.Value.Description)))),
         });
         app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Roles.SupervisePolicy);
+        app.MapVoiceEmotionDocs();
         return app;
     }
 }

@@ -41,7 +41,8 @@ public sealed class HubServer : IAsyncDisposable
     public Uri TwilioUrl => new UriBuilder(Address) { Scheme = "ws", Path = "/phone/twilio" }.Uri;
 
     public static async Task<HubServer> StartAsync(Action<StreamHubOptions>? configure = null, Action<VoiceEmotion.StreamHub.Alerts.AlertOptions>? configureAlerts = null,
-        string? callLogPath = null, string? postgres = null, IDictionary<string, string?>? settings = null, string urls = "http://127.0.0.1:0", ILoggerProvider? logs = null)
+        string? callLogPath = null, string? postgres = null, IDictionary<string, string?>? settings = null, string urls = "http://127.0.0.1:0", ILoggerProvider? logs = null,
+        Action<WebApplication>? map = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(urls);
@@ -61,6 +62,7 @@ public sealed class HubServer : IAsyncDisposable
         {
             app.UseVoiceEmotion();
             app.MapVoiceEmotion();
+            map?.Invoke(app); // endpoints of a test's own, beside the real ones
             app.Services.GetRequiredService<ModelHost>();
             await app.StartAsync();
             await app.Services.GetRequiredService<AudioSocketListener>().Started;

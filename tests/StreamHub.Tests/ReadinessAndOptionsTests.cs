@@ -80,6 +80,8 @@ public sealed class ReadinessAndOptionsTests
     [InlineData("StreamHub:SlowClientSendTimeoutSeconds", "-1", "StreamHub:SlowClientSendTimeoutSeconds must be between 0.1 and 600, was -1")]
     [InlineData("Alerts:Rules:0:MinProbability", "1.5", "Alerts:Rules:0:MinProbability must be between 0 and 1, was 1.5")]
     [InlineData("Alerts:Rules:0:Label", "bored", "Alerts:Rules:0:Label must be one of neutral, happy, sad, angry, fearful, disgust, surprised, was 'bored'")]
+    [InlineData("Alerts:WebhookQueueLength", "0", "Alerts:WebhookQueueLength must be between 1 and 100000, was 0")]
+    [InlineData("Alerts:WebhookMaxRetrySeconds", "0.5", "Alerts:WebhookMaxRetrySeconds must be at least Alerts:WebhookRetrySeconds (1), was 0.5")]
     [InlineData("PhoneBridge:MaxAudioSocketPayloadBytes", "70000", "PhoneBridge:MaxAudioSocketPayloadBytes must be between 320 and 65535, was 70000")]
     [InlineData("ScaleOut:PublishSeconds", "0", "ScaleOut:PublishSeconds must be between 0.1 and 60, was 0")]
     [InlineData("Auth:ApiKeys:0:Key", "short", "Auth:ApiKeys:0:Key must be at least 16 characters, was 5")]

@@ -68,14 +68,57 @@ public static class AnalyzeEndpoint
             {
                 slot?.Dispose();
             }
-        }).DisableAntiforgery().RequireAuthorization(Security.Roles.StreamPolicy);
+        }).DisableAntiforgery().RequireAuthorization(Security.Roles.StreamPolicy)
+            .WithTags(OpenApiSetup.AnalysisTag).WithSummary("Analyse a WAV file, or start a job that does")
+            .WithDescription("The update series a live stream of the file would get, and its summary, computed at full speed through " +
+                "the same batcher as live sessions while the file is still arriving. " +
+                "Any WAV the pipeline reads: PCM 8/16/24/32, float 32/64, mu-law, A-law, EXTENSIBLE; any rate, mono or multi-channel.\n\n" +
+                "With `?mode=job` the file is stored and analysed in the background: the answer is 202 with the job's status and its " +
+                "`Location` (GET /api/jobs/{id}). Synchronous calls and jobs share the `StreamHub:MaxConcurrentUploads` slots; " +
+                "an upload beyond them gets 429 with `Retry-After`.")
+            // Described, not declared with Accepts: that would make routing answer other content types with a bare 415
+            // instead of the handler's 400 not_multipart.
+            .AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+            {
+                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                    {
+                        ["multipart/form-data"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(AnalyzeUpload), null, cancellationToken) },
+                    },
+                };
+                if (operation.Parameters?.FirstOrDefault(p => p.Name == "mode") is Microsoft.OpenApi.OpenApiParameter modeParameter)
+                {
+                    modeParameter.Description = "`job`: analyse in the background and answer 202 at once. Left out (or `sync`): answer with the result.";
+                    modeParameter.Schema = new Microsoft.OpenApi.OpenApiSchema
+                    {
+                        Type = Microsoft.OpenApi.JsonSchemaType.String,
+                        Enum = [System.Text.Json.Nodes.JsonValue.Create("sync"), System.Text.Json.Nodes.JsonValue.Create("job")],
+                    };
+                }
+            })
+            .Produces<AnalyzeResponse>()
+            .Produces<AnalysisJobStatus>(StatusCodes.Status202Accepted)
+            .WithResponseHeader(StatusCodes.Status202Accepted, HeaderNames.Location, "The job's status: `/api/jobs/{jobId}`.", Microsoft.OpenApi.JsonSchemaType.String, "uri-reference")
+            .ProducesError(StatusCodes.Status400BadRequest, "bad_mode", "not_multipart", "no_file", "bad_multipart", "bad_audio")
+            .ProducesError(StatusCodes.Status413PayloadTooLarge, "file_too_large")
+            .ProducesError(StatusCodes.Status429TooManyRequests, "too_many_uploads")
+            .WithResponseHeader(StatusCodes.Status429TooManyRequests, HeaderNames.RetryAfter, "Seconds to wait before uploading again.", Microsoft.OpenApi.JsonSchemaType.Integer);
 
         app.MapGet("/api/jobs/{id}", (string id, ClaimsPrincipal user, AnalysisJobs jobs, IOptions<StreamHubOptions> options) =>
             jobs.Find(id, user) is { } job
                 ? Results.Ok(job.Status())
                 : Problem(StatusCodes.Status404NotFound, "job_not_found",
                     $"no analysis job '{id}': finished jobs are kept {options.Value.AnalysisJobExpirySeconds:0} s, and a server restart loses them"))
-            .RequireAuthorization();
+            .RequireAuthorization()
+            .WithTags(OpenApiSetup.AnalysisTag).WithSummary("An analysis job: its state, progress and, when done, its result")
+            .WithDescription("`state` is `queued`, `running`, `done` or `failed`; `progress` counts seconds of audio analysed (of the " +
+                "header's total, when it declares one). When `done`, `result` is exactly the body of a synchronous POST /api/analyze; " +
+                "when `failed`, `error` says why (`bad_audio`, `shutting_down`, `analysis_failed`). Jobs live in the server's memory: " +
+                "a finished one is kept `StreamHub:AnalysisJobExpirySeconds`, and a restart loses them all.")
+            .Produces<AnalysisJobStatus>()
+            .ProducesError(StatusCodes.Status404NotFound, "job_not_found");
         return app;
     }
 
@@ -196,6 +239,13 @@ public static class AnalyzeEndpoint
         bytes is { } b ? $"upload of {b} bytes is over the limit of {limit} bytes" : $"upload is over the limit of {limit} bytes");
 
     private static IResult Problem(int status, string error, string message) => Results.Json(new ApiError(error, message), statusCode: status);
+
+    /// <summary>The form POST /api/analyze reads (for the OpenAPI document; the handler reads the multipart stream itself, to bound it).</summary>
+    internal sealed class AnalyzeUpload
+    {
+        /// <summary>The WAV file (the field named 'file', or else the first file field).</summary>
+        public required IFormFile File { get; init; }
+    }
 
     private sealed class UploadTooLargeException(long bytes) : IOException($"the file is over the upload limit after {bytes} bytes");
 }

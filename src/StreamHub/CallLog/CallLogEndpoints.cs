@@ -3,6 +3,8 @@ using System.Security.Claims;
 using VoiceEmotion.StreamHub.Security;
 using System.Text;
 using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.StreamHub.Api;
+using VoiceEmotion.StreamHub.Contracts;
 
 namespace VoiceEmotion.StreamHub.CallLog;
 
@@ -16,38 +18,47 @@ public static class CallLogEndpoints
 {
     public static IEndpointRouteBuilder MapCallLog(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/sessions").RequireAuthorization();
-        api.MapGet("", (HttpRequest request, ClaimsPrincipal user, SqlCallLog log) =>
+        var api = app.MapGroup("/api/sessions").RequireAuthorization().WithTags(OpenApiSetup.LogTag);
+        // Query values arrive as text and are parsed here, so a bad one gets a message naming it (not a bare 400).
+        api.MapGet("", (string? from, string? to, string? source, string? dominant, string? minAngryShare, string? minNegativeShare,
+            string? owner, string? limit, string? offset, ClaimsPrincipal user, SqlCallLog log) =>
         {
-            var q = request.Query;
             try
             {
                 var query = new SessionQuery(
-                    Time(q["from"]), Time(q["to"]), Nullable(q["source"]), Nullable(q["dominant"]),
-                    Number(q["minAngryShare"], "minAngryShare"), Number(q["minNegativeShare"], "minNegativeShare"),
-                    (int)(Number(q["limit"], "limit") ?? 50), (int)(Number(q["offset"], "offset") ?? 0),
-                    user.CanSupervise() ? Nullable(q["owner"]) : user.Owner());
+                    Time(from), Time(to), Nullable(source), Nullable(dominant),
+                    Number(minAngryShare, "minAngryShare"), Number(minNegativeShare, "minNegativeShare"),
+                    (int)(Number(limit, "limit") ?? 50), (int)(Number(offset, "offset") ?? 0),
+                    user.CanSupervise() ? Nullable(owner) : user.Owner());
                 if (query.Dominant is not null && EmotionLabels.IndexOf(query.Dominant) < 0)
-                    return Results.BadRequest(new { error = "bad_query", message = $"dominant '{query.Dominant}' is not one of {string.Join(", ", EmotionLabels.All)}" });
+                    return Results.BadRequest(new ApiError("bad_query", $"dominant '{query.Dominant}' is not one of {string.Join(", ", EmotionLabels.All)}"));
                 return Results.Ok(log.List(query));
             }
             catch (FormatException e)
             {
-                return Results.BadRequest(new { error = "bad_query", message = e.Message });
+                return Results.BadRequest(new ApiError("bad_query", e.Message));
             }
-        });
+        }).WithSummary("List logged sessions").WithDescription(
+            "Newest first. `from`/`to`: ISO 8601 bounds on the start time; `source`: hub, mic, replay, upload, twilio, audiosocket…; " +
+            "`dominant`: a label; `minAngryShare`/`minNegativeShare` (sad + angry + fearful + disgust): 0–1 share of speech time; " +
+            "`owner`: supervisors only (a client always gets its own sessions); `limit` (default 50), `offset` (default 0).")
+            .Produces<SessionPage>().ProducesError(StatusCodes.Status400BadRequest, "bad_query");
         api.MapGet("/{id}", (string id, ClaimsPrincipal user, SqlCallLog log) =>
-            Visible(log, id, user) is { } s ? Results.Ok(new { session = s, alerts = log.Alerts(id) }) : NotFound(id));
+            Visible(log, id, user) is { } s ? Results.Ok(new SessionDetails(s, log.Alerts(id))) : NotFound(id))
+            .WithSummary("One session: metadata, summary and alerts")
+            .Produces<SessionDetails>().ProducesError(StatusCodes.Status404NotFound, "not_found");
         api.MapGet("/{id}/timeline", (string id, ClaimsPrincipal user, SqlCallLog log) =>
-            Visible(log, id, user) is null ? NotFound(id) : Results.Ok(log.Timeline(id)));
+            Visible(log, id, user) is null ? NotFound(id) : Results.Ok(log.Timeline(id)))
+            .WithSummary("A session's updates in order").WithDescription("`windowSeconds` is not stored: it reads 0.")
+            .Produces<EmotionUpdateMessage[]>().ProducesError(StatusCodes.Status404NotFound, "not_found");
         api.MapGet("/{id}/export", (string id, string? format, ClaimsPrincipal user, SqlCallLog log) =>
         {
             var session = Visible(log, id, user);
             if (session is null) return NotFound(id);
             var timeline = log.Timeline(id);
             if (format is null or "json")
-                return Results.Json(new { session, alerts = log.Alerts(id), timeline }, contentType: "application/json");
-            if (format != "csv") return Results.BadRequest(new { error = "bad_query", message = $"format '{format}' is not csv or json" });
+                return Results.Json(new SessionExport(session, log.Alerts(id), timeline), contentType: "application/json");
+            if (format != "csv") return Results.BadRequest(new ApiError("bad_query", $"format '{format}' is not csv or json"));
             var csv = new StringBuilder("seq,audio_time_s,speech,voiced_fraction,");
             csv.Append(string.Join(",", EmotionLabels.All.Select(l => "p_" + l))).Append(",top,confidence,arousal,valence,loudness_db,pitch_hz\n");
             foreach (var u in timeline)
@@ -57,9 +68,22 @@ public static class CallLogEndpoints
                 csv.Append(CultureInfo.InvariantCulture, $",{u.Top},{u.Confidence:0.####},{u.Arousal:0.####},{u.Valence:0.####},{u.LoudnessDb:0.##},{u.PitchHz:0.#}\n");
             }
             return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", $"session-{id}.csv");
-        });
+        }).WithSummary("Export a session as CSV or JSON").WithDescription(
+            "`format=json` (default): `{session, alerts, timeline}`. `format=csv`: one row per update: " +
+            "seq,audio_time_s,speech,voiced_fraction,p_neutral…p_surprised,top,confidence,arousal,valence,loudness_db,pitch_hz.")
+            .Produces<SessionExport>(StatusCodes.Status200OK, "application/json", "text/csv")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // One 200 with two bodies: JSON is SessionExport, CSV is text.
+                if (operation.Responses?["200"].Content?.TryGetValue("text/csv", out var csv) == true)
+                    csv.Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String };
+                return Task.CompletedTask;
+            })
+            .ProducesError(StatusCodes.Status400BadRequest, "bad_query").ProducesError(StatusCodes.Status404NotFound, "not_found");
         api.MapDelete("/{id}", (string id, SqlCallLog log) => log.Delete(id) ? Results.NoContent() : NotFound(id))
-            .RequireAuthorization(Roles.AdminPolicy);
+            .RequireAuthorization(Roles.AdminPolicy)
+            .WithSummary("Delete a session with its updates and alerts")
+            .Produces(StatusCodes.Status204NoContent).ProducesError(StatusCodes.Status404NotFound, "not_found");
         return app;
     }
 
@@ -67,7 +91,7 @@ public static class CallLogEndpoints
     private static SessionRecord? Visible(SqlCallLog log, string id, ClaimsPrincipal user) =>
         log.Get(id) is { } s && user.MaySee(s.Owner) ? s : null;
 
-    private static IResult NotFound(string id) => Results.NotFound(new { error = "not_found", message = $"no session '{id}' in the log" });
+    private static IResult NotFound(string id) => Results.NotFound(new ApiError("not_found", $"no session '{id}' in the log"));
 
     private static string? Nullable(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 

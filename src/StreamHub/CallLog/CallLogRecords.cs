@@ -36,6 +36,17 @@ public sealed record SessionPage(
     [property: JsonPropertyName("total")] int Total,
     [property: JsonPropertyName("items")] IReadOnlyList<SessionRecord> Items);
 
+/// <summary>Body of GET /api/sessions/{id}: the session and the alerts raised on it.</summary>
+public sealed record SessionDetails(
+    [property: JsonPropertyName("session")] SessionRecord Session,
+    [property: JsonPropertyName("alerts")] IReadOnlyList<AlertMessage> Alerts);
+
+/// <summary>Body of GET /api/sessions/{id}/export?format=json: everything the log holds about one session.</summary>
+public sealed record SessionExport(
+    [property: JsonPropertyName("session")] SessionRecord Session,
+    [property: JsonPropertyName("alerts")] IReadOnlyList<AlertMessage> Alerts,
+    [property: JsonPropertyName("timeline")] IReadOnlyList<EmotionUpdateMessage> Timeline);
+
 /// <summary>What the writer queues: one of the four kinds of log entry.</summary>
 public abstract record LogItem
 {

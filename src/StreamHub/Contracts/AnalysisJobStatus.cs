@@ -9,6 +9,3 @@ public sealed record AnalysisJobStatus(string JobId, string State, string FileNa
 
 /// <summary>Seconds of audio analysed so far, of the total the file's header declares (null when it does not).</summary>
 public sealed record AnalysisJobProgress(double SecondsAnalysed, double? TotalSeconds);
-
-/// <summary>An error code and a sentence naming the problem: the shape of every HTTP error body.</summary>
-public sealed record ApiError(string Error, string Message);

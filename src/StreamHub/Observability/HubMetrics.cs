@@ -15,6 +15,7 @@ public sealed class HubMetrics : IDisposable
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _updatesSent;
     private readonly Counter<long> _errors;
+    private readonly Counter<long> _webhooksDelivered, _webhooksRetried, _webhooksFailed, _webhooksDropped;
 
     public HubMetrics(SessionRegistry sessions, ModelHost models, CallLogWriter log)
     {
@@ -29,11 +30,26 @@ public sealed class HubMetrics : IDisposable
             "Updates not logged because CallLog:MaxPendingUpdates were already waiting for the database");
         _updatesSent = _meter.CreateCounter<long>("voiceemotion.updates.sent", "{update}", "Updates sent to clients and watchers");
         _errors = _meter.CreateCounter<long>("voiceemotion.errors", "{error}", "Errors by kind (the protocol's error codes)");
+        _webhooksDelivered = _meter.CreateCounter<long>("voiceemotion.webhooks.delivered", "{delivery}", "Alert webhook deliveries a receiver accepted (2xx)");
+        _webhooksRetried = _meter.CreateCounter<long>("voiceemotion.webhooks.retried", "{attempt}", "Alert webhook attempts that failed and will be retried");
+        _webhooksFailed = _meter.CreateCounter<long>("voiceemotion.webhooks.failed", "{delivery}", "Alert webhook deliveries given up after the last attempt");
+        _webhooksDropped = _meter.CreateCounter<long>("voiceemotion.webhooks.dropped", "{delivery}", "Alert webhook deliveries dropped from a full queue");
     }
+
+    /// <summary>This server's meter instance (tests listen to it alone; the exporter matches meters by name, process-wide).</summary>
+    internal Meter Meter => _meter;
 
     public void UpdateSent(string? source) => _updatesSent.Add(1, new KeyValuePair<string, object?>("source", source ?? "hub"));
 
     public void Error(string kind) => _errors.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void WebhookDelivered(string target) => _webhooksDelivered.Add(1, new KeyValuePair<string, object?>("target", target));
+
+    public void WebhookRetried(string target) => _webhooksRetried.Add(1, new KeyValuePair<string, object?>("target", target));
+
+    public void WebhookFailed(string target) => _webhooksFailed.Add(1, new KeyValuePair<string, object?>("target", target));
+
+    public void WebhookDropped(string target) => _webhooksDropped.Add(1, new KeyValuePair<string, object?>("target", target));
 
     public void Dispose() => _meter.Dispose();
 }

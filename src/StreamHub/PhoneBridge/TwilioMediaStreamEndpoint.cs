@@ -29,19 +29,19 @@ public static class TwilioMediaStreamEndpoint
             if (user is null && Security.AuthSetup.TokenOf(context.Request) is not null)
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                await context.Response.WriteAsJsonAsync(new { error = "unauthorized", message = "the credentials on this request are not valid" });
+                await context.Response.WriteAsJsonAsync(new Contracts.ApiError("unauthorized", "the credentials on this request are not valid"));
                 return;
             }
             if (user is not null && !Security.Roles.CanStream(user))
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                await context.Response.WriteAsJsonAsync(new { error = "forbidden", message = "streaming a call needs the client role" });
+                await context.Response.WriteAsJsonAsync(new Contracts.ApiError("forbidden", "streaming a call needs the client role"));
                 return;
             }
             if (!context.WebSockets.IsWebSocketRequest)
             {
                 context.Response.StatusCode = StatusCodes.Status400BadRequest;
-                await context.Response.WriteAsJsonAsync(new { error = "not_websocket", message = "connect with a WebSocket (Twilio <Stream url=\"wss://...\">)" });
+                await context.Response.WriteAsJsonAsync(new Contracts.ApiError("not_websocket", "connect with a WebSocket (Twilio <Stream url=\"wss://...\">)"));
                 return;
             }
             using var socket = await context.WebSockets.AcceptWebSocketAsync();

@@ -27,12 +27,12 @@ public sealed class CredentialsHandler(IOptionsMonitor<AuthenticationSchemeOptio
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        await Response.WriteAsJsonAsync(new { error = "unauthorized", message = "send an API key (X-Api-Key or Authorization: Bearer) or a JWT" });
+        await Response.WriteAsJsonAsync(new Contracts.ApiError("unauthorized", "send an API key (X-Api-Key or Authorization: Bearer) or a JWT"));
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        await Response.WriteAsJsonAsync(new { error = "forbidden", message = "your credentials lack the role this needs: client streams, supervisor watches and queries, admin deletes" });
+        await Response.WriteAsJsonAsync(new Contracts.ApiError("forbidden", "your credentials lack the role this needs: client streams, supervisor watches and queries, admin deletes"));
     }
 }

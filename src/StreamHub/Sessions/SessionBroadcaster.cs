@@ -16,7 +16,7 @@ namespace VoiceEmotion.StreamHub.Sessions;
 /// <see cref="StreamHubOptions.SlowClientSendTimeoutSeconds"/> (it stopped reading) is dropped. Listeners on other nodes
 /// are reached through the SignalR groups <c>watch:{id}</c> and <c>alerts</c> (Redis backplane).
 /// </summary>
-public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine alerts, CallLogWriter log, Observability.HubMetrics metrics,
+public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine alerts, WebhookSender webhooks, CallLogWriter log, Observability.HubMetrics metrics,
     ListenerRegistry listeners, Microsoft.Extensions.Options.IOptions<StreamHubOptions> options,
     Microsoft.Extensions.Options.IOptions<ScaleOut.ScaleOutOptions> scaleOut, ILogger<SessionBroadcaster> logger)
 {
@@ -61,6 +61,7 @@ public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine 
                 foreach (var alert in alerts.Observe(session, update))
                 {
                     log.Enqueue(new LogItem.Raised(alert));
+                    webhooks.Enqueue(alert);
                     logger.LogWarning("Alert {Rule} on session {SessionId} (call {CallId}): {Label} {Probability:F2} for {Seconds:F1} s",
                         alert.Rule, session.Id, session.CallId, alert.Label, alert.MeanProbability, alert.SustainedSeconds);
                     await Send("Alert", alert, toAlertSubscribers: true);
