@@ -11,7 +11,7 @@ namespace VoiceEmotion.Pipeline.Streaming;
 /// </summary>
 public sealed class StreamingSession : IAsyncDisposable
 {
-    private readonly EmotionSession _session;
+    private readonly StreamAnalyzer _session;
     private readonly InferenceBatcher _batcher;
     private readonly Channel<Chunk> _input;
     private readonly Channel<EmotionUpdate> _output;
@@ -23,7 +23,7 @@ public sealed class StreamingSession : IAsyncDisposable
     {
         options ??= SessionOptions.Default;
         if (batcher.WindowFrames > 0) options = options with { WindowFrames = batcher.WindowFrames };
-        _session = new EmotionSession(id, format.Validate(), options);
+        _session = new StreamAnalyzer(id, format.Validate(), options);
         _batcher = batcher;
         _input = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(inputCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         _output = Channel.CreateBounded<EmotionUpdate>(new BoundedChannelOptions(outputCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
