@@ -8,7 +8,7 @@ namespace VoiceEmotion.Pipeline.Streaming;
 /// The analysis state of one stream, whatever door it came through: bytes → 16 kHz → frame features → window
 /// statistics, and every <see cref="SessionOptions.UpdateFrames"/> frames a <see cref="WindowInput"/> for the model.
 /// Updates fall on the audio clock (frame count), so the same audio gives the same windows for any chunking.
-/// Not thread-safe: one owner at a time (the session's pipeline task).
+/// Not thread-safe: one owner at a time (a <see cref="SessionPipeline"/>'s processing task, or <see cref="ClipAnalyzer"/>).
 /// </summary>
 public sealed class StreamAnalyzer : IFrameSink
 {

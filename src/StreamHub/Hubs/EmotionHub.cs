@@ -43,7 +43,7 @@ public sealed class EmotionHub(
             throw Fail(null, HubError.FormatInvalid, e.Message);
         }
         var id = Guid.NewGuid().ToString("N");
-        var pipeline = new StreamingSession(id, format, models.Batcher);
+        var pipeline = new SessionPipeline(id, format, models.Batcher);
         var session = new LiveSession(id, Context.ConnectionId, pipeline, request.Source ?? "hub", request.Label, owner: user.Owner());
         var limit = registry.TryAdd(session, options.Value.MaxConcurrentSessions, options.Value.MaxStreamsPerConnection);
         if (limit is not null)

@@ -13,7 +13,7 @@ public sealed class PhoneSessions(SessionRegistry registry, ModelHost models, Se
     public (LiveSession? Session, string? Error) Start(string source, AudioFormat format, string? callId, string? track, string? label, string owner)
     {
         var id = Guid.NewGuid().ToString("N");
-        var pipeline = new StreamingSession(id, format, models.Batcher);
+        var pipeline = new SessionPipeline(id, format, models.Batcher);
         var session = new LiveSession(id, null, pipeline, source, label, callId, track, owner);
         var error = registry.TryAdd(session, options.Value.MaxConcurrentSessions, int.MaxValue);
         if (error is not null)
