@@ -17,7 +17,7 @@ namespace VoiceEmotion.StreamHub.Hubs;
 /// supervisors all of them, and only supervisors subscribe to every session's alerts.
 /// </summary>
 public sealed class EmotionHub(
-    SessionRegistry registry,
+    NodeSessions sessions,
     ModelHost models,
     SessionBroadcaster broadcaster,
     ISessionDirectory directory,
@@ -45,7 +45,7 @@ public sealed class EmotionHub(
         var id = Guid.NewGuid().ToString("N");
         var pipeline = new SessionPipeline(id, format, models.Batcher);
         var session = new LiveSession(id, Context.ConnectionId, pipeline, request.Source ?? "hub", request.Label, owner: user.Owner());
-        var limit = registry.TryAdd(session, options.Value.MaxConcurrentSessions, options.Value.MaxStreamsPerConnection);
+        var limit = sessions.TryAdd(session, options.Value.MaxConcurrentSessions, options.Value.MaxStreamsPerConnection);
         if (limit is not null)
         {
             pipeline.Abort();
@@ -61,7 +61,7 @@ public sealed class EmotionHub(
 
     public async Task StreamAudio(string sessionId, IAsyncEnumerable<byte[]> audio)
     {
-        var session = registry.Get(sessionId);
+        var session = sessions.Get(sessionId);
         if (session is null || session.ConnectionId != Context.ConnectionId)
             throw Fail(sessionId, HubError.NoSession, $"no session '{sessionId}' on this connection: call StartSession first to declare the audio format");
         if (Interlocked.Exchange(ref session.Streaming, 1) == 1)
@@ -115,7 +115,7 @@ public sealed class EmotionHub(
         finally
         {
             pipeline.Abort();
-            registry.Remove(sessionId);
+            sessions.Remove(sessionId);
         }
     }
 
@@ -135,7 +135,7 @@ public sealed class EmotionHub(
         if (session is null || !Context.User!.MaySee(session.Owner))
             throw Fail(null, HubError.NotFound, $"no live session '{sessionId}'");
         // This node sends to its own sessions' watchers one by one; another node's session reaches us through the group.
-        if (registry.Get(sessionId) is not null) listeners.Watch(sessionId, Context.ConnectionId);
+        if (sessions.Get(sessionId) is not null) listeners.Watch(sessionId, Context.ConnectionId);
         await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
         return session;
     }
@@ -165,10 +165,10 @@ public sealed class EmotionHub(
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         listeners.Disconnected(Context.ConnectionId);
-        foreach (var session in registry.ForConnection(Context.ConnectionId))
+        foreach (var session in sessions.ForConnection(Context.ConnectionId))
         {
             session.Pipeline.Abort();
-            registry.Remove(session.Id);
+            sessions.Remove(session.Id);
             logger.LogInformation("Session {SessionId} ended by disconnect after {Seconds:F1} s of audio", session.Id, session.Pipeline.AudioSeconds);
         }
         return base.OnDisconnectedAsync(exception);
@@ -178,7 +178,7 @@ public sealed class EmotionHub(
     {
         logger.LogWarning("Session {SessionId} rejected on {ConnectionId}: {Code} {Message}", sessionId, Context.ConnectionId, code, message);
         metrics.Error(code);
-        if (sessionId is not null && registry.Get(sessionId) is { } session && session.ConnectionId == Context.ConnectionId)
+        if (sessionId is not null && sessions.Get(sessionId) is { } session && session.ConnectionId == Context.ConnectionId)
         {
             session.Pipeline.Abort();
             _ = Clients.Caller.SendAsync("SessionError", new SessionErrorMessage(sessionId, code, message));

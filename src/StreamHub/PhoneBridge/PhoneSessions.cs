@@ -5,8 +5,8 @@ using VoiceEmotion.StreamHub.Sessions;
 
 namespace VoiceEmotion.StreamHub.PhoneBridge;
 
-/// <summary>Opens and closes sessions for phone-bridge tracks: the same pipeline, registry and broadcasting as hub streams.</summary>
-public sealed class PhoneSessions(SessionRegistry registry, ModelHost models, SessionBroadcaster broadcaster,
+/// <summary>Opens and closes sessions for phone-bridge tracks: the same pipeline, sessions and broadcasting as hub streams.</summary>
+public sealed class PhoneSessions(NodeSessions sessions, ModelHost models, SessionBroadcaster broadcaster,
     IOptions<StreamHubOptions> options, ILogger<PhoneSessions> logger)
 {
     /// <summary>Starts a session, or returns null with the limit that refused it.</summary>
@@ -15,7 +15,7 @@ public sealed class PhoneSessions(SessionRegistry registry, ModelHost models, Se
         var id = Guid.NewGuid().ToString("N");
         var pipeline = new SessionPipeline(id, format, models.Batcher);
         var session = new LiveSession(id, null, pipeline, source, label, callId, track, owner);
-        var error = registry.TryAdd(session, options.Value.MaxConcurrentSessions, int.MaxValue);
+        var error = sessions.TryAdd(session, options.Value.MaxConcurrentSessions, int.MaxValue);
         if (error is not null)
         {
             pipeline.Abort();
@@ -32,7 +32,7 @@ public sealed class PhoneSessions(SessionRegistry registry, ModelHost models, Se
     {
         session.Pipeline.Complete();
         await session.Forwarding;
-        registry.Remove(session.Id);
+        sessions.Remove(session.Id);
         await session.Pipeline.DisposeAsync();
     }
 }
