@@ -23,7 +23,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<UploadAnalyzer>();
         services.AddSingleton<AnalysisJobs>();
         services.AddSingleton<NodeSessions>();
-        services.AddSingleton<SessionBroadcaster>();
+        services.AddSingleton<SessionForwarder>();
         services.AddSingleton<ListenerRegistry>();
         services.AddVoiceEmotionAuth(configuration);
         services.AddValidatedOptions<Alerts.AlertOptions>(configuration, Alerts.AlertOptions.Section);

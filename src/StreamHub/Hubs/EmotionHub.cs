@@ -19,7 +19,7 @@ namespace VoiceEmotion.StreamHub.Hubs;
 public sealed class EmotionHub(
     NodeSessions sessions,
     ModelHost models,
-    SessionBroadcaster broadcaster,
+    SessionForwarder forwarder,
     ISessionDirectory directory,
     ListenerRegistry listeners,
     Alerts.AlertEngine alerts,
@@ -53,7 +53,7 @@ public sealed class EmotionHub(
                 ? $"the server is at its limit of {options.Value.MaxConcurrentSessions} concurrent sessions"
                 : $"this connection already has {options.Value.MaxStreamsPerConnection} open sessions");
         }
-        session.Forwarding = broadcaster.ForwardAsync(session);
+        session.Forwarding = forwarder.ForwardAsync(session);
         logger.LogInformation("Session {SessionId} started on {ConnectionId}: {Encoding} {SampleRate} Hz x{Channels}, source {Source}",
             id, Context.ConnectionId, format.Encoding.ToWireName(), format.SampleRate, format.Channels, request.Source);
         return new SessionStarted(id, FeatureSchema.UpdateFrames / (double)FeatureSchema.FramesPerSecond, models.Model.WindowSeconds, EmotionLabels.All);
@@ -136,7 +136,7 @@ public sealed class EmotionHub(
             throw Fail(null, HubError.NotFound, $"no live session '{sessionId}'");
         // This node sends to its own sessions' watchers one by one; another node's session reaches us through the group.
         if (sessions.Get(sessionId) is not null) listeners.Watch(sessionId, Context.ConnectionId);
-        await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
+        await Groups.AddToGroupAsync(Context.ConnectionId, SessionForwarder.WatchGroup(sessionId));
         return session;
     }
 
@@ -146,14 +146,14 @@ public sealed class EmotionHub(
     {
         if (!Context.User!.CanSupervise()) throw Fail(null, HubError.Forbidden, "alerts from every session need the supervisor role");
         listeners.SubscribeAlerts(Context.ConnectionId);
-        await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.AlertsGroup);
+        await Groups.AddToGroupAsync(Context.ConnectionId, SessionForwarder.AlertsGroup);
         return alerts.Recent;
     }
 
     public Task Unwatch(string sessionId)
     {
         listeners.Unwatch(sessionId, Context.ConnectionId);
-        return Groups.RemoveFromGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
+        return Groups.RemoveFromGroupAsync(Context.ConnectionId, SessionForwarder.WatchGroup(sessionId));
     }
 
     public override Task OnConnectedAsync()

@@ -6,7 +6,7 @@ using VoiceEmotion.StreamHub.Sessions;
 namespace VoiceEmotion.StreamHub.PhoneBridge;
 
 /// <summary>Opens and closes sessions for phone-bridge tracks: the same pipeline, sessions and broadcasting as hub streams.</summary>
-public sealed class PhoneSessions(NodeSessions sessions, ModelHost models, SessionBroadcaster broadcaster,
+public sealed class PhoneSessions(NodeSessions sessions, ModelHost models, SessionForwarder forwarder,
     IOptions<StreamHubOptions> options, ILogger<PhoneSessions> logger)
 {
     /// <summary>Starts a session, or returns null with the limit that refused it.</summary>
@@ -22,7 +22,7 @@ public sealed class PhoneSessions(NodeSessions sessions, ModelHost models, Sessi
             logger.LogWarning("{Source} call {CallId} track {Track} refused: {Code}", source, callId, track, error);
             return (null, error);
         }
-        session.Forwarding = broadcaster.ForwardAsync(session);
+        session.Forwarding = forwarder.ForwardAsync(session);
         logger.LogInformation("Session {SessionId} started: {Source} call {CallId} track {Track}", id, source, callId, track);
         return (session, null);
     }
