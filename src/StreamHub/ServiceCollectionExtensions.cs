@@ -24,6 +24,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<AnalysisJobs>();
         services.AddSingleton<NodeSessions>();
         services.AddSingleton<SessionForwarder>();
+        services.AddSingleton<SessionOpener>();
         services.AddSingleton<ListenerRegistry>();
         services.AddVoiceEmotionAuth(configuration);
         services.AddValidatedOptions<Alerts.AlertOptions>(configuration, Alerts.AlertOptions.Section);
@@ -58,7 +59,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         services.AddValidatedOptions<PhoneBridgeOptions>(configuration, PhoneBridgeOptions.Section);
-        services.AddSingleton<PhoneSessions>();
         services.AddSingleton<AudioSocketListener>();
         services.AddHostedService(sp => sp.GetRequiredService<AudioSocketListener>());
         services.AddSingleton<HubMetrics>();

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.Pipeline.Features;
 using VoiceEmotion.Pipeline.Inference;
-using VoiceEmotion.Pipeline.Streaming;
 using VoiceEmotion.StreamHub.Contracts;
 using VoiceEmotion.StreamHub.Security;
 using VoiceEmotion.StreamHub.Sessions;
@@ -18,8 +17,8 @@ namespace VoiceEmotion.StreamHub.Hubs;
 /// </summary>
 public sealed class EmotionHub(
     NodeSessions sessions,
+    SessionOpener opener,
     ModelHost models,
-    SessionForwarder forwarder,
     ISessionDirectory directory,
     ListenerRegistry listeners,
     Alerts.AlertEngine alerts,
@@ -42,21 +41,12 @@ public sealed class EmotionHub(
         {
             throw Fail(null, HubError.FormatInvalid, e.Message);
         }
-        var id = Guid.NewGuid().ToString("N");
-        var pipeline = new SessionPipeline(id, format, models.Batcher);
-        var session = new LiveSession(id, Context.ConnectionId, pipeline, request.Source ?? "hub", request.Label, owner: user.Owner());
-        var limit = sessions.TryAdd(session, options.Value.MaxConcurrentSessions, options.Value.MaxStreamsPerConnection);
-        if (limit is not null)
-        {
-            pipeline.Abort();
-            throw Fail(null, limit, limit == HubError.TooManySessions
+        var (session, refusal) = opener.Open(format, request.Source ?? "hub", request.Label, user.Owner(), Context.ConnectionId);
+        if (session is null)
+            throw Fail(null, refusal!, refusal == HubError.TooManySessions
                 ? $"the server is at its limit of {options.Value.MaxConcurrentSessions} concurrent sessions"
                 : $"this connection already has {options.Value.MaxStreamsPerConnection} open sessions");
-        }
-        session.Forwarding = forwarder.ForwardAsync(session);
-        logger.LogInformation("Session {SessionId} started on {ConnectionId}: {Encoding} {SampleRate} Hz x{Channels}, source {Source}",
-            id, Context.ConnectionId, format.Encoding.ToWireName(), format.SampleRate, format.Channels, request.Source);
-        return new SessionStarted(id, FeatureSchema.UpdateFrames / (double)FeatureSchema.FramesPerSecond, models.Model.WindowSeconds, EmotionLabels.All);
+        return new SessionStarted(session.Id, FeatureSchema.UpdateFrames / (double)FeatureSchema.FramesPerSecond, models.Model.WindowSeconds, EmotionLabels.All);
     }
 
     public async Task StreamAudio(string sessionId, IAsyncEnumerable<byte[]> audio)
