@@ -22,8 +22,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ModelHost>();
         services.AddSingleton<UploadAnalyzer>();
         services.AddSingleton<AnalysisJobs>();
-        services.AddSingleton<SessionRegistry>();
-        services.AddSingleton<SessionBroadcaster>();
+        services.AddSingleton<NodeSessions>();
+        services.AddSingleton<SessionForwarder>();
+        services.AddSingleton<SessionOpener>();
         services.AddSingleton<ListenerRegistry>();
         services.AddVoiceEmotionAuth(configuration);
         services.AddValidatedOptions<Alerts.AlertOptions>(configuration, Alerts.AlertOptions.Section);
@@ -58,7 +59,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         services.AddValidatedOptions<PhoneBridgeOptions>(configuration, PhoneBridgeOptions.Section);
-        services.AddSingleton<PhoneSessions>();
         services.AddSingleton<AudioSocketListener>();
         services.AddHostedService(sp => sp.GetRequiredService<AudioSocketListener>());
         services.AddSingleton<HubMetrics>();
@@ -101,7 +101,7 @@ public static class ServiceCollectionExtensions
         }
         else
         {
-            services.AddSingleton<ISessionDirectory, LocalSessionDirectory>();
+            services.AddSingleton<ISessionDirectory>(sp => sp.GetRequiredService<NodeSessions>());
         }
         return services;
     }
@@ -124,7 +124,7 @@ public static class ServiceCollectionExtensions
         app.MapTwilioMediaStreams();
         app.MapAnalyze();
         app.MapCallLog();
-        app.MapGet("/healthz", (SessionRegistry sessions) => Results.Ok(new HealthStatus("ok", sessions.Count)))
+        app.MapGet("/healthz", (NodeSessions sessions) => Results.Ok(new HealthStatus("ok", sessions.Count)))
             .WithTags(OpenApiSetup.OperationsTag).WithSummary("Is the process up; how many live sessions").Produces<HealthStatus>();
         // Liveness: the process answers. Readiness: the model and the emotion log work (a load balancer's signal).
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });

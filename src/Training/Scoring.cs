@@ -57,7 +57,7 @@ public sealed class ClipScores(int[] clips, int[] truth, int[] predicted, List<(
 
 /// <summary>
 /// The three ways a clip is scored. Clip-level: full 3 s windows every 0.5 s over the clip's speech, probabilities
-/// averaged (each clip its own session). Streaming: the clip alone through the live <see cref="EmotionSession"/>, every
+/// averaged (each clip its own session). Streaming: the clip alone through the live <see cref="StreamAnalyzer"/>, every
 /// speech update averaged. Sessions: each speaker's clips in a seeded random order with 0.4 s pauses as one live
 /// session; a clip is scored from the speech updates that fall while it plays. Probabilities are the model's own
 /// labels mapped onto the product's (calm summed into neutral).

@@ -23,7 +23,7 @@ public sealed class AlertTests
     {
         var engine = new AlertEngine(Options.Create(new AlertOptions { Rules = [new AlertRule { Name = "angry-2s", Label = "angry", MinProbability = 0.6f, MinSeconds = 2 }] }));
         await using var batcher = new InferenceBatcher(new FixedClassifier());
-        var session = new LiveSession("s", null, new StreamingSession("s", new AudioFormat(AudioEncoding.Pcm16Le, 16000, 1), batcher), "test", null, "CA1", "inbound");
+        var session = new LiveSession("s", null, new SessionPipeline("s", new AudioFormat(AudioEncoding.Pcm16Le, 16000, 1), batcher), "test", null, "CA1", "inbound");
         float[] angry = [0.7f, 0.7f, 0.7f, 0.5f, 0.8f, 0.8f, 0.8f, 0.8f, 0.9f, 0.9f];
         var fired = new List<(int Seq, AlertMessage Alert)>();
         for (int i = 0; i < angry.Length; i++)

@@ -30,7 +30,7 @@ public sealed class HubServer : IAsyncDisposable
 
     public Uri HubUrl => new(Address, "/hubs/emotion");
 
-    public SessionRegistry Sessions => _app.Services.GetRequiredService<SessionRegistry>();
+    public NodeSessions Sessions => _app.Services.GetRequiredService<NodeSessions>();
 
     /// <summary>The server's services (its real model host, log writer...).</summary>
     public IServiceProvider Services => _app.Services;

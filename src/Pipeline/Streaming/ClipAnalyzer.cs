@@ -4,7 +4,7 @@ using VoiceEmotion.Pipeline.Inference;
 namespace VoiceEmotion.Pipeline.Streaming;
 
 /// <summary>
-/// A whole recording through the streaming session code at full speed: the same updates a live stream of it would
+/// A whole recording through <see cref="StreamAnalyzer"/> at full speed: the same updates a live stream of it would
 /// get. Used by the batch API and by `evaluate --streaming`. The recording is read, resampled and windowed piece by
 /// piece, and at most <see cref="MaxWindowsInFlight"/> windows wait for the model at a time, so memory does not grow
 /// with the recording's length. The calls block: run them on a thread of their own, not the thread pool's.
@@ -63,7 +63,7 @@ public static class ClipAnalyzer
     {
         options ??= SessionOptions.Default;
         if (batcher.WindowFrames > 0) options = options with { WindowFrames = batcher.WindowFrames };
-        var session = new EmotionSession(sessionId, null, options);
+        var analyzer = new StreamAnalyzer(sessionId, null, options);
         var resampler = new Resampler(sampleRate, Resampler.TargetRate);
         var piece = new float[pieceSamples];
         var piece16k = new float[resampler.MaxOutputSamples(pieceSamples)];
@@ -76,14 +76,14 @@ public static class ClipAnalyzer
         {
             cancellationToken.ThrowIfCancellationRequested();
             int produced = resampler.Process(piece.AsSpan(0, n), piece16k);
-            session.PushSamples(piece16k.AsSpan(0, produced), ready);
+            analyzer.PushSamples(piece16k.AsSpan(0, produced), ready);
             Submit();
         }
-        session.Finish(ready);
+        analyzer.Finish(ready);
         Submit();
         while (inFlight.Count > 0) CompleteOldest();
-        progress?.Analysed(session.AudioSeconds);
-        return session.Summarize();
+        progress?.Analysed(analyzer.AudioSeconds);
+        return analyzer.Summarize();
 
         void Submit()
         {
@@ -102,7 +102,7 @@ public static class ClipAnalyzer
         {
             var (window, probabilities, classified) = inFlight.Dequeue();
             classified.GetAwaiter().GetResult();
-            var update = session.Complete(window, probabilities);
+            var update = analyzer.Complete(window, probabilities);
             spare.Push(probabilities);
             onUpdate(update);
             progress?.Analysed(update.AudioTime);

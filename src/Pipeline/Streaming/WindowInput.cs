@@ -4,7 +4,7 @@ namespace VoiceEmotion.Pipeline.Streaming;
 
 /// <summary>
 /// One update step waiting for the model: the window's frames and statistics plus what the update reports besides
-/// probabilities. Buffers are reused: an instance belongs to its session until <see cref="EmotionSession.Complete"/>.
+/// probabilities. Buffers are reused: an instance belongs to its session until <see cref="StreamAnalyzer.Complete"/>.
 /// </summary>
 public sealed class WindowInput
 {

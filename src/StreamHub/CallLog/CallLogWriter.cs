@@ -17,7 +17,7 @@ public sealed class CallLogWriter : BackgroundService
     private static readonly TimeSpan WarnEvery = TimeSpan.FromSeconds(10);
 
     private readonly SqlCallLog _store;
-    private readonly Sessions.SessionRegistry _sessions;
+    private readonly Sessions.NodeSessions _sessions;
     private readonly CallLogOptions _options;
     private readonly ILogger<CallLogWriter> _logger;
     // Updates: bounded, so a long database outage costs at most MaxPendingUpdates entries of memory (plus one batch).
@@ -29,7 +29,7 @@ public sealed class CallLogWriter : BackgroundService
     private long _written, _pendingUpdates, _pendingSessionEntries, _dropped, _droppedAtLastWarning, _lastWarningTicks;
     private volatile bool _closed;
 
-    public CallLogWriter(SqlCallLog store, Sessions.SessionRegistry sessions, IOptions<CallLogOptions> options, ILogger<CallLogWriter> logger)
+    public CallLogWriter(SqlCallLog store, Sessions.NodeSessions sessions, IOptions<CallLogOptions> options, ILogger<CallLogWriter> logger)
     {
         _store = store;
         _sessions = sessions;

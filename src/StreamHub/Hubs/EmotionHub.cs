@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.Pipeline.Features;
 using VoiceEmotion.Pipeline.Inference;
-using VoiceEmotion.Pipeline.Streaming;
 using VoiceEmotion.StreamHub.Contracts;
 using VoiceEmotion.StreamHub.Security;
 using VoiceEmotion.StreamHub.Sessions;
@@ -17,9 +16,9 @@ namespace VoiceEmotion.StreamHub.Hubs;
 /// supervisors all of them, and only supervisors subscribe to every session's alerts.
 /// </summary>
 public sealed class EmotionHub(
-    SessionRegistry registry,
+    NodeSessions sessions,
+    SessionOpener opener,
     ModelHost models,
-    SessionBroadcaster broadcaster,
     ISessionDirectory directory,
     ListenerRegistry listeners,
     Alerts.AlertEngine alerts,
@@ -42,26 +41,17 @@ public sealed class EmotionHub(
         {
             throw Fail(null, HubError.FormatInvalid, e.Message);
         }
-        var id = Guid.NewGuid().ToString("N");
-        var pipeline = new StreamingSession(id, format, models.Batcher);
-        var session = new LiveSession(id, Context.ConnectionId, pipeline, request.Source ?? "hub", request.Label, owner: user.Owner());
-        var limit = registry.TryAdd(session, options.Value.MaxConcurrentSessions, options.Value.MaxStreamsPerConnection);
-        if (limit is not null)
-        {
-            pipeline.Abort();
-            throw Fail(null, limit, limit == HubError.TooManySessions
+        var (session, refusal) = opener.Open(format, request.Source ?? "hub", request.Label, user.Owner(), Context.ConnectionId);
+        if (session is null)
+            throw Fail(null, refusal!, refusal == HubError.TooManySessions
                 ? $"the server is at its limit of {options.Value.MaxConcurrentSessions} concurrent sessions"
                 : $"this connection already has {options.Value.MaxStreamsPerConnection} open sessions");
-        }
-        session.Forwarding = broadcaster.ForwardAsync(session);
-        logger.LogInformation("Session {SessionId} started on {ConnectionId}: {Encoding} {SampleRate} Hz x{Channels}, source {Source}",
-            id, Context.ConnectionId, format.Encoding.ToWireName(), format.SampleRate, format.Channels, request.Source);
-        return new SessionStarted(id, FeatureSchema.UpdateFrames / (double)FeatureSchema.FramesPerSecond, models.Model.WindowSeconds, EmotionLabels.All);
+        return new SessionStarted(session.Id, FeatureSchema.UpdateFrames / (double)FeatureSchema.FramesPerSecond, models.Model.WindowSeconds, EmotionLabels.All);
     }
 
     public async Task StreamAudio(string sessionId, IAsyncEnumerable<byte[]> audio)
     {
-        var session = registry.Get(sessionId);
+        var session = sessions.Get(sessionId);
         if (session is null || session.ConnectionId != Context.ConnectionId)
             throw Fail(sessionId, HubError.NoSession, $"no session '{sessionId}' on this connection: call StartSession first to declare the audio format");
         if (Interlocked.Exchange(ref session.Streaming, 1) == 1)
@@ -115,7 +105,7 @@ public sealed class EmotionHub(
         finally
         {
             pipeline.Abort();
-            registry.Remove(sessionId);
+            sessions.Remove(sessionId);
         }
     }
 
@@ -135,8 +125,8 @@ public sealed class EmotionHub(
         if (session is null || !Context.User!.MaySee(session.Owner))
             throw Fail(null, HubError.NotFound, $"no live session '{sessionId}'");
         // This node sends to its own sessions' watchers one by one; another node's session reaches us through the group.
-        if (registry.Get(sessionId) is not null) listeners.Watch(sessionId, Context.ConnectionId);
-        await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
+        if (sessions.Get(sessionId) is not null) listeners.Watch(sessionId, Context.ConnectionId);
+        await Groups.AddToGroupAsync(Context.ConnectionId, SessionForwarder.WatchGroup(sessionId));
         return session;
     }
 
@@ -146,14 +136,14 @@ public sealed class EmotionHub(
     {
         if (!Context.User!.CanSupervise()) throw Fail(null, HubError.Forbidden, "alerts from every session need the supervisor role");
         listeners.SubscribeAlerts(Context.ConnectionId);
-        await Groups.AddToGroupAsync(Context.ConnectionId, SessionBroadcaster.AlertsGroup);
+        await Groups.AddToGroupAsync(Context.ConnectionId, SessionForwarder.AlertsGroup);
         return alerts.Recent;
     }
 
     public Task Unwatch(string sessionId)
     {
         listeners.Unwatch(sessionId, Context.ConnectionId);
-        return Groups.RemoveFromGroupAsync(Context.ConnectionId, SessionBroadcaster.WatchGroup(sessionId));
+        return Groups.RemoveFromGroupAsync(Context.ConnectionId, SessionForwarder.WatchGroup(sessionId));
     }
 
     public override Task OnConnectedAsync()
@@ -165,10 +155,10 @@ public sealed class EmotionHub(
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         listeners.Disconnected(Context.ConnectionId);
-        foreach (var session in registry.ForConnection(Context.ConnectionId))
+        foreach (var session in sessions.ForConnection(Context.ConnectionId))
         {
             session.Pipeline.Abort();
-            registry.Remove(session.Id);
+            sessions.Remove(session.Id);
             logger.LogInformation("Session {SessionId} ended by disconnect after {Seconds:F1} s of audio", session.Id, session.Pipeline.AudioSeconds);
         }
         return base.OnDisconnectedAsync(exception);
@@ -178,7 +168,7 @@ public sealed class EmotionHub(
     {
         logger.LogWarning("Session {SessionId} rejected on {ConnectionId}: {Code} {Message}", sessionId, Context.ConnectionId, code, message);
         metrics.Error(code);
-        if (sessionId is not null && registry.Get(sessionId) is { } session && session.ConnectionId == Context.ConnectionId)
+        if (sessionId is not null && sessions.Get(sessionId) is { } session && session.ConnectionId == Context.ConnectionId)
         {
             session.Pipeline.Abort();
             _ = Clients.Caller.SendAsync("SessionError", new SessionErrorMessage(sessionId, code, message));

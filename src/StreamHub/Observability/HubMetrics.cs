@@ -17,7 +17,7 @@ public sealed class HubMetrics : IDisposable
     private readonly Counter<long> _errors;
     private readonly Counter<long> _webhooksDelivered, _webhooksRetried, _webhooksFailed, _webhooksDropped;
 
-    public HubMetrics(SessionRegistry sessions, ModelHost models, CallLogWriter log)
+    public HubMetrics(NodeSessions sessions, ModelHost models, CallLogWriter log)
     {
         _meter.CreateObservableGauge("voiceemotion.sessions.active", () => sessions.Count, "{session}", "Live sessions from every door");
         _meter.CreateObservableGauge("voiceemotion.session.input_queue", () => sessions.All.Sum(s => s.Pipeline.InputDepth), "{chunk}",

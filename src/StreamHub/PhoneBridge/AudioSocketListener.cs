@@ -15,7 +15,7 @@ namespace VoiceEmotion.StreamHub.PhoneBridge;
 /// loopback only; with it, peers must be loopback or listed in Auth:AudioSocketAllowedAddresses (others get an error
 /// frame and are closed). Calls are owned by Auth:AudioSocketOwner.
 /// </summary>
-public sealed class AudioSocketListener(PhoneSessions sessions, IOptions<PhoneBridgeOptions> options, IOptions<Security.AuthOptions> auth,
+public sealed class AudioSocketListener(Sessions.SessionOpener opener, IOptions<PhoneBridgeOptions> options, IOptions<Security.AuthOptions> auth,
     Observability.HubMetrics metrics, ILogger<AudioSocketListener> logger) : BackgroundService
 {
     public const byte KindHangup = 0x00, KindUuid = 0x01, KindDtmf = 0x03, KindAudio = 0x10, KindError = 0xff;
@@ -106,7 +106,7 @@ public sealed class AudioSocketListener(PhoneSessions sessions, IOptions<PhoneBr
                     if (live is not null) { problem = "a second UUID on one connection"; break; }
                     if (length != 16) { problem = $"UUID payload of {length} bytes, expected 16"; break; }
                     var uuid = new Guid(payload.AsSpan(0, 16), bigEndian: true).ToString();
-                    var (session, error) = sessions.Start("audiosocket", new AudioFormat(AudioEncoding.Pcm16Le, 8000, 1), uuid, "inbound", null, auth.Value.AudioSocketOwner);
+                    var (session, error) = opener.Open(new AudioFormat(AudioEncoding.Pcm16Le, 8000, 1), "audiosocket", null, auth.Value.AudioSocketOwner, callId: uuid, track: "inbound");
                     if (session is null) { problem = $"{error}: the server is at its session limit"; break; }
                     live = new Live(session.Id, session);
                     continue;
@@ -126,7 +126,7 @@ public sealed class AudioSocketListener(PhoneSessions sessions, IOptions<PhoneBr
             logger.LogWarning("AudioSocket call {CallId} closed: {Problem}", live?.Session.CallId, problem);
             metrics.Error("audiosocket_protocol");
         }
-        if (live is not null) await sessions.FinishAsync(live.Session);
+        if (live is not null) await opener.FinishAsync(live.Session);
         if (problem is not null && client.Connected)
         {
             // Tell the peer why, as an AudioSocket error frame, before closing.

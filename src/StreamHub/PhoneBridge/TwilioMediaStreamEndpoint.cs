@@ -22,7 +22,7 @@ public static class TwilioMediaStreamEndpoint
     public static IEndpointRouteBuilder MapTwilioMediaStreams(this IEndpointRouteBuilder app)
     {
         var path = app.ServiceProvider.GetRequiredService<IOptions<PhoneBridgeOptions>>().Value.TwilioPath;
-        app.Map(path, async (HttpContext context, PhoneSessions sessions, Security.Credentials credentials, IOptions<PhoneBridgeOptions> options, Observability.HubMetrics metrics, ILogger<PhoneSessions> logger) =>
+        app.Map(path, async (HttpContext context, SessionOpener opener, Security.Credentials credentials, IOptions<PhoneBridgeOptions> options, Observability.HubMetrics metrics, ILoggerFactory loggers) =>
         {
             // Credentials on the request are checked before the upgrade; without any, the start message must carry them.
             var user = context.User.Identity?.IsAuthenticated == true ? context.User : null;
@@ -45,13 +45,13 @@ public static class TwilioMediaStreamEndpoint
                 return;
             }
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var call = new TwilioCall(socket, sessions, credentials, user, options.Value, metrics, logger);
+            var call = new TwilioCall(socket, opener, credentials, user, options.Value, metrics, loggers.CreateLogger(typeof(TwilioMediaStreamEndpoint)));
             await call.RunAsync(context.RequestAborted);
         });
         return app;
     }
 
-    private sealed class TwilioCall(WebSocket socket, PhoneSessions sessions, Security.Credentials credentials, System.Security.Claims.ClaimsPrincipal? user,
+    private sealed class TwilioCall(WebSocket socket, SessionOpener opener, Security.Credentials credentials, System.Security.Claims.ClaimsPrincipal? user,
         PhoneBridgeOptions options, Observability.HubMetrics metrics, ILogger logger)
     {
         private WebSocketCloseStatus _refusal = WebSocketCloseStatus.InvalidPayloadData;
@@ -94,7 +94,7 @@ public static class TwilioMediaStreamEndpoint
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
-                foreach (var session in _tracks.Values) await sessions.FinishAsync(session);
+                foreach (var session in _tracks.Values) await opener.FinishAsync(session);
             }
             if (problem is not null)
             {
@@ -170,7 +170,7 @@ public static class TwilioMediaStreamEndpoint
             var format = new AudioFormat(AudioEncoding.MuLaw, 8000, 1);
             foreach (var track in tracks)
             {
-                var (session, error) = sessions.Start("twilio", format, _callSid ?? _streamSid, track, label, Security.Roles.Owner(user));
+                var (session, error) = opener.Open(format, "twilio", label, Security.Roles.Owner(user), callId: _callSid ?? _streamSid, track: track);
                 if (session is null) return $"{error}: the server is at its session limit";
                 _tracks[track] = session;
             }

@@ -13,7 +13,7 @@ namespace VoiceEmotion.StreamHub.ScaleOut;
 /// the ones that ended. A node that dies stops refreshing; readers skip and remove its expired entries. If Redis is
 /// unreachable, supervisors still see this node's sessions.
 /// </summary>
-public sealed class RedisSessionDirectory(SessionRegistry registry, IConnectionMultiplexer redis, IOptions<ScaleOutOptions> options,
+public sealed class RedisSessionDirectory(NodeSessions sessions, IConnectionMultiplexer redis, IOptions<ScaleOutOptions> options,
     ILogger<RedisSessionDirectory> logger) : BackgroundService, ISessionDirectory
 {
     private static readonly RedisKey Key = "voiceemotion:live";
@@ -50,7 +50,7 @@ public sealed class RedisSessionDirectory(SessionRegistry registry, IConnectionM
     {
         var db = redis.GetDatabase();
         long expires = DateTimeOffset.UtcNow.Add(3 * _period).ToUnixTimeMilliseconds();
-        var live = registry.All;
+        var live = sessions.All;
         if (live.Count > 0)
             await db.HashSetAsync(Key, live.Select(s => new HashEntry(s.Id, JsonSerializer.Serialize(new Entry(LiveSessionInfo.From(s), _node, expires)))).ToArray());
         var current = live.Select(s => s.Id).ToHashSet();
@@ -71,7 +71,7 @@ public sealed class RedisSessionDirectory(SessionRegistry registry, IConnectionM
 
     public async Task<IReadOnlyList<LiveSessionInfo>> ListAsync()
     {
-        var result = registry.All.Select(LiveSessionInfo.From).ToList();
+        var result = sessions.All.Select(LiveSessionInfo.From).ToList();
         var local = result.Select(s => s.SessionId).ToHashSet();
         try
         {
@@ -94,7 +94,7 @@ public sealed class RedisSessionDirectory(SessionRegistry registry, IConnectionM
 
     public async Task<LiveSessionInfo?> GetAsync(string sessionId)
     {
-        if (registry.Get(sessionId) is { } s) return LiveSessionInfo.From(s);
+        if (sessions.Get(sessionId) is { } s) return LiveSessionInfo.From(s);
         try
         {
             var entry = Parse(await redis.GetDatabase().HashGetAsync(Key, sessionId));

@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.SignalR;
 namespace VoiceEmotion.StreamHub.Sessions;
 
 /// <summary>
-/// This node's hub connections, and which of them watch which of this node's sessions or subscribe to alerts. The
-/// broadcaster sends to these listeners one by one, so it knows which connection stopped taking data and can drop
+/// This node's hub connections, and which of them watch which of this node's sessions or subscribe to alerts.
+/// <see cref="SessionForwarder"/> sends to these listeners one by one, so it knows which connection stopped taking data and can drop
 /// exactly that one (a SignalR group send cannot say which member is stuck, and a cancelled write does not end the
 /// connection). Listeners on other nodes, and watchers of other nodes' sessions, are reached through the SignalR groups,
 /// which the Redis backplane spans. Reads (once per update) take no lock; changes (watch, unwatch, disconnect, a

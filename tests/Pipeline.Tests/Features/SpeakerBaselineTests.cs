@@ -52,9 +52,9 @@ public sealed class SpeakerBaselineTests
     [Fact]
     public void TheLiveSessionFillsTheBlockFromItsOwnEarlierSpeechUpdates()
     {
-        var session = new EmotionSession("s");
+        var analyzer = new StreamAnalyzer("s");
         var windows = new List<WindowInput>();
-        session.PushSamples(Signals.SpeechLike(16000, 8, seed: 3), windows);
+        analyzer.PushSamples(Signals.SpeechLike(16000, 8, seed: 3), windows);
         var speech = windows.Where(w => w.Speech).ToList();
         Assert.True(speech.Count >= 5, $"only {speech.Count} speech updates");
 
@@ -69,7 +69,7 @@ public sealed class SpeakerBaselineTests
         }
         Assert.Equal(0f, speech[0].Stats[^1]);
         Assert.True(speech[^1].Stats[^1] > 0.2f);
-        Assert.Equal(speech.Count, session.BaselineSpeechUpdates);
-        foreach (var w in windows) session.Complete(w, new float[EmotionLabels.Count]);
+        Assert.Equal(speech.Count, analyzer.BaselineSpeechUpdates);
+        foreach (var w in windows) analyzer.Complete(w, new float[EmotionLabels.Count]);
     }
 }

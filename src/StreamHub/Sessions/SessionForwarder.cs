@@ -16,9 +16,9 @@ namespace VoiceEmotion.StreamHub.Sessions;
 /// <see cref="StreamHubOptions.SlowClientSendTimeoutSeconds"/> (it stopped reading) is dropped. Listeners on other nodes
 /// are reached through the SignalR groups <c>watch:{id}</c> and <c>alerts</c> (Redis backplane).
 /// </summary>
-public sealed class SessionBroadcaster(IHubContext<EmotionHub> hub, AlertEngine alerts, WebhookSender webhooks, CallLogWriter log, Observability.HubMetrics metrics,
+public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine alerts, WebhookSender webhooks, CallLogWriter log, Observability.HubMetrics metrics,
     ListenerRegistry listeners, Microsoft.Extensions.Options.IOptions<StreamHubOptions> options,
-    Microsoft.Extensions.Options.IOptions<ScaleOut.ScaleOutOptions> scaleOut, ILogger<SessionBroadcaster> logger)
+    Microsoft.Extensions.Options.IOptions<ScaleOut.ScaleOutOptions> scaleOut, ILogger<SessionForwarder> logger)
 {
     private readonly TimeSpan _sendTimeout = TimeSpan.FromSeconds(options.Value.SlowClientSendTimeoutSeconds);
     private readonly bool _otherNodes = scaleOut.Value.Enabled;

@@ -5,25 +5,26 @@ using VoiceEmotion.Pipeline.Audio;
 namespace VoiceEmotion.Pipeline.Streaming;
 
 /// <summary>
-/// A live session on bounded channels: audio chunks in → (decode, features, windows on the audio clock, batched
-/// inference) → <see cref="EmotionUpdate"/>s out, in order. A full output channel (a reader that does not keep up)
-/// makes this session wait, which fills its input channel and slows its writer: the slowness stays with this session.
+/// One live session's <see cref="StreamAnalyzer"/> on bounded channels with batched inference: audio chunks in →
+/// (decode, features, windows on the audio clock, <see cref="InferenceBatcher"/>) → <see cref="EmotionUpdate"/>s out,
+/// in order. A full output channel (a reader that does not keep up) makes this session wait, which fills its input
+/// channel and slows its writer: the slowness stays with this session.
 /// </summary>
-public sealed class StreamingSession : IAsyncDisposable
+public sealed class SessionPipeline : IAsyncDisposable
 {
-    private readonly EmotionSession _session;
+    private readonly StreamAnalyzer _analyzer;
     private readonly InferenceBatcher _batcher;
     private readonly Channel<Chunk> _input;
     private readonly Channel<EmotionUpdate> _output;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _processing;
 
-    public StreamingSession(string id, AudioFormat format, InferenceBatcher batcher, SessionOptions? options = null,
+    public SessionPipeline(string id, AudioFormat format, InferenceBatcher batcher, SessionOptions? options = null,
         int inputCapacity = 32, int outputCapacity = 64)
     {
         options ??= SessionOptions.Default;
         if (batcher.WindowFrames > 0) options = options with { WindowFrames = batcher.WindowFrames };
-        _session = new EmotionSession(id, format.Validate(), options);
+        _analyzer = new StreamAnalyzer(id, format.Validate(), options);
         _batcher = batcher;
         _input = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(inputCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         _output = Channel.CreateBounded<EmotionUpdate>(new BoundedChannelOptions(outputCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
@@ -31,7 +32,7 @@ public sealed class StreamingSession : IAsyncDisposable
         _processing = Task.Run(ProcessAsync);
     }
 
-    public string Id => _session.Id;
+    public string Id => _analyzer.Id;
 
     public AudioFormat Format { get; }
 
@@ -45,7 +46,7 @@ public sealed class StreamingSession : IAsyncDisposable
     public int InputDepth => _input.Reader.Count;
 
     /// <summary>Seconds of audio analysed so far.</summary>
-    public double AudioSeconds => _session.AudioSeconds;
+    public double AudioSeconds => _analyzer.AudioSeconds;
 
     /// <summary>
     /// Queues a chunk (copied into a pooled buffer); waits while the input channel is full. Returns false when the
@@ -76,7 +77,7 @@ public sealed class StreamingSession : IAsyncDisposable
     public void Complete() => _input.Writer.TryComplete();
 
     /// <summary>The session so far (call after <see cref="Completion"/> for the final one).</summary>
-    public SessionSummary Summarize() => _session.Summarize();
+    public SessionSummary Summarize() => _analyzer.Summarize();
 
     /// <summary>Stops at once (disconnect): queued audio is dropped, the update stream completes.</summary>
     public void Abort()
@@ -96,7 +97,7 @@ public sealed class StreamingSession : IAsyncDisposable
             {
                 try
                 {
-                    _session.PushBytes(chunk.Buffer.AsSpan(0, chunk.Length), ready);
+                    _analyzer.PushBytes(chunk.Buffer.AsSpan(0, chunk.Length), ready);
                 }
                 finally
                 {
@@ -106,7 +107,7 @@ public sealed class StreamingSession : IAsyncDisposable
                 PipelineMetrics.AudioSeconds.Add((double)chunk.Length / Format.BytesPerFrame / Format.SampleRate);
             }
             _stop.Token.ThrowIfCancellationRequested();
-            _session.Finish(ready);
+            _analyzer.Finish(ready);
             await EmitAsync(ready, probabilities, System.Diagnostics.Stopwatch.GetTimestamp()).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -131,7 +132,7 @@ public sealed class StreamingSession : IAsyncDisposable
         foreach (var window in ready)
         {
             if (window.Speech) await _batcher.ClassifyAsync(window, probabilities, _stop.Token).ConfigureAwait(false);
-            var update = _session.Complete(window, probabilities);
+            var update = _analyzer.Complete(window, probabilities);
             PipelineMetrics.UpdateLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt).TotalMilliseconds);
             PipelineMetrics.Updates.Add(1);
             try

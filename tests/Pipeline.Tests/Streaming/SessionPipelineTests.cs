@@ -5,7 +5,7 @@ using VoiceEmotion.Pipeline.Streaming;
 
 namespace VoiceEmotion.Pipeline.Tests.Streaming;
 
-public sealed class StreamingSessionTests
+public sealed class SessionPipelineTests
 {
     /// <summary>A real classifier of the seams' contract: deterministic probabilities from the window's loudness and pitch.</summary>
     private sealed class LoudnessClassifier : IEmotionClassifier
@@ -36,7 +36,7 @@ public sealed class StreamingSessionTests
 
     private static byte[] Speech(double seconds, int seed) => AudioEncodings.Encode(Signals.SpeechLike(16000, seconds, seed), AudioEncoding.Pcm16Le);
 
-    private static async Task<List<EmotionUpdate>> Run(StreamingSession session, byte[] audio, int chunkBytes)
+    private static async Task<List<EmotionUpdate>> Run(SessionPipeline session, byte[] audio, int chunkBytes)
     {
         var reading = Task.Run(async () =>
         {
@@ -60,7 +60,7 @@ public sealed class StreamingSessionTests
         var runs = new List<List<EmotionUpdate>>();
         foreach (int chunk in new[] { 2, 320, 3200, 32000, 160000 })
         {
-            await using var session = new StreamingSession("s", Pcm16, batcher);
+            await using var session = new SessionPipeline("s", Pcm16, batcher);
             runs.Add(await Run(session, audio, chunk));
         }
         Assert.Equal(10, runs[0].Count);
@@ -78,7 +78,7 @@ public sealed class StreamingSessionTests
     public async Task TheSummaryIsTheArithmeticOfTheSpeechUpdates()
     {
         await using var batcher = new InferenceBatcher(new LoudnessClassifier());
-        await using var session = new StreamingSession("s", Pcm16, batcher);
+        await using var session = new SessionPipeline("s", Pcm16, batcher);
         var updates = await Run(session, Speech(6.0, seed: 3), 3200);
         var summary = session.Summarize();
         var speech = updates.Where(u => u.Speech).ToList();
@@ -110,7 +110,7 @@ public sealed class StreamingSessionTests
     {
         var classifier = new LoudnessClassifier();
         await using var batcher = new InferenceBatcher(classifier);
-        await using var session = new StreamingSession("s", Pcm16, batcher);
+        await using var session = new SessionPipeline("s", Pcm16, batcher);
         var updates = await Run(session, new byte[16000 * 2 * 3], 3200);
         Assert.Equal(6, updates.Count);
         Assert.All(updates, u => Assert.False(u.Speech));
@@ -122,7 +122,7 @@ public sealed class StreamingSessionTests
     public async Task AWriterFasterThanRealTimeIsHeldBackByTheBoundedChannelsAndLosesNothing()
     {
         await using var batcher = new InferenceBatcher(new LoudnessClassifier());
-        await using var session = new StreamingSession("fast", Pcm16, batcher, inputCapacity: 4, outputCapacity: 4);
+        await using var session = new SessionPipeline("fast", Pcm16, batcher, inputCapacity: 4, outputCapacity: 4);
         var audio = Speech(60.0, seed: 5);
         // Nobody reads updates yet: the writer must stall once input and output channels are full.
         var writer = Task.Run(async () =>
@@ -144,14 +144,14 @@ public sealed class StreamingSessionTests
     public async Task ASessionWhoseUpdatesAreNotReadDoesNotStallAnother()
     {
         await using var batcher = new InferenceBatcher(new LoudnessClassifier());
-        await using var stuck = new StreamingSession("stuck", Pcm16, batcher, inputCapacity: 2, outputCapacity: 2);
+        await using var stuck = new SessionPipeline("stuck", Pcm16, batcher, inputCapacity: 2, outputCapacity: 2);
         var audio = Speech(30.0, seed: 6);
         var stuckWriter = Task.Run(async () =>
         {
             for (int i = 0; i < audio.Length; i += 3200) await stuck.WriteAsync(audio.AsMemory(i, 3200));
         });
         await Task.Delay(300);
-        await using var healthy = new StreamingSession("healthy", Pcm16, batcher);
+        await using var healthy = new SessionPipeline("healthy", Pcm16, batcher);
         var run = Run(healthy, Speech(5.0, seed: 7), 3200);
         Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20))));
         Assert.Equal(10, (await run).Count);
@@ -164,7 +164,7 @@ public sealed class StreamingSessionTests
     public async Task BadAudioEndsTheSessionWithTheReason()
     {
         await using var batcher = new InferenceBatcher(new LoudnessClassifier());
-        await using var session = new StreamingSession("bad", new AudioFormat(AudioEncoding.Float32Le, 16000, 1), batcher);
+        await using var session = new SessionPipeline("bad", new AudioFormat(AudioEncoding.Float32Le, 16000, 1), batcher);
         var good = AudioEncodings.Encode(Signals.SpeechLike(16000, 1.0, 1), AudioEncoding.Float32Le);
         Assert.True(await session.WriteAsync(good));
         Assert.True(await session.WriteAsync(AudioEncodings.Encode([float.NaN], AudioEncoding.Float32Le)));
@@ -179,7 +179,7 @@ public sealed class StreamingSessionTests
     {
         var classifier = new LoudnessClassifier();
         await using var batcher = new InferenceBatcher(classifier, maxBatch: 32, workers: 1);
-        var sessions = Enumerable.Range(0, 40).Select(i => new StreamingSession($"s{i}", Pcm16, batcher)).ToList();
+        var sessions = Enumerable.Range(0, 40).Select(i => new SessionPipeline($"s{i}", Pcm16, batcher)).ToList();
         var audio = AudioEncodings.Encode(Signals.Harmonic(150, 16000, 4.0), AudioEncoding.Pcm16Le);
         await Task.WhenAll(sessions.Select(s => Run(s, audio, 32000)));
         foreach (var s in sessions) await s.DisposeAsync();

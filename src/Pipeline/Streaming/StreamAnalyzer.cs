@@ -8,9 +8,9 @@ namespace VoiceEmotion.Pipeline.Streaming;
 /// The analysis state of one stream, whatever door it came through: bytes → 16 kHz → frame features → window
 /// statistics, and every <see cref="SessionOptions.UpdateFrames"/> frames a <see cref="WindowInput"/> for the model.
 /// Updates fall on the audio clock (frame count), so the same audio gives the same windows for any chunking.
-/// Not thread-safe: one owner at a time (the session's pipeline task).
+/// Not thread-safe: one owner at a time (a <see cref="SessionPipeline"/>'s processing task, or <see cref="ClipAnalyzer"/>).
 /// </summary>
-public sealed class EmotionSession : IFrameSink
+public sealed class StreamAnalyzer : IFrameSink
 {
     private readonly AudioInputDecoder? _decoder;
     private readonly FrameFeatureExtractor _extractor = new();
@@ -24,7 +24,7 @@ public sealed class EmotionSession : IFrameSink
     private int _seq, _speechUpdates;
     private long _realSamples = -1;
 
-    public EmotionSession(string id, AudioFormat? format = null, SessionOptions? options = null)
+    public StreamAnalyzer(string id, AudioFormat? format = null, SessionOptions? options = null)
     {
         Id = id;
         Options = options ?? SessionOptions.Default;
