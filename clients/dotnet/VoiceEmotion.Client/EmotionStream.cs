@@ -107,8 +107,10 @@ public sealed class EmotionStream : SessionFeed, IAsyncDisposable
         {
             if (pacing.Speed > 0)
             {
-                var due = TimeSpan.FromSeconds((SecondsSent - startSeconds) / pacing.Speed) - pacing.Clock.GetElapsedTime(start);
-                if (due > TimeSpan.Zero) await Task.Delay(due, pacing.Clock, cancellationToken);
+                var at = TimeSpan.FromSeconds((SecondsSent - startSeconds) / pacing.Speed);
+                // Timers count whole milliseconds and may fire a little early: wait again until the clock says it is time.
+                for (var due = at - pacing.Clock.GetElapsedTime(start); due > TimeSpan.Zero; due = at - pacing.Clock.GetElapsedTime(start))
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(due.TotalMilliseconds)), pacing.Clock, cancellationToken);
             }
             await SendCoreAsync(chunk, pacing.Clock, cancellationToken);
         }

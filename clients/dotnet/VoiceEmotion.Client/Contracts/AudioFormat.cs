@@ -3,29 +3,29 @@ using MessagePack;
 namespace VoiceEmotion.Client;
 
 /// <summary>The audio format of a stream as StartSession declares it: encoding, sample rate (Hz) and channels.</summary>
-/// <param name="Encoding">One of <c>pcm16le</c>, <c>float32le</c>, <c>mulaw</c>, <c>alaw</c> (see <see cref="AudioEncodings"/>).</param>
+/// <param name="Encoding">One of <c>pcm16le</c>, <c>float32le</c>, <c>mulaw</c>, <c>alaw</c> (see <see cref="AudioEncodingNames"/>).</param>
 /// <param name="SampleRate">Hz, 8000–96000.</param>
 /// <param name="Channels">1 or 2 (the server mixes 2 down).</param>
 public sealed record AudioFormat(string Encoding, int SampleRate, int Channels = 1)
 {
     /// <summary>Signed 16-bit little-endian PCM.</summary>
-    public static AudioFormat Pcm16(int sampleRate, int channels = 1) => new(AudioEncodings.Pcm16Le, sampleRate, channels);
+    public static AudioFormat Pcm16(int sampleRate, int channels = 1) => new(AudioEncodingNames.Pcm16Le, sampleRate, channels);
 
     /// <summary>32-bit little-endian IEEE float in [-1, 1].</summary>
-    public static AudioFormat Float32(int sampleRate, int channels = 1) => new(AudioEncodings.Float32Le, sampleRate, channels);
+    public static AudioFormat Float32(int sampleRate, int channels = 1) => new(AudioEncodingNames.Float32Le, sampleRate, channels);
 
     /// <summary>G.711 mu-law (telephony, usually 8000 Hz).</summary>
-    public static AudioFormat MuLaw(int sampleRate = 8000, int channels = 1) => new(AudioEncodings.MuLaw, sampleRate, channels);
+    public static AudioFormat MuLaw(int sampleRate = 8000, int channels = 1) => new(AudioEncodingNames.MuLaw, sampleRate, channels);
 
     /// <summary>G.711 A-law (telephony, usually 8000 Hz).</summary>
-    public static AudioFormat ALaw(int sampleRate = 8000, int channels = 1) => new(AudioEncodings.ALaw, sampleRate, channels);
+    public static AudioFormat ALaw(int sampleRate = 8000, int channels = 1) => new(AudioEncodingNames.ALaw, sampleRate, channels);
 
     /// <summary>Bytes of one sample frame (all channels): a chunk must hold a whole number of them.</summary>
     public int BytesPerFrame => Channels * Encoding switch
     {
-        AudioEncodings.Pcm16Le => 2,
-        AudioEncodings.Float32Le => 4,
-        AudioEncodings.MuLaw or AudioEncodings.ALaw => 1,
+        AudioEncodingNames.Pcm16Le => 2,
+        AudioEncodingNames.Float32Le => 4,
+        AudioEncodingNames.MuLaw or AudioEncodingNames.ALaw => 1,
         _ => throw new ArgumentException($"unknown encoding '{Encoding}' (pcm16le, float32le, mulaw, alaw)"),
     };
 
@@ -42,7 +42,7 @@ public sealed record AudioFormat(string Encoding, int SampleRate, int Channels =
 }
 
 /// <summary>Wire names of the encodings the hub accepts.</summary>
-public static class AudioEncodings
+public static class AudioEncodingNames
 {
     /// <summary>Signed 16-bit little-endian PCM.</summary>
     public const string Pcm16Le = "pcm16le";
@@ -73,7 +73,7 @@ public sealed record SessionOptions
 public sealed class StartSessionRequest
 {
     /// <summary><see cref="AudioFormat.Encoding"/>.</summary>
-    [Key("encoding")] public string Encoding { get; set; } = AudioEncodings.Pcm16Le;
+    [Key("encoding")] public string Encoding { get; set; } = AudioEncodingNames.Pcm16Le;
     /// <summary><see cref="AudioFormat.SampleRate"/>.</summary>
     [Key("sampleRate")] public int SampleRate { get; set; }
     /// <summary><see cref="AudioFormat.Channels"/>.</summary>
