@@ -34,6 +34,8 @@ source scripts/postgres.sh
 log_dir=$(mktemp -d)
 trap 'rm -rf "$log_dir"' EXIT
 
+echo "== TypeScript client package: npm ci, build (the web pages import its dist/), unit tests"
+(cd clients/js && npm ci --no-audit --no-fund && npm run build && npm test 2>&1 | tee "$log_dir/vitest-client.log")
 echo "== web client: npm ci, build, unit tests"
 (cd clients/web && npm ci --no-audit --no-fund && npm run build && npm test 2>&1 | tee "$log_dir/vitest.log")
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using VoiceEmotion.Client;
 
 namespace VoiceEmotion.Replay;
 
@@ -26,8 +27,8 @@ public static class LoadTest
     {
         int connections = (options.Concurrency + options.StreamsPerConnection - 1) / options.StreamsPerConnection;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.DurationSeconds));
-        var routers = new List<SessionRouter>();
-        for (int c = 0; c < connections; c++) routers.Add(await SessionRouter.ConnectAsync(options.Hub, options.Protocol, options.Token, CancellationToken.None));
+        var hubs = new List<EmotionHubClient>();
+        for (int c = 0; c < connections; c++) hubs.Add(await EmotionHubClient.ConnectAsync(options.ClientOptions));
         var sessions = new System.Collections.Concurrent.ConcurrentBag<ReplaySession>();
         var serverBefore = ProcessCpu(options.ServerPid);
         var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -38,7 +39,7 @@ public static class LoadTest
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(Math.Max(1, options.ChunkMs))));
             for (int n = 0; !stop.IsCancellationRequested; n++)
             {
-                var session = new ReplaySession(routers[s % connections], recordings[(s + n) % recordings.Count], options.Speed);
+                var session = new ReplaySession(hubs[s % connections], recordings[(s + n) % recordings.Count], options.Speed);
                 sessions.Add(session);
                 await session.RunAsync(stop.Token);
             }
@@ -48,7 +49,7 @@ public static class LoadTest
         var serverAfter = ProcessCpu(options.ServerPid);
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalSeconds;
         await Task.Delay(500);
-        foreach (var r in routers) await r.Connection.DisposeAsync();
+        foreach (var h in hubs) await h.DisposeAsync();
 
         var all = sessions.ToList();
         var latencies = all.SelectMany(s => s.LatenciesMs).Order().ToArray();
@@ -62,7 +63,7 @@ public static class LoadTest
                 ["max"] = latencies.Length == 0 ? 0 : latencies[^1], ["count"] = latencies.Length,
             },
             errors.Count,
-            errors.Take(5).Select(s => s.Error is { } e ? $"{e.Code}: {e.Message}" : s.Failure!.Message).ToList(),
+            errors.Take(5).Select(s => s.Error is { } e ? e.Message : s.Failure!.Message).ToList(),
             serverBefore is { } b && serverAfter is { } a ? Math.Round((a - b) / elapsed * 100, 1) : null,
             Math.Round(clientCpu / elapsed * 100, 1));
     }

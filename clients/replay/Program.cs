@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VoiceEmotion.Client;
 using VoiceEmotion.Replay;
 
 ReplayOptions options;
@@ -25,11 +26,11 @@ try
     }
 
     var json = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-    var router = await SessionRouter.ConnectAsync(options.Hub, options.Protocol, options.Token, CancellationToken.None);
+    await using var hub = await EmotionHubClient.ConnectAsync(options.ClientOptions);
     int failures = 0;
     foreach (var recording in recordings)
     {
-        var session = new ReplaySession(router, recording, options.Speed, update =>
+        var session = new ReplaySession(hub, recording, options.Speed, update =>
         {
             lock (json) Console.WriteLine(JsonSerializer.Serialize(new { type = "update", file = recording.Path, update }, json));
         });
@@ -38,10 +39,9 @@ try
         if (session.Error is not null || session.Failure is not null)
         {
             failures++;
-            Console.Error.WriteLine($"{recording.Path}: {(session.Error is { } e ? $"{e.Code}: {e.Message}" : session.Failure!.Message)}");
+            Console.Error.WriteLine($"{recording.Path}: {(session.Error is { } e ? e.Message : session.Failure!.Message)}");
         }
     }
-    await router.Connection.DisposeAsync();
     return failures == 0 ? 0 : 1;
 }
 catch (Exception e) when (e is FileNotFoundException or VoiceEmotion.Pipeline.Audio.AudioFormatException or HttpRequestException)

@@ -21,6 +21,15 @@ public sealed record ReplayOptions
 
     public bool LoadMode => Concurrency > 0;
 
+    /// <summary>How the client library connects: this hub, protocol and token; a long server timeout, since a loaded
+    /// machine may be slow to answer.</summary>
+    public VoiceEmotion.Client.VoiceEmotionClientOptions ClientOptions => new()
+    {
+        ServerUrl = Hub, AccessToken = string.IsNullOrEmpty(Token) ? null : Token,
+        Protocol = Protocol == "json" ? VoiceEmotion.Client.HubProtocol.Json : VoiceEmotion.Client.HubProtocol.MessagePack,
+        ServerTimeout = TimeSpan.FromSeconds(60),
+    };
+
     public const string Usage = """
         usage: replay <file-or-folder>... [--hub http://127.0.0.1:5000/hubs/emotion] [--speed 1|N|max]
                       [--protocol messagepack|json] [--chunk-ms 100] [--token KEY (or $VOICEEMOTION_TOKEN)]

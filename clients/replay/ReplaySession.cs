@@ -1,14 +1,15 @@
 using System.Diagnostics;
-using System.Threading.Channels;
-using Microsoft.AspNetCore.SignalR.Client;
+using System.Runtime.CompilerServices;
+using VoiceEmotion.Client;
 
 namespace VoiceEmotion.Replay;
 
 /// <summary>
 /// Streams one recording as one hub session, paced on the clock (real time × speed, or as fast as possible), and
 /// measures each update's latency: from sending the chunk that completes its 0.5 s step to receiving the update.
+/// The hub protocol and the pacing are VoiceEmotion.Client's; this adds the bookkeeping of what the hub owes.
 /// </summary>
-public sealed class ReplaySession(SessionRouter router, Recording recording, double speed, Action<EmotionUpdate>? onUpdate = null) : ISessionListener
+public sealed class ReplaySession(EmotionHubClient hub, Recording recording, double speed, Action<EmotionUpdate>? onUpdate = null)
 {
     // An update for step T needs audio up to T plus the rest of its last 25 ms frame.
     private const double FrameTailSeconds = 0.015;
@@ -33,10 +34,13 @@ public sealed class ReplaySession(SessionRouter router, Recording recording, dou
         }
     }
     public SessionSummary? Summary { get; private set; }
-    public SessionError? Error { get; private set; }
+    /// <summary>The session's error, as the hub named it.</summary>
+    public VoiceEmotionException? Error { get; private set; }
     public Exception? Failure { get; private set; }
     public IReadOnlyList<double> LatenciesMs => _latenciesMs;
-    public double SecondsStreamed { get; private set; }
+    public double SecondsStreamed => _stream?.SecondsSent ?? 0;
+
+    private EmotionStream? _stream;
 
     /// <summary>True when the stream was sent to its end (not cut by the end of a load run).</summary>
     public bool Completed { get; private set; }
@@ -70,40 +74,30 @@ public sealed class ReplaySession(SessionRouter router, Recording recording, dou
     {
         try
         {
-            var started = await router.Connection.InvokeAsync<SessionStarted>("StartSession",
-                new StartSessionRequest { SampleRate = recording.SampleRate, Label = Path.GetFileName(recording.Path) }, cancellationToken);
-            router.Register(started.SessionId, this);
-            var channel = Channel.CreateBounded<byte[]>(4);
-            var streaming = router.Connection.InvokeAsync("StreamAudio", started.SessionId, channel.Reader, cancellationToken);
-            var clock = Stopwatch.StartNew();
-            double chunkSeconds = recording.ChunkBytes / 2.0 / recording.SampleRate;
+            await using var stream = await hub.StartSessionAsync(AudioFormat.Pcm16(recording.SampleRate),
+                new SessionOptions { Source = "replay", Label = Path.GetFileName(recording.Path), BufferUpdates = false }, cancellationToken);
+            stream.UpdateReceived += OnUpdate;
+            _stream = stream;
+            // Just before the chunk is handed to the connection: latency counts from here.
+            stream.ChunkSent += c => _sentAt[c.Index] = c.Timestamp;
+            var pacing = new StreamPacing { Speed = speed };
             try
             {
-                for (int i = 0; i < recording.Chunks; i++)
-                {
-                    if (speed > 0)
-                    {
-                        var due = TimeSpan.FromSeconds(i * chunkSeconds / speed) - clock.Elapsed;
-                        if (due > TimeSpan.Zero) await Task.Delay(due, cancellationToken);
-                    }
-                    _sentAt[i] = Stopwatch.GetTimestamp();
-                    await channel.Writer.WriteAsync(recording.Chunk(i), cancellationToken);
-                    SecondsStreamed = recording.SecondsAfter(i);
-                }
+                Summary = await stream.StreamAsync(Chunks(cancellationToken), pacing, cancellationToken).WaitAsync(TimeSpan.FromSeconds(30 + recording.Seconds / Math.Max(speed, 1)), cancellationToken);
             }
-            finally
+            catch (TimeoutException)
             {
-                channel.Writer.TryComplete();
+                Failure = new TimeoutException("no summary within 30 s of the end of the stream");
             }
-            await streaming;
             Completed = true;
-            await Task.WhenAny(_done.Task, Task.Delay(TimeSpan.FromSeconds(30), cancellationToken));
-            if (!_done.Task.IsCompleted) Failure = new TimeoutException("no summary within 30 s of the end of the stream");
-            router.Unregister(started.SessionId);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             _cutAt = Stopwatch.GetTimestamp();
+        }
+        catch (VoiceEmotionException e) when (e.SessionId is not null && e.Code != ErrorCodes.ConnectionLost && e.Code != ErrorCodes.Cancelled)
+        {
+            Error = e;
         }
         catch (Exception e)
         {
@@ -111,7 +105,17 @@ public sealed class ReplaySession(SessionRouter router, Recording recording, dou
         }
     }
 
-    public void OnUpdate(EmotionUpdate update)
+    private async IAsyncEnumerable<byte[]> Chunks([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (int i = 0; i < recording.Chunks; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return recording.Chunk(i);
+        }
+        await Task.CompletedTask;
+    }
+
+    private void OnUpdate(EmotionUpdate update)
     {
         long now = Stopwatch.GetTimestamp();
         int chunk = ChunkCompleting(update.AudioTime + FrameTailSeconds);
@@ -122,18 +126,6 @@ public sealed class ReplaySession(SessionRouter router, Recording recording, dou
             if (chunk >= 0 && _sentAt[chunk] != 0) _latenciesMs.Add(Stopwatch.GetElapsedTime(_sentAt[chunk], now).TotalMilliseconds);
         }
         onUpdate?.Invoke(update);
-    }
-
-    public void OnSummary(SessionSummary summary)
-    {
-        Summary = summary;
-        _done.TrySetResult();
-    }
-
-    public void OnError(SessionError error)
-    {
-        Error = error;
-        _done.TrySetResult();
     }
 
     private int ChunkCompleting(double seconds)

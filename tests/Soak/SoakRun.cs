@@ -5,12 +5,9 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Threading.Channels;
-using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using VoiceEmotion.Pipeline.Audio;
-using VoiceEmotion.Replay;
+using VoiceEmotion.Client;
 
 namespace VoiceEmotion.Soak;
 
@@ -201,40 +198,31 @@ public sealed class SoakRun(SoakOptions options)
     private static byte[] Pcm(CallRecord call, double seconds) =>
         AudioEncodings.Encode(SyntheticVoice.Generate(16000, seconds, call.Seed), AudioEncoding.Pcm16Le);
 
-    /// <summary>The official client (MessagePack): a whole call at real time, its updates and summary checked.</summary>
+    /// <summary>VoiceEmotion.Client (MessagePack): a whole call at real time, its updates and summary checked.</summary>
     private async Task NormalCall(CallRecord call, Uri hub, Random random)
     {
         double seconds = 2 + random.Next(13) * 0.5; // 2..8 s
-        var connection = new HubConnectionBuilder().WithUrl(hub).AddMessagePackProtocol().Build();
-        await using var _ = connection;
-        var summary = new TaskCompletionSource<SessionSummary?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 60));
+        await using var client = await EmotionHubClient.ConnectAsync(new VoiceEmotionClientOptions { ServerUrl = hub, Protocol = HubProtocol.MessagePack }, timeout.Token);
+        await using var stream = await client.StartSessionAsync(VoiceEmotion.Client.AudioFormat.Pcm16(16000), new SessionOptions { Source = "soak-normal", BufferUpdates = false }, timeout.Token);
+        call.SessionId = stream.SessionId;
         var lateness = new List<double>();
         double t0 = 0;
-        connection.On<EmotionUpdate>("EmotionUpdate", u =>
+        stream.ChunkSent += c => { if (c.Index == 0) t0 = Now; };
+        stream.UpdateReceived += u =>
         {
-            if (u.SessionId != call.SessionId) return;
             lock (lateness) { call.Received++; lateness.Add(Now - (t0 + u.AudioTime - 0.1)); } // since the chunk completing that audio was sent
-        });
-        connection.On<SessionSummary>("SessionSummary", s => { if (s.SessionId == call.SessionId) summary.TrySetResult(s); });
-        connection.On<SessionError>("SessionError", e => { if (e.SessionId == call.SessionId) { call.Error = $"{e.Code}: {e.Message}"; summary.TrySetResult(null); } });
-        connection.Closed += e => { summary.TrySetResult(null); return Task.CompletedTask; };
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 60));
-        await connection.StartAsync(timeout.Token);
-        var started = await connection.InvokeAsync<SessionStarted>("StartSession", new StartSessionRequest { SampleRate = 16000, Source = "soak-normal" }, timeout.Token);
-        call.SessionId = started.SessionId;
-        var audio = Channel.CreateBounded<byte[]>(4);
-        var streaming = connection.InvokeAsync("StreamAudio", started.SessionId, audio.Reader, timeout.Token);
-        t0 = Now;
-        var pcm = Pcm(call, seconds);
-        for (int i = 0, k = 0; i < pcm.Length; i += 3200, k++)
+        };
+        SessionSummary result;
+        try
         {
-            await Until(t0 + k * 0.1);
-            await audio.Writer.WriteAsync(pcm.AsSpan(i, Math.Min(3200, pcm.Length - i)).ToArray(), timeout.Token);
+            result = await stream.StreamAsync(new MemoryStream(Pcm(call, seconds)), StreamPacing.RealTime, timeout.Token); // 100 ms chunks
         }
-        audio.Writer.Complete();
-        await streaming;
-        var result = await summary.Task.WaitAsync(timeout.Token);
-        if (result is null) throw new InvalidOperationException(call.Error ?? "connection closed before the summary");
+        catch (VoiceEmotionException e) when (e.SessionId is not null && e.Code is not (ErrorCodes.ConnectionLost or ErrorCodes.Cancelled))
+        {
+            call.Error = e.Message;
+            throw new InvalidOperationException(call.Error, e);
+        }
         await Task.Delay(50);
         call.SummaryUpdates = result.Updates;
         call.ExpectedUpdates = (int)(seconds / 0.5 + 1e-9);

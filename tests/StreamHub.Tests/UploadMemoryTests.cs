@@ -25,8 +25,10 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
         var sixty = await MeasureAsync(http, 60 * 60);
         Assert.True(sixty.WorkingSetGrowth < 200 * MiB, $"60 min grew the working set by {sixty.WorkingSetGrowth / MiB} MiB");
         // The response holds one small record per 0.5 s (≈ 1 KiB with its wire form): 6,600 more of them, not the audio or its windows.
-        Assert.True(sixty.ManagedGrowth < five.ManagedGrowth + 48 * MiB,
-            $"managed heap grew {sixty.ManagedGrowth / MiB} MiB for 60 min against {five.ManagedGrowth / MiB} MiB for 5 min");
+        // The managed peak depends on when the collector runs (later on a busy machine), so the bar is the issue's
+        // absolute one; the old code grew it by 1.2 GiB for the same hour.
+        Assert.True(sixty.ManagedGrowth < 200 * MiB,
+            $"managed heap grew {sixty.ManagedGrowth / MiB} MiB for 60 min (5 min: {five.ManagedGrowth / MiB} MiB)");
         if (int.TryParse(Environment.GetEnvironmentVariable("VOICEEMOTION_UPLOAD_MEMORY_MINUTES"), out int minutes))
         {
             var longest = await MeasureAsync(http, minutes * 60);

@@ -1,5 +1,4 @@
-import * as signalR from '@microsoft/signalr';
-import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
+import { EmotionHubClient } from '@voiceemotion/client';
 import { COLOURS, LABELS, type EmotionUpdate, type Label, type SessionSummary } from './emotions';
 import { probabilityChart } from './ui/charts';
 import { accessKey, authFetch, bindAccessKeyField, connectionProblem } from './auth';
@@ -18,12 +17,12 @@ let selected: string | null = null;
 let selectedSeries: EmotionUpdate[] = [];
 const chart = probabilityChart($('detail-chart'), 'Timeline');
 
-const connection = new signalR.HubConnectionBuilder()
-  .withUrl('/hubs/emotion', { accessTokenFactory: accessKey })
-  .withHubProtocol(new MessagePackHubProtocol())
-  .withAutomaticReconnect()
-  .configureLogging(signalR.LogLevel.Warning)
-  .build();
+// The package's hub client owns the connection (protocol, token, reconnect); this page listens on it directly.
+const hub = new EmotionHubClient(
+  { update: () => undefined, summary: () => undefined, error: () => undefined, state: () => undefined },
+  { accessToken: accessKey, reconnectDelays: [0, 2000, 10000, 30000], describeError: connectionProblem },
+);
+const connection = hub.hubConnection;
 
 function setState(state: string) {
   const el = $('connection-state');
@@ -69,7 +68,7 @@ function addAlert(a: Alert, fresh: boolean) {
 }
 
 async function refreshLive() {
-  if (connection.state !== signalR.HubConnectionState.Connected) return;
+  if (!hub.connected) return;
   const sessions = await connection.invoke<LiveSession[]>('ListSessions');
   for (const s of sessions.slice(0, 50)) {
     if (!watched.has(s.sessionId)) { watched.add(s.sessionId); await connection.invoke('Watch', s.sessionId).catch(() => watched.delete(s.sessionId)); }

@@ -1,7 +1,8 @@
 // The seven labels in the protocol's order, each with a colour (Okabe–Ito palette, distinguishable with common colour
 // vision deficiencies) and always shown with its name: colour is never the only cue.
-export const LABELS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'] as const;
-export type Label = (typeof LABELS)[number];
+import { LABELS, type Label } from '@voiceemotion/client';
+
+export { LABELS, type Label };
 
 export const COLOURS: Record<Label, string> = {
   neutral: '#8c8c8c',
@@ -13,34 +14,4 @@ export const COLOURS: Record<Label, string> = {
   surprised: '#B8A800',
 };
 
-export interface EmotionUpdate {
-  sessionId: string;
-  seq: number;
-  audioTime: number;
-  windowSeconds: number;
-  speech: boolean;
-  voicedFraction: number;
-  probabilities: Record<string, number>;
-  top: string | null;
-  confidence: number;
-  arousal: number;
-  valence: number;
-  loudnessDb: number;
-  pitchHz: number;
-}
-
-export interface SessionSummary {
-  sessionId: string;
-  durationSeconds: number;
-  speechSeconds: number;
-  updates: number;
-  dominant: string | null;
-  share: Record<string, number>;
-  meanProbabilities: Record<string, number>;
-}
-
-export interface SessionError {
-  sessionId: string | null;
-  code: string;
-  message: string;
-}
+export type { EmotionUpdate, SessionError, SessionSummary } from '@voiceemotion/client';

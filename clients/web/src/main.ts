@@ -1,8 +1,7 @@
-import { Capture } from './audio/capture';
+import { Capture, EmotionHubClient, type AudioStream, type ConnectionState } from '@voiceemotion/client';
 import { COLOURS, LABELS, type EmotionUpdate, type Label, type SessionSummary } from './emotions';
-import { EmotionHubClient, type AudioStream, type ConnectionState } from './hub';
 import { probabilityChart, RollingSeries } from './ui/charts';
-import { bindAccessKeyField } from './auth';
+import { accessKey, bindAccessKeyField, connectionProblem } from './auth';
 import { analyseFile, progressFraction, progressText, type UploadProgress } from './upload';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -31,7 +30,7 @@ const hub = new EmotionHubClient({
     if (s === 'disconnected' && detail) show(detail);
     if (s === 'connected' && detail) show(detail);
   },
-});
+}, { accessToken: accessKey, describeError: connectionProblem });
 
 function render(u: EmotionUpdate) {
   updates++;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Chunker, Downsampler, encodePcm16, TARGET_RATE } from '../src/audio/downsampler';
+import { Chunker, Downsampler, encodePcm16, TARGET_RATE } from '../src/index';
 
 function tone(freq: number, rate: number, seconds: number, amplitude = 0.5): Float32Array {
   const x = new Float32Array(Math.round(rate * seconds));

@@ -1,19 +1,13 @@
-// AudioWorklet: takes the input (microphone or a playing file) at the context's rate, mixes to mono and posts
-// blocks of ~2048 samples to the main thread, which resamples to 16 kHz and streams them.
+// The AudioWorklet processor, kept as source text so the package needs no bundler support for worklet files: it is
+// loaded from a Blob URL. It takes the input (microphone or a playing file) at the context's rate, mixes to mono and
+// posts blocks of 2048 samples to the main thread, which resamples to 16 kHz and streams them.
+export const CAPTURE_PROCESSOR = 'voiceemotion-capture';
 
-declare const sampleRate: number;
-declare class AudioWorkletProcessor {
-  readonly port: MessagePort;
-}
-declare function registerProcessor(name: string, ctor: new () => AudioWorkletProcessor): void;
-
+export const CAPTURE_WORKLET_SOURCE = `
 const BLOCK = 2048;
-
 class CaptureProcessor extends AudioWorkletProcessor {
-  private buffer = new Float32Array(BLOCK);
-  private filled = 0;
-
-  process(inputs: Float32Array[][]): boolean {
+  constructor() { super(); this.buffer = new Float32Array(BLOCK); this.filled = 0; }
+  process(inputs) {
     const channels = inputs[0];
     if (!channels || channels.length === 0) return true;
     const frames = channels[0].length;
@@ -30,5 +24,5 @@ class CaptureProcessor extends AudioWorkletProcessor {
     return true;
   }
 }
-
-registerProcessor('voiceemotion-capture', CaptureProcessor);
+registerProcessor('${'voiceemotion-capture'}', CaptureProcessor);
+`;

@@ -1,12 +1,13 @@
-import workletUrl from './capture-worklet.ts?worker&url';
 import { Chunker, Downsampler, encodePcm16, TARGET_RATE } from './downsampler';
+import { CAPTURE_PROCESSOR, CAPTURE_WORKLET_SOURCE } from './worklet';
 
 /** 100 ms chunks of 16 kHz pcm16le. */
 const CHUNK_SAMPLES = TARGET_RATE / 10;
 
 export type ChunkHandler = (pcm16: Uint8Array) => void;
 
-/** Audio from the microphone or from a playing file, turned into 16 kHz pcm16 chunks by an AudioWorklet pipeline. */
+/** Audio from the microphone or from a playing file, turned into 16 kHz pcm16 chunks by an AudioWorklet pipeline:
+ * what `EmotionHubClient.startStream()` expects by default. */
 export class Capture {
   private constructor(
     private readonly context: AudioContext,
@@ -33,15 +34,15 @@ export class Capture {
     return new Capture(context, () => stream.getTracks().forEach((t) => t.stop()));
   }
 
-  /** Plays a file aloud at real-time speed while its audio is captured. */
-  static async file(file: File, onChunk: ChunkHandler, onEnded: () => void): Promise<Capture> {
+  /** Plays a file aloud at real-time speed while its audio is captured (file replay paced by playback). */
+  static async file(file: Blob & { name?: string }, onChunk: ChunkHandler, onEnded: () => void): Promise<Capture> {
     const context = new AudioContext();
     let buffer: AudioBuffer;
     try {
       buffer = await context.decodeAudioData(await file.arrayBuffer());
     } catch {
       await context.close();
-      throw new Error(`“${file.name}” could not be decoded as audio.`);
+      throw new Error(`“${file.name ?? 'the file'}” could not be decoded as audio.`);
     }
     const node = await Capture.pipeline(context, onChunk);
     const source = context.createBufferSource();
@@ -59,8 +60,13 @@ export class Capture {
   }
 
   private static async pipeline(context: AudioContext, onChunk: ChunkHandler): Promise<AudioWorkletNode> {
-    await context.audioWorklet.addModule(workletUrl);
-    const node = new AudioWorkletNode(context, 'voiceemotion-capture', { numberOfOutputs: 1 });
+    const url = URL.createObjectURL(new Blob([CAPTURE_WORKLET_SOURCE], { type: 'text/javascript' }));
+    try {
+      await context.audioWorklet.addModule(url);
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+    const node = new AudioWorkletNode(context, CAPTURE_PROCESSOR, { numberOfOutputs: 1 });
     const downsampler = new Downsampler(context.sampleRate);
     const chunker = new Chunker(CHUNK_SAMPLES);
     node.port.onmessage = (event: MessageEvent<{ samples: Float32Array }>) => {

@@ -1,0 +1,85 @@
+using MessagePack;
+
+namespace VoiceEmotion.Client;
+
+/// <summary>The audio format of a stream as StartSession declares it: encoding, sample rate (Hz) and channels.</summary>
+/// <param name="Encoding">One of <c>pcm16le</c>, <c>float32le</c>, <c>mulaw</c>, <c>alaw</c> (see <see cref="AudioEncodingNames"/>).</param>
+/// <param name="SampleRate">Hz, 8000–96000.</param>
+/// <param name="Channels">1 or 2 (the server mixes 2 down).</param>
+public sealed record AudioFormat(string Encoding, int SampleRate, int Channels = 1)
+{
+    /// <summary>Signed 16-bit little-endian PCM.</summary>
+    public static AudioFormat Pcm16(int sampleRate, int channels = 1) => new(AudioEncodingNames.Pcm16Le, sampleRate, channels);
+
+    /// <summary>32-bit little-endian IEEE float in [-1, 1].</summary>
+    public static AudioFormat Float32(int sampleRate, int channels = 1) => new(AudioEncodingNames.Float32Le, sampleRate, channels);
+
+    /// <summary>G.711 mu-law (telephony, usually 8000 Hz).</summary>
+    public static AudioFormat MuLaw(int sampleRate = 8000, int channels = 1) => new(AudioEncodingNames.MuLaw, sampleRate, channels);
+
+    /// <summary>G.711 A-law (telephony, usually 8000 Hz).</summary>
+    public static AudioFormat ALaw(int sampleRate = 8000, int channels = 1) => new(AudioEncodingNames.ALaw, sampleRate, channels);
+
+    /// <summary>Bytes of one sample frame (all channels): a chunk must hold a whole number of them.</summary>
+    public int BytesPerFrame => Channels * Encoding switch
+    {
+        AudioEncodingNames.Pcm16Le => 2,
+        AudioEncodingNames.Float32Le => 4,
+        AudioEncodingNames.MuLaw or AudioEncodingNames.ALaw => 1,
+        _ => throw new ArgumentException($"unknown encoding '{Encoding}' (pcm16le, float32le, mulaw, alaw)"),
+    };
+
+    /// <summary>Bytes of one second of audio.</summary>
+    public int BytesPerSecond => BytesPerFrame * SampleRate;
+
+    /// <summary>Seconds of audio in <paramref name="bytes"/> bytes of this format.</summary>
+    public double Seconds(long bytes) => bytes / (double)BytesPerSecond;
+
+    internal StartSessionRequest ToRequest(SessionOptions? options) => new()
+    {
+        Encoding = Encoding, SampleRate = SampleRate, Channels = Channels, Source = options?.Source ?? "client", Label = options?.Label,
+    };
+}
+
+/// <summary>Wire names of the encodings the hub accepts.</summary>
+public static class AudioEncodingNames
+{
+    /// <summary>Signed 16-bit little-endian PCM.</summary>
+    public const string Pcm16Le = "pcm16le";
+    /// <summary>32-bit little-endian IEEE float.</summary>
+    public const string Float32Le = "float32le";
+    /// <summary>G.711 mu-law, one byte per sample.</summary>
+    public const string MuLaw = "mulaw";
+    /// <summary>G.711 A-law, one byte per sample.</summary>
+    public const string ALaw = "alaw";
+}
+
+/// <summary>What a session is stored with: where it comes from and a label of the caller's choosing (e.g. a call id).</summary>
+public sealed record SessionOptions
+{
+    /// <summary>Free text stored with the session (<c>mic</c>, <c>replay</c>, <c>phone</c>…); default <c>client</c>.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>A caller-chosen label, e.g. the contact centre's call id.</summary>
+    public string? Label { get; init; }
+
+    /// <summary>Keep updates for <see cref="SessionFeed.ReadUpdatesAsync"/> (default). Turn off when only
+    /// <see cref="SessionFeed.UpdateReceived"/> is used, so nothing is held for a reader that never comes.</summary>
+    public bool BufferUpdates { get; init; } = true;
+}
+
+/// <summary>The body of StartSession on the wire.</summary>
+[MessagePackObject]
+public sealed class StartSessionRequest
+{
+    /// <summary><see cref="AudioFormat.Encoding"/>.</summary>
+    [Key("encoding")] public string Encoding { get; set; } = AudioEncodingNames.Pcm16Le;
+    /// <summary><see cref="AudioFormat.SampleRate"/>.</summary>
+    [Key("sampleRate")] public int SampleRate { get; set; }
+    /// <summary><see cref="AudioFormat.Channels"/>.</summary>
+    [Key("channels")] public int Channels { get; set; } = 1;
+    /// <summary><see cref="SessionOptions.Source"/>.</summary>
+    [Key("source")] public string? Source { get; set; }
+    /// <summary><see cref="SessionOptions.Label"/>.</summary>
+    [Key("label")] public string? Label { get; set; }
+}

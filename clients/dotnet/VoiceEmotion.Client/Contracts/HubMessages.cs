@@ -1,0 +1,135 @@
+using MessagePack;
+
+namespace VoiceEmotion.Client;
+
+// The hub's messages (docs/PROTOCOL.md). One set of classes serves both hub protocols and the REST API: MessagePack
+// maps with string keys, JSON in camelCase. tests/Client.Tests/ContractShapeTests checks them against the server's own
+// contract types, so the two cannot drift apart unnoticed.
+
+/// <summary>The answer to StartSession.</summary>
+[MessagePackObject]
+public sealed class SessionStarted
+{
+    /// <summary>The session's id (32 hex digits): the same in the emotion log.</summary>
+    [Key("sessionId")] public string SessionId { get; set; } = "";
+    /// <summary>Audio seconds between updates (0.5).</summary>
+    [Key("updateIntervalSeconds")] public double UpdateIntervalSeconds { get; set; }
+    /// <summary>Audio span an update looks at (3 s).</summary>
+    [Key("windowSeconds")] public double WindowSeconds { get; set; }
+    /// <summary>The 7 emotion labels, in the model's order.</summary>
+    [Key("labels")] public string[] Labels { get; set; } = [];
+}
+
+/// <summary>One update: the emotions of the last window, every 0.5 s of audio time.</summary>
+[MessagePackObject]
+public sealed class EmotionUpdate
+{
+    /// <summary>The session it belongs to.</summary>
+    [Key("sessionId")] public string SessionId { get; set; } = "";
+    /// <summary>0, 1, 2, … in order.</summary>
+    [Key("seq")] public int Seq { get; set; }
+    /// <summary>Seconds of audio received when it was computed (0.5, 1.0, …).</summary>
+    [Key("audioTime")] public double AudioTime { get; set; }
+    /// <summary>Audio span the update looked at (≤ 3 s; 0 in the log's timeline).</summary>
+    [Key("windowSeconds")] public double WindowSeconds { get; set; }
+    /// <summary>False when the window holds too little speech: then <see cref="Top"/> is null and probabilities are 0.</summary>
+    [Key("speech")] public bool Speech { get; set; }
+    /// <summary>Share of voiced frames in the window, 0–1.</summary>
+    [Key("voicedFraction")] public float VoicedFraction { get; set; }
+    /// <summary>The 7 labels' probabilities; sum to 1 with speech.</summary>
+    [Key("probabilities")] public Dictionary<string, float> Probabilities { get; set; } = [];
+    /// <summary>Most probable label, null without speech.</summary>
+    [Key("top")] public string? Top { get; set; }
+    /// <summary>Probability of <see cref="Top"/> (0 without speech).</summary>
+    [Key("confidence")] public float Confidence { get; set; }
+    /// <summary>−1…1 from the probabilities.</summary>
+    [Key("arousal")] public float Arousal { get; set; }
+    /// <summary>−1…1 from the probabilities.</summary>
+    [Key("valence")] public float Valence { get; set; }
+    /// <summary>Mean RMS level of the window, dBFS.</summary>
+    [Key("loudnessDb")] public float LoudnessDb { get; set; }
+    /// <summary>F0 over the window's voiced frames, Hz (0 if none).</summary>
+    [Key("pitchHz")] public float PitchHz { get; set; }
+}
+
+/// <summary>The end of a session: what it held overall.</summary>
+[MessagePackObject]
+public sealed class SessionSummary
+{
+    /// <summary>The session it belongs to.</summary>
+    [Key("sessionId")] public string SessionId { get; set; } = "";
+    /// <summary>Seconds of audio.</summary>
+    [Key("durationSeconds")] public double DurationSeconds { get; set; }
+    /// <summary>0.5 s per speech update.</summary>
+    [Key("speechSeconds")] public double SpeechSeconds { get; set; }
+    /// <summary>Updates sent.</summary>
+    [Key("updates")] public int Updates { get; set; }
+    /// <summary>The label that was top most often; null without speech.</summary>
+    [Key("dominant")] public string? Dominant { get; set; }
+    /// <summary>Label → share of speech updates whose top it was.</summary>
+    [Key("share")] public Dictionary<string, float> Share { get; set; } = [];
+    /// <summary>Label → mean probability over speech updates.</summary>
+    [Key("meanProbabilities")] public Dictionary<string, float> MeanProbabilities { get; set; } = [];
+}
+
+/// <summary>Why a session ended early (SessionError event).</summary>
+[MessagePackObject]
+public sealed class SessionError
+{
+    /// <summary>The session it ended.</summary>
+    [Key("sessionId")] public string? SessionId { get; set; }
+    /// <summary>Stable code, see <see cref="ErrorCodes"/>.</summary>
+    [Key("code")] public string Code { get; set; } = "";
+    /// <summary>Names the problem, for people.</summary>
+    [Key("message")] public string Message { get; set; } = "";
+}
+
+/// <summary>A live session as supervisors see it (ListSessions, Watch).</summary>
+[MessagePackObject]
+public sealed class LiveSessionInfo
+{
+    /// <summary>The session's id.</summary>
+    [Key("sessionId")] public string SessionId { get; set; } = "";
+    /// <summary><c>hub</c>, <c>mic</c>, <c>replay</c>, … as declared, <c>twilio</c>, <c>audiosocket</c>.</summary>
+    [Key("source")] public string? Source { get; set; }
+    /// <summary>The caller's label.</summary>
+    [Key("label")] public string? Label { get; set; }
+    /// <summary>Twilio callSid or AudioSocket UUID.</summary>
+    [Key("callId")] public string? CallId { get; set; }
+    /// <summary><c>inbound</c>/<c>outbound</c> for phone calls.</summary>
+    [Key("track")] public string? Track { get; set; }
+    /// <summary>UTC start.</summary>
+    [Key("startedAt")] public DateTimeOffset StartedAt { get; set; }
+    /// <summary>Audio seconds received so far.</summary>
+    [Key("audioSeconds")] public double AudioSeconds { get; set; }
+    /// <summary>Who streams it.</summary>
+    [Key("owner")] public string? Owner { get; set; }
+}
+
+/// <summary>An alert raised by a rule on a live session.</summary>
+[MessagePackObject]
+public sealed class AlertMessage
+{
+    /// <summary>Unique id (the same on every webhook retry).</summary>
+    [Key("alertId")] public string AlertId { get; set; } = "";
+    /// <summary>The session that raised it.</summary>
+    [Key("sessionId")] public string SessionId { get; set; } = "";
+    /// <summary>The rule's name, e.g. <c>angry-sustained</c>.</summary>
+    [Key("rule")] public string Rule { get; set; } = "";
+    /// <summary>The rule's label.</summary>
+    [Key("label")] public string Label { get; set; } = "";
+    /// <summary>Audio seconds where the episode began.</summary>
+    [Key("startTime")] public double StartTime { get; set; }
+    /// <summary>How long it has lasted.</summary>
+    [Key("sustainedSeconds")] public double SustainedSeconds { get; set; }
+    /// <summary>Mean probability over the episode so far.</summary>
+    [Key("meanProbability")] public double MeanProbability { get; set; }
+    /// <summary>The session's source.</summary>
+    [Key("source")] public string? Source { get; set; }
+    /// <summary>The session's call id.</summary>
+    [Key("callId")] public string? CallId { get; set; }
+    /// <summary>The session's track.</summary>
+    [Key("track")] public string? Track { get; set; }
+    /// <summary>UTC time it was raised.</summary>
+    [Key("raisedAt")] public DateTimeOffset RaisedAt { get; set; }
+}
