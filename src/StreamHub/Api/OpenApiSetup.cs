@@ -24,7 +24,7 @@ public static class OpenApiSetup
     public const string DocumentPattern = "/openapi/{documentName}.json";
     public const string ReferencePath = "/docs";
     public const string AnalysisTag = "Analysis", LogTag = "Emotion log", OperationsTag = "Operations", PhoneTag = "Phone bridges",
-        WebhooksTag = "Webhooks";
+        WebhooksTag = "Webhooks", AlertRulesTag = "Alert rules";
     public const string ApiKeyScheme = "ApiKey", BearerScheme = "Bearer";
 
     public static IServiceCollection AddVoiceEmotionOpenApi(this IServiceCollection services) =>

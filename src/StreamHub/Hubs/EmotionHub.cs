@@ -41,7 +41,8 @@ public sealed class EmotionHub(
         {
             throw Fail(null, HubError.FormatInvalid, e.Message);
         }
-        var (session, refusal) = opener.Open(format, request.Source ?? "hub", request.Label, user.Owner(), Context.ConnectionId);
+        var (session, refusal) = opener.Open(format, request.Source ?? "hub", request.Label, user.Owner(), Context.ConnectionId,
+            agent: request.Agent, queue: request.Queue);
         if (session is null)
             throw Fail(null, refusal!, refusal == HubError.TooManySessions
                 ? $"the server is at its limit of {options.Value.MaxConcurrentSessions} concurrent sessions"
