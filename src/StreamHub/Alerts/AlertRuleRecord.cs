@@ -69,7 +69,11 @@ public sealed record AlertRuleInput(
         {
             return (null, $"'{path[2..]}' is not a field of an alert rule (fields: name, emotion, threshold, sustainedSeconds, scopeLabel, scopeQueue)");
         }
-        catch (JsonException e) when (e.Path is { Length: > 2 } path)
+        catch (JsonException e) when (e.Path == "$" && e.Message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return (null, "the body must be a JSON object: {name, emotion, threshold, sustainedSeconds, scopeLabel?, scopeQueue?}");
+        }
+        catch (JsonException e) when (e.Path is { Length: > 2 } path && e.Message.Contains("could not be converted", StringComparison.Ordinal))
         {
             return (null, $"{path[2..]} has the wrong type (name, emotion, scopeLabel, scopeQueue: strings; threshold, sustainedSeconds: numbers)");
         }

@@ -196,7 +196,7 @@ public sealed partial class SqlCallLog
         }
         using (var alerts = Command(connection, null,
             $"SELECT (a.raised_at / {b}) * {b}, s.{q.GroupBy}, COUNT(*) FROM alerts a JOIN sessions s ON s.id = a.session_id "
-            + $"WHERE a.raised_at >= @from AND a.raised_at < @to{owner.Replace("owner", "s.owner", StringComparison.Ordinal)} GROUP BY 1, 2", [.. range]))
+            + $"WHERE a.raised_at >= @from AND a.raised_at < @to{(q.Owner is null ? "" : " AND s.owner = @owner")} GROUP BY 1, 2", [.. range]))
         using (var r = alerts.ExecuteReader())
         {
             while (r.Read())
