@@ -254,6 +254,11 @@ public sealed class OpenApiTests
         var queryNames = paths.GetProperty("/api/calls").GetProperty("get").GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
         foreach (var name in new[] { "from", "to", "source", "dominant", "minAngryShare", "minNegativeShare", "label", "agent", "queue", "sort", "limit", "offset" })
             Assert.Contains(name, queryNames);
+        string[] Values(string path, string name) => paths.GetProperty(path).GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == name).GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()!).ToArray();
+        Assert.Equal(["hour", "day"], Values("/api/stats", "bucket"));
+        Assert.Equal(["source", "label", "agent", "queue"], Values("/api/stats", "groupBy"));
+        Assert.Contains("-negativeShare", Values("/api/calls", "sort"));
     }
 
     [Fact]

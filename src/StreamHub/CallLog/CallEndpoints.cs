@@ -49,6 +49,8 @@ public static class CallEndpoints
             "(0–1, of the call's speech time), `label`, `agent`, `queue` (exact), `owner` (supervisors only). `sort`: " +
             "startedAt, endedAt, speechSeconds, negativeShare, angryShare, alerts, source, label, agent, queue; '-' first for descending " +
             "(default -startedAt). `limit` 1–1000 (50), `offset` (0).")
+            .WithQueryValues("sort", SqlCallLog.CallSorts.Keys.SelectMany(k => new[] { k, "-" + k }))
+            .WithQueryValues("dominant", EmotionLabels.All)
             .Produces<CallPage>().ProducesError(StatusCodes.Status400BadRequest, "bad_query");
         calls.MapGet("/{callId}", (string callId, ClaimsPrincipal user, SqlCallLog log) =>
             log.GetCall(callId) is { } call && user.MaySee(call.Owner) ? Results.Ok(new CallDetails(call, log.CallAlerts(callId))) : CallNotFound(callId))
@@ -93,6 +95,7 @@ public static class CallEndpoints
                 "that has calls or alerts. `calls`: calls that started in the bucket; `speechSeconds` and `share` (label → fraction " +
                 "of their speech time, all tracks) and `negativeShare` (sad + angry + fearful + disgust) over those calls; " +
                 "`alerts`: alerts raised in the bucket. Buckets without either are left out. A client counts only its own calls.")
+            .WithQueryValues("bucket", "hour", "day").WithQueryValues("groupBy", SqlCallLog.StatsGroups)
             .Produces<StatsResult>().ProducesError(StatusCodes.Status400BadRequest, "bad_query");
         return app;
     }
