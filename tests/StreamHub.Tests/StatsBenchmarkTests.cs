@@ -4,6 +4,7 @@ using VoiceEmotion.Pipeline.Inference;
 using VoiceEmotion.Pipeline.Streaming;
 using VoiceEmotion.StreamHub.CallLog;
 using VoiceEmotion.StreamHub.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace VoiceEmotion.StreamHub.Tests;
@@ -105,6 +106,19 @@ public sealed class StatsBenchmarkTests(ITestOutputHelper output)
 
     private async Task MeasureAsync(HubServer server, string name, int alerts)
     {
+        // The database's share: the same query in-process, without HTTP and JSON.
+        var log = server.Services.GetRequiredService<SqlCallLog>();
+        var direct = new List<double>();
+        for (int i = 0; i < 11; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var result = log.Stats(new StatsQuery(End.AddDays(-30), End, 3_600_000, "queue"), "hour");
+            if (i > 0) direct.Add(clock.Elapsed.TotalMilliseconds);
+            Assert.Equal(Calls, result.Buckets.Sum(b => b.Calls));
+        }
+        direct.Sort();
+        output.WriteLine($"{name}: SqlCallLog.Stats 30 days by hour, by queue (in-process, no HTTP): median {direct[direct.Count / 2]:F1} ms, max {direct[^1]:F1} ms");
+
         using var http = server.Http();
         string Range(TimeSpan span) => $"from={Uri.EscapeDataString(End.Add(-span).ToString("O"))}&to={Uri.EscapeDataString(End.ToString("O"))}";
         var month = Range(TimeSpan.FromDays(30));
