@@ -30,6 +30,29 @@ public sealed class CallsApiPostgresTests : CallsApiTests, IAsyncLifetime
     {
         if (_database is not null) await _database.DisposeAsync();
     }
+
+    [SkippableFact]
+    public async Task ARuleEditedOnOneNodeIsInForceOnAnotherSharingTheLog()
+    {
+        var settings = (string node) => new Dictionary<string, string?> { ["Alerts:RulesRefreshSeconds"] = "0.2", ["ScaleOut:NodeName"] = node };
+        await using var a = await HubServer.StartAsync(postgres: Postgres, settings: settings("hub-a"),
+            configureAlerts: o => o.Rules = [new Alerts.AlertRule { Name = "watch", Label = "neutral", MinProbability = 1f, MinSeconds = 3600 }]);
+        await using var b = await HubServer.StartAsync(postgres: Postgres, settings: settings("hub-b"));
+        using var http = a.Http();
+        using (var put = await http.PutAsJsonAsync("/api/alert-rules/watch", new { emotion = "neutral", threshold = 0.0, sustainedSeconds = 1 }))
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        // Node b re-reads the shared table on its own.
+        var book = b.Services.GetRequiredService<Alerts.AlertRuleBook>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline && book.Current.Rules.Single().Rule.Threshold != 0; await Task.Delay(50)) { }
+        Assert.Equal(0, book.Current.Rules.Single().Rule.Threshold);
+        await using var connection = await b.ConnectAsync("json");
+        var audio = TestAudio.Encode(TestAudio.Voice(16000, 3.0, seed: 5), AudioEncoding.Pcm16Le);
+        var (_, summary, _, failure) = await HubClient.StreamAsync(connection, new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000 }, TestAudio.Chunks(audio, 3200));
+        Assert.Null(failure);
+        using var httpB = b.Http();
+        var alerts = (await LogApi.WaitEndedAsync(httpB, summary!.SessionId)).GetProperty("alerts").EnumerateArray();
+        Assert.Equal("watch", Assert.Single(alerts).GetProperty("rule").GetString());
+    }
 }
 
 /// <summary>
@@ -459,6 +482,33 @@ public abstract class CallsApiTests
         var (vip, _) = await StreamAsync(server, new StartSessionRequest { Source = "mic", Queue = "vip" }, 3.0, seed: 5);
         Assert.Empty((await WaitEnded(http, other)).GetProperty("alerts").EnumerateArray());
         Assert.Equal("vip", Assert.Single((await WaitEnded(http, vip)).GetProperty("alerts").EnumerateArray()).GetProperty("rule").GetString());
+    }
+
+    [SkippableFact]
+    public async Task ARuleEditedMidSessionAppliesToThatLiveSessionFromItsNextUpdate()
+    {
+        await using var server = await StartAsync(alerts: o => o.Rules = [new Alerts.AlertRule { Name = "watch", Label = "neutral", MinProbability = 1f, MinSeconds = 3600 }]);
+        using var http = server.Http();
+        await using var connection = await server.ConnectAsync("messagepack");
+        var started = await connection.InvokeAsync<SessionStarted>("StartSession", new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000 });
+        var seen = new List<int>();
+        using var _ = connection.On<EmotionUpdateMessage>("EmotionUpdate", u => { lock (seen) seen.Add(u.Seq); });
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        var streaming = connection.InvokeAsync("StreamAudio", started.SessionId, channel.Reader);
+        var chunks = TestAudio.Chunks(TestAudio.Encode(TestAudio.Voice(16000, 4.0, seed: 5), AudioEncoding.Pcm16Le), 3200).ToList();
+        foreach (var chunk in chunks.Take(chunks.Count / 2)) await channel.Writer.WriteAsync(chunk);
+        // Updates 0–2 (to 1.5 s; the last of the first 2 s waits for audio after it) have reached the owner, so 0 and 1
+        // were judged by the old rule (the forwarder sends an update before it feeds it to the alert engine).
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(20)) lock (seen) if (seen.Count >= 3) break;
+        lock (seen) Assert.Equal([0, 1, 2], seen.Take(3));
+        using (var put = await http.PutAsJsonAsync("/api/alert-rules/watch", new { emotion = "neutral", threshold = 0.0, sustainedSeconds = 1 }))
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        foreach (var chunk in chunks.Skip(chunks.Count / 2)) await channel.Writer.WriteAsync(chunk);
+        channel.Writer.Complete();
+        await streaming;
+        var alert = Assert.Single((await WaitEnded(http, started.SessionId)).GetProperty("alerts").EnumerateArray());
+        Assert.Equal("watch", alert.GetProperty("rule").GetString());
+        Assert.True(alert.GetProperty("startTime").GetDouble() >= 1.0 - 1e-9, $"the edited rule's episode began before the edit: {alert}");
     }
 
     private static Task<JsonElement> WaitEnded(HttpClient http, string sessionId) => LogApi.WaitEndedAsync(http, sessionId);
