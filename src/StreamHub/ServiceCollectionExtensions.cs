@@ -28,7 +28,17 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ListenerRegistry>();
         services.AddVoiceEmotionAuth(configuration);
         services.AddValidatedOptions<Alerts.AlertOptions>(configuration, Alerts.AlertOptions.Section);
-        services.AddSingleton<Alerts.AlertEngine>();
+        // The rules in force come from the log database (seeded from Alerts:Rules when the database is created).
+        services.AddSingleton(sp =>
+        {
+            var rules = sp.GetRequiredService<SqlCallLog>().AlertRules();
+            sp.GetRequiredService<ILogger<Alerts.AlertRuleBook>>().LogInformation(
+                "Alert rules in force (from the emotion log; Alerts:Rules only seeds a new log): {Rules}",
+                rules.Count == 0 ? "none" : string.Join(", ", rules.Select(r => $"{r.Name} ({r.Emotion} >= {r.Threshold} for {r.SustainedSeconds} s)")));
+            return new Alerts.AlertRuleBook(rules);
+        });
+        services.AddSingleton(sp => new Alerts.AlertEngine(sp.GetRequiredService<IOptions<Alerts.AlertOptions>>(), sp.GetRequiredService<Alerts.AlertRuleBook>()));
+        services.AddHostedService<Alerts.AlertRuleRefresher>();
         services.AddHttpClient(Alerts.WebhookSender.HttpClientName, (sp, http) =>
             http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<Alerts.AlertOptions>>().Value.WebhookTimeoutSeconds))
             // A redirect is a failure to retry, not something to follow: a followed 301/302 turns the POST into a GET.
@@ -43,9 +53,11 @@ public static class ServiceCollectionExtensions
             var o = sp.GetRequiredService<IOptions<CallLogOptions>>().Value;
             // The node's name in the log: a restarted node closes the sessions it left open under the same name.
             string node = sp.GetRequiredService<IOptions<ScaleOutOptions>>().Value.NodeName is { Length: > 0 } name ? name : Environment.MachineName;
+            // Alerts:Rules seeds the rules of a new database; from then on they live in it (/api/alert-rules).
+            var seed = Alerts.AlertRuleRecord.Seed(sp.GetRequiredService<IOptions<Alerts.AlertOptions>>().Value);
             var log = !string.IsNullOrWhiteSpace(o.PostgresConnectionString)
-                ? SqlCallLog.Postgres(o.PostgresConnectionString, node)
-                : SqlCallLog.Sqlite(Path.IsPathRooted(o.SqlitePath) ? o.SqlitePath : Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, o.SqlitePath), node);
+                ? SqlCallLog.Postgres(o.PostgresConnectionString, node, seed)
+                : SqlCallLog.Sqlite(Path.IsPathRooted(o.SqlitePath) ? o.SqlitePath : Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, o.SqlitePath), node, seed);
             var logger = sp.GetRequiredService<ILogger<SqlCallLog>>();
             logger.LogInformation("Emotion log: {Database}", log.Description);
             // Resolved when the hosted services are built, before the server listens: no session of this run is open yet.
@@ -124,6 +136,8 @@ public static class ServiceCollectionExtensions
         app.MapTwilioMediaStreams();
         app.MapAnalyze();
         app.MapCallLog();
+        app.MapCalls();
+        Alerts.AlertRuleEndpoints.MapAlertRules(app);
         app.MapGet("/healthz", (NodeSessions sessions) => Results.Ok(new HealthStatus("ok", sessions.Count)))
             .WithTags(OpenApiSetup.OperationsTag).WithSummary("Is the process up; how many live sessions").Produces<HealthStatus>();
         // Liveness: the process answers. Readiness: the model and the emotion log work (a load balancer's signal).

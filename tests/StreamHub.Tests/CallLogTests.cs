@@ -255,4 +255,47 @@ public sealed class CallLogTests : IDisposable
         var page = await Get(second.Address, "/api/sessions?source=kill-test");
         Assert.Equal("interrupted", page.GetProperty("items")[0].GetProperty("status").GetString());
     }
+
+    [Fact]
+    public void ALogFromBeforeCallsIsMigratedWithItsCallsBuiltAndTheRulesSeeded()
+    {
+        // A schema v3 database as the previous release left it: a Twilio call's two tracks with an alert, and a mic session.
+        string db = Path.Combine(_dir.FullName, "v3.db");
+        using (var connection = new SqliteConnection($"Data Source={db}"))
+        {
+            connection.Open();
+            void Run(string sql)
+            {
+                using var c = connection.CreateCommand();
+                c.CommandText = sql;
+                c.ExecuteNonQuery();
+            }
+            Run("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
+            for (int v = 0; v < 3; v++)
+            {
+                Run(VoiceEmotion.StreamHub.CallLog.CallLogSchema.Migrations[v]);
+                Run($"INSERT INTO schema_migrations VALUES ({v + 1}, 0)");
+            }
+            string Share(double angry) => JsonSerializer.Serialize(new Dictionary<string, double>
+                { ["neutral"] = 1 - angry, ["happy"] = 0, ["sad"] = 0, ["angry"] = angry, ["fearful"] = 0, ["disgust"] = 0, ["surprised"] = 0 });
+            Run($"""
+                INSERT INTO sessions (id, source, label, call_id, track, started_at, ended_at, duration_s, speech_s, updates, dominant, share_json, mean_json, angry_share, negative_share, owner, status)
+                VALUES ('in', 'twilio', 'agent=7', 'CA-old', 'inbound', 1000, 9000, 8, 6, 16, 'angry', '{Share(0.75)}', '{Share(0.75)}', 0.75, 0.75, 'k', 'ended'),
+                       ('out', 'twilio', 'agent=7', 'CA-old', 'outbound', 1000, 9000, 8, 2, 16, 'neutral', '{Share(0)}', '{Share(0)}', 0, 0, 'k', 'ended'),
+                       ('mic', 'mic', NULL, NULL, NULL, 5000, 7000, 2, 1, 4, 'neutral', '{Share(0)}', '{Share(0)}', 0, 0, 'k', 'ended')
+                """);
+            Run("INSERT INTO alerts VALUES ('al', 'in', 'angry-sustained', 'angry', 1, 5, 0.8, 8000)");
+        }
+        SqliteConnection.ClearAllPools();
+
+        var log = VoiceEmotion.StreamHub.CallLog.SqlCallLog.Sqlite(db);
+        var call = log.GetCall("CA-old")!;
+        Assert.Equal(["caller", "agent"], call.Tracks.Select(t => t.Role));
+        // angry 6 × 0.75 = 4.5 s against neutral 6 × 0.25 + 2 = 3.5 s.
+        Assert.Equal((8.0, 4.5 / 8, "angry", 1), (call.SpeechSeconds, call.AngryShare!.Value, call.Dominant, call.Alerts));
+        Assert.Equal(("mic", "speaker"), (log.GetCall("mic")!.Tracks.Single().SessionId, log.GetCall("mic")!.Tracks.Single().Role));
+        Assert.Equal(2, log.ListCalls(new VoiceEmotion.StreamHub.CallLog.CallQuery()).Total);
+        Assert.Equal("angry-sustained", Assert.Single(log.AlertRules()).Name);
+        Assert.Equal("caller", log.Get("in")!.Role);
+    }
 }

@@ -121,6 +121,9 @@ public sealed class EmotionHubTests : IAsyncLifetime
         var badFormat = await Assert.ThrowsAnyAsync<Exception>(() => hostile.InvokeAsync<SessionStarted>("StartSession", new StartSessionRequest { Encoding = "opus", SampleRate = 16000 }));
         Assert.Contains("format_invalid", badFormat.Message);
         Assert.Contains("opus", badFormat.Message);
+        var longQueue = await Assert.ThrowsAnyAsync<Exception>(() => hostile.InvokeAsync<SessionStarted>("StartSession",
+            new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000, Queue = new string('q', 201) }));
+        Assert.Contains("format_invalid: queue must be at most 200 characters, was 201", longQueue.Message);
         var badRate = await Assert.ThrowsAnyAsync<Exception>(() => hostile.InvokeAsync<SessionStarted>("StartSession", new StartSessionRequest { Encoding = "pcm16le", SampleRate = 1234 }));
         Assert.Contains("sample rate 1234", badRate.Message);
         var noSession = await Assert.ThrowsAnyAsync<Exception>(() => hostile.InvokeAsync("StreamAudio", "not-a-session", System.Threading.Channels.Channel.CreateUnbounded<byte[]>().Reader));

@@ -24,7 +24,9 @@ public sealed class OpenApiTests
         Assert.True(missing.Count == 0, "mapped but not in /openapi/v1.json: " + string.Join("; ", missing));
         Assert.Contains("/hubs/emotion", skipped);
         foreach (var known in new[] { "POST /api/analyze", "GET /api/jobs/{id}", "GET /api/sessions", "GET /api/sessions/{id}", "GET /api/sessions/{id}/timeline",
-                     "GET /api/sessions/{id}/export", "DELETE /api/sessions/{id}", "GET /healthz", "GET /healthz/live", "GET /healthz/ready", "GET /metrics", "GET /phone/twilio" })
+                     "GET /api/sessions/{id}/export", "DELETE /api/sessions/{id}", "GET /healthz", "GET /healthz/live", "GET /healthz/ready", "GET /metrics", "GET /phone/twilio",
+                     "GET /api/calls", "GET /api/calls/{callId}", "DELETE /api/calls/{callId}", "GET /api/stats", "GET /api/alert-rules", "GET /api/alert-rules/{name}",
+                     "POST /api/alert-rules", "PUT /api/alert-rules/{name}", "DELETE /api/alert-rules/{name}" })
             Assert.Contains(known, checkedEndpoints);
     }
 
@@ -202,6 +204,61 @@ public sealed class OpenApiTests
         Assert.Contains(hook.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "X-VoiceEmotion-Signature");
         Assert.Equal("#/components/schemas/AlertMessage",
             hook.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+    }
+
+    [Fact]
+    public async Task CallsStatsAndAlertRulesAreDescribedWithTheirBodiesRolesAndErrors()
+    {
+        await using var server = await HubServer.StartAsync();
+        using var http = server.Http();
+        using var document = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        foreach (var (path, method, tag, ok, schema, errors) in new (string, string, string, string, string?, (string Status, string Code)[])[]
+                 {
+                     ("/api/calls", "get", "Emotion log", "200", "CallPage", [("400", "bad_query")]),
+                     ("/api/calls/{callId}", "get", "Emotion log", "200", "CallDetails", [("404", "not_found")]),
+                     ("/api/calls/{callId}", "delete", "Emotion log", "204", null, [("404", "not_found"), ("403", "forbidden")]),
+                     ("/api/stats", "get", "Emotion log", "200", "StatsResult", [("400", "bad_query")]),
+                     ("/api/alert-rules", "get", "Alert rules", "200", null, [("403", "forbidden")]),
+                     ("/api/alert-rules/{name}", "get", "Alert rules", "200", "AlertRuleRecord", [("404", "not_found"), ("403", "forbidden")]),
+                     ("/api/alert-rules", "post", "Alert rules", "201", "AlertRuleRecord", [("400", "bad_rule"), ("409", "rule_exists"), ("403", "forbidden")]),
+                     ("/api/alert-rules/{name}", "put", "Alert rules", "200", "AlertRuleRecord", [("400", "bad_rule"), ("404", "not_found"), ("403", "forbidden")]),
+                     ("/api/alert-rules/{name}", "delete", "Alert rules", "204", null, [("404", "not_found"), ("403", "forbidden")]),
+                 })
+        {
+            var operation = paths.GetProperty(path).GetProperty(method);
+            Assert.Equal([tag], operation.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+            Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("summary").GetString()), $"{method} {path} lacks a summary");
+            var responses = operation.GetProperty("responses");
+            Assert.True(responses.TryGetProperty(ok, out var success), $"{method} {path} lacks its {ok}");
+            if (schema is not null) Assert.Equal($"#/components/schemas/{schema}", SchemaRef(success));
+            foreach (var (status, code) in errors)
+            {
+                Assert.Equal("#/components/schemas/ApiError", SchemaRef(responses.GetProperty(status)));
+                Assert.Contains(code, responses.GetProperty(status).ToString());
+            }
+        }
+        // The request body of POST/PUT is the rule's input, and the list and call shapes name their fields.
+        foreach (var method in new[] { "post", "put" })
+        {
+            var path = method == "post" ? "/api/alert-rules" : "/api/alert-rules/{name}";
+            Assert.Equal("#/components/schemas/AlertRuleInput", paths.GetProperty(path).GetProperty(method).GetProperty("requestBody")
+                .GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        }
+        Assert.True(paths.GetProperty("/api/alert-rules").GetProperty("post").GetProperty("responses").GetProperty("201").GetProperty("headers").TryGetProperty("Location", out _));
+        foreach (var field in new[] { "callId", "source", "startedAt", "endedAt", "tracks", "dominant", "negativeShare", "agent", "queue", "label", "alerts" })
+            Assert.True(schemas.GetProperty("CallRecord").GetProperty("properties").TryGetProperty(field, out _), $"CallRecord lacks {field}");
+        foreach (var field in new[] { "start", "group", "calls", "speechSeconds", "share", "alerts" })
+            Assert.True(schemas.GetProperty("StatsBucket").GetProperty("properties").TryGetProperty(field, out _), $"StatsBucket lacks {field}");
+        var queryNames = paths.GetProperty("/api/calls").GetProperty("get").GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+        foreach (var name in new[] { "from", "to", "source", "dominant", "minAngryShare", "minNegativeShare", "label", "agent", "queue", "sort", "limit", "offset" })
+            Assert.Contains(name, queryNames);
+        string[] Values(string path, string name) => paths.GetProperty(path).GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == name).GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()!).ToArray();
+        Assert.Equal(["hour", "day"], Values("/api/stats", "bucket"));
+        Assert.Equal(["source", "label", "agent", "queue"], Values("/api/stats", "groupBy"));
+        Assert.Contains("-negativeShare", Values("/api/calls", "sort"));
     }
 
     [Fact]

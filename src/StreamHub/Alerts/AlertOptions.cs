@@ -5,8 +5,12 @@ public sealed class AlertOptions : IValidatedOptions
 {
     public const string Section = "Alerts";
 
-    /// <summary>The rules; empty means the default rule (a configured list replaces it: binding appends to a pre-filled list).</summary>
+    /// <summary>The rules a new log database is seeded with; empty means the default rule (a configured list replaces it:
+    /// binding appends to a pre-filled list). After that the rules live in the log (/api/alert-rules).</summary>
     public List<AlertRule> Rules { get; set; } = [];
+
+    /// <summary>How often a node re-reads the alert rules from a shared (PostgreSQL) log, for edits made on other nodes.</summary>
+    public double RulesRefreshSeconds { get; set; } = 5;
 
     /// <summary>Alerts kept in memory for RecentAlerts.</summary>
     public int KeepRecent { get; set; } = 200;
@@ -31,6 +35,7 @@ public sealed class AlertOptions : IValidatedOptions
     public IEnumerable<string?> Problems()
     {
         yield return OptionsValidation.Range($"{Section}:{nameof(KeepRecent)}", KeepRecent, 0, 100_000);
+        yield return OptionsValidation.Range($"{Section}:{nameof(RulesRefreshSeconds)}", RulesRefreshSeconds, 0.1, 3600);
         for (int i = 0; i < Rules.Count; i++)
         {
             var rule = Rules[i];

@@ -24,7 +24,7 @@ public static class OpenApiSetup
     public const string DocumentPattern = "/openapi/{documentName}.json";
     public const string ReferencePath = "/docs";
     public const string AnalysisTag = "Analysis", LogTag = "Emotion log", OperationsTag = "Operations", PhoneTag = "Phone bridges",
-        WebhooksTag = "Webhooks";
+        WebhooksTag = "Webhooks", AlertRulesTag = "Alert rules";
     public const string ApiKeyScheme = "ApiKey", BearerScheme = "Bearer";
 
     public static IServiceCollection AddVoiceEmotionOpenApi(this IServiceCollection services) =>
@@ -54,6 +54,16 @@ public static class OpenApiSetup
     /// <summary>Documents an error response: the <see cref="ApiError"/> body and the stable codes it may carry.</summary>
     public static RouteHandlerBuilder ProducesError(this RouteHandlerBuilder builder, int status, params string[] codes) =>
         builder.Produces<ApiError>(status).WithMetadata(new ErrorCodes(status, codes));
+
+    /// <summary>Documents the values a text query parameter accepts (it is parsed by the handler, so a bad one gets a 400
+    /// naming it rather than the framework's bare one).</summary>
+    public static RouteHandlerBuilder WithQueryValues(this RouteHandlerBuilder builder, string name, params IEnumerable<string> values) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (operation.Parameters?.FirstOrDefault(p => p.Name == name) is OpenApiParameter parameter)
+                parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = values.Select(v => (JsonNode)JsonValue.Create(v)).ToList() };
+            return Task.CompletedTask;
+        });
 
     /// <summary>Endpoint metadata: the <c>error</c> codes a response with this status may carry.</summary>
     public sealed record ErrorCodes(int Status, string[] Codes);

@@ -93,13 +93,13 @@ public static class CallLogEndpoints
 
     private static IResult NotFound(string id) => Results.NotFound(new ApiError("not_found", $"no session '{id}' in the log"));
 
-    private static string? Nullable(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+    internal static string? Nullable(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
-    private static DateTimeOffset? Time(string? s) => Nullable(s) is null ? null
+    internal static DateTimeOffset? Time(string? s) => Nullable(s) is null ? null
         : DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t
         : throw new FormatException($"'{s}' is not a date-time (use ISO 8601, e.g. 2026-11-24T09:00:00Z)");
 
-    private static double? Number(string? s, string name) => Nullable(s) is null ? null
+    internal static double? Number(string? s, string name) => Nullable(s) is null ? null
         : double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v
         : throw new FormatException($"{name} must be a non-negative number, not '{s}'");
 }

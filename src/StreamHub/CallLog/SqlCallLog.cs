@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using VoiceEmotion.Pipeline.Inference;
 using VoiceEmotion.Pipeline.Streaming;
+using VoiceEmotion.StreamHub.Alerts;
 using VoiceEmotion.StreamHub.Contracts;
 
 namespace VoiceEmotion.StreamHub.CallLog;
@@ -13,12 +14,12 @@ namespace VoiceEmotion.StreamHub.CallLog;
 /// The emotion log on SQL: SQLite (WAL, synchronous=NORMAL — zero configuration, one file) or PostgreSQL (for several
 /// nodes). One SQL dialect serves both. Batches of writes go in one transaction; queries open their own connections.
 /// </summary>
-public sealed class SqlCallLog
+public sealed partial class SqlCallLog
 {
     private static readonly string[] NegativeLabels = ["sad", "angry", "fearful", "disgust"];
     private readonly Func<DbConnection> _connect;
 
-    private SqlCallLog(Func<DbConnection> connect, string description, bool postgres, string? node)
+    private SqlCallLog(Func<DbConnection> connect, string description, bool postgres, string? node, IReadOnlyList<AlertRuleRecord>? seedRules)
     {
         _connect = connect;
         Description = description;
@@ -31,7 +32,18 @@ public sealed class SqlCallLog
             pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
             pragma.ExecuteNonQuery();
         }
-        CallLogSchema.Migrate(connection, postgres);
+        CallLogSchema.Migrate(connection, postgres, (version, c, tx) =>
+        {
+            if (version != CallLogSchema.CallsVersion) return;
+            // A log from before calls: each of its sessions' calls gets its row; and the rules start as configured.
+            var keys = new List<string>();
+            using (var read = Command(c, tx, "SELECT DISTINCT call_key FROM sessions"))
+            using (var r = read.ExecuteReader())
+                while (r.Read()) keys.Add(r.GetString(0));
+            foreach (var key in keys) RecomputeCall(c, tx, key);
+            foreach (var rule in seedRules ?? [AlertRuleRecord.From(new AlertRule())])
+                InsertAlertRule(c, tx, rule with { UpdatedBy = "configuration" });
+        });
     }
 
     /// <summary>Which database this is (path or host/database), for logs.</summary>
@@ -44,20 +56,20 @@ public sealed class SqlCallLog
     public bool Shared { get; }
 
     /// <summary>A SQLite file (created with its folder when missing).</summary>
-    public static SqlCallLog Sqlite(string path, string? node = null)
+    public static SqlCallLog Sqlite(string path, string? node = null, IReadOnlyList<AlertRuleRecord>? seedRules = null)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, ForeignKeys = true }.ToString();
-        return new SqlCallLog(() => new SqliteConnection(connectionString), full, postgres: false, node);
+        return new SqlCallLog(() => new SqliteConnection(connectionString), full, postgres: false, node, seedRules);
     }
 
     /// <summary>A PostgreSQL database by Npgsql connection string.</summary>
-    public static SqlCallLog Postgres(string connectionString, string? node = null)
+    public static SqlCallLog Postgres(string connectionString, string? node = null, IReadOnlyList<AlertRuleRecord>? seedRules = null)
     {
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         var source = Npgsql.NpgsqlDataSource.Create(connectionString);
-        return new SqlCallLog(() => source.CreateConnection(), $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}", postgres: true, node);
+        return new SqlCallLog(() => source.CreateConnection(), $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}", postgres: true, node, seedRules);
     }
 
     public DbConnection Open()
@@ -77,9 +89,17 @@ public sealed class SqlCallLog
         using var connection = Open();
         using var tx = connection.BeginTransaction();
         using var started = Prepare(connection, tx, """
-            INSERT INTO sessions (id, source, label, call_id, track, started_at, owner, node) VALUES (@id, @source, @label, @call, @track, @started, @owner, @node)
+            INSERT INTO sessions (id, source, label, call_id, track, started_at, owner, node, call_key, role, agent, queue)
+            VALUES (@id, @source, @label, @call, @track, @started, @owner, @node, @key, @role, @agent, @queue)
             ON CONFLICT (id) DO NOTHING
-            """, "@id", "@source", "@label", "@call", "@track", "@started", "@owner", "@node");
+            """, "@id", "@source", "@label", "@call", "@track", "@started", "@owner", "@node", "@key", "@role", "@agent", "@queue");
+        using var callOf = Prepare(connection, tx, "SELECT call_key FROM sessions WHERE id = @id", "@id");
+        var calls = new HashSet<string>(StringComparer.Ordinal);
+        void Touched(string sessionId)
+        {
+            callOf.Parameters[0].Value = sessionId;
+            if (callOf.ExecuteScalar() is string key) calls.Add(key);
+        }
         using var update = Prepare(connection, tx, """
             INSERT INTO updates (session_id, seq, audio_time, speech, voiced_fraction, p_neutral, p_happy, p_sad, p_angry, p_fearful,
                 p_disgust, p_surprised, top, confidence, arousal, valence, loudness_db, pitch_hz)
@@ -99,7 +119,10 @@ public sealed class SqlCallLog
             switch (item)
             {
                 case LogItem.Started s:
-                    Run(started, s.Session.SessionId, s.Session.Source, s.Session.Label, s.Session.CallId, s.Session.Track, s.Session.StartedAt.ToUnixTimeMilliseconds(), s.Session.Owner, Node);
+                    var r0 = s.Session;
+                    Run(started, r0.SessionId, r0.Source, r0.Label, r0.CallId, r0.Track, r0.StartedAt.ToUnixTimeMilliseconds(), r0.Owner, Node,
+                        r0.CallKey, r0.RoleOrDefault, r0.Agent, r0.Queue);
+                    calls.Add(r0.CallKey);
                     break;
                 case LogItem.Update u:
                     var v = u.Value;
@@ -113,13 +136,18 @@ public sealed class SqlCallLog
                     Run(ended, m.SessionId, e.EndedAt.ToUnixTimeMilliseconds(), m.DurationSeconds, m.SpeechSeconds, m.Updates, m.Dominant,
                         JsonSerializer.Serialize(m.Share), JsonSerializer.Serialize(m.MeanProbabilities), (double)m.Share["angry"],
                         NegativeLabels.Sum(l => (double)m.Share[l]));
+                    Touched(m.SessionId);
                     break;
                 case LogItem.Raised r:
                     var a = r.Alert;
                     Run(alert, a.AlertId, a.SessionId, a.Rule, a.Label, a.StartTime, a.SustainedSeconds, a.MeanProbability, a.RaisedAt.ToUnixTimeMilliseconds());
+                    Touched(a.SessionId);
                     break;
             }
         }
+        // Each call touched by this batch is recomputed from its sessions once, in the same transaction: a call's row
+        // never disagrees with its tracks, and writing a batch twice still changes nothing.
+        foreach (var key in calls) RecomputeCall(connection, tx, key);
         tx.Commit();
     }
 
@@ -219,20 +247,40 @@ public sealed class SqlCallLog
     public bool Delete(string id)
     {
         using var connection = Open();
-        using var c = connection.CreateCommand();
-        c.CommandText = "DELETE FROM sessions WHERE id = @id";
-        Add(c, "@id", id);
-        return c.ExecuteNonQuery() > 0;
+        using var tx = connection.BeginTransaction();
+        string? key;
+        using (var find = Command(connection, tx, "SELECT call_key FROM sessions WHERE id = @id", ("@id", id))) key = find.ExecuteScalar() as string;
+        using var c = Command(connection, tx, "DELETE FROM sessions WHERE id = @id", ("@id", id));
+        bool deleted = c.ExecuteNonQuery() > 0;
+        if (key is not null) RecomputeCall(connection, tx, key);
+        tx.Commit();
+        return deleted;
+    }
+
+    /// <summary>Deletes every track of a call with their timelines and alerts; false when there was no such call.</summary>
+    public bool DeleteCall(string callId)
+    {
+        using var connection = Open();
+        using var tx = connection.BeginTransaction();
+        using var c = Command(connection, tx, "DELETE FROM sessions WHERE call_key = @k", ("@k", callId));
+        c.ExecuteNonQuery();
+        using var d = Command(connection, tx, "DELETE FROM calls WHERE id = @k", ("@k", callId));
+        bool deleted = d.ExecuteNonQuery() > 0;
+        tx.Commit();
+        return deleted;
     }
 
     /// <summary>Deletes sessions that started before <paramref name="cutoff"/>; returns how many.</summary>
     public int PurgeStartedBefore(DateTimeOffset cutoff)
     {
         using var connection = Open();
-        using var c = connection.CreateCommand();
-        c.CommandText = "DELETE FROM sessions WHERE started_at < @cutoff";
-        Add(c, "@cutoff", cutoff.ToUnixTimeMilliseconds());
-        return c.ExecuteNonQuery();
+        using var tx = connection.BeginTransaction();
+        var keys = Keys(connection, tx, "SELECT DISTINCT call_key FROM sessions WHERE started_at < @cutoff", ("@cutoff", cutoff.ToUnixTimeMilliseconds()));
+        using var c = Command(connection, tx, "DELETE FROM sessions WHERE started_at < @cutoff", ("@cutoff", cutoff.ToUnixTimeMilliseconds()));
+        int purged = c.ExecuteNonQuery();
+        foreach (var key in keys) RecomputeCall(connection, tx, key);
+        tx.Commit();
+        return purged;
     }
 
     /// <summary>
@@ -245,17 +293,23 @@ public sealed class SqlCallLog
     public int CloseInterrupted()
     {
         using var connection = Open();
+        using var tx = connection.BeginTransaction();
+        var keys = Keys(connection, tx, "SELECT DISTINCT call_key FROM sessions WHERE ended_at IS NULL" + (Shared ? " AND node = @node" : ""), ("@node", Node));
         using var c = connection.CreateCommand();
+        c.Transaction = tx;
         c.CommandText = """
             UPDATE sessions SET status = 'interrupted',
                 ended_at = started_at + COALESCE((SELECT CAST(ROUND(MAX(u.audio_time) * 1000) AS BIGINT) FROM updates u WHERE u.session_id = sessions.id), 0)
             WHERE ended_at IS NULL
             """ + (Shared ? " AND node = @node" : "");
         if (Shared) Add(c, "@node", Node);
-        return c.ExecuteNonQuery();
+        int closed = c.ExecuteNonQuery();
+        foreach (var key in keys) RecomputeCall(connection, tx, key);
+        tx.Commit();
+        return closed;
     }
 
-    private const string SessionColumns = "id, source, label, call_id, track, started_at, ended_at, duration_s, speech_s, updates, dominant, share_json, mean_json, owner, status";
+    private const string SessionColumns = "id, source, label, call_id, track, started_at, ended_at, duration_s, speech_s, updates, dominant, share_json, mean_json, owner, status, role, agent, queue";
 
     private static SessionRecord ReadSession(DbDataReader r)
     {
@@ -267,7 +321,26 @@ public sealed class SqlCallLog
             r.IsDBNull(4) ? null : r.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
             r.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), summary, r.IsDBNull(13) ? null : r.GetString(13),
             // Sessions logged before schema v3 have no status: their end says it.
-            !r.IsDBNull(14) ? r.GetString(14) : r.IsDBNull(6) ? SessionStatus.Live : SessionStatus.Ended);
+            !r.IsDBNull(14) ? r.GetString(14) : r.IsDBNull(6) ? SessionStatus.Live : SessionStatus.Ended,
+            r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16), r.IsDBNull(17) ? null : r.GetString(17));
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) if (sql.Contains(name, StringComparison.Ordinal)) Add(command, name, value);
+        return command;
+    }
+
+    private static List<string> Keys(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, tx, sql, parameters);
+        using var r = command.ExecuteReader();
+        var keys = new List<string>();
+        while (r.Read()) if (!r.IsDBNull(0)) keys.Add(r.GetString(0));
+        return keys;
     }
 
     private static void Add(DbCommand command, string name, object? value)

@@ -11,4 +11,9 @@ public sealed class StartSessionRequest
     [Key("channels")] public int Channels { get; set; } = 1;
     [Key("source")] public string? Source { get; set; }
     [Key("label")] public string? Label { get; set; }
+    /// <summary>Longest <see cref="Agent"/> or <see cref="Queue"/>.</summary>
+    public const int MaxNameLength = 200;
+
+    [Key("agent")] public string? Agent { get; set; }
+    [Key("queue")] public string? Queue { get; set; }
 }

@@ -41,7 +41,12 @@ public sealed class EmotionHub(
         {
             throw Fail(null, HubError.FormatInvalid, e.Message);
         }
-        var (session, refusal) = opener.Open(format, request.Source ?? "hub", request.Label, user.Owner(), Context.ConnectionId);
+        // Agent and queue are stored with every session and grouped on by the trends: short names, not payloads.
+        foreach (var (name, value) in new[] { ("agent", request.Agent), ("queue", request.Queue) })
+            if (value is { Length: > StartSessionRequest.MaxNameLength })
+                throw Fail(null, HubError.FormatInvalid, $"{name} must be at most {StartSessionRequest.MaxNameLength} characters, was {value.Length}");
+        var (session, refusal) = opener.Open(format, request.Source ?? "hub", request.Label, user.Owner(), Context.ConnectionId,
+            agent: request.Agent, queue: request.Queue);
         if (session is null)
             throw Fail(null, refusal!, refusal == HubError.TooManySessions
                 ? $"the server is at its limit of {options.Value.MaxConcurrentSessions} concurrent sessions"

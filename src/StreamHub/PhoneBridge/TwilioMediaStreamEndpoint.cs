@@ -170,12 +170,19 @@ public static class TwilioMediaStreamEndpoint
             var format = new AudioFormat(AudioEncoding.MuLaw, 8000, 1);
             foreach (var track in tracks)
             {
-                var (session, error) = opener.Open(format, "twilio", label, Security.Roles.Owner(user), callId: _callSid ?? _streamSid, track: track);
+                var (session, error) = opener.Open(format, "twilio", label, Security.Roles.Owner(user), callId: _callSid ?? _streamSid, track: track,
+                    agent: Parameter(parameters, "agent"), queue: Parameter(parameters, "queue"));
                 if (session is null) return $"{error}: the server is at its session limit";
                 _tracks[track] = session;
             }
             return null;
         }
+
+        /// <summary>A custom parameter by name, any case (<c>&lt;Parameter name="agent"&gt;</c>), as text; null when absent or empty.</summary>
+        private static string? Parameter(JsonElement parameters, string name) =>
+            parameters.ValueKind != JsonValueKind.Object ? null
+            : parameters.EnumerateObject().FirstOrDefault(kv => string.Equals(kv.Name, name, StringComparison.OrdinalIgnoreCase)) is { Value.ValueKind: not JsonValueKind.Undefined } kv
+              && kv.Value.ToString() is { Length: > 0 } value ? value : null;
 
         private async Task<string?> MediaAsync(JsonElement root, CancellationToken cancellationToken)
         {

@@ -7,8 +7,11 @@ namespace VoiceEmotion.StreamHub.Sessions;
 /// what call and track it belongs to, and the task forwarding its updates.
 /// </summary>
 public sealed class LiveSession(string id, string? connectionId, SessionPipeline pipeline, string? source, string? label,
-    string? callId = null, string? track = null, string? owner = null)
+    string? callId = null, string? track = null, string? owner = null, string? agent = null, string? queue = null)
 {
+    private EmotionUpdate? _latest;
+    private int _speechUpdates, _negativeUpdates, _alerts;
+
     /// <summary>Who streams it (an API key's name or a token's subject): clients see only sessions they own.</summary>
     public string? Owner { get; } = owner;
     public string Id { get; } = id;
@@ -18,6 +21,34 @@ public sealed class LiveSession(string id, string? connectionId, SessionPipeline
     public string? Label { get; } = label;
     public string? CallId { get; } = callId;
     public string? Track { get; } = track;
+
+    /// <summary>What this session is in its call: caller (Twilio inbound, AudioSocket), agent (Twilio outbound) or speaker.</summary>
+    public string Role { get; } = CallLog.CallRoles.Of(track);
+
+    /// <summary>The agent and queue of the call (hub: StartSessionRequest; Twilio: customParameters agent and queue).</summary>
+    public string? Agent { get; } = agent;
+    public string? Queue { get; } = queue;
+
+    /// <summary>The latest update, for the live listing (null before the first).</summary>
+    public EmotionUpdate? Latest => Volatile.Read(ref _latest);
+
+    /// <summary>Share of this session's speech updates so far whose top label is negative (sad, angry, fearful, disgust).</summary>
+    public double NegativeShare => Volatile.Read(ref _speechUpdates) is var n and > 0 ? Volatile.Read(ref _negativeUpdates) / (double)n : 0;
+
+    /// <summary>Alerts raised on this session so far.</summary>
+    public int Alerts => Volatile.Read(ref _alerts);
+
+    /// <summary>Notes an update (called by the forwarder, in order, from one task).</summary>
+    public void Observed(EmotionUpdate update, int alertsRaised)
+    {
+        if (update.Speech)
+        {
+            if (update.Top is "sad" or "angry" or "fearful" or "disgust") Interlocked.Increment(ref _negativeUpdates);
+            Interlocked.Increment(ref _speechUpdates);
+        }
+        if (alertsRaised > 0) Interlocked.Add(ref _alerts, alertsRaised);
+        Volatile.Write(ref _latest, update);
+    }
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public int Streaming;
     public Task Forwarding { get; set; } = Task.CompletedTask;

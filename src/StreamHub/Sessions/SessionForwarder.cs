@@ -50,7 +50,8 @@ public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine al
 
         var pipeline = session.Pipeline;
         bool ended = false;
-        log.Enqueue(new LogItem.Started(new SessionRecord(session.Id, session.Source ?? "hub", session.Label, session.CallId, session.Track, session.StartedAt, Owner: session.Owner)));
+        log.Enqueue(new LogItem.Started(new SessionRecord(session.Id, session.Source ?? "hub", session.Label, session.CallId, session.Track, session.StartedAt, Owner: session.Owner,
+            Role: session.Role, Agent: session.Agent, Queue: session.Queue)));
         try
         {
             await foreach (var update in pipeline.Updates.ReadAllAsync())
@@ -58,7 +59,9 @@ public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine al
                 log.Enqueue(new LogItem.Update(update));
                 await Send("EmotionUpdate", EmotionUpdateMessage.From(update));
                 metrics.UpdateSent(session.Source);
-                foreach (var alert in alerts.Observe(session, update))
+                var raised = alerts.Observe(session, update);
+                session.Observed(update, raised.Count);
+                foreach (var alert in raised)
                 {
                     log.Enqueue(new LogItem.Raised(alert));
                     webhooks.Enqueue(alert);
