@@ -12,22 +12,19 @@ namespace VoiceEmotion.StreamHub.Tests;
 /// <summary>
 /// Opt-in measurement (docs/PERFORMANCE.md, "Calls and trends on a million updates"): fills a log with one million
 /// updates — 4,167 two-track Twilio calls of 60 s over 30 days, written in the writer's batches — on SQLite and on
-/// PostgreSQL, then times /api/stats and /api/calls over HTTP on a real hub. Runs when VOICEEMOTION_STATS_BENCH=1;
-/// otherwise it is reported as skipped with that reason. It checks the answers add up, and reports the times.
+/// PostgreSQL, then times /api/stats and /api/calls over HTTP on a real hub. A measurement of minutes, not a test of the
+/// suite: its trait keeps it out of scripts/test.sh (`Category!=Measurement`); select it with `Category=Measurement`.
+/// It checks the answers add up, and reports the times.
 /// </summary>
+[Trait("Category", "Measurement")]
 public sealed class StatsBenchmarkTests(ITestOutputHelper output)
 {
     private const int Calls = 4167, UpdatesPerTrack = 120; // 4,167 × 2 × 120 = 1,000,080 updates
     private static readonly DateTimeOffset End = new(2026, 11, 30, 0, 0, 0, TimeSpan.Zero);
-    private const string OptIn = "VOICEEMOTION_STATS_BENCH";
-
-    private static void RequireOptIn() =>
-        Skip.IfNot(Environment.GetEnvironmentVariable(OptIn) == "1", $"a measurement of minutes: set {OptIn}=1 to run it (docs/PERFORMANCE.md)");
 
     [SkippableFact]
     public async Task StatsOnAMillionUpdatesInSqlite()
     {
-        RequireOptIn();
         string db = Path.Combine(Path.GetTempPath(), $"ve-bench-{Guid.NewGuid():N}.db");
         try
         {
@@ -45,7 +42,6 @@ public sealed class StatsBenchmarkTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task StatsOnAMillionUpdatesInPostgres()
     {
-        RequireOptIn();
         await using var database = await TemporaryPostgres.CreateAsync();
         Skip.If(database is null, TemporaryPostgres.Missing);
         int alerts = Fill(SqlCallLog.Postgres(database.ConnectionString), "PostgreSQL");
