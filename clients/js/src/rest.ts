@@ -1,6 +1,6 @@
 // REST helpers: a file analysed as a background job (POST /api/analyze?mode=job, then GET /api/jobs/{id}) — the upload
 // goes through XMLHttpRequest because fetch reports no upload progress — and fetch with the access token.
-import type { AnalyzeResult, ApiError, JobStatus } from './types';
+import type { AlertRuleInput, AlertRuleRecord, AnalyzeResult, ApiError, CallDetails, CallPage, CallQuery, JobStatus, StatsQuery, StatsResult } from './types';
 
 /** Where an upload is: sending bytes, then analysing seconds of audio. */
 export type UploadProgress =
@@ -104,4 +104,56 @@ function send(url: string, form: FormData, accessToken: (() => string) | undefin
     xhr.onerror = () => reject(new Error('the upload could not be sent (network error)'));
     xhr.send(form);
   });
+}
+
+/** `?a=1&b=x` from the defined, non-empty fields of a query object (in their order); '' when there are none. */
+export function queryString(query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue;
+    params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** Sends a JSON body (POST/PUT) or none (DELETE); returns the parsed answer (null for 204); throws ApiRequestError. */
+export async function sendJson<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, options: RestOptions = {}): Promise<T | null> {
+  const init: RequestInit = { method };
+  if (body !== undefined) init.body = JSON.stringify(body), init.headers = { 'Content-Type': 'application/json' };
+  const response = await authFetch((options.baseUrl ?? '') + path, init, options.accessToken);
+  const answer = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) throw new ApiRequestError((options.describeFailure ?? serverMessage)(response.status, answer), response.status, codeOf(answer));
+  return answer as T | null;
+}
+
+/** `GET /api/calls`: one page of calls matching the filters. */
+export function listCalls(query: CallQuery = {}, options: RestOptions = {}): Promise<CallPage> {
+  return getJson<CallPage>(`/api/calls${queryString(query)}`, options);
+}
+
+/** `GET /api/calls/{callId}`: the call with its tracks and every track's alerts. */
+export function getCall(callId: string, options: RestOptions = {}): Promise<CallDetails> {
+  return getJson<CallDetails>(`/api/calls/${encodeURIComponent(callId)}`, options);
+}
+
+/** `GET /api/stats`: calls, speech, shares and alerts per hour or day and group (empty buckets left out). */
+export function getStats(query: StatsQuery = {}, options: RestOptions = {}): Promise<StatsResult> {
+  return getJson<StatsResult>(`/api/stats${queryString(query)}`, options);
+}
+
+/** `GET /api/alert-rules` (supervisor): the rules in force, by name. */
+export function listAlertRules(options: RestOptions = {}): Promise<AlertRuleRecord[]> {
+  return getJson<AlertRuleRecord[]>('/api/alert-rules', options);
+}
+
+/** Creates (POST) or replaces (PUT) a rule (admin); a 400 `bad_rule` names the field in its message. */
+export async function saveAlertRule(rule: AlertRuleInput, replace: boolean, options: RestOptions = {}): Promise<AlertRuleRecord> {
+  const path = replace ? `/api/alert-rules/${encodeURIComponent(rule.name)}` : '/api/alert-rules';
+  return (await sendJson<AlertRuleRecord>(replace ? 'PUT' : 'POST', path, rule, options))!;
+}
+
+/** Deletes a rule (admin). */
+export async function deleteAlertRule(name: string, options: RestOptions = {}): Promise<void> {
+  await sendJson('DELETE', `/api/alert-rules/${encodeURIComponent(name)}`, undefined, options);
 }

@@ -11,6 +11,8 @@ export interface StartSessionRequest {
   channels: 1 | 2;
   source?: string | null;
   label?: string | null;
+  agent?: string | null;
+  queue?: string | null;
 }
 
 export interface SessionStarted {
@@ -62,7 +64,20 @@ export interface LiveSessionInfo {
   startedAt: string;
   audioSeconds: number;
   owner: string | null;
+  /** `caller` (Twilio inbound, AudioSocket), `agent` (Twilio outbound), `speaker` (a hub session). */
+  role: TrackRole;
+  agent: string | null;
+  queue: string | null;
+  /** `top` of the latest update; null before the first or without speech. */
+  emotion: string | null;
+  confidence: number;
+  speech: boolean;
+  /** Share of the session's speech updates so far whose top was sad, angry, fearful or disgust (0–1). */
+  negativeShare: number;
+  alerts: number;
 }
+
+export type TrackRole = 'caller' | 'agent' | 'speaker';
 
 export interface AlertMessage {
   alertId: string;
@@ -113,6 +128,9 @@ export interface SessionRecord {
   summary: SessionSummary | null;
   owner: string | null;
   status: 'live' | 'ended' | 'interrupted';
+  role?: TrackRole;
+  agent?: string | null;
+  queue?: string | null;
 }
 
 export interface SessionPage {
@@ -123,4 +141,107 @@ export interface SessionPage {
 export interface SessionDetails {
   session: SessionRecord;
   alerts: AlertMessage[];
+}
+
+/** One track of a logged call (a session with its role). */
+export interface CallTrack {
+  sessionId: string;
+  role: TrackRole;
+  track: string | null;
+  status: 'live' | 'ended' | 'interrupted';
+  startedAt: string;
+  endedAt: string | null;
+  summary: SessionSummary | null;
+}
+
+/** A call from the log (`GET /api/calls`): its tracks and what they add up to. */
+export interface CallRecord {
+  callId: string;
+  source: string;
+  label: string | null;
+  agent: string | null;
+  queue: string | null;
+  owner: string | null;
+  status: 'live' | 'ended' | 'interrupted';
+  startedAt: string;
+  endedAt: string | null;
+  speechSeconds: number;
+  dominant: string | null;
+  angryShare: number | null;
+  negativeShare: number | null;
+  share: Record<string, number>;
+  alerts: number;
+  tracks: CallTrack[];
+}
+
+export interface CallPage {
+  total: number;
+  items: CallRecord[];
+}
+
+export interface CallDetails {
+  call: CallRecord;
+  alerts: AlertMessage[];
+}
+
+/** `GET /api/calls` filters; absent fields are not sent. */
+export interface CallQuery {
+  from?: string;
+  to?: string;
+  source?: string;
+  dominant?: string;
+  minAngryShare?: number;
+  minNegativeShare?: number;
+  label?: string;
+  agent?: string;
+  queue?: string;
+  owner?: string;
+  /** A column, `-` first for descending (default `-startedAt`). */
+  sort?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export type StatsBucketSize = 'hour' | 'day';
+export type StatsGroupBy = 'source' | 'label' | 'agent' | 'queue';
+
+export interface StatsQuery {
+  from?: string;
+  to?: string;
+  bucket?: StatsBucketSize;
+  groupBy?: StatsGroupBy;
+}
+
+/** One bucket and group of `GET /api/stats` (buckets without calls or alerts are left out). */
+export interface StatsBucket {
+  start: string;
+  group: string | null;
+  calls: number;
+  speechSeconds: number;
+  share: Record<string, number>;
+  negativeShare: number;
+  alerts: number;
+}
+
+export interface StatsResult {
+  from: string;
+  to: string;
+  bucket: StatsBucketSize;
+  groupBy: StatsGroupBy;
+  buckets: StatsBucket[];
+}
+
+/** An alert rule as edited over `/api/alert-rules`. */
+export interface AlertRuleInput {
+  name: string;
+  emotion: string;
+  threshold: number;
+  sustainedSeconds: number;
+  scopeLabel?: string | null;
+  scopeQueue?: string | null;
+}
+
+export interface AlertRuleRecord extends AlertRuleInput {
+  updatedAt: string | null;
+  updatedBy: string | null;
 }
