@@ -157,3 +157,8 @@ export async function saveAlertRule(rule: AlertRuleInput, replace: boolean, opti
 export async function deleteAlertRule(name: string, options: RestOptions = {}): Promise<void> {
   await sendJson('DELETE', `/api/alert-rules/${encodeURIComponent(name)}`, undefined, options);
 }
+
+/** Deletes a call with every track, update and alert (admin). */
+export async function deleteCall(callId: string, options: RestOptions = {}): Promise<void> {
+  await sendJson('DELETE', `/api/calls/${encodeURIComponent(callId)}`, undefined, options);
+}

@@ -1,6 +1,6 @@
 import { Capture, EmotionHubClient, type AudioStream, type ConnectionState } from '@voiceemotion/client';
 import { COLOURS, LABELS, type EmotionUpdate, type Label, type SessionSummary } from './emotions';
-import { probabilityChart, RollingSeries } from './ui/charts';
+import { Ribbon, smoothingControl } from './ui/ribbon';
 import { accessKey, bindAccessKeyField, connectionProblem } from './auth';
 import { analyseFile, progressFraction, progressText, type UploadProgress } from './upload';
 
@@ -12,8 +12,11 @@ function show(text: string | null) {
   message.textContent = text ?? '';
 }
 
-const live = new RollingSeries(probabilityChart($('live-chart'), 'Last 60 s'));
-const timeline = probabilityChart($('upload-chart'), 'Whole file');
+// The same ribbon as the console's call page: the last 60 s live, the whole file after an upload.
+const live = new Ribbon($('live-chart'), { title: 'Last 60 s', windowSeconds: 60 });
+const timeline = new Ribbon($('upload-chart'), { title: 'Whole file' });
+smoothingControl($('live-smoothing'), (n) => live.setSmoothing(n));
+smoothingControl($('upload-smoothing'), (n) => timeline.setSmoothing(n));
 let updates = 0;
 let stream: AudioStream | null = null;
 let capture: Capture | null = null;
@@ -47,7 +50,7 @@ function render(u: EmotionUpdate) {
     ($(id) as HTMLMeterElement).value = value;
     $(`${id}-value`).textContent = value.toFixed(2);
   }
-  live.add(u.audioTime, LABELS.map((l) => (u.speech ? u.probabilities[l] ?? 0 : null)));
+  live.add(u);
 }
 
 async function startLive(open: (onChunk: (c: Uint8Array) => void) => Promise<Capture>, source: string) {
@@ -114,8 +117,7 @@ uploadButton.addEventListener('click', async () => {
   showUploadProgress({ phase: 'sending', sent: 0, total: file.size });
   try {
     const body = await analyseFile(file, (p) => showUploadProgress(p));
-    const series = body.updates;
-    timeline.setData([series.map((u) => u.audioTime), ...LABELS.map((l) => series.map((u) => (u.speech ? u.probabilities[l] : null)))] as never);
+    timeline.setData(body.updates);
     showUploadProgress(null, `Analysed ${body.summary.durationSeconds.toFixed(1)} s of audio.`);
     renderSummary(body.summary, file.name);
   } catch (e) {
