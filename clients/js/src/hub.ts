@@ -52,7 +52,7 @@ export class EmotionHubClient {
     this.connection.on('EmotionUpdate', (u: EmotionUpdate) => events.update(u));
     this.connection.on('SessionSummary', (s: SessionSummary) => events.summary(s));
     this.connection.on('SessionError', (e: SessionError) => events.error(e));
-    this.connection.on('Alert', (a: AlertMessage) => events.alert?.(a));
+    this.connection.on('Alert', (a: AlertMessage) => events.alert?.(withIsoTimes(a)));
     this.connection.onreconnecting((e) => events.state('reconnecting', e?.message));
     this.connection.onreconnected(() => events.state('connected', 'reconnected: streams that were running were ended; start again'));
     this.connection.onclose((e) => events.state('disconnected', e ? describe(e.message) : undefined));
@@ -104,13 +104,13 @@ export class EmotionHubClient {
   /** Live sessions the caller may see. */
   async listSessions(): Promise<LiveSessionInfo[]> {
     await this.connect();
-    return this.connection.invoke<LiveSessionInfo[]>('ListSessions');
+    return (await this.connection.invoke<LiveSessionInfo[]>('ListSessions')).map(withIsoTimes);
   }
 
   /** Watch a session: its updates, alerts and summary arrive through the events from now on. */
   async watch(sessionId: string): Promise<LiveSessionInfo> {
     await this.connect();
-    return this.connection.invoke<LiveSessionInfo>('Watch', sessionId);
+    return withIsoTimes(await this.connection.invoke<LiveSessionInfo>('Watch', sessionId));
   }
 
   async unwatch(sessionId: string): Promise<void> {
@@ -120,7 +120,7 @@ export class EmotionHubClient {
   /** Every session's alerts (supervisor role): the recent ones; new ones through `events.alert`. */
   async subscribeAlerts(): Promise<AlertMessage[]> {
     await this.connect();
-    return this.connection.invoke<AlertMessage[]>('SubscribeAlerts');
+    return (await this.connection.invoke<AlertMessage[]>('SubscribeAlerts')).map(withIsoTimes);
   }
 }
 
@@ -128,4 +128,17 @@ export class EmotionHubClient {
 export function hubErrorCode(error: unknown): string | null {
   const m = /(?:HubException: |^)([a-z][a-z_]+): /.exec((error as Error)?.message ?? '');
   return m ? m[1] : null;
+}
+
+/** A hub message with its times as ISO 8601 text, whichever protocol carried it: over MessagePack a DateTimeOffset
+ * field (`startedAt`, `raisedAt`) arrives as [Date (the UTC instant), offset minutes] (or a bare Date), over JSON as
+ * text; the types (and REST) say text. */
+export function withIsoTimes<T extends object>(message: T): T {
+  const out = { ...message } as Record<string, unknown>;
+  for (const key of ['startedAt', 'raisedAt']) {
+    const v = out[key];
+    const date = v instanceof Date ? v : Array.isArray(v) && v[0] instanceof Date ? v[0] : null;
+    if (date) out[key] = date.toISOString();
+  }
+  return out as T;
 }

@@ -29,3 +29,13 @@ describe('capture worklet', () => {
     expect(() => new Function(CAPTURE_WORKLET_SOURCE)).not.toThrow(); // valid JavaScript
   });
 });
+
+describe('hub message times', () => {
+  it('turns MessagePack dates into the ISO text JSON carries, and leaves text alone', async () => {
+    const { withIsoTimes } = await import('../src/hub');
+    const at = new Date('2026-12-01T10:00:00.250Z');
+    expect(withIsoTimes({ sessionId: 's', startedAt: at })).toEqual({ sessionId: 's', startedAt: '2026-12-01T10:00:00.250Z' });
+    expect(withIsoTimes({ startedAt: [at, 60] })).toEqual({ startedAt: '2026-12-01T10:00:00.250Z' });
+    expect(withIsoTimes({ raisedAt: '2026-12-01T10:00:00Z', rule: 'r' })).toEqual({ raisedAt: '2026-12-01T10:00:00Z', rule: 'r' });
+  });
+});

@@ -3,16 +3,11 @@
 // (espeak-ng speech when installed, else a synthetic voiced signal). Screenshots go to clients/web/test-results/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkPrerequisites, launch, results, startHub, stopHub } from './hub.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..', '..');
-const results = join(here, '..', 'test-results');
-const browserPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LABELS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
 let server;
 let baseUrl;
@@ -50,10 +45,7 @@ function makeSpeech(path) {
 
 before(async () => {
   mkdirSync(results, { recursive: true });
-  assert.ok(existsSync(browserPath), `Chromium not found at ${browserPath}: install Debian's chromium (scripts/test.sh does)`);
-  const dll = join(repo, 'src', 'StreamHub', 'bin', 'Release', 'net10.0', 'VoiceEmotion.StreamHub.dll');
-  assert.ok(existsSync(dll), `build the StreamHub first (dotnet build -c Release): ${dll} is missing`);
-  assert.ok(existsSync(join(repo, 'src', 'StreamHub', 'wwwroot', 'index.html')), 'build the web client first (npm run build)');
+  checkPrerequisites();
   wavPath = join(results, 'speech.wav');
   console.log(`test audio: ${makeSpeech(wavPath)}`);
 
@@ -62,47 +54,9 @@ before(async () => {
   ({ process: server, url: baseUrl } = await startHub(logPath));
 });
 
-/** The real StreamHub on a free loopback port with its own log file (and any extra settings); resolves once it listens. */
-async function startHub(log, extra = []) {
-  const dll = join(repo, 'src', 'StreamHub', 'bin', 'Release', 'net10.0', 'VoiceEmotion.StreamHub.dll');
-  const child = spawn('dotnet', [dll, '--urls', 'http://127.0.0.1:0', '--CallLog:SqlitePath', log, '--PhoneBridge:AudioSocketPort', '-1', ...extra],
-    { cwd: join(repo, 'src', 'StreamHub'), stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error('StreamHub did not start within 60 s')), 60000);
-    let output = '';
-    const onData = (chunk) => {
-      output += chunk.toString();
-      const match = output.match(/Now listening on: (http:\/\/[^\s]+)/);
-      if (match) { clearTimeout(timer); resolvePromise(match[1]); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`StreamHub exited with ${code}:\n${output}`)));
-  });
-  return { process: child, url };
-}
-
-async function stopHub(child, log) {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${log}${suffix}`, { force: true });
-}
-
 after(async () => {
   await stopHub(server, logPath);
 });
-
-async function launch(extraArgs = []) {
-  return chromium.launch({
-    executablePath: browserPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', ...extraArgs],
-  });
-}
 
 test('live microphone: updates render with a label, confidence and the rolling chart', async () => {
   const browser = await launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wavPath}`]);
@@ -208,7 +162,7 @@ test('replay: a chosen file plays through the hub and the live view updates', as
   }
 });
 
-test('calls page: a live session appears with its emotion, opens to its timeline, and lands in the log', async () => {
+test('console: a microphone session is a live card with one speaker lane, then a call with its ribbon in the log', async () => {
   const browser = await launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wavPath}`]);
   try {
     const context = await browser.newContext({ viewport: { width: 1200, height: 1300 } });
@@ -221,25 +175,22 @@ test('calls page: a live session appears with its emotion, opens to its timeline
     await live.locator('[data-testid=connection-state][data-state=connected]').waitFor({ timeout: 20000 });
     await live.getByTestId('mic-start').click();
 
-    const row = calls.locator('[data-testid=live-sessions] tbody tr').filter({ hasText: 'mic' }).first();
-    await row.waitFor({ timeout: 20000 });
-    await calls.waitForFunction(() => [...document.querySelectorAll('[data-testid=live-emotion]')]
-      .some((c) => /neutral|happy|sad|angry|fearful|disgust|surprised|no speech/.test(c.textContent)), null, { timeout: 20000 });
-    const sessionId = await row.getAttribute('data-session');
-    await row.getByRole('button', { name: 'open' }).click();
-    await calls.getByTestId('detail-info').filter({ hasText: 'live' }).waitFor({ timeout: 10000 });
+    const card = calls.locator('[data-testid=live-card]').filter({ hasText: 'mic' }).first();
+    await card.waitFor({ timeout: 20000 });
+    const lane = card.locator('[data-testid=lane][data-role=speaker]');
+    await lane.locator('[data-testid=lane-emotion]').filter({ hasText: /neutral|happy|sad|angry|fearful|disgust|surprised|no speech/ }).waitFor({ timeout: 20000 });
+    const callId = await card.getAttribute('data-call');
     await live.waitForFunction(() => Number(document.querySelector('[data-testid=update-count]').textContent) >= 12, null, { timeout: 30000 });
-    await calls.screenshot({ path: join(results, 'calls-live.png'), fullPage: true });
-    const alerts = await calls.locator('[data-testid=alerts] li').count();
-    console.log(`alerts shown on the calls page: ${alerts}`);
+    await calls.screenshot({ path: join(results, 'console-mic-live.png'), fullPage: true });
 
     await live.getByTestId('mic-stop').click();
-    // The open detail turns from live to ended, and the session appears among the recent ones with its length.
-    await calls.getByTestId('detail-info').filter({ hasText: 'ended' }).waitFor({ timeout: 15000 });
-    const recent = calls.locator(`[data-testid=recent-sessions] tbody tr[data-session="${sessionId}"]`);
-    await recent.filter({ hasText: / s/ }).waitFor({ timeout: 15000 });
-    assert.equal(await calls.locator('[data-testid=detail-chart] canvas').count(), 1);
-    await calls.screenshot({ path: join(results, 'calls-ended.png'), fullPage: true });
+    // The card goes once the session has ended; its call page shows the one track from the log.
+    await card.waitFor({ state: 'detached', timeout: 15000 });
+    await calls.goto(`${baseUrl}/calls.html?view=call&id=${encodeURIComponent(callId)}`);
+    await calls.getByTestId('call-info').filter({ hasText: 'ended' }).waitFor({ timeout: 15000 });
+    assert.equal(await calls.locator('[data-testid=track]').count(), 1);
+    assert.equal(await calls.locator('[data-testid=track][data-role=speaker] canvas').count(), 1);
+    assert.ok(Number(await calls.locator('[data-testid=track] .ribbon-plot').getAttribute('aria-valuemax')) >= 11, 'the ribbon holds the session\'s updates');
   } finally {
     await browser.close();
   }
@@ -266,11 +217,21 @@ test('a server with API keys: the page asks for a key, and works once it is give
     await page.getByTestId('upload-go').click();
     await page.getByTestId('dominant').waitFor({ timeout: 30000 });
 
-    // The supervisor page, with the stored key, lists that upload from the log.
-    await page.goto(new URL('/calls.html', hub.url).href);
+    // The console, with the stored key, finds that upload in the log.
+    await page.goto(new URL('/calls.html?view=search', hub.url).href);
     await page.locator('[data-testid=connection-state][data-state=connected]').waitFor({ timeout: 20000 });
-    await page.locator('#recent-sessions tbody tr').first().waitFor({ timeout: 20000 });
-    assert.match(await page.locator('#recent-sessions tbody').textContent(), /upload/);
+    await page.locator('[data-testid=search-row]').first().waitFor({ timeout: 20000 });
+    assert.match(await page.getByTestId('search-results').locator('tbody').textContent(), /upload/);
+    // The key holds the supervisor role, not admin: it reads the rules but may not change them, and is told why.
+    await page.goto(new URL('/calls.html?view=rules', hub.url).href);
+    await page.locator('[data-testid=rule-row][data-rule=angry-sustained]').waitFor({ timeout: 20000 });
+    const form = page.getByTestId('rule-form');
+    await form.locator('[name=name]').fill('not-allowed');
+    await form.locator('[name=threshold]').fill('0.5');
+    await form.locator('[name=sustainedSeconds]').fill('2');
+    await page.getByTestId('rule-save').click();
+    await page.getByTestId('rule-error').filter({ hasText: 'admin role' }).waitFor({ timeout: 10000 });
+    assert.equal(await page.locator('[data-testid=rule-row][data-rule=not-allowed]').count(), 0);
   } finally {
     await browser.close();
     await stopHub(hub.process, log);

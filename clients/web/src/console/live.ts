@@ -88,7 +88,7 @@ function cardFor(call: LiveCall): HTMLElement {
     card.className = 'call-card';
     card.dataset.testid = 'live-card';
     card.dataset.call = call.key;
-    card.innerHTML = `<header class="call-head"><h3></h3><span class="badge" data-testid="alert-badge"></span></header><p class="small call-meta"></p><div class="lanes"></div>
+    card.innerHTML = `<div class="call-head"><h3></h3><span class="badge" data-testid="alert-badge"></span></div><p class="small call-meta"></p><div class="lanes"></div>
       <p class="small"><a href="${callHref(call.key)}">open the call</a></p>`;
     cards.set(call.key, card);
   }

@@ -69,7 +69,7 @@ async function load() {
   }
   body.innerHTML = rules.map((r, i) => `<tr data-rule="${escapeHtml(r.name)}" data-testid="rule-row"><th scope="row">${escapeHtml(r.name)}</th><td>${escapeHtml(r.emotion)}</td>
     <td>≥ ${r.threshold}</td><td>${r.sustainedSeconds} s</td><td>${[r.scopeLabel && `label ${escapeHtml(r.scopeLabel)}`, r.scopeQueue && `queue ${escapeHtml(r.scopeQueue)}`].filter(Boolean).join(' and ') || 'every call'}</td>
-    <td class="small">${escapeHtml(r.updatedBy ?? '')}${r.updatedAt ? ` ${new Date(r.updatedAt).toLocaleString()}` : ''}</td>
+    <td class="small col-changed">${escapeHtml(r.updatedBy ?? '')}${r.updatedAt ? ` ${new Date(r.updatedAt).toLocaleString()}` : ''}</td>
     <td><button type="button" class="secondary" data-edit="${i}" aria-label="edit ${escapeHtml(r.name)}">Edit</button> <button type="button" class="secondary danger" data-delete="${i}" aria-label="delete ${escapeHtml(r.name)}">Delete</button></td></tr>`).join('')
     || '<tr><td colspan="7">No rules: no alerts are raised.</td></tr>';
   body.querySelectorAll<HTMLButtonElement>('[data-edit]').forEach((b) => b.addEventListener('click', () => edit(rules[Number(b.dataset.edit)])));

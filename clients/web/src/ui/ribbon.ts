@@ -108,7 +108,7 @@ export class Ribbon {
     this.points = smooth(this.raw, this.smoothing);
     if (this.index >= this.points.length) this.index = this.points.length - 1;
     this.plot.setAttribute('aria-valuemax', String(Math.max(0, this.points.length - 1)));
-    if (this.index >= 0) this.show(this.index, false);
+    if (this.index >= 0) this.show(this.index, !this.tip.hidden);
     this.schedule();
   }
 
@@ -165,8 +165,10 @@ export class Ribbon {
     g.fillStyle = '#444';
     g.font = '11px system-ui, sans-serif';
     g.textAlign = 'right';
-    g.textBaseline = 'middle';
-    for (const v of [0, 0.5, 1]) g.fillText(`${v * 100} %`, AXIS_LEFT - 4, bottom - v * h);
+    for (const [v, base] of [[0, 'bottom'], [0.5, 'middle'], [1, 'top']] as const) {
+      g.textBaseline = base;
+      g.fillText(`${v * 100} %`, AXIS_LEFT - 4, bottom - v * h);
+    }
     g.textAlign = 'center';
     g.textBaseline = 'top';
     const step = niceStep((b - a) / Math.max(2, Math.floor(width / 80)));
