@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPrerequisites, launch, results, startHub, stopHub } from './hub.mjs';
 
@@ -199,8 +199,10 @@ test('console: a microphone session is a live card with one speaker lane, then a
 test('a server with API keys: the page asks for a key, and works once it is given', async () => {
   const key = 'e2e-web-key-000000000001';
   const log = join(results, `calllog-auth-${process.pid}.db`);
+  const clientKey = 'e2e-web-key-000000000002';
   const hub = await startHub(log, ['--Auth:ApiKeys:0:Name', 'web', '--Auth:ApiKeys:0:Key', key,
-    '--Auth:ApiKeys:0:Roles:0', 'client', '--Auth:ApiKeys:0:Roles:1', 'supervisor']);
+    '--Auth:ApiKeys:0:Roles:0', 'client', '--Auth:ApiKeys:0:Roles:1', 'supervisor',
+    '--Auth:ApiKeys:1:Name', 'other', '--Auth:ApiKeys:1:Key', clientKey, '--Auth:ApiKeys:1:Roles:0', 'client']);
   const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
@@ -232,6 +234,31 @@ test('a server with API keys: the page asks for a key, and works once it is give
     await page.getByTestId('rule-save').click();
     await page.getByTestId('rule-error').filter({ hasText: 'admin role' }).waitFor({ timeout: 10000 });
     assert.equal(await page.locator('[data-testid=rule-row][data-rule=not-allowed]').count(), 0);
+
+    // Another caller with only the client role uploads a file of its own: the supervisor's search lists both calls,
+    // the client's only its own, and the rules tell it which role it lacks.
+    const form2 = new FormData();
+    form2.append('file', new Blob([readFileSync(wavPath)], { type: 'audio/wav' }), 'other.wav');
+    const uploaded = await fetch(new URL('/api/analyze', hub.url), { method: 'POST', body: form2, headers: { Authorization: `Bearer ${clientKey}` } });
+    assert.equal(uploaded.status, 200, await uploaded.text());
+    // (the log writes in batches: wait until it holds the upload before the page asks)
+    for (let i = 0; i < 50; i++) {
+      const calls = await (await fetch(new URL('/api/calls?source=upload', hub.url), { headers: { Authorization: `Bearer ${key}` } })).json();
+      if (calls.total === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.goto(new URL('/calls.html?view=search&source=upload', hub.url).href);
+    await page.getByTestId('search-total').filter({ hasText: '2 calls match' }).waitFor({ timeout: 15000 });
+    const client = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    await client.goto(new URL('/calls.html?view=search', hub.url).href);
+    await client.locator('#access-key input').fill(clientKey);
+    await client.locator('#access-key button').click();
+    await client.getByTestId('search-total').filter({ hasText: '1 call match' }).waitFor({ timeout: 15000 });
+    const own = await client.getByTestId('search-row').getAttribute('data-call');
+    await client.goto(new URL(`/calls.html?view=call&id=${encodeURIComponent(own)}`, hub.url).href);
+    await client.locator('[data-testid=track] canvas').waitFor({ timeout: 15000 });
+    await client.goto(new URL('/calls.html?view=rules', hub.url).href);
+    await client.locator('[data-testid=rules] tbody').filter({ hasText: 'supervisor role' }).waitFor({ timeout: 15000 });
   } finally {
     await browser.close();
     await stopHub(hub.process, log);
