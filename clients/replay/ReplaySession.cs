@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using VoiceEmotion.Client;
 
 namespace VoiceEmotion.Replay;
@@ -15,22 +14,17 @@ public sealed class ReplaySession(EmotionHubClient hub, Recording recording, dou
     private const double FrameTailSeconds = 0.015;
 
     private readonly long[] _sentAt = new long[recording.Chunks];
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<double> _latenciesMs = [];
 
     public int Updates { get; private set; }
 
-    private readonly List<double> _updateTimes = [];
-
-    /// <summary>
-    /// Updates received that the hub owed (see <see cref="ExpectedUpdates"/>): all of them for a completed stream; for a
-    /// stream cut by the end of a load run, those up to its last whole step (a later one may or may not still come).
-    /// </summary>
+    /// <summary>Updates received that the hub owed (see <see cref="ExpectedUpdates"/>): all of them, since a stream
+    /// always ends with its summary, which the hub sends after its last update.</summary>
     public int ReceivedOwed
     {
         get
         {
-            lock (_latenciesMs) return Completed ? Updates : _updateTimes.Count(t => t <= ExpectedUpdates * 0.5 + 1e-6);
+            lock (_latenciesMs) return Completed ? Updates : 0;
         }
     }
     public SessionSummary? Summary { get; private set; }
@@ -42,40 +36,25 @@ public sealed class ReplaySession(EmotionHubClient hub, Recording recording, dou
 
     private EmotionStream? _stream;
 
-    /// <summary>True when the stream was sent to its end (not cut by the end of a load run).</summary>
+    /// <summary>True when the stream ended with its summary: sent to its end, or stopped early by the end of a load run.</summary>
     public bool Completed { get; private set; }
 
-    private long _cutAt;
-
     /// <summary>
-    /// Updates the hub owes this session: one per whole 0.5 s step of a completed stream. A stream cut by the end of a
-    /// load run is cancelled at once (the hub drops its queued audio), so it is owed only the steps whose completing
-    /// chunk had been sent at least a second before the cut.
+    /// Updates the hub owes this session: one per whole 0.5 s step of the audio sent. A stream stopped by the end of a
+    /// load run is completed, not cancelled, so the hub analyses all it was sent and owes these too, however late
+    /// they come on a loaded machine.
     /// </summary>
-    public int ExpectedUpdates
-    {
-        get
-        {
-            if (Completed) return (int)Math.Floor(SecondsStreamed / 0.5 + 1e-9);
-            if (_cutAt == 0) return 0;
-            long settled = _cutAt - System.Diagnostics.Stopwatch.Frequency;
-            int steps = 0;
-            for (int k = 1; ; k++)
-            {
-                int chunk = ChunkCompleting(k * 0.5 + FrameTailSeconds);
-                if (k * 0.5 + FrameTailSeconds > recording.Seconds || _sentAt[chunk] == 0 || _sentAt[chunk] > settled) break;
-                steps = k;
-            }
-            return steps;
-        }
-    }
+    public int ExpectedUpdates => Completed ? (int)Math.Floor(SecondsStreamed / 0.5 + 1e-9) : 0;
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>Streams the recording to its end, or until <paramref name="stop"/> is signalled: then it sends no more
+    /// audio and completes the stream (it does not cancel it), so what was sent is analysed and summarised.</summary>
+    public async Task RunAsync(CancellationToken stop)
     {
         try
         {
+            // Not cancelled by stop: a session the hub has started is always completed, never left half open.
             await using var stream = await hub.StartSessionAsync(AudioFormat.Pcm16(recording.SampleRate),
-                new SessionOptions { Source = "replay", Label = Path.GetFileName(recording.Path), BufferUpdates = false }, cancellationToken);
+                new SessionOptions { Source = "replay", Label = Path.GetFileName(recording.Path), BufferUpdates = false });
             stream.UpdateReceived += OnUpdate;
             _stream = stream;
             // Just before the chunk is handed to the connection: latency counts from here.
@@ -83,17 +62,13 @@ public sealed class ReplaySession(EmotionHubClient hub, Recording recording, dou
             var pacing = new StreamPacing { Speed = speed };
             try
             {
-                Summary = await stream.StreamAsync(Chunks(cancellationToken), pacing, cancellationToken).WaitAsync(TimeSpan.FromSeconds(30 + recording.Seconds / Math.Max(speed, 1)), cancellationToken);
+                Summary = await stream.StreamAsync(Chunks(() => stop.IsCancellationRequested), pacing).WaitAsync(TimeSpan.FromSeconds(30 + recording.Seconds / Math.Max(speed, 1)));
+                Completed = true;
             }
             catch (TimeoutException)
             {
                 Failure = new TimeoutException("no summary within 30 s of the end of the stream");
             }
-            Completed = true;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            _cutAt = Stopwatch.GetTimestamp();
         }
         catch (VoiceEmotionException e) when (e.SessionId is not null && e.Code != ErrorCodes.ConnectionLost && e.Code != ErrorCodes.Cancelled)
         {
@@ -105,11 +80,12 @@ public sealed class ReplaySession(EmotionHubClient hub, Recording recording, dou
         }
     }
 
-    private async IAsyncEnumerable<byte[]> Chunks([EnumeratorCancellation] CancellationToken cancellationToken)
+    // The stop is a signal to end the audio, not a cancellation of the enumeration.
+    private async IAsyncEnumerable<byte[]> Chunks(Func<bool> stopped)
     {
         for (int i = 0; i < recording.Chunks; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (stopped()) yield break;
             yield return recording.Chunk(i);
         }
         await Task.CompletedTask;
@@ -122,7 +98,6 @@ public sealed class ReplaySession(EmotionHubClient hub, Recording recording, dou
         lock (_latenciesMs)
         {
             Updates++;
-            _updateTimes.Add(update.AudioTime);
             if (chunk >= 0 && _sentAt[chunk] != 0) _latenciesMs.Add(Stopwatch.GetElapsedTime(_sentAt[chunk], now).TotalMilliseconds);
         }
         onUpdate?.Invoke(update);

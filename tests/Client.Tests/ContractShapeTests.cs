@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json.Serialization;
 using Server = VoiceEmotion.StreamHub.Contracts;
 using Log = VoiceEmotion.StreamHub.CallLog;
+using Rules = VoiceEmotion.StreamHub.Alerts;
 
 namespace VoiceEmotion.Client.Tests;
 
@@ -29,6 +30,14 @@ public sealed class ContractShapeTests
         { typeof(Log.SessionPage), typeof(SessionPage) },
         { typeof(Log.SessionDetails), typeof(SessionDetails) },
         { typeof(Log.SessionExport), typeof(SessionExport) },
+        { typeof(Log.CallRecord), typeof(CallRecord) },
+        { typeof(Log.CallTrack), typeof(CallTrack) },
+        { typeof(Log.CallPage), typeof(CallPage) },
+        { typeof(Log.CallDetails), typeof(CallDetails) },
+        { typeof(Log.StatsResult), typeof(StatsResult) },
+        { typeof(Log.StatsBucket), typeof(StatsBucket) },
+        { typeof(Rules.AlertRuleRecord), typeof(AlertRuleRecord) },
+        { typeof(Rules.AlertRuleInput), typeof(AlertRuleInput) },
     };
 
     [Theory]
@@ -37,8 +46,13 @@ public sealed class ContractShapeTests
         Assert.Equal(Shape(server), Shape(client));
 
     private static SortedDictionary<string, string> Shape(Type type) => new(
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetMethod is { IsStatic: false } && p.GetIndexParameters().Length == 0)
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetMethod is { IsStatic: false } && p.GetIndexParameters().Length == 0 && !OffTheWire(p))
             .ToDictionary(WireName, p => Kind(p.PropertyType)), StringComparer.Ordinal);
+
+    /// <summary>A server-side convenience (e.g. SessionRecord.CallKey) that neither protocol writes.</summary>
+    private static bool OffTheWire(PropertyInfo p) =>
+        p.GetCustomAttribute<JsonIgnoreAttribute>() is { Condition: JsonIgnoreCondition.Always } || p.GetCustomAttribute<MessagePack.IgnoreMemberAttribute>() is not null;
 
     private static string WireName(PropertyInfo p) =>
         p.GetCustomAttribute<MessagePack.KeyAttribute>()?.StringKey

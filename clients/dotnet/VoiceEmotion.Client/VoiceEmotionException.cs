@@ -77,8 +77,12 @@ public static class ErrorCodes
     public const string Unauthorized = "unauthorized";
     /// <summary>The uploaded file is not audio the server reads.</summary>
     public const string BadAudio = "bad_audio";
-    /// <summary>A query value is wrong (GET /api/sessions).</summary>
+    /// <summary>A query value is wrong (GET /api/sessions, /api/calls, /api/stats); the message names it.</summary>
     public const string BadQuery = "bad_query";
+    /// <summary>An alert rule's body is wrong (POST, PUT /api/alert-rules); the message names the field.</summary>
+    public const string BadRule = "bad_rule";
+    /// <summary>POST /api/alert-rules of a name that exists (409): replace it with PUT instead.</summary>
+    public const string RuleExists = "rule_exists";
     /// <summary>No analysis job with that id (or expired, or another client's).</summary>
     public const string JobNotFound = "job_not_found";
     /// <summary>Over MaxUploadBytes.</summary>

@@ -8,8 +8,8 @@ using System.Text.Json;
 namespace VoiceEmotion.Client;
 
 /// <summary>
-/// The REST API (docs/PROTOCOL.md "HTTP", <c>/openapi/v1.json</c>): file analysis, analysis jobs and the emotion log,
-/// with typed results. Every non-success answer throws <see cref="VoiceEmotionException"/> carrying the server's
+/// The REST API (docs/PROTOCOL.md "HTTP", <c>/openapi/v1.json</c>): file analysis, analysis jobs, the emotion log,
+/// calls, trends and alert rules, with typed results. Every non-success answer throws <see cref="VoiceEmotionException"/> carrying the server's
 /// <c>ApiError</c> code, message and HTTP status (and <see cref="VoiceEmotionException.RetryAfter"/> on 429).
 /// </summary>
 public sealed class VoiceEmotionRestClient : IDisposable
@@ -114,6 +114,83 @@ public sealed class VoiceEmotionRestClient : IDisposable
         await EnsureSuccess(response, cancellationToken);
     }
 
+    /// <summary>Calls (GET /api/calls): a phone call's tracks together, one-session calls alone; newest first unless
+    /// <see cref="CallQuery.Sort"/> says otherwise. <c>bad_query</c> (400) names a bad filter, sort or page value.</summary>
+    public async Task<CallPage> ListCallsAsync(CallQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        var q = query ?? new CallQuery();
+        using var response = await SendAsync(HttpMethod.Get, "api/calls" + QueryString(
+        [
+            ("from", Time(q.From)), ("to", Time(q.To)), ("source", q.Source), ("dominant", q.Dominant),
+            ("minAngryShare", Number(q.MinAngryShare)), ("minNegativeShare", Number(q.MinNegativeShare)),
+            ("label", q.Label), ("agent", q.Agent), ("queue", q.Queue), ("owner", q.Owner), ("sort", q.Sort),
+            ("limit", Number(q.Limit)), ("offset", Number(q.Offset)),
+        ]), null, cancellationToken);
+        return await Read<CallPage>(response, cancellationToken);
+    }
+
+    /// <summary>One call (GET /api/calls/{callId}): its tracks with their roles and summaries, and its alerts;
+    /// <c>not_found</c> (404) for an unknown call or another client's.</summary>
+    public async Task<CallDetails> GetCallAsync(string callId, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"api/calls/{Uri.EscapeDataString(callId)}", null, cancellationToken);
+        return await Read<CallDetails>(response, cancellationToken);
+    }
+
+    /// <summary>Deletes a call, every track with its updates and alerts (admin role); <c>not_found</c> (404).</summary>
+    public async Task DeleteCallAsync(string callId, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Delete, $"api/calls/{Uri.EscapeDataString(callId)}", null, cancellationToken);
+        await EnsureSuccess(response, cancellationToken);
+    }
+
+    /// <summary>Trends (GET /api/stats): calls, speech, emotion shares and alerts per UTC hour or day and group.
+    /// <c>bad_query</c> (400) for a bad bucket, grouping or range.</summary>
+    public async Task<StatsResult> GetStatsAsync(StatsQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        var q = query ?? new StatsQuery();
+        using var response = await SendAsync(HttpMethod.Get, "api/stats" + QueryString(
+            [("from", Time(q.From)), ("to", Time(q.To)), ("bucket", q.Bucket), ("groupBy", q.GroupBy)]), null, cancellationToken);
+        return await Read<StatsResult>(response, cancellationToken);
+    }
+
+    /// <summary>The alert rules in force, by name (GET /api/alert-rules; supervisor role).</summary>
+    public async Task<IReadOnlyList<AlertRuleRecord>> ListAlertRulesAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, "api/alert-rules", null, cancellationToken);
+        return await Read<List<AlertRuleRecord>>(response, cancellationToken);
+    }
+
+    /// <summary>One alert rule (supervisor role); <c>not_found</c> (404).</summary>
+    public async Task<AlertRuleRecord> GetAlertRuleAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"api/alert-rules/{Uri.EscapeDataString(name)}", null, cancellationToken);
+        return await Read<AlertRuleRecord>(response, cancellationToken);
+    }
+
+    /// <summary>Creates an alert rule (admin role), in force for live sessions from their next update: the rule as
+    /// stored. <c>bad_rule</c> (400) names the field that is wrong; <c>rule_exists</c> (409).</summary>
+    public async Task<AlertRuleRecord> CreateAlertRuleAsync(AlertRuleInput rule, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "api/alert-rules", JsonContent.Create(rule, options: Json), cancellationToken);
+        return await Read<AlertRuleRecord>(response, cancellationToken);
+    }
+
+    /// <summary>Replaces the alert rule <paramref name="name"/> (admin role); live sessions follow it from their next
+    /// update. <c>bad_rule</c> (400, also for a body naming another rule); <c>not_found</c> (404).</summary>
+    public async Task<AlertRuleRecord> ReplaceAlertRuleAsync(string name, AlertRuleInput rule, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Put, $"api/alert-rules/{Uri.EscapeDataString(name)}", JsonContent.Create(rule, options: Json), cancellationToken);
+        return await Read<AlertRuleRecord>(response, cancellationToken);
+    }
+
+    /// <summary>Deletes an alert rule (admin role); <c>not_found</c> (404).</summary>
+    public async Task DeleteAlertRuleAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Delete, $"api/alert-rules/{Uri.EscapeDataString(name)}", null, cancellationToken);
+        await EnsureSuccess(response, cancellationToken);
+    }
+
     private static MultipartFormDataContent Form(Stream file, string fileName)
     {
         var content = new StreamContent(file);
@@ -152,21 +229,25 @@ public sealed class VoiceEmotionRestClient : IDisposable
         throw new VoiceEmotionException(code, message, response.StatusCode) { RetryAfter = response.Headers.RetryAfter?.Delta };
     }
 
-    private static string QueryString(SessionQuery q)
+    private static string QueryString(SessionQuery q) => QueryString(
+    [
+        ("from", Time(q.From)), ("to", Time(q.To)), ("source", q.Source), ("dominant", q.Dominant),
+        ("minAngryShare", Number(q.MinAngryShare)), ("minNegativeShare", Number(q.MinNegativeShare)),
+        ("owner", q.Owner), ("limit", Number(q.Limit)), ("offset", Number(q.Offset)),
+    ]);
+
+    /// <summary>The query string of the parameters that have a value ("" when none has).</summary>
+    private static string QueryString(IEnumerable<(string Name, string? Value)> parameters)
     {
-        var parts = new List<string>();
-        void Add(string name, string? value) { if (value is not null) parts.Add($"{name}={Uri.EscapeDataString(value)}"); }
-        Add("from", q.From?.ToString("O", CultureInfo.InvariantCulture));
-        Add("to", q.To?.ToString("O", CultureInfo.InvariantCulture));
-        Add("source", q.Source);
-        Add("dominant", q.Dominant);
-        Add("minAngryShare", q.MinAngryShare?.ToString(CultureInfo.InvariantCulture));
-        Add("minNegativeShare", q.MinNegativeShare?.ToString(CultureInfo.InvariantCulture));
-        Add("owner", q.Owner);
-        Add("limit", q.Limit?.ToString(CultureInfo.InvariantCulture));
-        Add("offset", q.Offset?.ToString(CultureInfo.InvariantCulture));
+        var parts = parameters.Where(p => p.Value is not null).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
         return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
     }
+
+    private static string? Time(DateTimeOffset? t) => t?.ToString("O", CultureInfo.InvariantCulture);
+
+    private static string? Number(double? v) => v?.ToString(CultureInfo.InvariantCulture);
+
+    private static string? Number(int? v) => v?.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Disposes the HttpClient.</summary>
     public void Dispose() => _http.Dispose();

@@ -38,6 +38,7 @@ public sealed record AudioFormat(string Encoding, int SampleRate, int Channels =
     internal StartSessionRequest ToRequest(SessionOptions? options) => new()
     {
         Encoding = Encoding, SampleRate = SampleRate, Channels = Channels, Source = options?.Source ?? "client", Label = options?.Label,
+        Agent = options?.Agent, Queue = options?.Queue,
     };
 }
 
@@ -60,8 +61,15 @@ public sealed record SessionOptions
     /// <summary>Free text stored with the session (<c>mic</c>, <c>replay</c>, <c>phone</c>…); default <c>client</c>.</summary>
     public string? Source { get; init; }
 
-    /// <summary>A caller-chosen label, e.g. the contact centre's call id.</summary>
+    /// <summary>A caller-chosen label, e.g. a desk or campaign; <c>/api/calls?label=</c> and alert-rule scopes match it exactly.</summary>
     public string? Label { get; init; }
+
+    /// <summary>The agent handling the call, at most 200 characters (<c>/api/calls?agent=</c>, <c>/api/stats?groupBy=agent</c>).</summary>
+    public string? Agent { get; init; }
+
+    /// <summary>The queue or team the call came through, at most 200 characters (<c>/api/calls?queue=</c>,
+    /// <c>/api/stats?groupBy=queue</c>, alert-rule scopes).</summary>
+    public string? Queue { get; init; }
 
     /// <summary>Keep updates for <see cref="SessionFeed.ReadUpdatesAsync"/> (default). Turn off when only
     /// <see cref="SessionFeed.UpdateReceived"/> is used, so nothing is held for a reader that never comes.</summary>
@@ -82,4 +90,8 @@ public sealed class StartSessionRequest
     [Key("source")] public string? Source { get; set; }
     /// <summary><see cref="SessionOptions.Label"/>.</summary>
     [Key("label")] public string? Label { get; set; }
+    /// <summary><see cref="SessionOptions.Agent"/>.</summary>
+    [Key("agent")] public string? Agent { get; set; }
+    /// <summary><see cref="SessionOptions.Queue"/>.</summary>
+    [Key("queue")] public string? Queue { get; set; }
 }

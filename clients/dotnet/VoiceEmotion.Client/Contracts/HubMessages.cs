@@ -104,6 +104,34 @@ public sealed class LiveSessionInfo
     [Key("audioSeconds")] public double AudioSeconds { get; set; }
     /// <summary>Who streams it.</summary>
     [Key("owner")] public string? Owner { get; set; }
+    /// <summary>Its role in its call: <c>caller</c> (Twilio inbound, AudioSocket), <c>agent</c> (Twilio outbound) or
+    /// <c>speaker</c> (a hub session); see <see cref="CallRoles"/>.</summary>
+    [Key("role")] public string? Role { get; set; }
+    /// <summary>The agent handling the call: as declared in StartSession, or a Twilio call's <c>agent</c> parameter.</summary>
+    [Key("agent")] public string? Agent { get; set; }
+    /// <summary>The queue or team the call came through: as declared, or a Twilio call's <c>queue</c> parameter.</summary>
+    [Key("queue")] public string? Queue { get; set; }
+    /// <summary><see cref="EmotionUpdate.Top"/> of the latest update (null before the first, or without speech).</summary>
+    [Key("emotion")] public string? Emotion { get; set; }
+    /// <summary>Its confidence (0 without speech).</summary>
+    [Key("confidence")] public float Confidence { get; set; }
+    /// <summary>Whether the latest update held speech.</summary>
+    [Key("speech")] public bool Speech { get; set; }
+    /// <summary>Share (0–1) of the session's speech updates so far whose top was sad, angry, fearful or disgust.</summary>
+    [Key("negativeShare")] public double NegativeShare { get; set; }
+    /// <summary>Alerts raised on the session so far.</summary>
+    [Key("alerts")] public int Alerts { get; set; }
+}
+
+/// <summary>Values of a session's or a call track's role (<see cref="LiveSessionInfo.Role"/>, <see cref="CallTrack.Role"/>).</summary>
+public static class CallRoles
+{
+    /// <summary>The caller: a Twilio call's inbound track, an AudioSocket call.</summary>
+    public const string Caller = "caller";
+    /// <summary>The agent: a Twilio call's outbound track.</summary>
+    public const string Agent = "agent";
+    /// <summary>The one speaker of a hub (mic, replay) or upload session.</summary>
+    public const string Speaker = "speaker";
 }
 
 /// <summary>An alert raised by a rule on a live session.</summary>

@@ -90,6 +90,12 @@ public sealed class SessionRecord
     public string? Owner { get; set; }
     /// <summary><c>live</c>, <c>ended</c> or <c>interrupted</c>.</summary>
     public string Status { get; set; } = "";
+    /// <summary>Its role in its call: <c>caller</c>, <c>agent</c> or <c>speaker</c> (<see cref="CallRoles"/>).</summary>
+    public string? Role { get; set; }
+    /// <summary>The agent handling the call, as declared.</summary>
+    public string? Agent { get; set; }
+    /// <summary>The queue or team, as declared.</summary>
+    public string? Queue { get; set; }
 }
 
 /// <summary>One page of GET /api/sessions.</summary>
