@@ -9,6 +9,9 @@ public static class EmotionLabels
     public static IReadOnlyList<string> All { get; } =
         ["neutral", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
 
+    /// <summary>The labels a "negative share" counts (sad, angry, fearful, disgust): the log, the calls and live cards.</summary>
+    public static IReadOnlyList<string> Negative { get; } = ["sad", "angry", "fearful", "disgust"];
+
     public const int Neutral = 0, Happy = 1, Sad = 2, Angry = 3, Fearful = 4, Disgust = 5, Surprised = 6;
 
     /// <summary>Index of a product label, or -1. Dataset aliases map here: calm → neutral, ps/pleasant surprise → surprised.</summary>

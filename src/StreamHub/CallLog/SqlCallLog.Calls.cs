@@ -93,7 +93,7 @@ public sealed partial class SqlCallLog
             for (int k = 1; k < EmotionLabels.Count; k++) if (byLabel[k] > byLabel[top]) top = k;
             dominant = EmotionLabels.All[top];
             angry = byLabel[EmotionLabels.Angry] / speech;
-            negative = NegativeLabels.Sum(l => byLabel[EmotionLabels.IndexOf(l)]) / speech;
+            negative = EmotionLabels.Negative.Sum(l => byLabel[EmotionLabels.IndexOf(l)]) / speech;
         }
         var columns = "id, source, label, agent, queue, owner, status, started_at, ended_at, tracks, speech_s, dominant, angry_share, negative_share, alerts, "
             + string.Join(", ", SpeechColumns);
@@ -117,13 +117,7 @@ public sealed partial class SqlCallLog
             where.Append(" AND ").Append(sql);
             parameters.Add((name, value));
         }
-        Filter("started_at >= @from", "@from", q.From?.ToUnixTimeMilliseconds());
-        Filter("started_at < @to", "@to", q.To?.ToUnixTimeMilliseconds());
-        Filter("source = @source", "@source", q.Source);
-        Filter("dominant = @dominant", "@dominant", q.Dominant);
-        Filter("angry_share >= @angry", "@angry", q.MinAngryShare);
-        Filter("negative_share >= @negative", "@negative", q.MinNegativeShare);
-        Filter("owner = @owner", "@owner", q.Owner);
+        SharedFilters(Filter, q.From, q.To, q.Source, q.Dominant, q.MinAngryShare, q.MinNegativeShare, q.Owner);
         Filter("label = @label", "@label", q.Label);
         Filter("agent = @agent", "@agent", q.Agent);
         Filter("queue = @queue", "@queue", q.Queue);
@@ -211,7 +205,7 @@ public sealed partial class SqlCallLog
             var (calls, speech, byLabel, alerts) = kv.Value;
             var share = new Dictionary<string, double>();
             for (int k = 0; k < EmotionLabels.Count; k++) share[EmotionLabels.All[k]] = speech > 0 ? byLabel[k] / speech : 0;
-            double negative = NegativeLabels.Sum(l => share[l]);
+            double negative = EmotionLabels.Negative.Sum(l => share[l]);
             return new StatsBucket(DateTimeOffset.FromUnixTimeMilliseconds(kv.Key.Start), kv.Key.Group, (int)calls, speech, share, negative, (int)alerts);
         }).ToList();
         return new StatsResult(q.From, q.To, bucketName, q.GroupBy, buckets);

@@ -16,7 +16,6 @@ namespace VoiceEmotion.StreamHub.CallLog;
 /// </summary>
 public sealed partial class SqlCallLog
 {
-    private static readonly string[] NegativeLabels = ["sad", "angry", "fearful", "disgust"];
     private readonly Func<DbConnection> _connect;
 
     private SqlCallLog(Func<DbConnection> connect, string description, bool postgres, string? node, IReadOnlyList<AlertRuleRecord>? seedRules)
@@ -135,7 +134,7 @@ public sealed partial class SqlCallLog
                     var m = SessionSummaryMessage.From(e.Summary);
                     Run(ended, m.SessionId, e.EndedAt.ToUnixTimeMilliseconds(), m.DurationSeconds, m.SpeechSeconds, m.Updates, m.Dominant,
                         JsonSerializer.Serialize(m.Share), JsonSerializer.Serialize(m.MeanProbabilities), (double)m.Share["angry"],
-                        NegativeLabels.Sum(l => (double)m.Share[l]));
+                        EmotionLabels.Negative.Sum(l => (double)m.Share[l]));
                     Touched(m.SessionId);
                     break;
                 case LogItem.Raised r:
@@ -166,6 +165,19 @@ public sealed partial class SqlCallLog
         command.ExecuteNonQuery();
     }
 
+    /// <summary>The filters /api/sessions and /api/calls share: columns of the same names in sessions and calls.</summary>
+    private static void SharedFilters(Action<string, string, object?> filter, DateTimeOffset? from, DateTimeOffset? to, string? source,
+        string? dominant, double? minAngryShare, double? minNegativeShare, string? owner)
+    {
+        filter("started_at >= @from", "@from", from?.ToUnixTimeMilliseconds());
+        filter("started_at < @to", "@to", to?.ToUnixTimeMilliseconds());
+        filter("source = @source", "@source", source);
+        filter("dominant = @dominant", "@dominant", dominant);
+        filter("angry_share >= @angry", "@angry", minAngryShare);
+        filter("negative_share >= @negative", "@negative", minNegativeShare);
+        filter("owner = @owner", "@owner", owner);
+    }
+
     public SessionPage List(SessionQuery q)
     {
         var where = new StringBuilder(" WHERE 1 = 1");
@@ -179,13 +191,7 @@ public sealed partial class SqlCallLog
             Add(count, name, value);
             Add(page, name, value);
         }
-        Filter("started_at >= @from", "@from", q.From?.ToUnixTimeMilliseconds());
-        Filter("started_at < @to", "@to", q.To?.ToUnixTimeMilliseconds());
-        Filter("source = @source", "@source", q.Source);
-        Filter("dominant = @dominant", "@dominant", q.Dominant);
-        Filter("angry_share >= @angry", "@angry", q.MinAngryShare);
-        Filter("negative_share >= @negative", "@negative", q.MinNegativeShare);
-        Filter("owner = @owner", "@owner", q.Owner);
+        SharedFilters(Filter, q.From, q.To, q.Source, q.Dominant, q.MinAngryShare, q.MinNegativeShare, q.Owner);
         count.CommandText = "SELECT COUNT(*) FROM sessions" + where;
         int total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
         page.CommandText = $"SELECT {SessionColumns} FROM sessions{where} ORDER BY started_at DESC, id LIMIT @limit OFFSET @offset";

@@ -1,3 +1,4 @@
+using VoiceEmotion.Pipeline.Inference;
 using VoiceEmotion.Pipeline.Streaming;
 
 namespace VoiceEmotion.StreamHub.Sessions;
@@ -43,7 +44,7 @@ public sealed class LiveSession(string id, string? connectionId, SessionPipeline
     {
         if (update.Speech)
         {
-            if (update.Top is "sad" or "angry" or "fearful" or "disgust") Interlocked.Increment(ref _negativeUpdates);
+            if (update.Top is { } top && EmotionLabels.Negative.Contains(top)) Interlocked.Increment(ref _negativeUpdates);
             Interlocked.Increment(ref _speechUpdates);
         }
         if (alertsRaised > 0) Interlocked.Add(ref _alerts, alertsRaised);
