@@ -28,6 +28,7 @@ public sealed class ClipFeatures
         Stats = new float[Updates * S];
         VoicedFraction = new float[Updates];
         VoicedFrames = new int[Updates];
+        WindowCounts = new int[Updates];
         var window = new WindowStatistics(options.WindowFrames);
         for (int k = 0; k < count; k++)
         {
@@ -37,6 +38,7 @@ public sealed class ClipFeatures
             window.Compute(Stats.AsSpan(u * S, S));
             VoicedFraction[u] = window.VoicedFraction;
             VoicedFrames[u] = window.VoicedFrames;
+            WindowCounts[u] = window.Count;
         }
         var own = new SpeakerBaseline();
         for (int u = 0; u < Updates; u++)
@@ -64,14 +66,23 @@ public sealed class ClipFeatures
     public float[] VoicedFraction { get; }
     public int[] VoicedFrames { get; }
 
+    /// <summary>Frames in the live window at each update: fewer than the window after an utterance restart.</summary>
+    public int[] WindowCounts { get; }
+
     /// <summary>Frame count at the end of update <paramref name="u"/>.</summary>
     public int EndFrame(int u, int updateFrames) => (u + 1) * updateFrames;
 
-    /// <summary>The frames input of update <paramref name="u"/>, exactly as WindowStatistics.CopyFrames gives it to the live model.</summary>
+    /// <summary>The frames input of update <paramref name="u"/>, exactly as WindowStatistics.CopyFrames gives it to the live
+    /// model: the frames since the window last restarted (at most its last WindowFrames), tiled to fill the window.</summary>
     public void CopyWindow(int u, int updateFrames, Span<float> destination)
     {
         int end = EndFrame(u, updateFrames);
-        int available = Math.Min(end, WindowFrames);
+        int available = WindowCounts[u];
+        if (available == 0)
+        {
+            destination[..(WindowFrames * F)].Clear();
+            return;
+        }
         int first = end - available;
         for (int r = 0; r < WindowFrames; r++)
             Frames.AsSpan((first + r % available) * F, F).CopyTo(destination.Slice(r * F, F));

@@ -135,4 +135,38 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.Contains("03-01-05-01-01-01-09.wav", corpus.Unreadable[0]);
         Assert.Equal(1, corpus.Skipped);
     }
+
+    [Fact]
+    public void TrainingWindowsAreTheLiveWindowsAcrossUtteranceRestarts()
+    {
+        // Leading silence, speech, a pause long enough to restart the window, more speech: the frames input the model
+        // is trained on must be the one a live session gives it at every speech update (the restart included).
+        var voice = SyntheticVoice.Generate(16000, 9, seed: 31);
+        var audio = new float[16000 + voice.Length + 9600 + voice.Length];
+        voice.CopyTo(audio, 16000);
+        voice.CopyTo(audio, 16000 + voice.Length + 9600);
+        var options = SessionOptions.Default;
+        var clip = new ClipFeatures(0, 0, 0, "s", audio, options);
+
+        var analyzer = new StreamAnalyzer("s", options: options);
+        var ready = new List<WindowInput>();
+        analyzer.PushSamples(audio, ready);
+        int compared = 0, restarted = 0;
+        foreach (var w in ready)
+        {
+            int u = w.Seq;
+            if (u >= clip.Updates) break;
+            Assert.Equal(w.Speech, clip.IsSpeech(u));
+            if (!w.Speech) continue;
+            var frames = new float[w.Frames.Length];
+            clip.CopyWindow(u, options.UpdateFrames, frames);
+            Assert.Equal(w.Frames, frames);
+            Assert.Equal(w.Stats.AsSpan(0, FeatureSchema.WindowStatisticsCount).ToArray(),
+                clip.UpdateStats(u)[..FeatureSchema.WindowStatisticsCount].ToArray());
+            compared++;
+            if (clip.WindowCounts[u] < Math.Min(clip.EndFrame(u, options.UpdateFrames), options.WindowFrames)) restarted++;
+        }
+        Assert.True(compared >= 20, $"{compared} speech updates compared");
+        Assert.True(restarted >= 2, $"{restarted} updates after a restart");
+    }
 }
