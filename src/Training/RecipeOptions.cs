@@ -29,6 +29,11 @@ internal static class RecipeOptions
         Fraction("--ema", "decay of the weight average training ends with (0 = the last step's weights)", r => r.Train.EmaDecay,
             (r, v) => r with { Train = r.Train with { EmaDecay = (float)v } }, below: 1),
         Fraction("--clean-share", "share of augmented training sessions left clean", r => r.CleanShare, (r, v) => r with { CleanShare = v }),
+        new Valued<Nn.FrameShift>(new Option<Nn.FrameShift>("--frame-shift")
+            {
+                Description = "subtracted from every frame before the convolutions: none, the window's own means, or the session baseline's",
+                DefaultValueFactory = _ => Shipped.Net.FrameShift,
+            }, (r, v) => r with { Net = r.Net with { FrameShift = v } }),
         Switch("--no-augment", "train on clean audio (no simulated line conditions)", r => r with { Augment = false }),
         Switch("--no-session", "every clip is its own session (no session adaptation)", r => r with { SessionAdaptation = false }),
         Switch("--no-stats", "drop the window-statistics branch of the model", r => r with { Net = r.Net with { StatsHidden = 0 } }),
@@ -43,6 +48,8 @@ internal static class RecipeOptions
         {
             if (result.GetValue<bool>("--no-stats") && result.GetValue<bool>("--no-frames"))
                 result.AddError("--no-stats and --no-frames together leave the model no input");
+            if (result.GetValue<bool>("--no-stats") && result.GetValue<Nn.FrameShift>("--frame-shift") != Nn.FrameShift.None)
+                result.AddError("--frame-shift takes its values from the statistics input: it cannot go with --no-stats");
         });
     }
 

@@ -121,9 +121,26 @@ public sealed class SessionExampleSource : IExampleSource
         var statsMoments = new Moments(s);
         var stats = new float[s];
         var seen = new HashSet<ClipFeatures>();
+        var net = _recipe.Net;
+        var window = net.FrameShift == FrameShift.None ? [] : new float[net.Frames * f];
+        var row = new float[f];
+        var shift = new float[f];
         int step = Math.Max(1, Count / maxExamples);
         for (int i = 0; i < Count; i += step)
         {
+            if (net.FrameShift != FrameShift.None)
+            {
+                // Shifted frames differ per window: take them as the network will see them.
+                Fill(i, window, stats);
+                statsMoments.Add(stats);
+                EmotionNet.ShiftOf(net, stats, shift);
+                for (int r = 0; r < net.Frames; r++)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Subtract(window.AsSpan(r * f, f), shift, row);
+                    frameMoments.Add(row);
+                }
+                continue;
+            }
             Fill(i, [], stats);
             statsMoments.Add(stats);
             var clip = _examples[i].Clip;

@@ -121,10 +121,13 @@ public sealed class EmotionNet
         if (c.UseFrames)
         {
             int t = c.Frames, f = c.Features, t1 = c.Time1;
+            Span<float> offset = stackalloc float[f];
+            ShiftOf(c, stats, offset);
+            TensorPrimitives.Add(offset, FrameMean, offset);
             for (int i = 0; i < t; i++)
             {
                 var row = frames.Slice(i * f, f);
-                for (int k = 0; k < f; k++) w.X0[k * t + i] = (row[k] - FrameMean[k]) * FrameScale[k];
+                for (int k = 0; k < f; k++) w.X0[k * t + i] = (row[k] - offset[k]) * FrameScale[k];
             }
             if (augment is not null) Mask(w.X0, t, f, augment);
             Ops.Im2Col(w.X0, f, t, c.Kernel1, c.Kernel1, 1, 0, t1, w.Col1);
@@ -214,6 +217,30 @@ public sealed class EmotionNet
             Ops.DenseBackward(Parameters.Get(p, "stats.w"), w.StatsIn, dsh, Slice(g, "stats.w"), Slice(g, "stats.b"), []);
         }
         return loss;
+    }
+
+    /// <summary>
+    /// The vector <see cref="NetConfig.FrameShift"/> subtracts from every frame, from the raw statistics input:
+    /// window means are its first F values; the session block holds w · (statistic − baseline) and w is its last value,
+    /// so w · baseline = w · statistic − block.
+    /// </summary>
+    public static void ShiftOf(NetConfig config, ReadOnlySpan<float> stats, Span<float> shift)
+    {
+        int f = config.Features;
+        switch (config.FrameShift)
+        {
+            case FrameShift.None:
+                shift[..f].Clear();
+                break;
+            case FrameShift.Window:
+                stats[..f].CopyTo(shift);
+                break;
+            case FrameShift.Session:
+                int s = Pipeline.Features.FeatureSchema.WindowStatisticsCount;
+                float weight = stats[2 * s];
+                for (int k = 0; k < f; k++) shift[k] = weight * stats[k] - stats[s + k];
+                break;
+        }
     }
 
     /// <summary>Probabilities for one window (no augmentation).</summary>

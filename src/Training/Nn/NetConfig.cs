@@ -28,6 +28,9 @@ public sealed record NetConfig
     /// <summary>0 disables the frame (CNN) branch: an MLP over window statistics only.</summary>
     public bool UseFrames { get; init; } = true;
 
+    /// <summary>What is subtracted from every frame before the convolutions (see <see cref="FrameShift"/>).</summary>
+    public FrameShift FrameShift { get; init; } = FrameShift.None;
+
     public bool UseStats => StatsHidden > 0;
 
     public int Time1 => (Frames - Kernel1) / Kernel1 + 1;
@@ -39,4 +42,18 @@ public sealed record NetConfig
     public int PooledWidth => UseFrames ? 2 * Channels3 : 0;
 
     public int JoinWidth => PooledWidth + (UseStats ? StatsHidden : 0);
+}
+
+/// <summary>
+/// A per-window vector subtracted from every frame of the frames input before the convolutions, computed from the
+/// statistics input (so the exported graph needs no other input): none; the window's own mean of each frame feature
+/// (the convolutions see only the course within the window, its level stays in the statistics branch); or the
+/// session baseline's mean of each frame feature scaled by the baseline weight (frames relative to the speaker's usual
+/// voice once the session has heard enough of it).
+/// </summary>
+public enum FrameShift
+{
+    None,
+    Window,
+    Session,
 }

@@ -35,6 +35,18 @@ public static class OnnxExporter
         return g.ToModel("voiceemotion", metadata, "VoiceEmotion.Training", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0");
     }
 
+    // EmotionNet.ShiftOf in graph form, as [N, 1, F] to broadcast over the frames.
+    private static string Shift(OnnxGraph g, NetConfig c, string prefix)
+    {
+        string Slice(string name, long start, long end) => g.Node("Slice",
+            [StatsInput, g.Int64Initializer($"{prefix}{name}_start", [start]), g.Int64Initializer($"{prefix}{name}_end", [end]), g.Int64Initializer($"{prefix}{name}_axis", [1])]);
+        int f = c.Features, s = Pipeline.Features.FeatureSchema.WindowStatisticsCount;
+        string shift = Slice("window_means", 0, f);
+        if (c.FrameShift == FrameShift.Session)
+            shift = g.Node("Sub", [g.Node("Mul", [shift, Slice("session_weight", 2 * s, 2 * s + 1)]), Slice("session_means", s, s + f)]);
+        return g.Node("Unsqueeze", [shift, g.Int64Initializer(prefix + "shift_axes", [1])]);
+    }
+
     private static string Member(OnnxGraph g, EmotionNet net, string prefix)
     {
         var c = net.Config;
@@ -43,7 +55,9 @@ public static class OnnxExporter
         var joined = new List<string>();
         if (c.UseFrames)
         {
-            var x = g.Node("Sub", [FramesInput, g.Initializer(prefix + "frames_mean", net.FrameMean, c.Features)]);
+            string x = FramesInput;
+            if (c.FrameShift != FrameShift.None) x = g.Node("Sub", [x, Shift(g, c, prefix)]);
+            x = g.Node("Sub", [x, g.Initializer(prefix + "frames_mean", net.FrameMean, c.Features)]);
             x = g.Node("Mul", [x, g.Initializer(prefix + "frames_scale", net.FrameScale, c.Features)]);
             x = g.Node("Transpose", [x], null, ("perm", new long[] { 0, 2, 1 }));
             x = g.Node("Conv", [x, W("conv1.w"), W("conv1.b")], null,

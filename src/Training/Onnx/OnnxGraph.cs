@@ -11,7 +11,7 @@ internal sealed class OnnxGraph
     public const int IrVersion = 8;
     public const int Opset = 17;
 
-    private const int TensorFloat = 1;
+    private const int TensorFloat = 1, TensorInt64 = 7;
     private const int AttrFloat = 1, AttrInt = 2, AttrInts = 7;
 
     private readonly List<ProtoWriter> _nodes = [];
@@ -26,6 +26,14 @@ internal sealed class OnnxGraph
         var tensor = new ProtoWriter();
         foreach (long d in dims) tensor.Int(1, d);
         tensor.Int(2, TensorFloat).String(8, name).Bytes(9, MemoryMarshal.AsBytes(values));
+        _initializers.Add(tensor);
+        return name;
+    }
+
+    /// <summary>Adds an int64 tensor constant (Slice bounds, Unsqueeze axes).</summary>
+    public string Int64Initializer(string name, long[] values)
+    {
+        var tensor = new ProtoWriter().Int(1, values.Length).Int(2, TensorInt64).String(8, name).Bytes(9, MemoryMarshal.AsBytes(values.AsSpan()));
         _initializers.Add(tensor);
         return name;
     }

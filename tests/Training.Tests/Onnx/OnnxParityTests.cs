@@ -15,6 +15,7 @@ public sealed class OnnxParityTests
     public static TheoryData<string, int> Cases() => new()
     {
         { "both", 1 }, { "both", 7 }, { "frames-only", 3 }, { "stats-only", 5 }, { "ensemble", 4 },
+        { "window-shift", 3 }, { "session-shift", 4 },
     };
 
     [Theory]
@@ -25,6 +26,8 @@ public sealed class OnnxParityTests
         {
             "frames-only" => Real with { StatsHidden = 0 },
             "stats-only" => Real with { UseFrames = false },
+            "window-shift" => Real with { FrameShift = FrameShift.Window },
+            "session-shift" => Real with { FrameShift = FrameShift.Session },
             _ => Real,
         };
         var members = Enumerable.Range(0, variant == "ensemble" ? 3 : 1).Select(k => RandomNet(config, seed: 10 + k)).ToList();
