@@ -73,14 +73,14 @@ public static class TrainingCli
         var data = Corpora("--data", "corpus to train on: a RAVDESS/TESS folder or .zip (repeat for several)");
         var output = new Option<string>("--out") { Description = "the ONNX model to write", Required = true, HelpName = "model.onnx" };
         var report = Folder("--report", "write training curves here");
-        var validate = Corpora("--validate", "score this corpus after each epoch (validation macro-F1)", required: false, multiple: false);
+        var validate = Corpus("--validate", "score this corpus after each epoch (validation macro-F1)");
         command.Options.Add(data);
         command.Options.Add(output);
         command.Options.Add(report);
         command.Options.Add(validate);
         RecipeOptions.AddTo(command);
         command.SetAction(parse => Commands.Train(parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(report),
-            parse.GetValue(validate)?.SingleOrDefault(), RecipeOptions.Read(parse.CommandResult)));
+            parse.GetValue(validate), RecipeOptions.Read(parse.CommandResult)));
         return command;
     }
 
@@ -170,19 +170,34 @@ public static class TrainingCli
     }
 
     /// <summary>A corpus path option: each value must be an existing folder or file.</summary>
-    private static Option<string[]> Corpora(string name, string description, bool required = true, bool multiple = true)
+    private static Option<string[]> Corpora(string name, string description)
     {
         var option = new Option<string[]>(name)
         {
-            Description = description, Required = required, HelpName = "zip-or-folder",
-            Arity = multiple ? ArgumentArity.OneOrMore : ArgumentArity.ExactlyOne, AllowMultipleArgumentsPerToken = false,
+            Description = description, Required = true, HelpName = "zip-or-folder",
+            Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false,
         };
         option.Validators.Add(r =>
         {
-            foreach (var path in r.GetValueOrDefault<string[]>() ?? [])
-                if (!File.Exists(path) && !Directory.Exists(path)) r.AddError($"{name}: no such file or folder '{path}'");
+            foreach (var path in r.GetValueOrDefault<string[]>() ?? []) CheckPath(r, name, path);
         });
         return option;
+    }
+
+    /// <summary>An optional single corpus path (an array option of arity one cannot be converted: a plain string).</summary>
+    private static Option<string> Corpus(string name, string description)
+    {
+        var option = new Option<string>(name) { Description = description, HelpName = "zip-or-folder" };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } path) CheckPath(r, name, path);
+        });
+        return option;
+    }
+
+    private static void CheckPath(OptionResult r, string name, string path)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path)) r.AddError($"{name}: no such file or folder '{path}'");
     }
 
     private static Option<string> ExistingFile(string name, string description, string helpName)

@@ -27,6 +27,16 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Equal((7, 2, 1.2f, false, false), (r.ClipsPerSpeaker, r.Ensemble, r.Temperature, r.Augment, r.SessionAdaptation));
         Assert.False(r.Net.UseStats);
         Assert.True(r.Net.UseFrames);
+        Assert.Equal(VoiceEmotion.Training.Nn.FrameShift.Session,
+            TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--frame-shift", "session").Net.FrameShift);
+    }
+
+    [Fact]
+    public void AValidationCorpusIsTakenAsOnePath()
+    {
+        var parse = TrainingCli.Build().Parse(["train", "--data", _dir.FullName, "--validate", _dir.FullName, "--out", "m.onnx"]);
+        Assert.Empty(parse.Errors);
+        Assert.Equal(_dir.FullName, parse.GetValue<string>("--validate"));
     }
 
     [Fact]
@@ -37,7 +47,7 @@ public sealed class TrainingCliTests : IDisposable
         string help = output.ToString();
         var shipped = new TrainingRecipe();
         foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
-                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames" })
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share" })
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);
@@ -56,7 +66,9 @@ public sealed class TrainingCliTests : IDisposable
     [InlineData("--temperature needs a positive number, got '0'", "train", "--temperature", "0")]
     [InlineData("--data: no such file or folder '/nonexistent/corpus.zip'", "train", "--data", "/nonexistent/corpus.zip")]
     [InlineData("--out", "train", "--report", "r")] // --out missing
+    [InlineData("--validate: no such file or folder '/nonexistent/val'", "train", "--validate", "/nonexistent/val")]
     [InlineData("--no-stats and --no-frames", "train", "--no-stats", "--no-frames")]
+    [InlineData("--frame-shift takes its values from the statistics input", "train", "--no-stats", "--frame-shift", "window")]
     [InlineData("--condition: unknown condition 'nosuch'", "evaluate", "--condition", "nosuch")]
     [InlineData("--folds needs a positive integer, got '0'", "cv", "--folds", "0")]
     [InlineData("--test", "transfer")] // --test missing
