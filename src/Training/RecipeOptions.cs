@@ -28,6 +28,11 @@ internal static class RecipeOptions
         Positive("--temperature", "calibration temperature dividing the exported logits", r => r.Temperature, (r, v) => r with { Temperature = v }),
         Fraction("--ema", "decay of the weight average training ends with (0 = the last step's weights)", r => r.Train.EmaDecay,
             (r, v) => r with { Train = r.Train with { EmaDecay = (float)v } }, below: 1),
+        Fraction("--weight-decay", "decoupled weight decay (AdamW) per step, relative to the learning rate", r => r.Train.WeightDecay,
+            (r, v) => r with { Train = r.Train with { WeightDecay = (float)v } }),
+        Fraction("--dropout", "dropout before the classifier layer", r => r.Net.Dropout, (r, v) => r with { Net = r.Net with { Dropout = (float)v } }, below: 1),
+        Fraction("--smoothing", "label smoothing of the training targets", r => r.Train.LabelSmoothing,
+            (r, v) => r with { Train = r.Train with { LabelSmoothing = (float)v } }, below: 1),
         Fraction("--clean-share", "share of augmented training sessions left clean", r => r.CleanShare, (r, v) => r with { CleanShare = v }),
         new Valued<Nn.FrameShift>(new Option<Nn.FrameShift>("--frame-shift")
             {
