@@ -75,6 +75,50 @@ public sealed class SessionPipelineTests
     }
 
     [Fact]
+    public async Task ChunksProcessedInlineAndChunksQueuedGiveIdenticalUpdates()
+    {
+        var classifier = new LoudnessClassifier();
+        await using var batcher = new InferenceBatcher(classifier);
+        var audio = Speech(8.0, seed: 12);
+        const int chunk = 3200;
+
+        // Inline: every chunk finds the session idle (the previous one's updates are out before the next is written).
+        await using var paced = new SessionPipeline("s", Pcm16, batcher);
+        var pacedUpdates = new List<EmotionUpdate>();
+        for (int i = 0; i < audio.Length; i += chunk)
+        {
+            Assert.True(await paced.WriteAsync(audio.AsMemory(i, Math.Min(chunk, audio.Length - i))));
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!paced.IsIdle && DateTime.UtcNow < deadline) await Task.Delay(1);
+            while (paced.Updates.TryRead(out var u)) pacedUpdates.Add(u);
+        }
+        paced.Complete();
+        await paced.Completion;
+        await foreach (var u in paced.Updates.ReadAllAsync()) pacedUpdates.Add(u);
+        int chunks = (audio.Length + chunk - 1) / chunk;
+        Assert.Equal((chunks, 0L), paced.ChunkPaths);
+
+        // Queued: nobody reads and the output holds one update, so once it is full every chunk waits in the input channel.
+        await using var burst = new SessionPipeline("s", Pcm16, batcher, inputCapacity: 1024, outputCapacity: 1);
+        for (int i = 0; i < audio.Length; i += chunk)
+            Assert.True(await burst.WriteAsync(audio.AsMemory(i, Math.Min(chunk, audio.Length - i))));
+        burst.Complete();
+        var (inline, queued) = burst.ChunkPaths;
+        Assert.True(queued >= chunks * 3 / 4, $"{inline} inline, {queued} queued: the burst was not queued");
+        var burstUpdates = new List<EmotionUpdate>();
+        await foreach (var u in burst.Updates.ReadAllAsync()) burstUpdates.Add(u);
+        await burst.Completion;
+
+        Assert.Equal(16, pacedUpdates.Count);
+        Assert.Contains(pacedUpdates, u => u.Speech);
+        Assert.Equal(pacedUpdates.Count, burstUpdates.Count);
+        for (int i = 0; i < pacedUpdates.Count; i++)
+            Assert.Equal(pacedUpdates[i] with { Probabilities = Array.Empty<float>() }, burstUpdates[i] with { Probabilities = Array.Empty<float>() });
+        Assert.Equal(pacedUpdates.SelectMany(u => u.Probabilities), burstUpdates.SelectMany(u => u.Probabilities));
+        Assert.Equal(paced.Summarize() with { Share = Array.Empty<float>(), MeanProbabilities = Array.Empty<float>() }, burst.Summarize() with { Share = Array.Empty<float>(), MeanProbabilities = Array.Empty<float>() });
+    }
+
+    [Fact]
     public async Task TheSummaryIsTheArithmeticOfTheSpeechUpdates()
     {
         await using var batcher = new InferenceBatcher(new LoudnessClassifier());
