@@ -16,6 +16,10 @@ public sealed record ReplayOptions
     public int StreamsPerConnection { get; init; } = 10;
     public string? ReportPath { get; init; }
     public int? ServerPid { get; init; }
+    /// <summary>Ask for compact updates (docs/PROTOCOL.md): less for the hub to write and for this client to read. On by
+    /// default in load mode (the load client shares the machine); <c>--maps</c> turns it off.</summary>
+    public bool? Compact { get; init; }
+    public bool CompactUpdates => Compact ?? LoadMode;
     /// <summary>API key or JWT for a server with authentication (default: $VOICEEMOTION_TOKEN).</summary>
     public string? Token { get; init; } = Environment.GetEnvironmentVariable("VOICEEMOTION_TOKEN");
 
@@ -34,6 +38,8 @@ public sealed record ReplayOptions
         usage: replay <file-or-folder>... [--hub http://127.0.0.1:5000/hubs/emotion] [--speed 1|N|max]
                       [--protocol messagepack|json] [--chunk-ms 100] [--token KEY (or $VOICEEMOTION_TOKEN)]
                load mode: --concurrency N [--duration S] [--streams-per-connection 10] [--report out.json] [--server-pid PID]
+                          [--compact|--maps (compact updates by default in load mode)]
+        With --server-pid the report has the server's CPU % and memory (from /proc) beside this client's CPU %.
         Prints one JSON line per update (and per summary) on stdout; the load mode prints and writes a report instead.
         """;
 
@@ -62,6 +68,8 @@ public sealed record ReplayOptions
                 case "--report": o = o with { ReportPath = Value() }; break;
                 case "--token": o = o with { Token = Value() }; break;
                 case "--server-pid": o = o with { ServerPid = PositiveInt(Value(), "--server-pid") }; break;
+                case "--compact": o = o with { Compact = true }; break;
+                case "--maps": o = o with { Compact = false }; break;
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unknown option '{args[i]}'");
                     inputs.Add(args[i]);
