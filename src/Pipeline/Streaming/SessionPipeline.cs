@@ -153,7 +153,7 @@ public sealed class SessionPipeline : IAsyncDisposable
             _ = DrainAsync(default);
             return;
         }
-        Volatile.Write(ref _busy, 0);
+        Interlocked.Exchange(ref _busy, 0); // a full fence: the checks below must not be read before the release is seen
         if (NeedsOwner() && TryClaim()) _ = DrainAsync(default);
     }
 
@@ -189,7 +189,7 @@ public sealed class SessionPipeline : IAsyncDisposable
                     End(null);
                     return;
                 }
-                Volatile.Write(ref _busy, 0);
+                Interlocked.Exchange(ref _busy, 0); // a full fence: the checks below must not be read before the release is seen
                 if (!NeedsOwner() || !TryClaim()) return;
             }
         }

@@ -119,6 +119,67 @@ public sealed class SessionPipelineTests
     }
 
     [Fact]
+    public async Task WritersSwitchingBetweenInlineAndQueuedAtRandomKeepOrderAndValues()
+    {
+        await using var batcher = new InferenceBatcher(new LoudnessClassifier(), workers: 1);
+        var audio = Speech(6.0, seed: 21);
+        await using var reference = new SessionPipeline("r", Pcm16, batcher);
+        var expected = await Run(reference, audio, 3200);
+
+        // Twenty sessions at once, each pausing at random between chunks: chunks land on idle and on busy sessions alike.
+        var sessions = Enumerable.Range(0, 20).Select(i => new SessionPipeline($"s{i}", Pcm16, batcher, inputCapacity: 4, outputCapacity: 4)).ToList();
+        var runs = await Task.WhenAll(sessions.Select(async (session, k) =>
+        {
+            var random = new Random(k);
+            var reading = Task.Run(async () =>
+            {
+                var list = new List<EmotionUpdate>();
+                await foreach (var u in session.Updates.ReadAllAsync()) list.Add(u);
+                return list;
+            });
+            for (int i = 0; i < audio.Length; i += 3200)
+            {
+                Assert.True(await session.WriteAsync(audio.AsMemory(i, Math.Min(3200, audio.Length - i))));
+                if (random.Next(3) == 0) await Task.Delay(random.Next(4));
+            }
+            session.Complete();
+            await session.Completion;
+            return await reading;
+        }));
+        long inline = sessions.Sum(s => s.ChunkPaths.Inline), queued = sessions.Sum(s => s.ChunkPaths.Queued);
+        Assert.True(inline > 0 && queued > 0, $"{inline} inline, {queued} queued: both paths should have been taken");
+        foreach (var run in runs)
+        {
+            Assert.Equal(expected.Select(u => (u.Seq, u.AudioTime, u.Speech)), run.Select(u => (u.Seq, u.AudioTime, u.Speech)));
+            Assert.Equal(expected.SelectMany(u => u.Probabilities), run.SelectMany(u => u.Probabilities));
+        }
+        foreach (var s in sessions) await s.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AbortAtAnyMomentEndsTheUpdatesAndFreesTheWriter()
+    {
+        await using var batcher = new InferenceBatcher(new LoudnessClassifier(), workers: 1);
+        var audio = Speech(4.0, seed: 22);
+        for (int k = 0; k < 30; k++)
+        {
+            await using var session = new SessionPipeline("a", Pcm16, batcher, inputCapacity: 2, outputCapacity: 2);
+            var writer = Task.Run(async () =>
+            {
+                for (int i = 0; i < audio.Length; i += 1600)
+                    if (!await session.WriteAsync(audio.AsMemory(i, Math.Min(1600, audio.Length - i)))) return;
+            });
+            await Task.Delay(k % 7);
+            session.Abort();
+            var updates = Task.Run(async () => { await foreach (var _ in session.Updates.ReadAllAsync()) { } });
+            Assert.Same(updates, await Task.WhenAny(updates, Task.Delay(TimeSpan.FromSeconds(10))));
+            Assert.Same(writer, await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(10))));
+            await session.Completion;
+            Assert.False(await session.WriteAsync(audio.AsMemory(0, 1600)));
+        }
+    }
+
+    [Fact]
     public async Task TheSummaryIsTheArithmeticOfTheSpeechUpdates()
     {
         await using var batcher = new InferenceBatcher(new LoudnessClassifier());
