@@ -1,11 +1,12 @@
 using VoiceEmotion.Pipeline.Features;
 using VoiceEmotion.Pipeline.Inference;
 using VoiceEmotion.Pipeline.Streaming;
+using Xunit.Abstractions;
 
 namespace VoiceEmotion.Pipeline.Tests.Inference;
 
 /// <summary>The bundled model through the batcher's lent tensors gives what it gives called directly, for every batch size.</summary>
-public sealed class BatchTensorTests
+public sealed class BatchTensorTests(ITestOutputHelper output)
 {
     private static string BundledModel()
     {
@@ -63,6 +64,57 @@ public sealed class BatchTensorTests
         {
             model.Predict(windows[i].Frames, model.UsesStats ? windows[i].Stats : [], 1, expected);
             for (int k = 0; k < EmotionLabels.Count; k++) Assert.Equal(expected[k], results[i][k], 5);
+        }
+    }
+
+    /// <summary>Opt-in measurement: time per window through the batcher's old path (batch arrays → Predict, which copies
+    /// into rented arrays per call) and through the lent tensors, at batch 1 and 32, on the bundled model.</summary>
+    [Fact]
+    [Trait("Category", "Measurement")]
+    public void LentTensorsAgainstBatchArrays()
+    {
+        using var model = EmotionModel.Load(BundledModel());
+        var random = new Random(1);
+        var windows = Enumerable.Range(0, 32).Select(_ => RandomWindow(model.WindowFrames, random)).ToList();
+        int frameValues = model.WindowFrames * FeatureSchema.FrameFeatureCount;
+        var frames = new float[32 * frameValues];
+        var stats = new float[32 * FeatureSchema.WindowFeatureCount];
+        var probabilities = new float[32 * EmotionLabels.Count];
+        using var batch = model.CreateBatch(32);
+        foreach (int n in new[] { 1, 32 })
+        {
+            int rounds = 4096 / n;
+            for (int pass = 0; pass < 2; pass++) // the first pass warms up
+            {
+                long allocated = GC.GetAllocatedBytesForCurrentThread();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                for (int r = 0; r < rounds; r++)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        windows[i].Frames.CopyTo(frames.AsSpan(i * frameValues));
+                        windows[i].Stats.CopyTo(stats.AsSpan(i * FeatureSchema.WindowFeatureCount));
+                    }
+                    model.Predict(frames, stats, n, probabilities);
+                }
+                double arrays = clock.Elapsed.TotalMicroseconds / (rounds * n);
+                long arraysBytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / rounds;
+                allocated = GC.GetAllocatedBytesForCurrentThread();
+                clock.Restart();
+                for (int r = 0; r < rounds; r++)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        windows[i].Frames.CopyTo(batch.Frames(i));
+                        windows[i].Stats.CopyTo(batch.Stats(i));
+                    }
+                    batch.Run(n, probabilities);
+                }
+                double lent = clock.Elapsed.TotalMicroseconds / (rounds * n);
+                long lentBytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / rounds;
+                if (pass == 1)
+                    output.WriteLine($"batch {n}: batch arrays + Predict {arrays:F1} µs/window, {arraysBytes} B allocated per call; lent tensors {lent:F1} µs/window, {lentBytes} B per call");
+            }
         }
     }
 }
