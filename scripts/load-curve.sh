@@ -2,10 +2,13 @@
 # The scaling curve (docs/PERFORMANCE.md, issue #14): the real StreamHub (Release, bundled model, SQLite emotion log on)
 # and the replay load client on this machine, for each stream count and each mode — one stream per connection, and
 # multiplexed (10 per connection) — several runs each; prints a markdown table: medians of the runs, errors and updates
-# summed over them. Each stream count and mode gets a fresh hub (its memory per session is then that load's).
+# summed over them. Each stream count and mode gets a fresh hub, warmed by one discarded run at that load (JIT, first
+# SQLite writes: a cold server's first seconds are not its capacity). CPU % is of one core over each run's steady part
+# (after its first quarter, until the sending stops); server MiB is the resident memory with all sessions open, and
+# MiB/session is (that − the fresh hub's idle memory) ÷ streams.
 #
 #   scripts/load-curve.sh [--streams "250 500 1000 1500 2000"] [--modes "single multiplexed"] [--runs 3]
-#                         [--duration 45] [--wavs DIR] [--no-build] [--out DIR]
+#                         [--duration 45] [--warmup 15] [--wavs DIR] [--no-build] [--out DIR]
 #
 # Recordings: --wavs DIR (16 kHz wavs), or 20 RAVDESS clips from ../shared/data/ravdess-speech-16k.zip.
 # Smoke: scripts/load-curve.sh --streams 100 --duration 20 --runs 1
@@ -17,6 +20,7 @@ streams="250 500 1000 1500 2000"
 modes="single multiplexed"
 runs=3
 duration=45
+warmup=15
 wavs=""
 build=1
 out=""
@@ -26,6 +30,7 @@ while [ $# -gt 0 ]; do
     --modes) modes="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
     --wavs) wavs="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --out) out="$2"; shift 2 ;;
@@ -74,6 +79,7 @@ start_hub() {
     sleep 0.5
   done
   hub_url="http://127.0.0.1:$port/hubs/emotion"
+  idle_mib=$(awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$hub_pid/status")
 }
 
 rows=()
@@ -85,6 +91,11 @@ for n in $streams; do
       *) echo "unknown mode $mode (single|multiplexed)" >&2; exit 2 ;;
     esac
     start_hub "$n-$mode"
+    if [ "$warmup" -gt 0 ]; then
+      echo "== $n streams, $mode: warm-up run ($warmup s, discarded)" >&2
+      dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$warmup" \
+        --streams-per-connection "$per" >/dev/null 2>"$work/replay-$n-$mode-warmup.err" || true
+    fi
     reports=()
     for r in $(seq 1 "$runs"); do
       report="$out/load-$n-$mode-$r.json"
@@ -96,17 +107,17 @@ for n in $streams; do
     done
     cleanup
     hub_pid=""
-    rows+=("$(jq -rs '
+    rows+=("$(jq -rs --argjson idle "$idle_mib" '
       def med(f): (map(f) | map(select(. != null)) | sort) as $v
         | if ($v | length) == 0 then "–" else $v[(($v | length) - 1) / 2 | floor] end;
       def r1: if type == "number" then (. * 10 | round / 10) else . end;
-      "| \(.[0].streams) | \(.[0].mode) | \(med(.latencyMs.p50) | r1) | \(med(.latencyMs.p99) | r1) | \(map(.errors) | add) | \(map(.updatesReceived) | add)/\(map(.updatesExpected) | add) | \(med(.serverCpuPercent) | r1) | \(med(.clientCpuPercent) | r1) | \(med(.serverMemoryMiB.loaded) | r1) | \(med(.serverMemoryMiB.perSession)) |"
+      "| \(.[0].streams) | \(.[0].mode) | \(med(.latencyMs.p50) | r1) | \(med(.latencyMs.p99) | r1) | \(map(.errors) | add) | \(map(.updatesReceived) | add)/\(map(.updatesExpected) | add) | \(med(.serverCpuPercent) | r1) | \(med(.clientCpuPercent) | r1) | \(med(.serverMemoryMiB.loaded) | r1) | \(med(.serverMemoryMiB.loaded) as $m | if $m == "–" then "–" else (($m - $idle) / .[0].streams * 1000 | round / 1000) end) |"
       ' "${reports[@]}")")
   done
 done
 
 echo
-echo "Median of $runs run(s) of $duration s (errors and updates summed over the runs); reports in $out"
+echo "Median of $runs run(s) of $duration s on a hub warmed by a $warmup s run (errors and updates summed over the runs); reports in $out"
 echo
 echo "| streams | mode | p50 ms | p99 ms | errors | received/owed | server CPU % | client CPU % | server MiB | MiB/session |"
 echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"

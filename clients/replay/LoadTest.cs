@@ -31,6 +31,7 @@ public static class LoadTest
         [property: JsonPropertyName("latencyMs")] Dictionary<string, double> LatencyMs,
         [property: JsonPropertyName("errors")] int Errors,
         [property: JsonPropertyName("errorSamples")] List<string> ErrorSamples,
+        // CPU % of one core, over the steady part of the run (after --cpu-warmup, until the sending stops).
         [property: JsonPropertyName("serverCpuPercent")] double? ServerCpuPercent,
         [property: JsonPropertyName("clientCpuPercent")] double ClientCpuPercent,
         [property: JsonPropertyName("serverMemoryMiB")] ServerMemory? ServerMemoryMiB);
@@ -50,21 +51,27 @@ public static class LoadTest
         var hubs = new List<EmotionHubClient>();
         for (int c = 0; c < connections; c++) hubs.Add(await EmotionHubClient.ConnectAsync(options.ClientOptions));
         var sessions = new System.Collections.Concurrent.ConcurrentBag<ReplaySession>();
-        var serverBefore = ProcessCpu(options.ServerPid);
-        var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         using var pacer = new Pacer();
         // Started once the connections are open: connecting on a busy machine must not eat the run's duration.
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.DurationSeconds));
         double rssPeak = rssBefore ?? 0, rssLoaded = rssBefore ?? 0;
-        var sampling = options.ServerPid is null ? Task.CompletedTask : Task.Run(async () =>
+        // CPU over the steady part: from the end of the warm-up to the end of the sending (not the drain after it).
+        double? serverCpu0 = null, serverCpu1 = null;
+        double clientCpu0 = 0, clientCpu1 = 0, cpuFrom = 0, cpuTo = 0;
+        var sampling = Task.Run(async () =>
         {
-            // Once a second while streaming; the last sample is the loaded memory (all sessions open).
+            double warmup = options.CpuWarmupSeconds < options.DurationSeconds ? options.CpuWarmupSeconds : 0;
+            try { await Task.Delay(TimeSpan.FromSeconds(warmup), stop.Token); }
+            catch (OperationCanceledException) { }
+            (cpuFrom, serverCpu0, clientCpu0) = (clock.Elapsed.TotalSeconds, ProcessCpu(options.ServerPid), ClientCpu());
+            // Memory once a second while streaming; the last sample is the loaded memory (all sessions open).
             while (!stop.IsCancellationRequested)
             {
                 try { await Task.Delay(1000, stop.Token); } catch (OperationCanceledException) { }
                 if (ProcessRssMiB(options.ServerPid) is { } rss) { rssLoaded = rss; rssPeak = Math.Max(rssPeak, rss); }
             }
+            (cpuTo, serverCpu1, clientCpu1) = (clock.Elapsed.TotalSeconds, ProcessCpu(options.ServerPid), ClientCpu());
         });
 
         var streams = Enumerable.Range(0, options.Concurrency).Select(async s =>
@@ -73,7 +80,7 @@ public static class LoadTest
             for (int n = 0; !stop.IsCancellationRequested; n++)
             {
                 var session = new ReplaySession(hubs[s % connections], recordings[(s + n) % recordings.Count], options.Speed,
-                    compact: options.CompactUpdates, pacer: pacer);
+                    compact: options.CompactUpdates, pacer: options.SharedPacing ? pacer : null);
                 sessions.Add(session);
                 await session.RunAsync(stop.Token);
             }
@@ -81,8 +88,7 @@ public static class LoadTest
         await Task.WhenAll(streams);
         await sampling;
         double elapsed = clock.Elapsed.TotalSeconds;
-        var serverAfter = ProcessCpu(options.ServerPid);
-        var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalSeconds;
+        double cpuSeconds = Math.Max(1e-3, cpuTo - cpuFrom);
         foreach (var h in hubs) await h.DisposeAsync();
 
         var all = sessions.ToList();
@@ -99,8 +105,8 @@ public static class LoadTest
             },
             errors.Count,
             errors.Take(5).Select(s => s.Error is { } e ? e.Message : s.Failure!.Message).ToList(),
-            serverBefore is { } b && serverAfter is { } a ? Math.Round((a - b) / elapsed * 100, 1) : null,
-            Math.Round(clientCpu / elapsed * 100, 1),
+            serverCpu0 is { } b && serverCpu1 is { } a ? Math.Round((a - b) / cpuSeconds * 100, 1) : null,
+            Math.Round((clientCpu1 - clientCpu0) / cpuSeconds * 100, 1),
             rssBefore is { } before ? new ServerMemory(Math.Round(before, 1), Math.Round(rssLoaded, 1), Math.Round(rssPeak, 1),
                 Math.Round((rssLoaded - before) / options.Concurrency, 3)) : null);
     }
@@ -146,6 +152,8 @@ public static class LoadTest
             return null;
         }
     }
+
+    private static double ClientCpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
     /// <summary>Resident memory of a process in MiB (VmRSS from /proc/PID/status), or null when unreadable.</summary>
     private static double? ProcessRssMiB(int? pid)
