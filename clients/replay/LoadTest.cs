@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using VoiceEmotion.Client;
@@ -10,12 +11,17 @@ namespace VoiceEmotion.Replay;
 /// counts from when the connections are open, and at its end each stream stops sending and is completed rather than
 /// cancelled, so every update owed for the audio sent arrives before its summary: what was received is then compared
 /// with what was owed exactly, however slow a loaded machine is to connect, start sessions or answer.
+/// The client is lean because it shares the machine: one shared pacing clock (<see cref="Pacer"/>), chunks cut once
+/// per recording, compact updates by default. With <c>--server-pid</c> the report also has the server's CPU % and memory
+/// (/proc), so one run is one row of the scaling table (docs/PERFORMANCE.md; scripts/load-curve.sh).
 /// </summary>
 public static class LoadTest
 {
     public sealed record Report(
         [property: JsonPropertyName("streams")] int Streams,
         [property: JsonPropertyName("connections")] int Connections,
+        [property: JsonPropertyName("mode")] string Mode,
+        [property: JsonPropertyName("compact")] bool Compact,
         [property: JsonPropertyName("speed")] double Speed,
         [property: JsonPropertyName("durationSeconds")] double DurationSeconds,
         [property: JsonPropertyName("sessions")] int Sessions,
@@ -25,42 +31,72 @@ public static class LoadTest
         [property: JsonPropertyName("latencyMs")] Dictionary<string, double> LatencyMs,
         [property: JsonPropertyName("errors")] int Errors,
         [property: JsonPropertyName("errorSamples")] List<string> ErrorSamples,
+        // CPU % of one core, over the steady part of the run (after --cpu-warmup, until the sending stops).
         [property: JsonPropertyName("serverCpuPercent")] double? ServerCpuPercent,
-        [property: JsonPropertyName("clientCpuPercent")] double ClientCpuPercent);
+        [property: JsonPropertyName("clientCpuPercent")] double ClientCpuPercent,
+        [property: JsonPropertyName("serverMemoryMiB")] ServerMemory? ServerMemoryMiB);
+
+    /// <summary>The server's resident memory (VmRSS): before the connections opened, at the end of the streaming (its
+    /// sessions still open) and the most seen while streaming; per session = (at the end − before) ÷ streams.</summary>
+    public sealed record ServerMemory(
+        [property: JsonPropertyName("before")] double Before,
+        [property: JsonPropertyName("loaded")] double Loaded,
+        [property: JsonPropertyName("peak")] double Peak,
+        [property: JsonPropertyName("perSession")] double PerSession);
 
     public static async Task<Report> RunAsync(ReplayOptions options, IReadOnlyList<Recording> recordings)
     {
         int connections = (options.Concurrency + options.StreamsPerConnection - 1) / options.StreamsPerConnection;
+        double? rssBefore = ProcessRssMiB(options.ServerPid);
         var hubs = new List<EmotionHubClient>();
         for (int c = 0; c < connections; c++) hubs.Add(await EmotionHubClient.ConnectAsync(options.ClientOptions));
         var sessions = new System.Collections.Concurrent.ConcurrentBag<ReplaySession>();
-        var serverBefore = ProcessCpu(options.ServerPid);
-        var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
+        using var pacer = new Pacer();
         // Started once the connections are open: connecting on a busy machine must not eat the run's duration.
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.DurationSeconds));
+        double rssPeak = rssBefore ?? 0, rssLoaded = rssBefore ?? 0;
+        // CPU over the steady part: from the end of the warm-up to the end of the sending (not the drain after it).
+        double? serverCpu0 = null, serverCpu1 = null;
+        double clientCpu0 = 0, clientCpu1 = 0, cpuFrom = 0, cpuTo = 0;
+        var sampling = Task.Run(async () =>
+        {
+            double warmup = options.CpuWarmupSeconds < options.DurationSeconds ? options.CpuWarmupSeconds : 0;
+            try { await Task.Delay(TimeSpan.FromSeconds(warmup), stop.Token); }
+            catch (OperationCanceledException) { }
+            (cpuFrom, serverCpu0, clientCpu0) = (clock.Elapsed.TotalSeconds, ProcessCpu(options.ServerPid), ClientCpu());
+            // Memory once a second while streaming; the last sample is the loaded memory (all sessions open).
+            while (!stop.IsCancellationRequested)
+            {
+                try { await Task.Delay(1000, stop.Token); } catch (OperationCanceledException) { }
+                if (ProcessRssMiB(options.ServerPid) is { } rss) { rssLoaded = rss; rssPeak = Math.Max(rssPeak, rss); }
+            }
+            (cpuTo, serverCpu1, clientCpu1) = (clock.Elapsed.TotalSeconds, ProcessCpu(options.ServerPid), ClientCpu());
+        });
 
         var streams = Enumerable.Range(0, options.Concurrency).Select(async s =>
         {
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(Math.Max(1, options.ChunkMs))));
             for (int n = 0; !stop.IsCancellationRequested; n++)
             {
-                var session = new ReplaySession(hubs[s % connections], recordings[(s + n) % recordings.Count], options.Speed);
+                var session = new ReplaySession(hubs[s % connections], recordings[(s + n) % recordings.Count], options.Speed,
+                    compact: options.CompactUpdates, pacer: options.SharedPacing ? pacer : null);
                 sessions.Add(session);
                 await session.RunAsync(stop.Token);
             }
         }).ToList();
         await Task.WhenAll(streams);
+        await sampling;
         double elapsed = clock.Elapsed.TotalSeconds;
-        var serverAfter = ProcessCpu(options.ServerPid);
-        var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalSeconds;
+        double cpuSeconds = Math.Max(1e-3, cpuTo - cpuFrom);
         foreach (var h in hubs) await h.DisposeAsync();
 
         var all = sessions.ToList();
         var latencies = all.SelectMany(s => s.LatenciesMs).Order().ToArray();
         long expected = all.Sum(s => (long)s.ExpectedUpdates);
         var errors = all.Where(s => s.Error is not null || s.Failure is not null).ToList();
-        return new Report(options.Concurrency, connections, options.Speed, elapsed, all.Count, all.Sum(s => s.SecondsStreamed),
+        return new Report(options.Concurrency, connections, options.StreamsPerConnection == 1 ? "per-connection" : $"multiplexed×{options.StreamsPerConnection}",
+            options.CompactUpdates, options.Speed, elapsed, all.Count, all.Sum(s => s.SecondsStreamed),
             all.Sum(s => (long)s.ReceivedOwed), expected,
             new Dictionary<string, double>
             {
@@ -69,8 +105,10 @@ public static class LoadTest
             },
             errors.Count,
             errors.Take(5).Select(s => s.Error is { } e ? e.Message : s.Failure!.Message).ToList(),
-            serverBefore is { } b && serverAfter is { } a ? Math.Round((a - b) / elapsed * 100, 1) : null,
-            Math.Round(clientCpu / elapsed * 100, 1));
+            serverCpu0 is { } b && serverCpu1 is { } a ? Math.Round((a - b) / cpuSeconds * 100, 1) : null,
+            Math.Round((clientCpu1 - clientCpu0) / cpuSeconds * 100, 1),
+            rssBefore is { } before ? new ServerMemory(Math.Round(before, 1), Math.Round(rssLoaded, 1), Math.Round(rssPeak, 1),
+                Math.Round((rssLoaded - before) / options.Concurrency, 3)) : null);
     }
 
     public static void Write(Report report, string? path)
@@ -78,6 +116,21 @@ public static class LoadTest
         var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
         Console.WriteLine(json);
         if (path is not null) File.WriteAllText(path, json);
+        Console.Error.WriteLine(TableHeader);
+        Console.Error.WriteLine(TableRow(report));
+    }
+
+    public const string TableHeader = """
+        | streams | mode | p50 ms | p99 ms | errors | received/owed | server CPU % | client CPU % | server MiB | MiB/session |
+        |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
+        """;
+
+    /// <summary>The report as a row of the scaling table.</summary>
+    public static string TableRow(Report r)
+    {
+        string F(double? v, string format = "F1") => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "–";
+        return $"| {r.Streams} | {r.Mode} | {F(r.LatencyMs["p50"])} | {F(r.LatencyMs["p99"])} | {r.Errors} | {r.UpdatesReceived}/{r.UpdatesExpected} | " +
+               $"{F(r.ServerCpuPercent)} | {F(r.ClientCpuPercent)} | {F(r.ServerMemoryMiB?.Loaded, "F0")} | {F(r.ServerMemoryMiB?.PerSession, "F3")} |";
     }
 
     private static double Percentile(double[] sorted, double q) =>
@@ -91,12 +144,30 @@ public static class LoadTest
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            double ticks = double.Parse(fields[11]) + double.Parse(fields[12]); // utime, stime (fields 14 and 15)
+            double ticks = double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture); // utime, stime (fields 14 and 15)
             return ticks / 100.0; // USER_HZ is 100 on Linux
         }
         catch (Exception)
         {
             return null;
         }
+    }
+
+    private static double ClientCpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+    /// <summary>Resident memory of a process in MiB (VmRSS from /proc/PID/status), or null when unreadable.</summary>
+    private static double? ProcessRssMiB(int? pid)
+    {
+        if (pid is null) return null;
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    return double.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0; // kB
+        }
+        catch (Exception)
+        {
+        }
+        return null;
     }
 }

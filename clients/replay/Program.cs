@@ -33,7 +33,7 @@ try
         var session = new ReplaySession(hub, recording, options.Speed, update =>
         {
             lock (json) Console.WriteLine(JsonSerializer.Serialize(new { type = "update", file = recording.Path, update }, json));
-        });
+        }, options.CompactUpdates);
         await session.RunAsync(CancellationToken.None);
         if (session.Summary is { } summary) Console.WriteLine(JsonSerializer.Serialize(new { type = "summary", file = recording.Path, summary }, json));
         if (session.Error is not null || session.Failure is not null)

@@ -13,7 +13,12 @@ public sealed class Recording
             ? throw new AudioFormatException($"{path}: {clip.SampleRate} Hz is outside the hub's 8–96 kHz") : clip.SampleRate;
         Bytes = AudioEncodings.Encode(clip.Samples, AudioEncoding.Pcm16Le);
         ChunkBytes = Math.Max(2, SampleRate * chunkMs / 1000 * 2);
+        // Cut once and shared by every stream of this recording (the client library copies what it sends).
+        _chunks = new byte[Chunks][];
+        for (int i = 0; i < _chunks.Length; i++) _chunks[i] = Bytes.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, Bytes.Length - i * ChunkBytes)).ToArray();
     }
+
+    private readonly byte[][] _chunks;
 
     public string Path { get; }
     public int SampleRate { get; }
@@ -22,7 +27,8 @@ public sealed class Recording
     public double Seconds => Bytes.Length / 2.0 / SampleRate;
     public int Chunks => (Bytes.Length + ChunkBytes - 1) / ChunkBytes;
 
-    public byte[] Chunk(int index) => Bytes.AsSpan(index * ChunkBytes, Math.Min(ChunkBytes, Bytes.Length - index * ChunkBytes)).ToArray();
+    /// <summary>Chunk <paramref name="index"/>: shared, do not modify.</summary>
+    public byte[] Chunk(int index) => _chunks[index];
 
     /// <summary>Audio seconds covered once chunk <paramref name="index"/> has been sent.</summary>
     public double SecondsAfter(int index) => Math.Min(Bytes.Length, (index + 1) * ChunkBytes) / 2.0 / SampleRate;

@@ -16,6 +16,17 @@ public sealed record ReplayOptions
     public int StreamsPerConnection { get; init; } = 10;
     public string? ReportPath { get; init; }
     public int? ServerPid { get; init; }
+    /// <summary>Ask for compact updates (docs/PROTOCOL.md): less for the hub to write and for this client to read. On by
+    /// default in load mode (the load client shares the machine); <c>--maps</c> turns it off.</summary>
+    public bool? Compact { get; init; }
+    public bool CompactUpdates => Compact ?? LoadMode;
+    /// <summary>Load mode paces every stream on one shared clock (default); <c>--per-stream-pacing</c> gives each stream
+    /// the client library's own timer pacing instead (to compare).</summary>
+    public bool SharedPacing { get; init; } = true;
+    /// <summary>Seconds at the start of a load run left out of the CPU figures (JIT, connection set-up, the first
+    /// sessions): they are the steady state's. Default a quarter of the run, at most 10 s.</summary>
+    public double? WarmupSeconds { get; init; }
+    public double CpuWarmupSeconds => WarmupSeconds ?? Math.Min(10, DurationSeconds / 4);
     /// <summary>API key or JWT for a server with authentication (default: $VOICEEMOTION_TOKEN).</summary>
     public string? Token { get; init; } = Environment.GetEnvironmentVariable("VOICEEMOTION_TOKEN");
 
@@ -34,6 +45,9 @@ public sealed record ReplayOptions
         usage: replay <file-or-folder>... [--hub http://127.0.0.1:5000/hubs/emotion] [--speed 1|N|max]
                       [--protocol messagepack|json] [--chunk-ms 100] [--token KEY (or $VOICEEMOTION_TOKEN)]
                load mode: --concurrency N [--duration S] [--streams-per-connection 10] [--report out.json] [--server-pid PID]
+                          [--compact|--maps (compact updates by default in load mode)] [--per-stream-pacing]
+                          [--cpu-warmup S (left out of the CPU figures; default duration/4, at most 10)]
+        With --server-pid the report has the server's CPU % and memory (from /proc) beside this client's CPU %.
         Prints one JSON line per update (and per summary) on stdout; the load mode prints and writes a report instead.
         """;
 
@@ -62,6 +76,13 @@ public sealed record ReplayOptions
                 case "--report": o = o with { ReportPath = Value() }; break;
                 case "--token": o = o with { Token = Value() }; break;
                 case "--server-pid": o = o with { ServerPid = PositiveInt(Value(), "--server-pid") }; break;
+                case "--compact": o = o with { Compact = true }; break;
+                case "--maps": o = o with { Compact = false }; break;
+                case "--per-stream-pacing": o = o with { SharedPacing = false }; break;
+                case "--cpu-warmup":
+                    var w = Value();
+                    o = o with { WarmupSeconds = double.TryParse(w, NumberStyles.Float, CultureInfo.InvariantCulture, out var ws) && ws >= 0 ? ws : throw new ArgumentException($"--cpu-warmup takes seconds ≥ 0, not '{w}'") };
+                    break;
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unknown option '{args[i]}'");
                     inputs.Add(args[i]);

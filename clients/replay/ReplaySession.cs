@@ -6,9 +6,11 @@ namespace VoiceEmotion.Replay;
 /// <summary>
 /// Streams one recording as one hub session, paced on the clock (real time × speed, or as fast as possible), and
 /// measures each update's latency: from sending the chunk that completes its 0.5 s step to receiving the update.
-/// The hub protocol and the pacing are VoiceEmotion.Client's; this adds the bookkeeping of what the hub owes.
+/// The hub protocol and the pacing are VoiceEmotion.Client's; this adds the bookkeeping of what the hub owes. In load
+/// mode a shared <see cref="Pacer"/> paces every stream instead (one clock, not a timer per stream).
 /// </summary>
-public sealed class ReplaySession(EmotionHubClient hub, Recording recording, double speed, Action<EmotionUpdate>? onUpdate = null)
+public sealed class ReplaySession(EmotionHubClient hub, Recording recording, double speed, Action<EmotionUpdate>? onUpdate = null,
+    bool compact = false, Pacer? pacer = null)
 {
     // An update for step T needs audio up to T plus the rest of its last 25 ms frame.
     private const double FrameTailSeconds = 0.015;
@@ -54,12 +56,12 @@ public sealed class ReplaySession(EmotionHubClient hub, Recording recording, dou
         {
             // Not cancelled by stop: a session the hub has started is always completed, never left half open.
             await using var stream = await hub.StartSessionAsync(AudioFormat.Pcm16(recording.SampleRate),
-                new SessionOptions { Source = "replay", Label = Path.GetFileName(recording.Path), BufferUpdates = false });
+                new SessionOptions { Source = "replay", Label = Path.GetFileName(recording.Path), BufferUpdates = false, CompactUpdates = compact });
             stream.UpdateReceived += OnUpdate;
             _stream = stream;
             // Just before the chunk is handed to the connection: latency counts from here.
             stream.ChunkSent += c => _sentAt[c.Index] = c.Timestamp;
-            var pacing = new StreamPacing { Speed = speed };
+            var pacing = pacer is null ? new StreamPacing { Speed = speed } : StreamPacing.AsFastAsPossible;
             try
             {
                 Summary = await stream.StreamAsync(Chunks(() => stop.IsCancellationRequested), pacing).WaitAsync(TimeSpan.FromSeconds(30 + recording.Seconds / Math.Max(speed, 1)));
@@ -83,12 +85,14 @@ public sealed class ReplaySession(EmotionHubClient hub, Recording recording, dou
     // The stop is a signal to end the audio, not a cancellation of the enumeration.
     private async IAsyncEnumerable<byte[]> Chunks(Func<bool> stopped)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int i = 0; i < recording.Chunks; i++)
         {
+            if (pacer is not null && speed > 0 && i > 0)
+                await pacer.Until(start + (long)(recording.SecondsAfter(i - 1) / speed * System.Diagnostics.Stopwatch.Frequency));
             if (stopped()) yield break;
             yield return recording.Chunk(i);
         }
-        await Task.CompletedTask;
     }
 
     private void OnUpdate(EmotionUpdate update)

@@ -18,6 +18,7 @@ internal static class RecipeOptions
         Positive("--epochs", "training epochs, each a fresh draw of examples", r => r.Train.Epochs, (r, v) => r with { Train = r.Train with { Epochs = v } }),
         Positive("--passes", "passes over each epoch's examples", r => r.Train.PassesPerEpoch, (r, v) => r with { Train = r.Train with { PassesPerEpoch = v } }),
         Positive("--clips-per-speaker", "clips drawn per speaker each epoch", r => r.ClipsPerSpeaker, (r, v) => r with { ClipsPerSpeaker = v }),
+        Positive("--session-clips", "longest simulated training session in clips (3 up to this)", r => r.SessionClips, (r, v) => r with { SessionClips = Math.Max(3, v) }),
         Positive("--batch", "examples per mini-batch", r => r.Train.BatchSize, (r, v) => r with { Train = r.Train with { BatchSize = v } }),
         Positive("--lr", "peak learning rate (AdamW, cosine to 0)", r => r.Train.LearningRate, (r, v) => r with { Train = r.Train with { LearningRate = v } }),
         Positive("--ensemble", "models trained and averaged", r => r.Ensemble, (r, v) => r with { Ensemble = v }),

@@ -152,11 +152,11 @@ public sealed class SessionExampleSource : IExampleSource
         return (frameMean, frameScale, statsMean, statsScale);
     }
 
-    // A session: 3–24 clips; half are balanced, half mostly (≈ 75 %) one emotion, neutral most often, since real
+    // A session: 3–SessionClips clips; half are balanced, half mostly (≈ 75 %) one emotion, neutral most often, since real
     // calls are not balanced and the baseline must not mistake a speaker's steady emotion for their neutral voice.
     private List<int> NextSession(List<int> remaining, Random random)
     {
-        int length = Math.Min(remaining.Count, random.Next(3, 25));
+        int length = Math.Min(remaining.Count, random.Next(3, _recipe.SessionClips + 1));
         int dominant = -1;
         if (random.NextDouble() < 0.5)
             dominant = random.NextDouble() < 0.4 ? EmotionLabels.Neutral : _corpus.Clips[remaining[random.Next(remaining.Count)]].Label;

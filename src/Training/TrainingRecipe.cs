@@ -37,6 +37,9 @@ public sealed record TrainingRecipe
     /// every clip is its own session, as in isolated-clip use.</summary>
     public bool SessionAdaptation { get; init; } = true;
 
+    /// <summary>Longest simulated training session, in clips (lengths are drawn from 3 up to this).</summary>
+    public int SessionClips { get; init; } = 24;
+
     public int Ensemble { get; init; } = 1;
 
     /// <summary>Calibration: logits are divided by this in the exported model. Fitted by <c>cv</c> on out-of-fold

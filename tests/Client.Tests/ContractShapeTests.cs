@@ -18,6 +18,7 @@ public sealed class ContractShapeTests
         { typeof(Server.StartSessionRequest), typeof(StartSessionRequest) },
         { typeof(Server.SessionStarted), typeof(SessionStarted) },
         { typeof(Server.EmotionUpdateMessage), typeof(EmotionUpdate) },
+        { typeof(Server.EmotionUpdateCompact), typeof(CompactEmotionUpdate) },
         { typeof(Server.SessionSummaryMessage), typeof(SessionSummary) },
         { typeof(Server.SessionErrorMessage), typeof(SessionError) },
         { typeof(Server.LiveSessionInfo), typeof(LiveSessionInfo) },

@@ -21,6 +21,36 @@ public sealed class StreamingTests : IAsyncLifetime
     private VoiceEmotionClientOptions Options(HubProtocol protocol) => new() { ServerUrl = _server.Address, Protocol = protocol };
 
     [Theory]
+    [InlineData(HubProtocol.MessagePack)]
+    [InlineData(HubProtocol.Json)]
+    public async Task CompactUpdatesReachTheCallerAsTheSameUpdates(HubProtocol protocol)
+    {
+        string path = _audio.Wav($"compact-{protocol}.wav", 16000, 3.2, WavSampleFormat.Pcm16, 1);
+        await using var hub = await EmotionHubClient.ConnectAsync(Options(protocol));
+        var runs = new List<List<EmotionUpdate>>();
+        foreach (bool compact in new[] { false, true })
+        {
+            await using var wav = await WavAudio.OpenAsync(path);
+            await using var stream = await hub.StartSessionAsync(wav.Format, new SessionOptions { CompactUpdates = compact });
+            var sending = stream.StreamAsync(wav, StreamPacing.AsFastAsPossible);
+            var updates = new List<EmotionUpdate>();
+            await foreach (var u in stream.ReadUpdatesAsync()) updates.Add(u);
+            Assert.Equal(updates.Count, (await sending).Updates);
+            Assert.All(updates, u => Assert.Equal(stream.SessionId, u.SessionId));
+            runs.Add(updates);
+        }
+        Assert.Equal(6, runs[1].Count);
+        Assert.Contains(runs[1], u => u.Speech);
+        for (int i = 0; i < runs[0].Count; i++)
+        {
+            var (a, b) = (runs[0][i], runs[1][i]);
+            Assert.Equal((a.Seq, a.AudioTime, a.WindowSeconds, a.Speech, a.Top), (b.Seq, b.AudioTime, b.WindowSeconds, b.Speech, b.Top));
+            Assert.Equal((a.VoicedFraction, a.Confidence, a.Arousal, a.Valence, a.LoudnessDb, a.PitchHz), (b.VoicedFraction, b.Confidence, b.Arousal, b.Valence, b.LoudnessDb, b.PitchHz));
+            Assert.Equal(a.Probabilities.OrderBy(kv => kv.Key), b.Probabilities.OrderBy(kv => kv.Key));
+        }
+    }
+
+    [Theory]
     [InlineData(HubProtocol.MessagePack, WavSampleFormat.Pcm16, 16000, 1)]
     [InlineData(HubProtocol.Json, WavSampleFormat.Pcm16, 16000, 1)]
     [InlineData(HubProtocol.MessagePack, WavSampleFormat.Pcm24, 22050, 2)] // converted to float32le by the library

@@ -127,6 +127,41 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
         Assert.Equal(0, _server.Sessions.Count);
     }
 
+    [Fact]
+    public async Task TwilioMediaIsHandedOverIn100MillisecondPiecesAndTheRestOnStop()
+    {
+        await using var supervisor = await Supervisor.ConnectAsync(_server);
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(_server.TwilioUrl, CancellationToken.None);
+        await SendText(ws, Json(Start("CA-pieces", ["inbound"])));
+        var watched = await supervisor.WatchAsync(s => s.CallId == "CA-pieces", 1);
+        var session = _server.Sessions.Get(watched[0].SessionId)!;
+
+        var caller = AudioEncodings.Encode(TestAudio.Voice(8000, 2.51, seed: 4), AudioEncoding.MuLaw);
+        int sent = 0, chunk = 0;
+        for (; sent + 160 <= 2.0 * 8000; sent += 160, chunk++) await SendText(ws, Json(Media("inbound", chunk, caller[sent..(sent + 160)])));
+        // A message with its fields in another order and a payload of odd length is still media.
+        await SendText(ws, $$"""{"media":{"payload":"{{Convert.ToBase64String(caller[sent..(sent + 83)])}}","track":"inbound"},"streamSid":"MZ1","event":"media"}""");
+        sent += 83;
+        // 2.0 s of 20 ms messages reach the session as twenty 100 ms pieces; the 83 bytes after them wait.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (session.Pipeline.ChunkPaths.Inline + session.Pipeline.ChunkPaths.Queued < 20 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.Equal(20, session.Pipeline.ChunkPaths.Inline + session.Pipeline.ChunkPaths.Queued);
+        while (session.Pipeline.AudioSeconds < 1.98 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        await Task.Delay(100);
+        // Up to the resampler's few milliseconds of look-ahead, and not the 83 bytes still gathering.
+        Assert.InRange(session.Pipeline.AudioSeconds, 1.98, 2.0);
+        for (; sent + 160 <= caller.Length; sent += 160, chunk++) await SendText(ws, Json(Media("inbound", chunk, caller[sent..(sent + 160)])));
+        await SendText(ws, Json(new { @event = "stop", sequenceNumber = "999", streamSid = "MZ1", stop = new { accountSid = "AC123", callSid = "CA-pieces" } }));
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await WaitForClose(ws));
+
+        // Nothing is lost: what was gathered when stop came is analysed too.
+        await WaitUntil(() => { lock (supervisor.Summaries) return supervisor.Summaries.Count == 1; });
+        Assert.Equal(sent / 8000.0, supervisor.Summaries[0].DurationSeconds, 3);
+        lock (supervisor.Updates) Assert.Equal(sent / 4000, supervisor.Updates.Count(u => u.SessionId == watched[0].SessionId)); // one per whole 0.5 s
+        Assert.Equal(sent / 800 + 1, session.Pipeline.ChunkPaths.Inline + session.Pipeline.ChunkPaths.Queued);
+    }
+
     public static TheoryData<string, string> MalformedTwilio() => new()
     {
         { "bad-base64", "not valid base64" },

@@ -58,6 +58,33 @@ public sealed class ReplayClientTests : IAsyncLifetime
         Assert.InRange(latency.GetProperty("p50").GetDouble(), 0.01, 2000);
         Assert.True(latency.GetProperty("p99").GetDouble() >= latency.GetProperty("p50").GetDouble());
         Assert.True(r.GetProperty("serverCpuPercent").GetDouble() > 0);
+        Assert.True(r.GetProperty("clientCpuPercent").GetDouble() > 0);
+        // Paced at real time by the shared clock: 4 streams × 4 s is about 16 s of audio, not as much as the machine can send.
+        Assert.InRange(r.GetProperty("audioSeconds").GetDouble(), 8, 4 * 4 * 1.1);
+        Assert.True(r.GetProperty("compact").GetBoolean(), "load mode asks for compact updates by default");
+        Assert.Equal("multiplexed×2", r.GetProperty("mode").GetString());
+        // The "server" here is this test process: its resident memory, which is certainly above 10 MiB.
+        var memory = r.GetProperty("serverMemoryMiB");
+        Assert.InRange(memory.GetProperty("before").GetDouble(), 10, 100_000);
+        Assert.True(memory.GetProperty("peak").GetDouble() >= memory.GetProperty("loaded").GetDouble());
+        Assert.Contains("| 4 | multiplexed×2 |", stderr);
+    }
+
+    [Fact]
+    public async Task LoadModeWithOneStreamPerConnectionAndMapsStillGetsEveryOwedUpdate()
+    {
+        string report = Path.Combine(_dir.FullName, "load-single.json");
+        var (exit, _, stderr) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(),
+            "--concurrency", "3", "--duration", "3", "--streams-per-connection", "1", "--maps", "--report", report);
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var r = doc.RootElement;
+        Assert.Equal(3, r.GetProperty("connections").GetInt32());
+        Assert.Equal("per-connection", r.GetProperty("mode").GetString());
+        Assert.False(r.GetProperty("compact").GetBoolean());
+        Assert.True(r.GetProperty("updatesReceived").GetInt64() >= 12, r.ToString());
+        Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
+        Assert.Equal(JsonValueKind.Null, r.GetProperty("serverMemoryMiB").ValueKind); // no --server-pid
     }
 
     [Fact]

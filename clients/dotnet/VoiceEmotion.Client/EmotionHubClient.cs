@@ -35,6 +35,11 @@ public sealed class EmotionHubClient : IAsyncDisposable
             if (_streams.TryGetValue(u.SessionId, out var s)) s.OnUpdate(u);
             if (_watches.TryGetValue(u.SessionId, out var w)) w.OnUpdate(u);
         });
+        // Only the streaming connection asks for compact updates (watchers get maps): expanded with the stream's labels.
+        _connection.On<CompactEmotionUpdate>("EmotionUpdateCompact", u =>
+        {
+            if (_streams.TryGetValue(u.SessionId, out var s)) s.OnUpdate(u.Expand(s.Started.Labels));
+        });
         _connection.On<SessionSummary>("SessionSummary", summary =>
         {
             if (_streams.TryRemove(summary.SessionId, out var s)) s.OnSummary(summary);

@@ -1,6 +1,7 @@
 import * as signalR from '@microsoft/signalr';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
-import type { AlertMessage, EmotionUpdate, LiveSessionInfo, SessionError, SessionStarted, SessionSummary, StartSessionRequest } from './types';
+import type { AlertMessage, CompactEmotionUpdate, EmotionUpdate, LiveSessionInfo, SessionError, SessionStarted, SessionSummary, StartSessionRequest } from './types';
+import { expandCompactUpdate } from './types';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -40,6 +41,8 @@ export const DEFAULT_RECONNECT_DELAYS = [0, 1000, 2000, 5000, 10000, 10000, 3000
 /** The SignalR connection to /hubs/emotion, reconnecting automatically. */
 export class EmotionHubClient {
   private readonly connection: signalR.HubConnection;
+  /** Labels of this connection's compact streams, to expand their updates. */
+  private readonly compactLabels = new Map<string, readonly string[]>();
 
   constructor(private readonly events: HubEvents, options: HubOptions = {}) {
     const describe = options.describeError ?? ((m: string) => m);
@@ -50,6 +53,10 @@ export class EmotionHubClient {
     if (options.reconnectDelays !== false) builder = builder.withAutomaticReconnect(options.reconnectDelays ?? DEFAULT_RECONNECT_DELAYS);
     this.connection = builder.build();
     this.connection.on('EmotionUpdate', (u: EmotionUpdate) => events.update(u));
+    this.connection.on('EmotionUpdateCompact', (c: CompactEmotionUpdate) => {
+      const labels = this.compactLabels.get(c[0]);
+      if (labels) events.update(expandCompactUpdate(c, labels));
+    });
     this.connection.on('SessionSummary', (s: SessionSummary) => events.summary(s));
     this.connection.on('SessionError', (e: SessionError) => events.error(e));
     this.connection.on('Alert', (a: AlertMessage) => events.alert?.(withIsoTimes(a)));
@@ -82,15 +89,20 @@ export class EmotionHubClient {
     }
   }
 
-  /** Starts a session (default pcm16le 16 kHz mono, what `Capture` produces) and opens its audio stream. */
+  /** Starts a session (default pcm16le 16 kHz mono, what `Capture` produces) and opens its audio stream. With
+   * `format.compact` the hub sends arrays, which arrive through `events.update` as the same `EmotionUpdate`s. */
   async startStream(source: string, label?: string, format: Partial<StartSessionRequest> = {}): Promise<AudioStream> {
     await this.connect();
     const started = await this.connection.invoke<SessionStarted>('StartSession', {
       encoding: 'pcm16le', sampleRate: 16000, channels: 1, ...format, source, label: label ?? null,
     });
+    if (format.compact) this.compactLabels.set(started.sessionId, started.labels);
     const subject = new signalR.Subject<Uint8Array>();
     const done = this.connection.invoke('StreamAudio', started.sessionId, subject);
     done.catch(() => undefined); // reported through SessionError / end()
+    // Kept until the session's summary or error has arrived (they follow the last update): then forgotten.
+    const forget = () => setTimeout(() => this.compactLabels.delete(started.sessionId), 1000);
+    done.then(forget, forget);
     return {
       sessionId: started.sessionId,
       send: (chunk) => subject.next(chunk),

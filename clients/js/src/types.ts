@@ -13,6 +13,8 @@ export interface StartSessionRequest {
   label?: string | null;
   agent?: string | null;
   queue?: string | null;
+  /** Send this session's updates as `EmotionUpdateCompact` arrays (see `CompactEmotionUpdate`); the client expands them. */
+  compact?: boolean;
 }
 
 export interface SessionStarted {
@@ -37,6 +39,24 @@ export interface EmotionUpdate {
   valence: number;
   loudnessDb: number;
   pitchHz: number;
+}
+
+/** The opt-in compact update (`EmotionUpdateCompact`), docs/PROTOCOL.md: 13 elements in this order; probabilities in
+ * `SessionStarted.labels` order, top an index into them (−1 without speech). */
+export type CompactEmotionUpdate = [
+  sessionId: string, seq: number, audioTime: number, windowSeconds: number, speech: boolean, voicedFraction: number,
+  probabilities: number[], top: number, confidence: number, arousal: number, valence: number, loudnessDb: number, pitchHz: number,
+];
+
+/** A compact update in the map shape, given the session's labels. */
+export function expandCompactUpdate(c: CompactEmotionUpdate, labels: readonly string[]): EmotionUpdate {
+  const [sessionId, seq, audioTime, windowSeconds, speech, voicedFraction, p, top, confidence, arousal, valence, loudnessDb, pitchHz] = c;
+  const probabilities: Record<string, number> = {};
+  labels.forEach((label, i) => { probabilities[label] = p[i]; });
+  return {
+    sessionId, seq, audioTime, windowSeconds, speech, voicedFraction, probabilities,
+    top: top >= 0 && top < labels.length ? labels[top] : null, confidence, arousal, valence, loudnessDb, pitchHz,
+  };
 }
 
 export interface SessionSummary {

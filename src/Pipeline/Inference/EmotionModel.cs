@@ -11,7 +11,7 @@ namespace VoiceEmotion.Pipeline.Inference;
 /// product labels (calm is summed into neutral). Thread-safe; one intra-op thread per call, since the service
 /// batches across sessions and parallelises itself.
 /// </summary>
-public sealed class EmotionModel : IEmotionClassifier, IDisposable
+public sealed class EmotionModel : IBatchTensorClassifier, IDisposable
 {
     public const string FramesInput = "frames";
     public const string StatsInput = "stats";
@@ -155,15 +155,96 @@ public sealed class EmotionModel : IEmotionClassifier, IDisposable
         try
         {
             PredictRaw(frames, stats, batchSize, raw);
-            probabilities[..(batchSize * EmotionLabels.Count)].Clear();
-            for (int b = 0; b < batchSize; b++)
-                for (int k = 0; k < classes; k++)
-                    probabilities[b * EmotionLabels.Count + _labelMap[k]] += raw[b * classes + k];
+            MapLabels(raw, batchSize, probabilities);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(raw);
         }
+    }
+
+    /// <inheritdoc />
+    public ClassifierBatch CreateBatch(int maxBatch) => new OrtBatch(this, maxBatch);
+
+    /// <summary>
+    /// Pinned input and output arrays sized for <see cref="MaxBatch"/> windows, and for each batch size the OrtValues
+    /// that view their first rows (made the first time that size is run, then reused): a run allocates nothing and
+    /// copies nothing but the label mapping of its output.
+    /// </summary>
+    private sealed class OrtBatch : ClassifierBatch
+    {
+        private readonly EmotionModel _model;
+        private readonly float[] _frames, _stats, _raw;
+        private readonly int _frameValues, _statValues, _classes;
+        private readonly string[] _inputNames;
+        private readonly OrtValue[]?[] _inputs;
+        private readonly OrtValue?[] _outputs;
+        private readonly RunOptions _runOptions = new();
+
+        public OrtBatch(EmotionModel model, int maxBatch)
+        {
+            if (maxBatch <= 0) throw new ArgumentOutOfRangeException(nameof(maxBatch));
+            _model = model;
+            MaxBatch = maxBatch;
+            _classes = model.Labels.Count;
+            _frameValues = model.WindowFrames * FeatureSchema.FrameFeatureCount;
+            _statValues = model.UsesStats ? FeatureSchema.WindowFeatureCount : 0;
+            _frames = _frameValues > 0 ? GC.AllocateArray<float>(maxBatch * _frameValues, pinned: true) : [];
+            _stats = _statValues > 0 ? GC.AllocateArray<float>(maxBatch * _statValues, pinned: true) : [];
+            _raw = GC.AllocateArray<float>(maxBatch * _classes, pinned: true);
+            var names = new List<string>(2);
+            if (_frameValues > 0) names.Add(FramesInput);
+            if (_statValues > 0) names.Add(StatsInput);
+            _inputNames = [.. names];
+            _inputs = new OrtValue[]?[maxBatch + 1];
+            _outputs = new OrtValue?[maxBatch + 1];
+        }
+
+        public override int MaxBatch { get; }
+
+        public override Span<float> Frames(int index) => _frames.AsSpan(index * _frameValues, _frameValues);
+
+        public override Span<float> Stats(int index) => _stats.AsSpan(index * _statValues, _statValues);
+
+        public override void Run(int batchSize, Span<float> probabilities)
+        {
+            if (batchSize <= 0) return;
+            if (batchSize > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batchSize), $"at most {MaxBatch} windows per batch");
+            var inputs = _inputs[batchSize] ??= CreateInputs(batchSize);
+            var output = _outputs[batchSize] ??= OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                _raw.AsMemory(0, batchSize * _classes), [batchSize, _classes]);
+            _model._session.Run(_runOptions, _inputNames, inputs, _model._outputNames, [output]);
+            _model.MapLabels(_raw, batchSize, probabilities);
+        }
+
+        private OrtValue[] CreateInputs(int n)
+        {
+            var values = new List<OrtValue>(2);
+            if (_frameValues > 0)
+                values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _frames.AsMemory(0, n * _frameValues),
+                    [n, _model.WindowFrames, FeatureSchema.FrameFeatureCount]));
+            if (_statValues > 0)
+                values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _stats.AsMemory(0, n * _statValues),
+                    [n, FeatureSchema.WindowFeatureCount]));
+            return [.. values];
+        }
+
+        public override void Dispose()
+        {
+            foreach (var set in _inputs) if (set is not null) foreach (var v in set) v.Dispose();
+            foreach (var v in _outputs) v?.Dispose();
+            _runOptions.Dispose();
+        }
+    }
+
+    /// <summary>Probabilities over the model's labels → over the seven product labels (calm summed into neutral).</summary>
+    private void MapLabels(ReadOnlySpan<float> raw, int batchSize, Span<float> probabilities)
+    {
+        int classes = Labels.Count;
+        probabilities[..(batchSize * EmotionLabels.Count)].Clear();
+        for (int b = 0; b < batchSize; b++)
+            for (int k = 0; k < classes; k++)
+                probabilities[b * EmotionLabels.Count + _labelMap[k]] += raw[b * classes + k];
     }
 
     public void Dispose() => _session.Dispose();

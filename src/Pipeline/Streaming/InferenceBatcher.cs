@@ -73,9 +73,12 @@ public sealed class InferenceBatcher : IAsyncDisposable
 
     private void Work()
     {
+        // A model that lends its input tensors gets each window written once, straight into them; any other classifier
+        // gets batch arrays.
+        using var tensors = (_classifier as IBatchTensorClassifier)?.CreateBatch(MaxBatch);
         var batch = new List<Request>(MaxBatch);
-        var frames = new float[MaxBatch * Math.Max(1, _frameValues)];
-        var stats = new float[MaxBatch * FeatureSchema.WindowFeatureCount];
+        var frames = tensors is null ? new float[MaxBatch * Math.Max(1, _frameValues)] : [];
+        var stats = tensors is null ? new float[MaxBatch * FeatureSchema.WindowFeatureCount] : [];
         var output = new float[MaxBatch * EmotionLabels.Count];
         var reader = _queue.Reader;
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
@@ -88,10 +91,11 @@ public sealed class InferenceBatcher : IAsyncDisposable
                 for (int i = 0; i < batch.Count; i++)
                 {
                     var w = batch[i].Window;
-                    if (_frameValues > 0) w.Frames.AsSpan(0, _frameValues).CopyTo(frames.AsSpan(i * _frameValues));
-                    if (_classifier.UsesStats) w.Stats.CopyTo(stats.AsSpan(i * FeatureSchema.WindowFeatureCount));
+                    if (_frameValues > 0) w.Frames.AsSpan(0, _frameValues).CopyTo(tensors is null ? frames.AsSpan(i * _frameValues) : tensors.Frames(i));
+                    if (_classifier.UsesStats) w.Stats.CopyTo(tensors is null ? stats.AsSpan(i * FeatureSchema.WindowFeatureCount) : tensors.Stats(i));
                 }
-                _classifier.Predict(frames, stats, batch.Count, output);
+                if (tensors is null) _classifier.Predict(frames, stats, batch.Count, output);
+                else tensors.Run(batch.Count, output);
                 PipelineMetrics.InferenceBatchSize.Record(batch.Count);
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _windows, batch.Count);

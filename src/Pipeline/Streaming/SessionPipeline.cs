@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Threading.Channels;
 using VoiceEmotion.Pipeline.Audio;
 
@@ -9,6 +10,13 @@ namespace VoiceEmotion.Pipeline.Streaming;
 /// (decode, features, windows on the audio clock, <see cref="InferenceBatcher"/>) → <see cref="EmotionUpdate"/>s out,
 /// in order. A full output channel (a reader that does not keep up) makes this session wait, which fills its input
 /// channel and slows its writer: the slowness stays with this session.
+/// <para>
+/// A chunk that finds the session idle (nothing queued, nothing being processed) is processed inline, on the writer's
+/// thread and straight from the writer's memory: no pooled copy, no channel hop, no task switch. Only when that has to
+/// wait (a speech window for the model, a full output) does the rest continue on a drain task, which then owns the
+/// session: chunks written meanwhile are copied into the bounded input channel, and the drain works through them in
+/// order before the session goes idle again. One owner at a time (<see cref="_busy"/>) keeps the analyzer single-threaded.
+/// </para>
 /// </summary>
 public sealed class SessionPipeline : IAsyncDisposable
 {
@@ -17,7 +25,14 @@ public sealed class SessionPipeline : IAsyncDisposable
     private readonly Channel<Chunk> _input;
     private readonly Channel<EmotionUpdate> _output;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _processing;
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<WindowInput> _ready = [];
+    private readonly float[] _probabilities = new float[Inference.EmotionLabels.Count];
+    private readonly double _secondsPerByte;
+    // 1 while someone (an inline write or the drain task) owns the analyzer; stays 1 once the session has ended.
+    private int _busy;
+    private volatile bool _closed;
+    private long _inline, _queued;
 
     public SessionPipeline(string id, AudioFormat format, InferenceBatcher batcher, SessionOptions? options = null,
         int inputCapacity = 32, int outputCapacity = 64)
@@ -26,10 +41,11 @@ public sealed class SessionPipeline : IAsyncDisposable
         if (batcher.WindowFrames > 0) options = options with { WindowFrames = batcher.WindowFrames };
         _analyzer = new StreamAnalyzer(id, format.Validate(), options);
         _batcher = batcher;
-        _input = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(inputCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        // Read by one owner at a time, but not always from the same thread.
+        _input = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(inputCapacity) { SingleReader = false, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         _output = Channel.CreateBounded<EmotionUpdate>(new BoundedChannelOptions(outputCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         Format = format;
-        _processing = Task.Run(ProcessAsync);
+        _secondsPerByte = 1.0 / format.BytesPerFrame / format.SampleRate;
     }
 
     public string Id => _analyzer.Id;
@@ -40,26 +56,56 @@ public sealed class SessionPipeline : IAsyncDisposable
     public ChannelReader<EmotionUpdate> Updates => _output.Reader;
 
     /// <summary>Completes when processing ends; faults with <see cref="AudioFormatException"/> on bad audio.</summary>
-    public Task Completion => _processing;
+    public Task Completion => _done.Task;
 
     /// <summary>Chunks waiting in the input channel.</summary>
     public int InputDepth => _input.Reader.Count;
+
+    /// <summary>Chunks processed inline on the writer's thread (the session was idle) and chunks that were queued.</summary>
+    public (long Inline, long Queued) ChunkPaths => (Interlocked.Read(ref _inline), Interlocked.Read(ref _queued));
+
+    /// <summary>Nothing queued and nobody processing (false once the session has ended).</summary>
+    internal bool IsIdle => Volatile.Read(ref _busy) == 0 && _input.Reader.Count == 0;
 
     /// <summary>Seconds of audio analysed so far.</summary>
     public double AudioSeconds => _analyzer.AudioSeconds;
 
     /// <summary>
-    /// Queues a chunk (copied into a pooled buffer); waits while the input channel is full. Returns false when the
-    /// session no longer takes audio (it ended or failed: see <see cref="Completion"/>).
+    /// Takes a chunk: processes it inline when the session is idle, else queues a copy in a pooled buffer (waiting
+    /// while the input channel is full). Returns false when the session no longer takes audio (it was completed, or it
+    /// ended or failed: see <see cref="Completion"/>).
     /// </summary>
     public async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken = default)
     {
+        if (_closed) return false;
+        long queuedAt = Stopwatch.GetTimestamp();
+        if (TryClaim())
+        {
+            if (_input.Reader.Count == 0)
+            {
+                Interlocked.Increment(ref _inline);
+                ValueTask pending;
+                try
+                {
+                    pending = ProcessAsync(chunk.Span, queuedAt);
+                }
+                catch (Exception e)
+                {
+                    pending = ValueTask.FromException(e);
+                }
+                if (pending.IsCompletedSuccessfully) ReleaseOrDrain();
+                else _ = DrainAsync(pending);
+                return true;
+            }
+            // Chunks queued before this one (a moment ago, by this writer): they go first.
+            _ = DrainAsync(default);
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(chunk.Length);
         chunk.Span.CopyTo(buffer);
         try
         {
-            await _input.Writer.WriteAsync(new Chunk(buffer, chunk.Length, System.Diagnostics.Stopwatch.GetTimestamp()), cancellationToken).ConfigureAwait(false);
-            return true;
+            await _input.Writer.WriteAsync(new Chunk(buffer, chunk.Length, queuedAt), cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
@@ -71,10 +117,19 @@ public sealed class SessionPipeline : IAsyncDisposable
             ArrayPool<byte>.Shared.Return(buffer);
             throw;
         }
+        Interlocked.Increment(ref _queued);
+        // The drain may have gone idle just before this chunk arrived: then it is ours to start.
+        if (TryClaim()) _ = DrainAsync(default);
+        return true;
     }
 
     /// <summary>No more audio: the remaining windows are processed, then the update stream completes.</summary>
-    public void Complete() => _input.Writer.TryComplete();
+    public void Complete()
+    {
+        _closed = true;
+        _input.Writer.TryComplete();
+        if (TryClaim()) _ = DrainAsync(default);
+    }
 
     /// <summary>The session so far (call after <see cref="Completion"/> for the final one).</summary>
     public SessionSummary Summarize() => _analyzer.Summarize();
@@ -82,79 +137,162 @@ public sealed class SessionPipeline : IAsyncDisposable
     /// <summary>Stops at once (disconnect): queued audio is dropped, the update stream completes.</summary>
     public void Abort()
     {
+        _closed = true;
         _input.Writer.TryComplete();
         _stop.Cancel();
+        if (TryClaim()) _ = DrainAsync(default);
     }
 
-    private async Task ProcessAsync()
+    private bool TryClaim() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
+
+    /// <summary>After an inline chunk: go idle, unless something arrived or ended meanwhile that needs the owner.</summary>
+    private void ReleaseOrDrain()
     {
-        var ready = new List<WindowInput>();
-        var probabilities = new float[Inference.EmotionLabels.Count];
-        Exception? error = null;
+        if (_input.Reader.Count > 0 || _input.Reader.Completion.IsCompleted || _stop.IsCancellationRequested)
+        {
+            _ = DrainAsync(default);
+            return;
+        }
+        Interlocked.Exchange(ref _busy, 0); // a full fence: the checks below must not be read before the release is seen
+        if (NeedsOwner() && TryClaim()) _ = DrainAsync(default);
+    }
+
+    private bool NeedsOwner() => _input.Reader.Count > 0 || _input.Reader.Completion.IsCompleted || _stop.IsCancellationRequested;
+
+    /// <summary>Owns the session (the caller has claimed it): finishes <paramref name="pending"/>, then the queued chunks, then goes idle or ends it.</summary>
+    private async Task DrainAsync(ValueTask pending)
+    {
         try
         {
-            await foreach (var chunk in _input.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            await pending.ConfigureAwait(false);
+            while (true)
             {
-                try
+                while (_input.Reader.TryRead(out var chunk))
                 {
-                    _analyzer.PushBytes(chunk.Buffer.AsSpan(0, chunk.Length), ready);
+                    _stop.Token.ThrowIfCancellationRequested();
+                    ValueTask emit;
+                    try
+                    {
+                        emit = ProcessAsync(chunk.Buffer.AsSpan(0, chunk.Length), chunk.QueuedAt);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                    }
+                    await emit.ConfigureAwait(false);
                 }
-                finally
+                _stop.Token.ThrowIfCancellationRequested();
+                if (_input.Reader.Completion.IsCompleted)
                 {
-                    ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                    _analyzer.Finish(_ready);
+                    await EmitAsync(Stopwatch.GetTimestamp()).ConfigureAwait(false);
+                    End(null);
+                    return;
                 }
-                await EmitAsync(ready, probabilities, chunk.QueuedAt).ConfigureAwait(false);
-                PipelineMetrics.AudioSeconds.Add((double)chunk.Length / Format.BytesPerFrame / Format.SampleRate);
+                Interlocked.Exchange(ref _busy, 0); // a full fence: the checks below must not be read before the release is seen
+                if (!NeedsOwner() || !TryClaim()) return;
             }
-            _stop.Token.ThrowIfCancellationRequested();
-            _analyzer.Finish(ready);
-            await EmitAsync(ready, probabilities, System.Diagnostics.Stopwatch.GetTimestamp()).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+            End(null);
         }
         catch (Exception e)
         {
-            error = e;
-            throw;
-        }
-        finally
-        {
-            // Refuse further audio so a writer never waits on a session that has stopped reading.
-            _input.Writer.TryComplete();
-            while (_input.Reader.TryRead(out var left)) ArrayPool<byte>.Shared.Return(left.Buffer);
-            _output.Writer.TryComplete(error);
+            End(e);
         }
     }
 
-    private async Task EmitAsync(List<WindowInput> ready, float[] probabilities, long queuedAt)
+    /// <summary>Ends the session for good: refuses further audio (a writer never waits on a session that has stopped reading), drops what is queued, completes the updates.</summary>
+    private void End(Exception? error)
     {
-        foreach (var window in ready)
+        _closed = true;
+        _input.Writer.TryComplete();
+        while (_input.Reader.TryRead(out var left)) ArrayPool<byte>.Shared.Return(left.Buffer);
+        _output.Writer.TryComplete(error);
+        if (error is null) _done.TrySetResult();
+        else _done.TrySetException(error);
+    }
+
+    /// <summary>Decodes a chunk (synchronously: the span may be the writer's own memory), then emits the windows it completed.</summary>
+    private ValueTask ProcessAsync(ReadOnlySpan<byte> chunk, long queuedAt)
+    {
+        _analyzer.PushBytes(chunk, _ready);
+        PipelineMetrics.AudioSeconds.Add(chunk.Length * _secondsPerByte);
+        return _ready.Count == 0 ? default : EmitAsync(queuedAt);
+    }
+
+    /// <summary>Classifies and sends the ready windows in order; completes synchronously unless it has to wait for the model or for room in the output.</summary>
+    private ValueTask EmitAsync(long queuedAt)
+    {
+        for (int i = 0; i < _ready.Count; i++)
         {
-            if (window.Speech) await _batcher.ClassifyAsync(window, probabilities, _stop.Token).ConfigureAwait(false);
-            var update = _analyzer.Complete(window, probabilities);
-            PipelineMetrics.UpdateLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt).TotalMilliseconds);
-            PipelineMetrics.Updates.Add(1);
-            try
+            var window = _ready[i];
+            if (window.Speech)
             {
-                await _output.Writer.WriteAsync(update, _stop.Token).ConfigureAwait(false);
+                var classify = _batcher.ClassifyAsync(window, _probabilities, _stop.Token);
+                if (!classify.IsCompletedSuccessfully) return EmitFromAsync(i, classify, queuedAt);
+                classify.GetAwaiter().GetResult();
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                // Stopped while the output was full: this update is computed and counted in the summary, so it is still
-                // delivered — the reader drains the output until it completes — unless nobody reads for 5 s.
-                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await _output.Writer.WriteAsync(update, grace.Token).ConfigureAwait(false);
-                throw;
-            }
+            var update = Completed(window, queuedAt);
+            if (!_output.Writer.TryWrite(update)) return SendThenEmitFromAsync(update, i + 1, queuedAt);
         }
-        ready.Clear();
+        _ready.Clear();
+        return default;
+    }
+
+    private async ValueTask EmitFromAsync(int index, ValueTask classify, long queuedAt)
+    {
+        await classify.ConfigureAwait(false);
+        await SendAsync(Completed(_ready[index], queuedAt)).ConfigureAwait(false);
+        await EmitRestAsync(index + 1, queuedAt).ConfigureAwait(false);
+    }
+
+    private async ValueTask SendThenEmitFromAsync(EmotionUpdate update, int index, long queuedAt)
+    {
+        await SendAsync(update).ConfigureAwait(false);
+        await EmitRestAsync(index, queuedAt).ConfigureAwait(false);
+    }
+
+    private async ValueTask EmitRestAsync(int index, long queuedAt)
+    {
+        for (; index < _ready.Count; index++)
+        {
+            var window = _ready[index];
+            if (window.Speech) await _batcher.ClassifyAsync(window, _probabilities, _stop.Token).ConfigureAwait(false);
+            await SendAsync(Completed(window, queuedAt)).ConfigureAwait(false);
+        }
+        _ready.Clear();
+    }
+
+    private EmotionUpdate Completed(WindowInput window, long queuedAt)
+    {
+        var update = _analyzer.Complete(window, _probabilities);
+        PipelineMetrics.UpdateLatency.Record(Stopwatch.GetElapsedTime(queuedAt).TotalMilliseconds);
+        PipelineMetrics.Updates.Add(1);
+        return update;
+    }
+
+    private async ValueTask SendAsync(EmotionUpdate update)
+    {
+        try
+        {
+            await _output.Writer.WriteAsync(update, _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Stopped while the output was full: this update is computed and counted in the summary, so it is still
+            // delivered — the reader drains the output until it completes — unless nobody reads for 5 s.
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _output.Writer.WriteAsync(update, grace.Token).ConfigureAwait(false);
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         Abort();
-        try { await _processing.ConfigureAwait(false); }
+        try { await Completion.ConfigureAwait(false); }
         catch (Exception) { /* reported through Completion and Updates */ }
         _stop.Dispose();
     }

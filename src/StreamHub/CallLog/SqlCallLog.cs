@@ -24,6 +24,7 @@ public sealed partial class SqlCallLog
         Description = description;
         Node = node;
         Shared = postgres;
+        RowsPerInsert = postgres ? UpdateInserter.PostgresRows : UpdateInserter.SqliteRows;
         using var connection = Open();
         if (!postgres)
         {
@@ -78,9 +79,13 @@ public sealed partial class SqlCallLog
         return connection;
     }
 
+    /// <summary>Update rows per INSERT statement (1 writes them one statement each, as before issue #14); the default is the measured best per database.</summary>
+    public int RowsPerInsert { get; set; }
+
     /// <summary>
-    /// Writes a batch in one transaction, in order, with one prepared command per kind of entry reused for every row
-    /// (idempotent: an entry written twice is stored once).
+    /// Writes a batch in one transaction, in order, with one prepared command per kind of entry reused for every row —
+    /// updates, the bulk of the log, <see cref="RowsPerInsert"/> rows per statement (idempotent: an entry written twice
+    /// is stored once).
     /// </summary>
     public void Write(IReadOnlyList<LogItem> items)
     {
@@ -99,12 +104,7 @@ public sealed partial class SqlCallLog
             callOf.Parameters[0].Value = sessionId;
             if (callOf.ExecuteScalar() is string key) calls.Add(key);
         }
-        using var update = Prepare(connection, tx, """
-            INSERT INTO updates (session_id, seq, audio_time, speech, voiced_fraction, p_neutral, p_happy, p_sad, p_angry, p_fearful,
-                p_disgust, p_surprised, top, confidence, arousal, valence, loudness_db, pitch_hz)
-            VALUES (@id, @seq, @t, @speech, @voiced, @p0, @p1, @p2, @p3, @p4, @p5, @p6, @top, @conf, @ar, @va, @db, @f0)
-            ON CONFLICT (session_id, seq) DO NOTHING
-            """, "@id", "@seq", "@t", "@speech", "@voiced", "@p0", "@p1", "@p2", "@p3", "@p4", "@p5", "@p6", "@top", "@conf", "@ar", "@va", "@db", "@f0");
+        using var updates = new UpdateInserter(connection, tx, RowsPerInsert);
         using var ended = Prepare(connection, tx, """
             UPDATE sessions SET status = 'ended', ended_at = @ended, duration_s = @duration, speech_s = @speech, updates = @updates, dominant = @dominant,
                 share_json = @share, mean_json = @mean, angry_share = @angry, negative_share = @negative WHERE id = @id
@@ -115,6 +115,13 @@ public sealed partial class SqlCallLog
             """, "@id", "@session", "@rule", "@label", "@start", "@sustained", "@mean", "@raised");
         foreach (var item in items)
         {
+            if (item is LogItem.Update u)
+            {
+                // Rows wait for a full multi-row statement; any other entry writes them first, so the order holds.
+                updates.Add(u.Value);
+                continue;
+            }
+            updates.Flush();
             switch (item)
             {
                 case LogItem.Started s:
@@ -122,13 +129,6 @@ public sealed partial class SqlCallLog
                     Run(started, r0.SessionId, r0.Source, r0.Label, r0.CallId, r0.Track, r0.StartedAt.ToUnixTimeMilliseconds(), r0.Owner, Node,
                         r0.CallKey, r0.RoleOrDefault, r0.Agent, r0.Queue);
                     calls.Add(r0.CallKey);
-                    break;
-                case LogItem.Update u:
-                    var v = u.Value;
-                    var p = v.Probabilities;
-                    Run(update, v.SessionId, v.Seq, v.AudioTime, v.Speech, (double)v.VoicedFraction, (double)p[0], (double)p[1], (double)p[2],
-                        (double)p[3], (double)p[4], (double)p[5], (double)p[6], v.Top, (double)v.Confidence, (double)v.Arousal, (double)v.Valence,
-                        (double)v.LoudnessDb, (double)v.PitchHz);
                     break;
                 case LogItem.Ended e:
                     var m = SessionSummaryMessage.From(e.Summary);
@@ -144,6 +144,7 @@ public sealed partial class SqlCallLog
                     break;
             }
         }
+        updates.Flush();
         // Each call touched by this batch is recomputed from its sessions once, in the same transaction: a call's row
         // never disagrees with its tracks, and writing a batch twice still changes nothing.
         foreach (var key in calls) RecomputeCall(connection, tx, key);

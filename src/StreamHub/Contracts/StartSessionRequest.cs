@@ -16,4 +16,8 @@ public sealed class StartSessionRequest
 
     [Key("agent")] public string? Agent { get; set; }
     [Key("queue")] public string? Queue { get; set; }
+
+    /// <summary>Send this session's updates to the caller as <c>EmotionUpdateCompact</c> arrays (docs/PROTOCOL.md) instead
+    /// of <c>EmotionUpdate</c> maps. Watchers still get maps.</summary>
+    [Key("compact")] public bool Compact { get; set; }
 }

@@ -11,6 +11,11 @@ public sealed class PhoneBridgeOptions : IValidatedOptions
     /// <summary>Largest Twilio WebSocket message accepted, in bytes (a 20 ms media message is ~250 bytes).</summary>
     public int MaxTwilioMessageBytes { get; set; } = 64 * 1024;
 
+    /// <summary>Twilio sends 20 ms media messages; the bridge gathers this many milliseconds of a track before handing them to
+    /// the session (one hop and one decode per 100 ms, not per 20 ms). What is gathered is handed over on stop or close.
+    /// 20 hands every message over as it comes.</summary>
+    public int TwilioCoalesceMilliseconds { get; set; } = 100;
+
     /// <summary>TCP port of the Asterisk AudioSocket listener; 0 picks a free port, a negative value disables it.</summary>
     public int AudioSocketPort { get; set; } = 9093;
 
@@ -25,6 +30,7 @@ public sealed class PhoneBridgeOptions : IValidatedOptions
         if (string.IsNullOrWhiteSpace(TwilioPath) || !TwilioPath.StartsWith('/'))
             yield return $"{Section}:{nameof(TwilioPath)} must be a path starting with '/', was '{TwilioPath}'";
         yield return OptionsValidation.Range($"{Section}:{nameof(MaxTwilioMessageBytes)}", MaxTwilioMessageBytes, 1024, 16 * 1024 * 1024);
+        yield return OptionsValidation.Range($"{Section}:{nameof(TwilioCoalesceMilliseconds)}", TwilioCoalesceMilliseconds, 20, 1000);
         if (AudioSocketPort > 65_535) yield return OptionsValidation.Invariant($"{Section}:{nameof(AudioSocketPort)} must be at most 65535 (0 = any free port, negative = disabled), was {AudioSocketPort}");
         if (AudioSocketPort >= 0 && !System.Net.IPAddress.TryParse(AudioSocketAddress, out _))
             yield return $"{Section}:{nameof(AudioSocketAddress)} must be an IP address, was '{AudioSocketAddress}'";

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -12,6 +13,10 @@ namespace VoiceEmotion.StreamHub.PhoneBridge;
 /// (streamSid, callSid, tracks, customParameters, mediaFormat audio/x-mulaw 8000 Hz mono), `media` (base64 mu-law per
 /// track), `mark`, `dtmf`, `stop`. Each track is its own session (a speaker of the call). Malformed input closes this
 /// socket with a reason; its sessions are finished with what they had; nothing else is affected.
+/// Media messages — fifty a second per track — are read with a <see cref="Utf8JsonReader"/> straight off the receive
+/// buffer, their payload decoded from base64 into the track's buffer, and ~100 ms of a track
+/// (<see cref="PhoneBridgeOptions.TwilioCoalesceMilliseconds"/>) handed to its session at once; other events are rare
+/// and parsed as documents.
 /// Credentials: an API key or JWT with the client role, either on the upgrade request (header, or <c>?access_token=</c>
 /// for bridges that allow query strings) or — as Twilio's &lt;Stream&gt; URL takes no query string — as the
 /// &lt;Parameter name="token"&gt; that arrives in start.customParameters (never stored). Without valid credentials the
@@ -56,7 +61,9 @@ public static class TwilioMediaStreamEndpoint
     {
         private WebSocketCloseStatus _refusal = WebSocketCloseStatus.InvalidPayloadData;
         private readonly Dictionary<string, LiveSession> _tracks = new(StringComparer.Ordinal);
-        private byte[] _audio = new byte[4096];
+        private TrackAudio? _inbound, _outbound;
+        // µ-law at 8 kHz: one byte per sample.
+        private readonly int _coalesceBytes = options.TwilioCoalesceMilliseconds * 8;
         private string? _streamSid, _callSid;
 
         public async Task RunAsync(CancellationToken cancellationToken)
@@ -94,6 +101,13 @@ public static class TwilioMediaStreamEndpoint
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
+                // Audio gathered and not yet handed over is part of the call, however it ended.
+                foreach (var track in new[] { _inbound, _outbound })
+                    if (track is not null)
+                    {
+                        try { await track.HandOverAsync(CancellationToken.None); }
+                        catch (Exception e) { logger.LogWarning("Twilio stream {StreamSid}: the last {Bytes} bytes of track {Track} were not analysed: {Message}", _streamSid, track.Count, track.Session.Track, e.Message); }
+                    }
                 foreach (var session in _tracks.Values) await opener.FinishAsync(session);
             }
             if (problem is not null)
@@ -107,6 +121,88 @@ public static class TwilioMediaStreamEndpoint
 
         /// <summary>Handles one message; returns "stop", null (go on) or the problem that ends the stream.</summary>
         private async Task<string?> HandleAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+        {
+            TrackAudio? full;
+            try
+            {
+                if (TryMedia(json.Span, out var problem, out full))
+                {
+                    if (problem is not null || full is null) return problem;
+                    return await full.HandOverAsync(cancellationToken) ? null : "the session for this track has ended";
+                }
+            }
+            catch (JsonException e) { return $"invalid JSON: {e.Message}"; }
+            return await HandleDocumentAsync(json, cancellationToken);
+        }
+
+        /// <summary>
+        /// A media message read in one pass without building a document: false when it is not one (or an unusual one,
+        /// such as an escaped payload), which the document path then handles. Its audio is appended to its track;
+        /// <paramref name="full"/> is the track when it has gathered enough to hand over.
+        /// </summary>
+        private bool TryMedia(ReadOnlySpan<byte> json, out string? problem, out TrackAudio? full)
+        {
+            problem = null;
+            full = null;
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            bool media = false, mediaObject = false;
+            int trackKind = 0; // 0 absent (inbound), 1 inbound, 2 outbound, −1 other
+            int payloadStart = -1, payloadLength = 0;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("event"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String || !reader.ValueTextEquals("media"u8)) return false;
+                    media = true;
+                }
+                else if (reader.ValueTextEquals("media"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject) return false;
+                    mediaObject = true;
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (reader.ValueTextEquals("track"u8))
+                        {
+                            reader.Read();
+                            if (reader.TokenType != JsonTokenType.String) return false;
+                            trackKind = reader.ValueTextEquals("inbound"u8) ? 1 : reader.ValueTextEquals("outbound"u8) ? 2 : -1;
+                        }
+                        else if (reader.ValueTextEquals("payload"u8))
+                        {
+                            reader.Read();
+                            if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped) return false;
+                            payloadStart = (int)reader.TokenStartIndex + 1;
+                            payloadLength = reader.ValueSpan.Length;
+                        }
+                        else
+                        {
+                            reader.Read();
+                            reader.Skip();
+                        }
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+            if (reader.Read()) return false; // more than one value: the document path says what is wrong
+            if (!media || !mediaObject || trackKind < 0 || payloadStart < 0) return false;
+
+            if (_tracks.Count == 0) { problem = "media before start"; return true; }
+            var track = trackKind == 2 ? _outbound : _inbound;
+            if (track is null) return false; // a track start did not announce: the document path names it
+            var payload = json.Slice(payloadStart, payloadLength);
+            if (!track.Append(payload)) { problem = "media payload is not valid base64"; return true; }
+            if (track.Count >= _coalesceBytes) full = track;
+            return true;
+        }
+
+        private async Task<string?> HandleDocumentAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
         {
             JsonDocument document;
             try { document = JsonDocument.Parse(json); }
@@ -174,6 +270,8 @@ public static class TwilioMediaStreamEndpoint
                     agent: Parameter(parameters, "agent"), queue: Parameter(parameters, "queue"));
                 if (session is null) return $"{error}: the server is at its session limit";
                 _tracks[track] = session;
+                if (track == "inbound") _inbound = new TrackAudio(session);
+                else _outbound = new TrackAudio(session);
             }
             return null;
         }
@@ -189,15 +287,60 @@ public static class TwilioMediaStreamEndpoint
             if (_tracks.Count == 0) return "media before start";
             if (!root.TryGetProperty("media", out var media) || media.ValueKind != JsonValueKind.Object) return "'media' message without a 'media' object";
             string track = Text(media, "track") ?? "inbound";
-            if (!_tracks.TryGetValue(track, out var session)) return $"media for track '{Clip(track)}', which start.tracks did not announce";
+            if (!_tracks.ContainsKey(track)) return $"media for track '{Clip(track)}', which start.tracks did not announce";
             string? payload = Text(media, "payload");
             if (payload is null) return "media without a payload";
-            int max = payload.Length / 4 * 3 + 3;
-            if (_audio.Length < max) _audio = new byte[Math.Max(max, 2 * _audio.Length)];
-            if (!Convert.TryFromBase64String(payload, _audio, out int bytes)) return "media payload is not valid base64";
-            if (bytes == 0) return null;
-            if (!await session.Pipeline.WriteAsync(_audio.AsMemory(0, bytes), cancellationToken)) return "the session for this track has ended";
+            var audio = track == "outbound" ? _outbound! : _inbound!;
+            if (!audio.Append(payload)) return "media payload is not valid base64";
+            if (audio.Count >= _coalesceBytes && !await audio.HandOverAsync(cancellationToken)) return "the session for this track has ended";
             return null;
+        }
+
+        /// <summary>A track's µ-law audio gathered from its media messages until it is handed to the session.</summary>
+        private sealed class TrackAudio(LiveSession session)
+        {
+            private byte[] _buffer = new byte[2048];
+
+            public LiveSession Session { get; } = session;
+
+            /// <summary>Bytes gathered and not yet handed over.</summary>
+            public int Count { get; private set; }
+
+            /// <summary>Appends a base64 payload's bytes (UTF-8); false when it is not base64.</summary>
+            public bool Append(ReadOnlySpan<byte> base64)
+            {
+                Reserve(Base64.GetMaxDecodedFromUtf8Length(base64.Length));
+                var status = Base64.DecodeFromUtf8(base64, _buffer.AsSpan(Count), out int consumed, out int written);
+                if (status == OperationStatus.Done && consumed == base64.Length)
+                {
+                    Count += written;
+                    return true;
+                }
+                // Not strict base64 (whitespace in it, say): the lenient decoder decides, as the document path does.
+                return Append(System.Text.Encoding.ASCII.GetString(base64));
+            }
+
+            public bool Append(string base64)
+            {
+                Reserve(base64.Length / 4 * 3 + 3);
+                if (!Convert.TryFromBase64String(base64, _buffer.AsSpan(Count), out int written)) return false;
+                Count += written;
+                return true;
+            }
+
+            /// <summary>Writes what is gathered to the session (the pipeline processes it at once or copies it); false when the session has ended.</summary>
+            public async ValueTask<bool> HandOverAsync(CancellationToken cancellationToken)
+            {
+                if (Count == 0) return true;
+                int count = Count;
+                Count = 0;
+                return await Session.Pipeline.WriteAsync(_buffer.AsMemory(0, count), cancellationToken);
+            }
+
+            private void Reserve(int more)
+            {
+                if (Count + more > _buffer.Length) Array.Resize(ref _buffer, Math.Max(Count + more, 2 * _buffer.Length));
+            }
         }
 
         private async Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken)

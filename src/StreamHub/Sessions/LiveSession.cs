@@ -8,7 +8,7 @@ namespace VoiceEmotion.StreamHub.Sessions;
 /// what call and track it belongs to, and the task forwarding its updates.
 /// </summary>
 public sealed class LiveSession(string id, string? connectionId, SessionPipeline pipeline, string? source, string? label,
-    string? callId = null, string? track = null, string? owner = null, string? agent = null, string? queue = null)
+    string? callId = null, string? track = null, string? owner = null, string? agent = null, string? queue = null, bool compact = false)
 {
     private EmotionUpdate? _latest;
     private int _speechUpdates, _negativeUpdates, _alerts;
@@ -29,6 +29,9 @@ public sealed class LiveSession(string id, string? connectionId, SessionPipeline
     /// <summary>The agent and queue of the call (hub: StartSessionRequest; Twilio: customParameters agent and queue).</summary>
     public string? Agent { get; } = agent;
     public string? Queue { get; } = queue;
+
+    /// <summary>The owner asked for compact updates (StartSession <c>compact</c>).</summary>
+    public bool Compact { get; } = compact;
 
     /// <summary>The latest update, for the live listing (null before the first).</summary>
     public EmotionUpdate? Latest => Volatile.Read(ref _latest);

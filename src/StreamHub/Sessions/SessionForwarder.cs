@@ -41,12 +41,17 @@ public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine al
         async Task Send(string method, object message, bool toAlertSubscribers = false)
         {
             if (session.ConnectionId is { } owner) await SendToConnectionAsync(session, owner, method, message);
+            SendToOthers(method, message, toAlertSubscribers);
+        }
+        void SendToOthers(string method, object message, bool toAlertSubscribers = false)
+        {
             // Nobody else to tell (the common case on a single node): skip the queue. Watching starts "from now on".
             if ((_otherNodes || listeners.HasWatchers(session.Id)) && !others.Writer.TryWrite(new Outgoing(method, message, false)))
                 metrics.Error("watcher_dropped");
             if (toAlertSubscribers && (_otherNodes || listeners.HasAlertSubscribers) && !others.Writer.TryWrite(new Outgoing(method, message, true)))
                 metrics.Error("watcher_dropped");
         }
+        bool Others() => _otherNodes || listeners.HasWatchers(session.Id);
 
         var pipeline = session.Pipeline;
         bool ended = false;
@@ -57,7 +62,13 @@ public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine al
             await foreach (var update in pipeline.Updates.ReadAllAsync())
             {
                 log.Enqueue(new LogItem.Update(update));
-                await Send("EmotionUpdate", EmotionUpdateMessage.From(update));
+                if (!session.Compact) await Send("EmotionUpdate", EmotionUpdateMessage.From(update));
+                else
+                {
+                    // The owner asked for arrays; watchers get the map shape, built only when there are any.
+                    if (session.ConnectionId is { } owner) await SendToConnectionAsync(session, owner, "EmotionUpdateCompact", EmotionUpdateCompact.From(update));
+                    if (Others()) SendToOthers("EmotionUpdate", EmotionUpdateMessage.From(update));
+                }
                 metrics.UpdateSent(session.Source);
                 var raised = alerts.Observe(session, update);
                 session.Observed(update, raised.Count);

@@ -17,12 +17,13 @@ public sealed class SessionOpener(NodeSessions sessions, ModelHost models, Sessi
     /// connection also <see cref="HubError.TooManyStreams"/>) and leaves nothing behind.
     /// </summary>
     public (LiveSession? Session, string? Refusal) Open(AudioFormat format, string source, string? label, string? owner,
-        string? connectionId = null, string? callId = null, string? track = null, string? agent = null, string? queue = null)
+        string? connectionId = null, string? callId = null, string? track = null, string? agent = null, string? queue = null,
+        bool compact = false)
     {
         var limits = options.Value;
         var id = Guid.NewGuid().ToString("N");
         var pipeline = new SessionPipeline(id, format, models.Batcher);
-        var session = new LiveSession(id, connectionId, pipeline, source, label, callId, track, owner, agent, queue);
+        var session = new LiveSession(id, connectionId, pipeline, source, label, callId, track, owner, agent, queue, compact);
         var refusal = sessions.TryAdd(session, limits.MaxConcurrentSessions, limits.MaxStreamsPerConnection);
         if (refusal is not null)
         {

@@ -4,7 +4,10 @@ namespace VoiceEmotion.Training.Onnx;
 
 /// <summary>
 /// Writes one <see cref="EmotionNet"/> or an ensemble (probabilities averaged) as a single ONNX graph with standard
-/// operators: Sub/Mul (standardisation, temperature), Transpose, Conv, Relu, ReduceMean, Sqrt, Concat, Gemm, Softmax, Sum.
+/// operators: Slice/Unsqueeze/Sub (the frame shift, <see cref="FrameShift"/>), Transpose, Conv, Relu, ReduceMean, Sub/Mul/Add/Sqrt (the std pooling, temperature), Concat, Gemm, Softmax, Sum.
+/// Input standardisation ((x − mean) · scale per feature) is folded into the first layer that reads each input —
+/// conv1 for the frames (no padding, so every tap sees a real frame), the stats Gemm for the statistics — so the
+/// runtime does not make two extra passes over every window (issue #14).
 /// </summary>
 public static class OnnxExporter
 {
@@ -55,12 +58,12 @@ public static class OnnxExporter
         var joined = new List<string>();
         if (c.UseFrames)
         {
+            var (conv1W, conv1B) = FoldStandardisation(p.Get("conv1.w"), p.Get("conv1.b"), net.FrameMean, net.FrameScale, c.Kernel1);
             string x = FramesInput;
             if (c.FrameShift != FrameShift.None) x = g.Node("Sub", [x, Shift(g, c, prefix)]);
-            x = g.Node("Sub", [x, g.Initializer(prefix + "frames_mean", net.FrameMean, c.Features)]);
-            x = g.Node("Mul", [x, g.Initializer(prefix + "frames_scale", net.FrameScale, c.Features)]);
             x = g.Node("Transpose", [x], null, ("perm", new long[] { 0, 2, 1 }));
-            x = g.Node("Conv", [x, W("conv1.w"), W("conv1.b")], null,
+            x = g.Node("Conv", [x, g.Initializer(prefix + "conv1.w", conv1W, [.. p.Shape("conv1.w").Select(d => (long)d)]),
+                    g.Initializer(prefix + "conv1.b", conv1B, c.Channels1)], null,
                 ("kernel_shape", new long[] { c.Kernel1 }), ("strides", new long[] { c.Kernel1 }));
             x = g.Node("Relu", [x]);
             x = g.Node("Conv", [x, W("conv2.w"), W("conv2.b")], null,
@@ -79,9 +82,9 @@ public static class OnnxExporter
         }
         if (c.UseStats)
         {
-            var s = g.Node("Sub", [StatsInput, g.Initializer(prefix + "stats_mean", net.StatsMean, c.Stats)]);
-            s = g.Node("Mul", [s, g.Initializer(prefix + "stats_scale", net.StatsScale, c.Stats)]);
-            s = g.Node("Gemm", [s, W("stats.w"), W("stats.b")], null, ("transB", 1));
+            var (statsW, statsB) = FoldStandardisation(p.Get("stats.w"), p.Get("stats.b"), net.StatsMean, net.StatsScale, 1);
+            var s = g.Node("Gemm", [StatsInput, g.Initializer(prefix + "stats.w", statsW, [.. p.Shape("stats.w").Select(d => (long)d)]),
+                g.Initializer(prefix + "stats.b", statsB, c.StatsHidden)], null, ("transB", 1));
             joined.Add(g.Node("Relu", [s]));
         }
         var join = joined.Count == 1 ? joined[0] : g.Node("Concat", [.. joined], null, ("axis", 1));
@@ -89,5 +92,33 @@ public static class OnnxExporter
         var logits = g.Node("Gemm", [h, W("out.w"), W("out.b")], null, ("transB", 1));
         if (net.Temperature != 1) logits = g.Node("Mul", [logits, g.Initializer(prefix + "inverse_temperature", [1 / net.Temperature], 1)]);
         return g.Node("Softmax", [logits], null, ("axis", 1));
+    }
+
+    /// <summary>
+    /// A linear layer over standardised input, w · ((x − mean) · scale) + b, as one over raw input: w' = w · scale and
+    /// b' = b − Σ w · scale · mean. <paramref name="weights"/> is [outputs × features × taps] (a Conv's weights, or a
+    /// Gemm's [outputs × features] with one tap). Sums run in double so the fold adds no error beyond float rounding.
+    /// </summary>
+    internal static (float[] Weights, float[] Bias) FoldStandardisation(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> scale, int taps)
+    {
+        int features = mean.Length, outputs = bias.Length;
+        if (weights.Length != outputs * features * taps) throw new ArgumentException("weights do not match bias × features × taps");
+        var w = new float[weights.Length];
+        var b = new float[outputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            double shift = 0;
+            for (int f = 0; f < features; f++)
+                for (int k = 0; k < taps; k++)
+                {
+                    int i = (o * features + f) * taps + k;
+                    double scaled = (double)weights[i] * scale[f];
+                    w[i] = (float)scaled;
+                    shift += scaled * mean[f];
+                }
+            b[o] = (float)(bias[o] - shift);
+        }
+        return (w, b);
     }
 }

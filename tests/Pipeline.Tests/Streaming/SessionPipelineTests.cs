@@ -75,6 +75,111 @@ public sealed class SessionPipelineTests
     }
 
     [Fact]
+    public async Task ChunksProcessedInlineAndChunksQueuedGiveIdenticalUpdates()
+    {
+        var classifier = new LoudnessClassifier();
+        await using var batcher = new InferenceBatcher(classifier);
+        var audio = Speech(8.0, seed: 12);
+        const int chunk = 3200;
+
+        // Inline: every chunk finds the session idle (the previous one's updates are out before the next is written).
+        await using var paced = new SessionPipeline("s", Pcm16, batcher);
+        var pacedUpdates = new List<EmotionUpdate>();
+        for (int i = 0; i < audio.Length; i += chunk)
+        {
+            Assert.True(await paced.WriteAsync(audio.AsMemory(i, Math.Min(chunk, audio.Length - i))));
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!paced.IsIdle && DateTime.UtcNow < deadline) await Task.Delay(1);
+            while (paced.Updates.TryRead(out var u)) pacedUpdates.Add(u);
+        }
+        paced.Complete();
+        await paced.Completion;
+        await foreach (var u in paced.Updates.ReadAllAsync()) pacedUpdates.Add(u);
+        int chunks = (audio.Length + chunk - 1) / chunk;
+        Assert.Equal((chunks, 0L), paced.ChunkPaths);
+
+        // Queued: nobody reads and the output holds one update, so once it is full every chunk waits in the input channel.
+        await using var burst = new SessionPipeline("s", Pcm16, batcher, inputCapacity: 1024, outputCapacity: 1);
+        for (int i = 0; i < audio.Length; i += chunk)
+            Assert.True(await burst.WriteAsync(audio.AsMemory(i, Math.Min(chunk, audio.Length - i))));
+        burst.Complete();
+        var (inline, queued) = burst.ChunkPaths;
+        Assert.True(queued >= chunks * 3 / 4, $"{inline} inline, {queued} queued: the burst was not queued");
+        var burstUpdates = new List<EmotionUpdate>();
+        await foreach (var u in burst.Updates.ReadAllAsync()) burstUpdates.Add(u);
+        await burst.Completion;
+
+        Assert.Equal(16, pacedUpdates.Count);
+        Assert.Contains(pacedUpdates, u => u.Speech);
+        Assert.Equal(pacedUpdates.Count, burstUpdates.Count);
+        for (int i = 0; i < pacedUpdates.Count; i++)
+            Assert.Equal(pacedUpdates[i] with { Probabilities = Array.Empty<float>() }, burstUpdates[i] with { Probabilities = Array.Empty<float>() });
+        Assert.Equal(pacedUpdates.SelectMany(u => u.Probabilities), burstUpdates.SelectMany(u => u.Probabilities));
+        Assert.Equal(paced.Summarize() with { Share = Array.Empty<float>(), MeanProbabilities = Array.Empty<float>() }, burst.Summarize() with { Share = Array.Empty<float>(), MeanProbabilities = Array.Empty<float>() });
+    }
+
+    [Fact]
+    public async Task WritersSwitchingBetweenInlineAndQueuedAtRandomKeepOrderAndValues()
+    {
+        await using var batcher = new InferenceBatcher(new LoudnessClassifier(), workers: 1);
+        var audio = Speech(6.0, seed: 21);
+        await using var reference = new SessionPipeline("r", Pcm16, batcher);
+        var expected = await Run(reference, audio, 3200);
+
+        // Twenty sessions at once, each pausing at random between chunks: chunks land on idle and on busy sessions alike.
+        var sessions = Enumerable.Range(0, 20).Select(i => new SessionPipeline($"s{i}", Pcm16, batcher, inputCapacity: 4, outputCapacity: 4)).ToList();
+        var runs = await Task.WhenAll(sessions.Select(async (session, k) =>
+        {
+            var random = new Random(k);
+            var reading = Task.Run(async () =>
+            {
+                var list = new List<EmotionUpdate>();
+                await foreach (var u in session.Updates.ReadAllAsync()) list.Add(u);
+                return list;
+            });
+            for (int i = 0; i < audio.Length; i += 3200)
+            {
+                Assert.True(await session.WriteAsync(audio.AsMemory(i, Math.Min(3200, audio.Length - i))));
+                if (random.Next(3) == 0) await Task.Delay(random.Next(4));
+            }
+            session.Complete();
+            await session.Completion;
+            return await reading;
+        }));
+        long inline = sessions.Sum(s => s.ChunkPaths.Inline), queued = sessions.Sum(s => s.ChunkPaths.Queued);
+        Assert.True(inline > 0 && queued > 0, $"{inline} inline, {queued} queued: both paths should have been taken");
+        foreach (var run in runs)
+        {
+            Assert.Equal(expected.Select(u => (u.Seq, u.AudioTime, u.Speech)), run.Select(u => (u.Seq, u.AudioTime, u.Speech)));
+            Assert.Equal(expected.SelectMany(u => u.Probabilities), run.SelectMany(u => u.Probabilities));
+        }
+        foreach (var s in sessions) await s.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AbortAtAnyMomentEndsTheUpdatesAndFreesTheWriter()
+    {
+        await using var batcher = new InferenceBatcher(new LoudnessClassifier(), workers: 1);
+        var audio = Speech(4.0, seed: 22);
+        for (int k = 0; k < 30; k++)
+        {
+            await using var session = new SessionPipeline("a", Pcm16, batcher, inputCapacity: 2, outputCapacity: 2);
+            var writer = Task.Run(async () =>
+            {
+                for (int i = 0; i < audio.Length; i += 1600)
+                    if (!await session.WriteAsync(audio.AsMemory(i, Math.Min(1600, audio.Length - i)))) return;
+            });
+            await Task.Delay(k % 7);
+            session.Abort();
+            var updates = Task.Run(async () => { await foreach (var _ in session.Updates.ReadAllAsync()) { } });
+            Assert.Same(updates, await Task.WhenAny(updates, Task.Delay(TimeSpan.FromSeconds(10))));
+            Assert.Same(writer, await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(10))));
+            await session.Completion;
+            Assert.False(await session.WriteAsync(audio.AsMemory(0, 1600)));
+        }
+    }
+
+    [Fact]
     public async Task TheSummaryIsTheArithmeticOfTheSpeechUpdates()
     {
         await using var batcher = new InferenceBatcher(new LoudnessClassifier());

@@ -38,7 +38,7 @@ public sealed record AudioFormat(string Encoding, int SampleRate, int Channels =
     internal StartSessionRequest ToRequest(SessionOptions? options) => new()
     {
         Encoding = Encoding, SampleRate = SampleRate, Channels = Channels, Source = options?.Source ?? "client", Label = options?.Label,
-        Agent = options?.Agent, Queue = options?.Queue,
+        Agent = options?.Agent, Queue = options?.Queue, Compact = options?.CompactUpdates ?? false,
     };
 }
 
@@ -71,6 +71,10 @@ public sealed record SessionOptions
     /// <c>/api/stats?groupBy=queue</c>, alert-rule scopes).</summary>
     public string? Queue { get; init; }
 
+    /// <summary>Ask the hub for the compact update shape (an array, not a map with string keys: fewer bytes and less
+    /// work on both ends at many streams). Updates reach you as the same <see cref="EmotionUpdate"/> either way.</summary>
+    public bool CompactUpdates { get; init; }
+
     /// <summary>Keep updates for <see cref="SessionFeed.ReadUpdatesAsync"/> (default). Turn off when only
     /// <see cref="SessionFeed.UpdateReceived"/> is used, so nothing is held for a reader that never comes.</summary>
     public bool BufferUpdates { get; init; } = true;
@@ -94,4 +98,6 @@ public sealed class StartSessionRequest
     [Key("agent")] public string? Agent { get; set; }
     /// <summary><see cref="SessionOptions.Queue"/>.</summary>
     [Key("queue")] public string? Queue { get; set; }
+    /// <summary><see cref="SessionOptions.CompactUpdates"/>.</summary>
+    [Key("compact")] public bool Compact { get; set; }
 }

@@ -161,3 +161,95 @@ public sealed class AlertMessage
     /// <summary>UTC time it was raised.</summary>
     [Key("raisedAt")] public DateTimeOffset RaisedAt { get; set; }
 }
+
+/// <summary>
+/// An update in the compact shape (event <c>EmotionUpdateCompact</c>, asked for with
+/// <see cref="SessionOptions.CompactUpdates"/>): a 13-element array in the order of docs/PROTOCOL.md, probabilities in
+/// <see cref="SessionStarted.Labels"/> order and <see cref="Top"/> an index into them (−1 without speech). The client
+/// turns it into an <see cref="EmotionUpdate"/> (<see cref="Expand"/>) before you see it.
+/// </summary>
+[MessagePackObject]
+[System.Text.Json.Serialization.JsonConverter(typeof(CompactEmotionUpdateJsonConverter))]
+public sealed class CompactEmotionUpdate
+{
+    /// <summary>Element 0.</summary>
+    [Key(0)] public string SessionId { get; set; } = "";
+    /// <summary>Element 1.</summary>
+    [Key(1)] public int Seq { get; set; }
+    /// <summary>Element 2.</summary>
+    [Key(2)] public double AudioTime { get; set; }
+    /// <summary>Element 3.</summary>
+    [Key(3)] public double WindowSeconds { get; set; }
+    /// <summary>Element 4.</summary>
+    [Key(4)] public bool Speech { get; set; }
+    /// <summary>Element 5.</summary>
+    [Key(5)] public float VoicedFraction { get; set; }
+    /// <summary>Element 6: the 7 probabilities in <see cref="SessionStarted.Labels"/> order.</summary>
+    [Key(6)] public float[] Probabilities { get; set; } = [];
+    /// <summary>Element 7: index of the top label, −1 without speech.</summary>
+    [Key(7)] public int Top { get; set; }
+    /// <summary>Element 8.</summary>
+    [Key(8)] public float Confidence { get; set; }
+    /// <summary>Element 9.</summary>
+    [Key(9)] public float Arousal { get; set; }
+    /// <summary>Element 10.</summary>
+    [Key(10)] public float Valence { get; set; }
+    /// <summary>Element 11.</summary>
+    [Key(11)] public float LoudnessDb { get; set; }
+    /// <summary>Element 12.</summary>
+    [Key(12)] public float PitchHz { get; set; }
+
+    /// <summary>The same update in the map shape, given the session's labels.</summary>
+    public EmotionUpdate Expand(IReadOnlyList<string> labels)
+    {
+        var probabilities = new Dictionary<string, float>(labels.Count);
+        for (int i = 0; i < labels.Count && i < Probabilities.Length; i++) probabilities[labels[i]] = Probabilities[i];
+        return new EmotionUpdate
+        {
+            SessionId = SessionId, Seq = Seq, AudioTime = AudioTime, WindowSeconds = WindowSeconds, Speech = Speech,
+            VoicedFraction = VoicedFraction, Probabilities = probabilities, Top = Top >= 0 && Top < labels.Count ? labels[Top] : null,
+            Confidence = Confidence, Arousal = Arousal, Valence = Valence, LoudnessDb = LoudnessDb, PitchHz = PitchHz,
+        };
+    }
+}
+
+/// <summary>Reads and writes <see cref="CompactEmotionUpdate"/> as a JSON array (the hub's JSON protocol).</summary>
+public sealed class CompactEmotionUpdateJsonConverter : System.Text.Json.Serialization.JsonConverter<CompactEmotionUpdate>
+{
+    /// <inheritdoc />
+    public override CompactEmotionUpdate Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+        var a = document.RootElement;
+        if (a.ValueKind != System.Text.Json.JsonValueKind.Array || a.GetArrayLength() != 13) throw new System.Text.Json.JsonException("a compact update is an array of 13");
+        return new CompactEmotionUpdate
+        {
+            SessionId = a[0].GetString() ?? "", Seq = a[1].GetInt32(), AudioTime = a[2].GetDouble(), WindowSeconds = a[3].GetDouble(),
+            Speech = a[4].GetBoolean(), VoicedFraction = a[5].GetSingle(), Probabilities = [.. a[6].EnumerateArray().Select(p => p.GetSingle())],
+            Top = a[7].GetInt32(), Confidence = a[8].GetSingle(), Arousal = a[9].GetSingle(), Valence = a[10].GetSingle(),
+            LoudnessDb = a[11].GetSingle(), PitchHz = a[12].GetSingle(),
+        };
+    }
+
+    /// <inheritdoc />
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, CompactEmotionUpdate value, System.Text.Json.JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        writer.WriteStringValue(value.SessionId);
+        writer.WriteNumberValue(value.Seq);
+        writer.WriteNumberValue(value.AudioTime);
+        writer.WriteNumberValue(value.WindowSeconds);
+        writer.WriteBooleanValue(value.Speech);
+        writer.WriteNumberValue(value.VoicedFraction);
+        writer.WriteStartArray();
+        foreach (var p in value.Probabilities) writer.WriteNumberValue(p);
+        writer.WriteEndArray();
+        writer.WriteNumberValue(value.Top);
+        writer.WriteNumberValue(value.Confidence);
+        writer.WriteNumberValue(value.Arousal);
+        writer.WriteNumberValue(value.Valence);
+        writer.WriteNumberValue(value.LoudnessDb);
+        writer.WriteNumberValue(value.PitchHz);
+        writer.WriteEndArray();
+    }
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The scaling curve (docs/PERFORMANCE.md, issue #14): the real StreamHub (Release, bundled model, SQLite emotion log on)
+# and the replay load client on this machine, for each stream count and each mode — one stream per connection, and
+# multiplexed (10 per connection) — several runs each; prints a markdown table: medians of the runs, errors and updates
+# summed over them. Each stream count and mode gets a fresh hub, warmed by one discarded run at that load (JIT, first
+# SQLite writes: a cold server's first seconds are not its capacity). CPU % is of one core over each run's steady part
+# (after its first quarter, until the sending stops); server MiB is the resident memory with all sessions open, and
+# MiB/session is (that − the fresh hub's idle memory) ÷ streams.
+#
+#   scripts/load-curve.sh [--streams "250 500 1000 1500 2000"] [--modes "single multiplexed"] [--runs 3]
+#                         [--duration 45] [--warmup 15] [--wavs DIR] [--no-build] [--out DIR]
+#
+# Recordings: --wavs DIR (16 kHz wavs), or 20 RAVDESS clips from ../shared/data/ravdess-speech-16k.zip.
+# Smoke: scripts/load-curve.sh --streams 100 --duration 20 --runs 1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+streams="250 500 1000 1500 2000"
+modes="single multiplexed"
+runs=3
+duration=45
+warmup=15
+wavs=""
+build=1
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --streams) streams="$2"; shift 2 ;;
+    --modes) modes="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --wavs) wavs="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
+    --out) out="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+command -v jq >/dev/null || { echo "error: jq is needed to read the reports" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/ve-load-curve.XXXXXX)
+out=${out:-$work}
+mkdir -p "$out"
+hub_pid=""
+cleanup() {
+  if [ -n "$hub_pid" ] && kill -0 "$hub_pid" 2>/dev/null; then kill -TERM "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+if [ -z "$wavs" ]; then
+  zip="$repo/../shared/data/ravdess-speech-16k.zip"
+  [ -f "$zip" ] || { echo "error: no --wavs folder and no $zip" >&2; exit 1; }
+  wavs="$work/wavs"
+  mkdir -p "$wavs"
+  mapfile -t clips < <(unzip -Z1 "$zip" | grep '\.wav$' | sort | awk 'NR <= 20')
+  unzip -qjo "$zip" "${clips[@]}" -d "$wavs"
+fi
+
+if [ "$build" = 1 ]; then
+  nice dotnet build src/StreamHub -c Release -v q -nologo >/dev/null
+  nice dotnet build clients/replay -c Release -v q -nologo >/dev/null
+fi
+hub_dll="$repo/src/StreamHub/bin/Release/net10.0/VoiceEmotion.StreamHub.dll"
+replay_dll="$repo/clients/replay/bin/Release/net10.0/VoiceEmotion.Replay.dll"
+
+start_hub() {
+  local log="$work/calllog-$1.db" port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  rm -f "$log" "$log-wal" "$log-shm"
+  # Sessions of a stream follow each other; the limit leaves room for the moment one ends as the next starts.
+  (cd src/StreamHub && exec dotnet "$hub_dll" --urls "http://127.0.0.1:$port" --CallLog:SqlitePath "$log" \
+      --PhoneBridge:AudioSocketPort -1 --StreamHub:MaxConcurrentSessions 10000 --Logging:LogLevel:Default Warning) \
+    >"$work/hub-$1.log" 2>&1 &
+  hub_pid=$!
+  for _ in $(seq 1 120); do
+    curl -sf "http://127.0.0.1:$port/healthz/ready" >/dev/null 2>&1 && break
+    kill -0 "$hub_pid" 2>/dev/null || { echo "error: the hub exited; see $work/hub-$1.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  hub_url="http://127.0.0.1:$port/hubs/emotion"
+  idle_mib=$(awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$hub_pid/status")
+}
+
+rows=()
+for n in $streams; do
+  for mode in $modes; do
+    case "$mode" in
+      single) per=1 ;;
+      multiplexed) per=10 ;;
+      *) echo "unknown mode $mode (single|multiplexed)" >&2; exit 2 ;;
+    esac
+    start_hub "$n-$mode"
+    if [ "$warmup" -gt 0 ]; then
+      echo "== $n streams, $mode: warm-up run ($warmup s, discarded)" >&2
+      dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$warmup" \
+        --streams-per-connection "$per" >/dev/null 2>"$work/replay-$n-$mode-warmup.err" || true
+    fi
+    reports=()
+    for r in $(seq 1 "$runs"); do
+      report="$out/load-$n-$mode-$r.json"
+      echo "== $n streams, $mode, run $r/$runs ($duration s)" >&2
+      dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$duration" \
+        --streams-per-connection "$per" --report "$report" --server-pid "$hub_pid" >/dev/null 2>"$work/replay-$n-$mode-$r.err" || true
+      tail -1 "$work/replay-$n-$mode-$r.err" >&2
+      reports+=("$report")
+    done
+    cleanup
+    hub_pid=""
+    rows+=("$(jq -rs --argjson idle "$idle_mib" '
+      def med(f): (map(f) | map(select(. != null)) | sort) as $v
+        | if ($v | length) == 0 then "–" else $v[(($v | length) - 1) / 2 | floor] end;
+      def r1: if type == "number" then (. * 10 | round / 10) else . end;
+      "| \(.[0].streams) | \(.[0].mode) | \(med(.latencyMs.p50) | r1) | \(med(.latencyMs.p99) | r1) | \(map(.errors) | add) | \(map(.updatesReceived) | add)/\(map(.updatesExpected) | add) | \(med(.serverCpuPercent) | r1) | \(med(.clientCpuPercent) | r1) | \(med(.serverMemoryMiB.loaded) | r1) | \(med(.serverMemoryMiB.loaded) as $m | if $m == "–" then "–" else (($m - $idle) / .[0].streams * 1000 | round / 1000) end) |"
+      ' "${reports[@]}")")
+  done
+done
+
+echo
+echo "Median of $runs run(s) of $duration s on a hub warmed by a $warmup s run (errors and updates summed over the runs); reports in $out"
+echo
+echo "| streams | mode | p50 ms | p99 ms | errors | received/owed | server CPU % | client CPU % | server MiB | MiB/session |"
+echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${rows[@]}"
