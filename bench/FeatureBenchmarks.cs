@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.Pipeline.Dsp;
@@ -5,20 +6,30 @@ using VoiceEmotion.Pipeline.Features;
 
 namespace VoiceEmotion.Bench;
 
-/// <summary>Per-block costs of the feature path; MemoryDiagnoser proves the steady state allocates nothing.</summary>
+/// <summary>Per-block costs of the feature path, one benchmark per stage of a frame (continuous speech, so the pitch
+/// search runs on most frames); MemoryDiagnoser proves the steady state allocates nothing.</summary>
 [MemoryDiagnoser]
 public class FeatureBenchmarks
 {
-    private readonly float[] _second = SyntheticSpeech.Generate(16000);
+    private readonly float[] _second = SyntheticSpeech.GenerateContinuous(16000);
     private readonly float[] _frame = new float[FeatureSchema.FrameFeatureCount];
     private readonly float[] _power = new float[257];
+    private readonly float[] _logPower = new float[257];
+    private readonly float[] _mel = new float[FeatureSchema.LogMelCount];
+    private readonly float[] _mfcc = new float[FeatureSchema.MfccCount];
+    private readonly float[] _narrow = new float[1067 / 2];
     private readonly float[] _window = new float[FeatureSchema.WindowFeatureCount];
     private readonly float[] _resampled = new float[20000];
     private readonly float[] _at48k = SyntheticSpeech.Generate(48000);
+    private readonly float[] _decimator = new float[31];
     private readonly NullSink _sink = new();
+    private readonly MelFilterbank _melBank = new(FeatureSchema.LogMelCount, 512, FeatureSchema.SampleRate, 20, 8000);
+    private readonly Dct _dct = new(FeatureSchema.LogMelCount, 1, FeatureSchema.MfccCount);
+    private readonly SpectrumBands _bands = new(512, FeatureSchema.SampleRate);
     private FrameFeatureExtractor _extractor = null!;
     private WindowStatistics _stats = null!;
     private RealFft _fft = null!;
+    private PitchTracker _pitch8k = null!;
     private Resampler _resampler = null!;
 
     [GlobalSetup]
@@ -30,6 +41,11 @@ public class FeatureBenchmarks
         var frames = FrameFeatureExtractor.ExtractAll(_second, out int n);
         for (int i = 0; i < 400; i++) _stats.Push(frames.AsSpan(i % n * _frame.Length, _frame.Length));
         _fft = new RealFft(512);
+        _fft.PowerSpectrum(_second.AsSpan(4000, 400), _power);
+        _melBank.Apply(_power, _mel);
+        for (int i = 0; i < _narrow.Length; i++) _narrow[i] = _second[4000 + 2 * i];
+        for (int i = 0; i < _decimator.Length; i++) _decimator[i] = 1f / 31;
+        _pitch8k = new PitchTracker(8000, 60, 500, _narrow.Length);
         _resampler = new Resampler(48000);
     }
 
@@ -38,7 +54,28 @@ public class FeatureBenchmarks
     public void FrameFeatures_OneSecond() => _extractor.Push(_second, _sink);
 
     [Benchmark]
-    public void Fft512_PowerSpectrum() => _fft.PowerSpectrum(_second.AsSpan(0, 512), _power);
+    public void Fft512_PowerSpectrum() => _fft.PowerSpectrum(_second.AsSpan(4000, 400), _power);
+
+    [Benchmark]
+    public void Mel40_Apply() => _melBank.Apply(_power, _mel);
+
+    [Benchmark]
+    public void Dct13_Apply() => _dct.Apply(_mel, _mfcc);
+
+    [Benchmark]
+    public void SpectralShape_Describe() => _bands.Describe(_power, _logPower, out _, out _, out _, out _, out _);
+
+    /// <summary>The pitch decimator of one frame before this change: 80 outputs at 8 kHz, a 31-tap dot product each.</summary>
+    [Benchmark]
+    public float PitchDecimator_Before_8k()
+    {
+        float s = 0;
+        for (int i = 0; i < 80; i++) s += TensorPrimitives.Dot(_decimator, _second.AsSpan(4000 + 2 * i, 31));
+        return s;
+    }
+
+    [Benchmark]
+    public float Pitch_Yin8k_533() => _pitch8k.Estimate(_narrow).F0Hz;
 
     [Benchmark]
     public void WindowStatistics_Push() => _stats.Push(_frame);
