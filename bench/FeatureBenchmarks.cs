@@ -8,7 +8,7 @@ namespace VoiceEmotion.Bench;
 
 /// <summary>Per-block costs of the feature path, one benchmark per stage of a frame (continuous speech, so the pitch
 /// search runs on most frames); MemoryDiagnoser proves the steady state allocates nothing.</summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MedianColumn]
 public class FeatureBenchmarks
 {
     private readonly float[] _second = SyntheticSpeech.GenerateContinuous(16000);
@@ -17,7 +17,7 @@ public class FeatureBenchmarks
     private readonly float[] _logPower = new float[257];
     private readonly float[] _mel = new float[FeatureSchema.LogMelCount];
     private readonly float[] _mfcc = new float[FeatureSchema.MfccCount];
-    private readonly float[] _narrow = new float[1067 / 2];
+    private readonly float[] _narrow = new float[667 / 2];
     private readonly float[] _window = new float[FeatureSchema.WindowFeatureCount];
     private readonly float[] _resampled = new float[20000];
     private readonly float[] _at48k = SyntheticSpeech.Generate(48000);
@@ -29,7 +29,10 @@ public class FeatureBenchmarks
     private FrameFeatureExtractor _extractor = null!;
     private WindowStatistics _stats = null!;
     private RealFft _fft = null!;
-    private PitchTracker _pitch8k = null!;
+    private PitchTracker _pitch8k = null!, _pitch4k = null!;
+    private readonly float[] _narrow4k = new float[667 / 4];
+    private readonly float[] _decimated = new float[40];
+    private readonly Decimator _decimator4 = new(4, 47, 1700, FeatureSchema.SampleRate, 166);
     private Resampler _resampler = null!;
 
     [GlobalSetup]
@@ -46,6 +49,8 @@ public class FeatureBenchmarks
         for (int i = 0; i < _narrow.Length; i++) _narrow[i] = _second[4000 + 2 * i];
         for (int i = 0; i < _decimator.Length; i++) _decimator[i] = 1f / 31;
         _pitch8k = new PitchTracker(8000, 60, 500, _narrow.Length);
+        for (int i = 0; i < _narrow4k.Length; i++) _narrow4k[i] = _second[4000 + 4 * i];
+        _pitch4k = new PitchTracker(4000, 60, 500, _narrow4k.Length);
         _resampler = new Resampler(48000);
     }
 
@@ -74,8 +79,17 @@ public class FeatureBenchmarks
         return s;
     }
 
+    /// <summary>The pitch decimator of one frame now: 40 outputs at 4 kHz, 47 taps, SIMD along time.</summary>
     [Benchmark]
-    public float Pitch_Yin8k_533() => _pitch8k.Estimate(_narrow).F0Hz;
+    public void PitchDecimator_4k() => _decimator4.Process(_second.AsSpan(4000, _decimator4.InputLength(40)), _decimated);
+
+    /// <summary>YIN as before this change: 333 samples at 8 kHz, autocorrelation by two 512-point FFTs.</summary>
+    [Benchmark]
+    public float Pitch_Yin8k_333() => _pitch8k.Estimate(_narrow).F0Hz;
+
+    /// <summary>YIN now: 166 samples at 4 kHz, 68 lags summed directly.</summary>
+    [Benchmark]
+    public float Pitch_Yin4k_166() => _pitch4k.Estimate(_narrow4k).F0Hz;
 
     [Benchmark]
     public void WindowStatistics_Push() => _stats.Push(_frame);
