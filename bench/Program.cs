@@ -15,5 +15,6 @@ if (args.Length > 0 && args[0] == "rtf")
     }
     return RealTimeFactor.Run(seconds, signal, compare);
 }
+if (args.Length > 0 && args[0] == "profile") return StageProfile.Run();
 BenchmarkSwitcher.FromAssembly(typeof(FeatureBenchmarks).Assembly).Run(args);
 return 0;

@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace VoiceEmotion.Pipeline.Dsp;
 
@@ -17,8 +20,13 @@ public sealed class PitchTracker
     private readonly RealFft? _fft;
     private readonly int _sampleRate, _minLag, _maxLag;
     private readonly float[] _re, _im, _power, _acf, _prefix, _cmnd;
+    private readonly float[] _padded; // the buffer then zeros, for the SIMD autocorrelation
 
     public PitchTracker(int sampleRate, double minHz, double maxHz, int bufferLength, double threshold = 0.15)
+        : this(sampleRate, minHz, maxHz, bufferLength, threshold, direct: null) { }
+
+    /// <summary><paramref name="direct"/> forces the direct sums (true) or the FFT (false); null chooses by lag range.</summary>
+    internal PitchTracker(int sampleRate, double minHz, double maxHz, int bufferLength, double threshold, bool? direct)
     {
         _sampleRate = sampleRate;
         _minLag = (int)Math.Floor(sampleRate / maxHz);
@@ -26,10 +34,12 @@ public sealed class PitchTracker
         if (bufferLength < _maxLag + 64) throw new ArgumentOutOfRangeException(nameof(bufferLength), "buffer too short for the lowest pitch");
         BufferLength = bufferLength;
         Threshold = threshold;
-        if (_maxLag <= MaxDirectLag)
+        if (direct ?? _maxLag <= MaxDirectLag)
         {
             _re = _im = _power = [];
-            _acf = new float[_maxLag + 2];
+            int blocks = (_maxLag + 1 + Vector512<float>.Count - 1) / Vector512<float>.Count;
+            _acf = new float[blocks * Vector512<float>.Count];
+            _padded = new float[bufferLength + blocks * Vector512<float>.Count];
         }
         else
         {
@@ -40,6 +50,7 @@ public sealed class PitchTracker
             _im = new float[_fft.Bins];
             _power = new float[size];
             _acf = new float[size];
+            _padded = [];
         }
         _prefix = new float[bufferLength + 1];
         _cmnd = new float[_maxLag + 2];
@@ -62,7 +73,8 @@ public sealed class PitchTracker
         // Autocorrelation r(τ) = Σ_{j<n-τ} x_j x_{j+τ}, τ = 0..maxLag.
         if (_fft is null)
         {
-            for (int t = 0; t <= _maxLag; t++) _acf[t] = TensorPrimitives.Dot(buffer[..(n - t)], buffer[t..]);
+            if (Vector512.IsHardwareAccelerated) DirectAutocorrelation512(buffer);
+            else for (int t = 0; t <= _maxLag; t++) _acf[t] = TensorPrimitives.Dot(buffer[..(n - t)], buffer[t..]);
         }
         else
         {
@@ -77,8 +89,17 @@ public sealed class PitchTracker
             for (int t = 0; t <= _maxLag && t < bins; t++) _acf[t] = _re[t] * scale;
         }
 
+        // Energies of the first and last maxLag + 2 samples as running sums (all the lags read), the middle in one sum.
+        int edge = _maxLag + 2;
         _prefix[0] = 0;
-        for (int j = 0; j < n; j++) _prefix[j + 1] = _prefix[j] + buffer[j] * buffer[j];
+        if (2 * edge >= n)
+            for (int j = 0; j < n; j++) _prefix[j + 1] = _prefix[j] + buffer[j] * buffer[j];
+        else
+        {
+            for (int j = 0; j < edge; j++) _prefix[j + 1] = _prefix[j] + buffer[j] * buffer[j];
+            _prefix[n - edge] = _prefix[edge] + TensorPrimitives.SumOfSquares(buffer[edge..(n - edge)]);
+            for (int j = n - edge; j < n; j++) _prefix[j + 1] = _prefix[j] + buffer[j] * buffer[j];
+        }
         float total = _prefix[n];
         if (total < 1e-9f) return (0, 1, 0);
 
@@ -133,5 +154,32 @@ public sealed class PitchTracker
         float tailE = total - (_prefix[lo] + frac * (_prefix[lo + 1] - _prefix[lo]));
         float correlation = headE > 0 && tailE > 0 ? lagAcf / MathF.Sqrt(headE * tailE) : 0;
         return ((float)(_sampleRate / refined), aperiodicity, Math.Clamp(correlation, -1f, 1f));
+    }
+
+    // r(τ) for τ in blocks of 16 lags, lanes along τ: r[τ0 + l] += x_j · x_{j + τ0 + l} over j, with the buffer padded
+    // by zeros so each lag's sum stops at its overlap. Four accumulators over j mod 4 keep the multiply-adds independent.
+    private void DirectAutocorrelation512(ReadOnlySpan<float> buffer)
+    {
+        int n = BufferLength;
+        buffer.CopyTo(_padded);
+        ref float x = ref MemoryMarshal.GetArrayDataReference(_padded);
+        ref float r = ref MemoryMarshal.GetArrayDataReference(_acf);
+        int w = Vector512<float>.Count;
+        for (int lag = 0; lag < _acf.Length; lag += w)
+        {
+            var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero;
+            var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+            int j = 0;
+            for (; j + 4 <= n; j += 4)
+            {
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, j)), Vector512.LoadUnsafe(ref x, (nuint)(j + lag)), a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, j + 1)), Vector512.LoadUnsafe(ref x, (nuint)(j + 1 + lag)), a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, j + 2)), Vector512.LoadUnsafe(ref x, (nuint)(j + 2 + lag)), a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, j + 3)), Vector512.LoadUnsafe(ref x, (nuint)(j + 3 + lag)), a3);
+            }
+            for (; j < n; j++)
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, j)), Vector512.LoadUnsafe(ref x, (nuint)(j + lag)), a0);
+            ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref r, (nuint)lag);
+        }
     }
 }

@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+
 namespace VoiceEmotion.Pipeline.Features;
 
 /// <summary>
@@ -16,7 +19,7 @@ public sealed class WindowStatistics
 
     private readonly float[] _ring;
     private readonly double[] _sum, _sumSquares;
-    private readonly float[] _column;
+    private readonly float[] _column, _scratch, _times;
     private int _next, _sinceResum;
     private int _voicedCount, _unvoicedRun;
     private double _voicedSemitoneSum, _voicedSemitoneSquares, _voicedHnr, _voicedJitter, _voicedShimmer, _voicedDb;
@@ -29,6 +32,9 @@ public sealed class WindowStatistics
         _sum = new double[F];
         _sumSquares = new double[F];
         _column = new float[windowFrames];
+        _scratch = new float[windowFrames];
+        _times = new float[windowFrames];
+        for (int t = 0; t < windowFrames; t++) _times[t] = t;
     }
 
     public int WindowFrames { get; }
@@ -85,30 +91,31 @@ public sealed class WindowStatistics
         for (int i = 0; i < F; i++) destination[o++] = (float)(_sum[i] / Count);
         for (int i = 0; i < F; i++) destination[o++] = Std(_sum[i], _sumSquares[i], Count);
 
+        Span<float> order = stackalloc float[4];
         foreach (int feature in FeatureSchema.DetailedFeatures)
         {
             var values = Column(feature, voicedOnly: false);
-            float slope = Slope(values);
-            values.Sort();
-            destination[o++] = values[0];
-            destination[o++] = values[^1];
-            destination[o++] = Percentile(values, 0.10f);
-            destination[o++] = Percentile(values, 0.50f);
-            destination[o++] = Percentile(values, 0.90f);
+            float slope = Slope(values, _times, _scratch);
+            destination[o++] = TensorPrimitives.Min(values);
+            destination[o++] = TensorPrimitives.Max(values);
+            Percentiles(values, DetailedQuantiles, order);
+            destination[o++] = order[0];
+            destination[o++] = order[1];
+            destination[o++] = order[2];
             destination[o++] = slope;
         }
 
         var pitch = Column(FeatureSchema.F0Semitone, voicedOnly: true);
         if (pitch.Length > 0)
         {
-            float slope = Slope(pitch);
-            pitch.Sort();
+            float slope = Slope(pitch, _times, _scratch);
+            Percentiles(pitch, DetailedQuantiles, order);
             destination[o++] = (float)(_voicedSemitoneSum / _voicedCount);
             destination[o++] = Std(_voicedSemitoneSum, _voicedSemitoneSquares, _voicedCount);
-            destination[o++] = Percentile(pitch, 0.10f);
-            destination[o++] = Percentile(pitch, 0.50f);
-            destination[o++] = Percentile(pitch, 0.90f);
-            destination[o++] = Percentile(pitch, 0.90f) - Percentile(pitch, 0.10f);
+            destination[o++] = order[0];
+            destination[o++] = order[1];
+            destination[o++] = order[2];
+            destination[o++] = order[2] - order[0];
             destination[o++] = slope;
             destination[o++] = (float)(_voicedHnr / _voicedCount);
             destination[o++] = (float)(_voicedJitter / _voicedCount);
@@ -119,18 +126,18 @@ public sealed class WindowStatistics
 
         // Rhythm: one pass in time order over voicing and loudness.
         var loudness = Column(FeatureSchema.LoudnessDb, voicedOnly: false);
-        loudness.Sort();
-        float pauseBelow = Percentile(loudness, 0.95f) - PauseBelowPeakDb;
+        Percentiles(loudness, PeakQuantile, order);
+        float pauseBelow = order[0] - PauseBelowPeakDb;
         int onsets = 0, pauses = 0, runs = 0;
         bool previous = false;
-        for (int t = 0; t < Count; t++)
+        var voicing = Column(FeatureSchema.Voiced, voicedOnly: false);
+        for (int t = 0; t < voicing.Length; t++)
         {
-            var row = Row(t);
-            bool voiced = row[FeatureSchema.Voiced] > 0.5f;
+            bool voiced = voicing[t] > 0.5f;
             if (voiced && !previous) { onsets++; runs++; }
-            if (row[FeatureSchema.LoudnessDb] < pauseBelow) pauses++;
             previous = voiced;
         }
+        for (int t = 0; t < loudness.Length; t++) if (loudness[t] < pauseBelow) pauses++; // a count: order does not matter
         float seconds = (float)Count / FeatureSchema.FramesPerSecond;
         destination[o++] = VoicedFraction;
         destination[o++] = onsets / seconds;
@@ -164,21 +171,48 @@ public sealed class WindowStatistics
         return new ReadOnlySpan<float>(_ring, index * F, F);
     }
 
+    // The ring in time order is [oldest, WindowFrames) then [0, oldest): two runs without a modulo per row (an integer
+    // division per row was most of Compute's time).
     private Span<float> Column(int feature, bool voicedOnly)
     {
         int n = 0;
-        for (int t = 0; t < Count; t++)
+        int oldest = Count == WindowFrames ? _next : 0;
+        int firstRun = Math.Min(Count, WindowFrames - oldest);
+        var ring = _ring.AsSpan();
+        for (int run = 0; run < 2; run++)
         {
-            var row = Row(t);
-            if (voicedOnly && row[FeatureSchema.Voiced] < 0.5f) continue;
-            _column[n++] = row[feature];
+            int start = run == 0 ? oldest : 0, length = run == 0 ? firstRun : Count - firstRun;
+            for (int r = start, end = start + length; r < end; r++)
+            {
+                int at = r * F;
+                if (voicedOnly && ring[at + FeatureSchema.Voiced] < 0.5f) continue;
+                _column[n++] = ring[at + feature];
+            }
         }
         return _column.AsSpan(0, n);
     }
 
     private void Account(ReadOnlySpan<float> frame, int sign)
     {
-        for (int i = 0; i < F; i++)
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // 16 features a step, widened to two 8-lane double vectors (the sums stay in double).
+            var s = Vector512.Create((double)sign);
+            for (; i + 16 <= F; i += 16)
+            {
+                var v = Vector512.Create(frame.Slice(i, 16));
+                var (lo, hi) = Vector512.Widen(v);
+                var sumLo = Vector512.Create(_sum.AsSpan(i, 8)); var sumHi = Vector512.Create(_sum.AsSpan(i + 8, 8));
+                var sqLo = Vector512.Create(_sumSquares.AsSpan(i, 8)); var sqHi = Vector512.Create(_sumSquares.AsSpan(i + 8, 8));
+                var sLo = s * lo; var sHi = s * hi;
+                (sumLo + sLo).CopyTo(_sum.AsSpan(i, 8));
+                (sumHi + sHi).CopyTo(_sum.AsSpan(i + 8, 8));
+                (sqLo + sLo * lo).CopyTo(_sumSquares.AsSpan(i, 8));
+                (sqHi + sHi * hi).CopyTo(_sumSquares.AsSpan(i + 8, 8));
+            }
+        }
+        for (; i < F; i++)
         {
             double v = frame[i];
             _sum[i] += sign * v;
@@ -203,7 +237,8 @@ public sealed class WindowStatistics
         Array.Clear(_sum);
         Array.Clear(_sumSquares);
         ClearVoiced();
-        for (int t = 0; t < Count; t++) Account(Row(t), +1);
+        // Sums do not depend on order: the ring's first Count slots are exactly the window's rows.
+        for (int r = 0; r < Count; r++) Account(_ring.AsSpan(r * F, F), +1);
     }
 
     private void ClearVoiced()
@@ -219,29 +254,87 @@ public sealed class WindowStatistics
         return (float)Math.Sqrt(Math.Max(0, squares / n - mean * mean));
     }
 
-    private static float Percentile(ReadOnlySpan<float> sorted, float q)
+    private static readonly float[] DetailedQuantiles = [0.10f, 0.50f, 0.90f];
+    private static readonly float[] PeakQuantile = [0.95f];
+
+    /// <summary>
+    /// Percentiles as defined on the sorted values (linear interpolation between ranks ⌊q·(n−1)⌋ and the next), found
+    /// by selection instead of a sort: for ascending q, quickselect puts rank lo in place with everything after it no
+    /// smaller, so rank lo + 1 is the minimum of the rest, and the next quantile's selection runs only on the rest.
+    /// O(n) per quantile; reorders <paramref name="values"/>. Gives exactly the sorted-array values.
+    /// </summary>
+    internal static void Percentiles(Span<float> values, ReadOnlySpan<float> ascendingQuantiles, Span<float> result)
     {
-        if (sorted.Length == 0) return 0;
-        float position = q * (sorted.Length - 1);
-        int lo = (int)position;
-        int hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo);
+        int n = values.Length, from = 0;
+        for (int i = 0; i < ascendingQuantiles.Length; i++)
+        {
+            if (n == 0) { result[i] = 0; continue; }
+            float position = ascendingQuantiles[i] * (n - 1);
+            int lo = (int)position;
+            int hi = Math.Min(lo + 1, n - 1);
+            // Ranks below `from` are settled; a quantile with the previous one's rank needs no new selection.
+            if (lo >= from) { Select(values[from..], lo - from); from = lo + 1; }
+            float low = values[lo];
+            float high = hi == lo ? low : TensorPrimitives.Min(values[(lo + 1)..]);
+            result[i] = low + (high - low) * (position - lo);
+        }
     }
 
-    /// <summary>Least-squares slope per second of values equally spaced in time.</summary>
-    private static float Slope(ReadOnlySpan<float> values)
+    /// <summary>Quickselect (median-of-three pivot, Hoare partition): afterwards values[k] is the k-th smallest, none
+    /// before it larger, none after it smaller.</summary>
+    internal static void Select(Span<float> values, int k)
+    {
+        int left = 0, right = values.Length - 1;
+        while (right > left)
+        {
+            if (right - left < 16)
+            {
+                // Insertion sort for short ranges.
+                for (int i = left + 1; i <= right; i++)
+                {
+                    float v = values[i];
+                    int j = i - 1;
+                    while (j >= left && values[j] > v) { values[j + 1] = values[j]; j--; }
+                    values[j + 1] = v;
+                }
+                return;
+            }
+            int mid = left + (right - left) / 2;
+            if (values[mid] < values[left]) (values[mid], values[left]) = (values[left], values[mid]);
+            if (values[right] < values[left]) (values[right], values[left]) = (values[left], values[right]);
+            if (values[right] < values[mid]) (values[right], values[mid]) = (values[mid], values[right]);
+            float pivot = values[mid];
+            int a = left, b = right;
+            while (a <= b)
+            {
+                while (values[a] < pivot) a++;
+                while (values[b] > pivot) b--;
+                if (a <= b)
+                {
+                    (values[a], values[b]) = (values[b], values[a]);
+                    a++;
+                    b--;
+                }
+            }
+            // [left, b] ≤ pivot, [a, right] ≥ pivot, and (b, a) equal to the pivot.
+            if (k <= b) right = b;
+            else if (k >= a) left = a;
+            else return;
+        }
+    }
+
+    /// <summary>Least-squares slope per second of values equally spaced in time: Σ (t − t̄)·y / Σ (t − t̄)², the
+    /// numerator as one SIMD dot product with centred times (Σ (t − t̄)·ȳ = 0, so y needs no centring), the
+    /// denominator n(n² − 1)/12 in closed form. (The double running sums it replaced were latency-bound: 1.5 µs for
+    /// 300 values.) <paramref name="times"/> is 0, 1, 2, …; <paramref name="scratch"/> holds values.Length floats.</summary>
+    internal static float Slope(ReadOnlySpan<float> values, ReadOnlySpan<float> times, Span<float> scratch)
     {
         int n = values.Length;
         if (n < 2) return 0;
-        double meanT = (n - 1) / 2.0, sty = 0, stt = 0, meanY = 0;
-        for (int t = 0; t < n; t++) meanY += values[t];
-        meanY /= n;
-        for (int t = 0; t < n; t++)
-        {
-            double dt = t - meanT;
-            sty += dt * (values[t] - meanY);
-            stt += dt * dt;
-        }
+        var centred = scratch[..n];
+        TensorPrimitives.Subtract(times[..n], (n - 1) / 2f, centred);
+        double sty = TensorPrimitives.Dot(centred, values);
+        double stt = (double)n * ((double)n * n - 1) / 12;
         return (float)(sty / stt * FeatureSchema.FramesPerSecond);
     }
 }
