@@ -31,35 +31,57 @@ internal static class RealTimeFactor
         extractor.Reset();
         sink = new WindowSink();
 
-        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        long started = Stopwatch.GetTimestamp(); // not a Stopwatch object: nothing allocated inside the measurement
+        NWavesPair? nwaves = null;
+        if (compareNWaves)
+        {
+            nwaves = new NWavesPair(
+                new MfccExtractor(new MfccOptions
+                {
+                    SamplingRate = FeatureSchema.SampleRate, FeatureCount = FeatureSchema.MfccCount, FilterBankSize = FeatureSchema.LogMelCount,
+                    FrameDuration = 0.025, HopDuration = 0.010, FftSize = 512,
+                }),
+                new PitchExtractor(new PitchOptions
+                {
+                    SamplingRate = FeatureSchema.SampleRate, FrameDuration = 0.025, HopDuration = 0.010, LowFrequency = 60, HighFrequency = 500,
+                }));
+            WarmUp(() => nwaves.Mfcc.ComputeFrom(block, 0, FeatureSchema.SampleRate * 10));
+            WarmUp(() => nwaves.Pitch.ComputeFrom(block, 0, FeatureSchema.SampleRate * 10));
+        }
+
+        // The audio goes through in 60 s blocks; with --compare-nwaves each block goes through ours, then NWaves' MFCC,
+        // then NWaves' pitch, so a load change on a shared machine falls on both sides alike.
+        double elapsed = 0, mfccElapsed = 0, pitchElapsed = 0;
+        long allocated = 0;
+        int mfccFrames = 0, pitchFrames = 0;
         double done = 0;
         while (done < seconds)
         {
             double take = Math.Min(BlockSeconds, seconds - done);
-            var chunk = block.AsSpan(0, (int)(take * FeatureSchema.SampleRate));
+            int length = (int)(take * FeatureSchema.SampleRate);
+            var chunk = block.AsSpan(0, length);
+            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            long started = Stopwatch.GetTimestamp(); // not a Stopwatch object: nothing allocated inside the measurement
             for (int i = 0; i < chunk.Length; i += 1600) extractor.Push(chunk.Slice(i, Math.Min(1600, chunk.Length - i)), sink);
+            elapsed += Stopwatch.GetElapsedTime(started).TotalSeconds;
+            allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            if (nwaves is not null)
+            {
+                // NWaves' whole-block ComputeFrom: its fastest use (one list of arrays per block).
+                started = Stopwatch.GetTimestamp();
+                mfccFrames += nwaves.Mfcc.ComputeFrom(block, 0, length).Count;
+                mfccElapsed += Stopwatch.GetElapsedTime(started).TotalSeconds;
+                started = Stopwatch.GetTimestamp();
+                pitchFrames += nwaves.Pitch.ComputeFrom(block, 0, length).Count;
+                pitchElapsed += Stopwatch.GetElapsedTime(started).TotalSeconds;
+            }
             done += take;
         }
-        double elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         Console.WriteLine($"signal: {signal}; audio: {seconds:F0} s ({seconds / 3600:F2} h) of 16 kHz, {extractor.FramesEmitted} frames, {sink.Computes} window computes, {sink.VoicedShare:P0} of frames voiced");
         Console.WriteLine($"elapsed: {elapsed:F3} s on one thread (Vector512 accelerated: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, Vector<float>: {System.Numerics.Vector<float>.Count} lanes)");
         Console.WriteLine($"real-time factor: {seconds / elapsed:F0}x");
         Console.WriteLine($"per frame: {elapsed / extractor.FramesEmitted * 1e6:F2} us, allocated {(double)allocated / extractor.FramesEmitted:F3} bytes");
-        if (!compareNWaves) return 0;
+        if (nwaves is null) return 0;
 
-        var mfcc = new MfccExtractor(new MfccOptions
-        {
-            SamplingRate = FeatureSchema.SampleRate, FeatureCount = FeatureSchema.MfccCount, FilterBankSize = FeatureSchema.LogMelCount,
-            FrameDuration = 0.025, HopDuration = 0.010, FftSize = 512,
-        });
-        var pitch = new PitchExtractor(new PitchOptions
-        {
-            SamplingRate = FeatureSchema.SampleRate, FrameDuration = 0.025, HopDuration = 0.010, LowFrequency = 60, HighFrequency = 500,
-        });
-        double mfccElapsed = TimeNWaves(mfcc, block, seconds, out int mfccFrames);
-        double pitchElapsed = TimeNWaves(pitch, block, seconds, out int pitchFrames);
         double theirs = mfccElapsed + pitchElapsed;
         Console.WriteLine($"NWaves MfccExtractor: {mfccElapsed:F3} s, {mfccFrames} frames, real-time factor {seconds / mfccElapsed:F0}x");
         Console.WriteLine($"NWaves PitchExtractor: {pitchElapsed:F3} s, {pitchFrames} frames, real-time factor {seconds / pitchElapsed:F0}x");
@@ -69,21 +91,7 @@ internal static class RealTimeFactor
         return 0;
     }
 
-    /// <summary>NWaves over the same blocks as ours (whole-block ComputeFrom: its fastest use, one list per block).</summary>
-    private static double TimeNWaves(NWaves.FeatureExtractors.Base.FeatureExtractor extractor, float[] block, double seconds, out int frames)
-    {
-        WarmUp(() => extractor.ComputeFrom(block, 0, FeatureSchema.SampleRate * 10));
-        frames = 0;
-        var watch = Stopwatch.StartNew();
-        double done = 0;
-        while (done < seconds)
-        {
-            double take = Math.Min(BlockSeconds, seconds - done);
-            frames += extractor.ComputeFrom(block, 0, (int)(take * FeatureSchema.SampleRate)).Count;
-            done += take;
-        }
-        return watch.Elapsed.TotalSeconds;
-    }
+    private sealed record NWavesPair(MfccExtractor Mfcc, PitchExtractor Pitch);
 
     private static void WarmUp(Action work)
     {

@@ -14,6 +14,7 @@ namespace VoiceEmotion.Pipeline.Dsp;
 /// runs across rows again. Input and output are in natural order: no bit reversal. Each 16-point DFT is 4 × 4
 /// (radix-4 butterflies need no multiplications; nine twiddles between them, one of them −i).
 /// </summary>
+[SkipLocalsInit] // the stack buffers are written before they are read
 internal static class ComplexFft256
 {
     public const int Size = 256;

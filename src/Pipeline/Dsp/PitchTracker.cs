@@ -20,7 +20,8 @@ public sealed class PitchTracker
     private readonly RealFft? _fft;
     private readonly int _sampleRate, _minLag, _maxLag;
     private readonly float[] _re, _im, _power, _acf, _prefix, _cmnd;
-    private readonly float[] _padded; // the buffer then zeros, for the SIMD autocorrelation
+    private readonly float[] _padded;
+    private readonly float[] _suffix; // energy of the last j samples, j = 0..maxLag + 2 // the buffer then zeros, for the SIMD autocorrelation
 
     public PitchTracker(int sampleRate, double minHz, double maxHz, int bufferLength, double threshold = 0.15)
         : this(sampleRate, minHz, maxHz, bufferLength, threshold, direct: null) { }
@@ -54,6 +55,7 @@ public sealed class PitchTracker
         }
         _prefix = new float[bufferLength + 1];
         _cmnd = new float[_maxLag + 2];
+        _suffix = new float[_maxLag + 3];
     }
 
     /// <summary>Samples the caller passes to <see cref="Estimate"/>.</summary>
@@ -96,9 +98,18 @@ public sealed class PitchTracker
             for (int j = 0; j < n; j++) _prefix[j + 1] = _prefix[j] + buffer[j] * buffer[j];
         else
         {
-            for (int j = 0; j < edge; j++) _prefix[j + 1] = _prefix[j] + buffer[j] * buffer[j];
-            _prefix[n - edge] = _prefix[edge] + TensorPrimitives.SumOfSquares(buffer[edge..(n - edge)]);
-            for (int j = n - edge; j < n; j++) _prefix[j + 1] = _prefix[j] + buffer[j] * buffer[j];
+            // Two independent running sums (head forwards, tail backwards) in one loop.
+            float head = 0, tail = 0;
+            _suffix[0] = 0;
+            for (int j = 0; j < edge; j++)
+            {
+                head += buffer[j] * buffer[j];
+                tail += buffer[n - 1 - j] * buffer[n - 1 - j];
+                _prefix[j + 1] = head;
+                _suffix[j + 1] = tail;
+            }
+            _prefix[n - edge] = head + TensorPrimitives.SumOfSquares(buffer[edge..(n - edge)]);
+            for (int j = 1; j <= edge; j++) _prefix[n - edge + j] = _prefix[n - edge] + (tail - _suffix[edge - j]);
         }
         float total = _prefix[n];
         if (total < 1e-9f) return (0, 1, 0);
@@ -169,15 +180,15 @@ public sealed class PitchTracker
         {
             var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero;
             var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
-            int j = 0;
-            for (; j + 4 <= n; j += 4)
+            int j = 0, end = n - lag; // beyond it every product in this block meets the zero padding
+            for (; j + 4 <= end; j += 4)
             {
                 a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, j)), Vector512.LoadUnsafe(ref x, (nuint)(j + lag)), a0);
                 a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, j + 1)), Vector512.LoadUnsafe(ref x, (nuint)(j + 1 + lag)), a1);
                 a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, j + 2)), Vector512.LoadUnsafe(ref x, (nuint)(j + 2 + lag)), a2);
                 a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, j + 3)), Vector512.LoadUnsafe(ref x, (nuint)(j + 3 + lag)), a3);
             }
-            for (; j < n; j++)
+            for (; j < end; j++)
                 a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, j)), Vector512.LoadUnsafe(ref x, (nuint)(j + lag)), a0);
             ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref r, (nuint)lag);
         }

@@ -1,4 +1,7 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using VoiceEmotion.Pipeline.Dsp;
 
 namespace VoiceEmotion.Pipeline.Features;
@@ -117,8 +120,7 @@ public sealed class FrameFeatureExtractor
 
         float energy = TensorPrimitives.SumOfSquares(frame) / n;
         float db = Math.Max(DbFloor, 10f * MathF.Log10(energy + LogFloor));
-        int crossings = 0;
-        for (int i = 1; i < n; i++) if ((frame[i - 1] < 0) != (frame[i] < 0)) crossings++;
+        int crossings = CountSignChanges(frame);
 
         TensorPrimitives.Multiply(frame, Hann, _windowed);
         _fft.PowerSpectrum(_windowed, _power);
@@ -175,6 +177,24 @@ public sealed class FrameFeatureExtractor
         _previousVoiced = voiced;
         _previousPeriod = period;
         _previousDb = db;
+    }
+
+    // Pairs (x[i−1], x[i]) whose signs (x < 0) differ, 16 pairs a step: the sign bits of x[i−1..] XOR x[i..].
+    private static int CountSignChanges(ReadOnlySpan<float> x)
+    {
+        int count = 0, i = 1;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref float r = ref MemoryMarshal.GetReference(x);
+            for (; i + Vector512<float>.Count <= x.Length; i += Vector512<float>.Count)
+            {
+                var previous = Vector512.LessThan(Vector512.LoadUnsafe(ref r, (nuint)(i - 1)), Vector512<float>.Zero);
+                var current = Vector512.LessThan(Vector512.LoadUnsafe(ref r, (nuint)i), Vector512<float>.Zero);
+                count += BitOperations.PopCount((previous ^ current).ExtractMostSignificantBits());
+            }
+        }
+        for (; i < x.Length; i++) if ((x[i - 1] < 0) != (x[i] < 0)) count++;
+        return count;
     }
 
     // Causal delta: least-squares slope over the last five frames (the first frame is repeated until five exist).

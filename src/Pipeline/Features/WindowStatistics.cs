@@ -62,10 +62,13 @@ public sealed class WindowStatistics
         if (voiced && _unvoicedRun >= FeatureSchema.PauseResetFrames) Reset();
         _unvoicedRun = voiced ? 0 : _unvoicedRun + 1;
         var slot = _ring.AsSpan(_next * F, F);
-        if (Count == WindowFrames) Account(slot, -1);
-        else Count++;
-        frame.CopyTo(slot);
-        Account(slot, +1);
+        if (Count == WindowFrames) Replace(slot, frame);
+        else
+        {
+            Count++;
+            frame.CopyTo(slot);
+            Account(slot, +1);
+        }
         _next = (_next + 1) % WindowFrames;
         if (++_sinceResum >= WindowFrames) Resum();
     }
@@ -192,6 +195,36 @@ public sealed class WindowStatistics
         return _column.AsSpan(0, n);
     }
 
+    /// <summary>The oldest frame (in <paramref name="slot"/>) leaves the sums and <paramref name="frame"/> takes its
+    /// place, in one pass: sum += new − old, squares += new² − old², 16 features a step.</summary>
+    private void Replace(Span<float> slot, ReadOnlySpan<float> frame)
+    {
+        AccountVoiced(slot, -1);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= F; i += 16)
+            {
+                var (oldLo, oldHi) = Vector512.Widen(Vector512.Create(slot.Slice(i, 16)));
+                var (newLo, newHi) = Vector512.Widen(Vector512.Create(frame.Slice(i, 16)));
+                var sum = _sum.AsSpan(i, 16);
+                var squares = _sumSquares.AsSpan(i, 16);
+                (Vector512.Create(sum[..8]) + (newLo - oldLo)).CopyTo(sum[..8]);
+                (Vector512.Create(sum[8..]) + (newHi - oldHi)).CopyTo(sum[8..]);
+                (Vector512.Create(squares[..8]) + (newLo * newLo - oldLo * oldLo)).CopyTo(squares[..8]);
+                (Vector512.Create(squares[8..]) + (newHi * newHi - oldHi * oldHi)).CopyTo(squares[8..]);
+            }
+        }
+        for (; i < F; i++)
+        {
+            double o = slot[i], v = frame[i];
+            _sum[i] += v - o;
+            _sumSquares[i] += v * v - o * o;
+        }
+        frame.CopyTo(slot);
+        AccountVoiced(slot, +1);
+    }
+
     private void Account(ReadOnlySpan<float> frame, int sign)
     {
         int i = 0;
@@ -218,6 +251,11 @@ public sealed class WindowStatistics
             _sum[i] += sign * v;
             _sumSquares[i] += sign * v * v;
         }
+        AccountVoiced(frame, sign);
+    }
+
+    private void AccountVoiced(ReadOnlySpan<float> frame, int sign)
+    {
         if (frame[FeatureSchema.Voiced] > 0.5f)
         {
             _voicedCount += sign;
