@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace VoiceEmotion.Pipeline.Dsp;
 
@@ -46,6 +47,9 @@ public sealed class Decimator
         _out = new float[blocks * Vector512<float>.Count];
     }
 
+    private static readonly Vector512<int> Even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static readonly Vector512<int> Odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+
     public int Factor { get; }
 
     public int Taps { get; }
@@ -69,11 +73,30 @@ public sealed class Decimator
         int factor = Factor, perPhase = _perPhase, phaseLength = _phaseLength;
         // Split the input into its phases; what lies past the input stays zero.
         int used = (length + factor - 1) / factor;
+        int done = 0; // phase samples written by the SIMD split
+        if (factor == 4 && Avx512F.IsSupported)
+        {
+            // 64 inputs → 16 of each phase: evens/odds of pairs of vectors, twice.
+            ref float x = ref MemoryMarshal.GetReference(input);
+            ref float ph = ref MemoryMarshal.GetArrayDataReference(_phases);
+            for (; 4 * done + 64 <= length; done += 16)
+            {
+                nuint at = (nuint)(4 * done);
+                var v0 = Vector512.LoadUnsafe(ref x, at); var v1 = Vector512.LoadUnsafe(ref x, at + 16);
+                var v2 = Vector512.LoadUnsafe(ref x, at + 32); var v3 = Vector512.LoadUnsafe(ref x, at + 48);
+                var e01 = Avx512F.PermuteVar16x32x2(v0, Even, v1); var o01 = Avx512F.PermuteVar16x32x2(v0, Odd, v1);
+                var e23 = Avx512F.PermuteVar16x32x2(v2, Even, v3); var o23 = Avx512F.PermuteVar16x32x2(v2, Odd, v3);
+                Avx512F.PermuteVar16x32x2(e01, Even, e23).StoreUnsafe(ref ph, (nuint)done);
+                Avx512F.PermuteVar16x32x2(o01, Even, o23).StoreUnsafe(ref ph, (nuint)(phaseLength + done));
+                Avx512F.PermuteVar16x32x2(e01, Odd, e23).StoreUnsafe(ref ph, (nuint)(2 * phaseLength + done));
+                Avx512F.PermuteVar16x32x2(o01, Odd, o23).StoreUnsafe(ref ph, (nuint)(3 * phaseLength + done));
+            }
+        }
         for (int p = 0; p < factor; p++)
         {
             var phase = _phases.AsSpan(p * phaseLength, phaseLength);
-            int j = 0;
-            for (int i = p; i < length; i += factor) phase[j++] = input[i];
+            int j = done;
+            for (int i = factor * done + p; i < length; i += factor) phase[j++] = input[i];
             phase[j..Math.Min(phaseLength, used + Vector512<float>.Count + perPhase)].Clear();
         }
         ref float xs = ref MemoryMarshal.GetArrayDataReference(_phases);

@@ -134,12 +134,7 @@ public sealed class FrameFeatureExtractor
         MfccDct.Apply(logMel, mfcc);
         UpdateDeltas(mfcc, f.Slice(FeatureSchema.MfccDeltaStart, FeatureSchema.MfccCount));
 
-        float flux = 0;
-        if (FramesEmitted > 0)
-        {
-            for (int b = 0; b < logMel.Length; b++) { float d = logMel[b] - _previousLogMel[b]; flux += d * d; }
-            flux = MathF.Sqrt(flux / logMel.Length);
-        }
+        float flux = FramesEmitted > 0 ? TensorPrimitives.Distance(logMel, _previousLogMel) / MathF.Sqrt(logMel.Length) : 0;
         logMel.CopyTo(_previousLogMel);
 
         Bands.Describe(_power, _logPower, out float centroid, out float rolloff, out float flatness, out float slope, out float alpha);
