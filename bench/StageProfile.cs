@@ -34,6 +34,10 @@ internal static class StageProfile
 
         Time("frame (100 per second of audio)", 100, () => extractor.Push(second, sink));
         Time("fft512 power", 1, () => fft.PowerSpectrum(second.AsSpan(4000, 400), power));
+        var cre = new float[272]; var cim = new float[272]; var ore = new float[272]; var oim = new float[272];
+        Time("complex fft 256 only", 1, () => ComplexFft256.Transform(cre, cim, ore, oim));
+        var dct = new Dct(40, 1, 13); var mfcc = new float[13];
+        Time("dct", 1, () => dct.Apply(melOut, mfcc));
         Time("decimator 40 outputs", 1, () => decimator.Process(second.AsSpan(4000, decimator.InputLength(40)), decimated));
         Time("pitch 4k direct", 1, () => pitchDirect.Estimate(narrow));
         Time("pitch 4k fft", 1, () => pitchFft.Estimate(narrow));

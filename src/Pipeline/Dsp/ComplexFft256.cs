@@ -22,8 +22,12 @@ internal static class ComplexFft256
 
     // W256^{n2·k1} at [k1·16 + n2].
     private static readonly float[] TwiddleRe = new float[Size], TwiddleIm = new float[Size];
-    // cos and sin of 2π e / 16, e = 0..15 (W16^e = cos − i·sin).
-    private static readonly float[] Cos16 = new float[Row], Sin16 = new float[Row];
+    // cos and sin of 2π e / 16 for the twiddles W16^e = cos − i·sin inside a 16-point DFT.
+    private const float C1 = 0.9238795325112867f, S1 = 0.3826834323650898f;
+    private const float C2 = 0.7071067811865476f, S2 = 0.7071067811865475f;
+    private const float C3 = 0.38268343236508984f, S3 = 0.9238795325112867f;
+    private const float C6 = -0.7071067811865475f, S6 = 0.7071067811865476f;
+    private const float C9 = -0.9238795325112868f, S9 = -0.38268343236508967f;
 
     static ComplexFft256()
     {
@@ -34,11 +38,6 @@ internal static class ComplexFft256
                 TwiddleRe[k1 * Row + n2] = (float)Math.Cos(angle);
                 TwiddleIm[k1 * Row + n2] = (float)Math.Sin(angle);
             }
-        for (int e = 0; e < Row; e++)
-        {
-            Cos16[e] = (float)Math.Cos(2 * Math.PI * e / Row);
-            Sin16[e] = (float)Math.Sin(2 * Math.PI * e / Row);
-        }
     }
 
     /// <summary>True where 512-bit vectors run in hardware; elsewhere callers use their generic path.</summary>
@@ -80,71 +79,163 @@ internal static class ComplexFft256
     }
 
     /// <summary>16-point DFT across the 16 rows of (sr, si) for all 16 lanes: d[k] = Σ_m s[m]·W16^{m·k}, rows of 16.
-    /// As 4 × 4 with m = 4·m1 + m2, k = k1 + 4·k2.</summary>
+    /// As 4 × 4 with m = 4·m1 + m2, k = k1 + 4·k2: four 4-point DFTs over m1, nine twiddles W16^{m2·k1}, four 4-point
+    /// DFTs over m2. Written out in straight-line code (generated) so every value stays in a register variable.</summary>
     private static void Dft16(ref float sr, ref float si, ref float dr, ref float di)
     {
-        Span<Vector512<float>> ar = stackalloc Vector512<float>[Row];
-        Span<Vector512<float>> ai = stackalloc Vector512<float>[Row];
-        // 4-point DFTs over m1 for each m2; result for k1 kept at [4·k1 + m2].
-        for (int m2 = 0; m2 < 4; m2++)
-        {
-            var x0r = Load(ref sr, m2); var x0i = Load(ref si, m2);
-            var x1r = Load(ref sr, 4 + m2); var x1i = Load(ref si, 4 + m2);
-            var x2r = Load(ref sr, 8 + m2); var x2i = Load(ref si, 8 + m2);
-            var x3r = Load(ref sr, 12 + m2); var x3i = Load(ref si, 12 + m2);
-            var t0r = x0r + x2r; var t0i = x0i + x2i;
-            var t1r = x0r - x2r; var t1i = x0i - x2i;
-            var t2r = x1r + x3r; var t2i = x1i + x3i;
-            var t3r = x1r - x3r; var t3i = x1i - x3i;
-            ar[m2] = t0r + t2r; ai[m2] = t0i + t2i;
-            ar[8 + m2] = t0r - t2r; ai[8 + m2] = t0i - t2i;
-            ar[4 + m2] = t1r + t3i; ai[4 + m2] = t1i - t3r;   // t1 − i·t3
-            ar[12 + m2] = t1r - t3i; ai[12 + m2] = t1i + t3r; // t1 + i·t3
-        }
-        // Twiddles W16^{m2·k1} (k1, m2 ≥ 1); W16^4 = −i is a swap.
-        for (int k1 = 1; k1 < 4; k1++)
-            for (int m2 = 1; m2 < 4; m2++)
-            {
-                int at = 4 * k1 + m2, e = k1 * m2;
-                var r = ar[at]; var i = ai[at];
-                if (e == 4) { ar[at] = i; ai[at] = -r; continue; }
-                var c = Vector512.Create(Cos16[e]); var s = Vector512.Create(Sin16[e]);
-                ar[at] = r * c + i * s;
-                ai[at] = i * c - r * s;
-            }
-        // 4-point DFTs over m2 for each k1: Y[k1 + 4·k2].
-        for (int k1 = 0; k1 < 4; k1++)
-        {
-            int b = 4 * k1;
-            var t0r = ar[b] + ar[b + 2]; var t0i = ai[b] + ai[b + 2];
-            var t1r = ar[b] - ar[b + 2]; var t1i = ai[b] - ai[b + 2];
-            var t2r = ar[b + 1] + ar[b + 3]; var t2i = ai[b + 1] + ai[b + 3];
-            var t3r = ar[b + 1] - ar[b + 3]; var t3i = ai[b + 1] - ai[b + 3];
-            Store(t0r + t2r, ref dr, k1); Store(t0i + t2i, ref di, k1);
-            Store(t1r + t3i, ref dr, k1 + 4); Store(t1i - t3r, ref di, k1 + 4);
-            Store(t0r - t2r, ref dr, k1 + 8); Store(t0i - t2i, ref di, k1 + 8);
-            Store(t1r - t3i, ref dr, k1 + 12); Store(t1i + t3r, ref di, k1 + 12);
-        }
+        var x0r = Load(ref sr, 0); var x0i = Load(ref si, 0);
+        var x1r = Load(ref sr, 4); var x1i = Load(ref si, 4);
+        var x2r = Load(ref sr, 8); var x2i = Load(ref si, 8);
+        var x3r = Load(ref sr, 12); var x3i = Load(ref si, 12);
+        var t0r = x0r + x2r; var t0i = x0i + x2i; var t1r = x0r - x2r; var t1i = x0i - x2i;
+        var t2r = x1r + x3r; var t2i = x1i + x3i; var t3r = x1r - x3r; var t3i = x1i - x3i;
+        var a00r = t0r + t2r; var a00i = t0i + t2i;
+        var a10r = t1r + t3i; var a10i = t1i - t3r;
+        var a20r = t0r - t2r; var a20i = t0i - t2i;
+        var a30r = t1r - t3i; var a30i = t1i + t3r;
+        x0r = Load(ref sr, 1); x0i = Load(ref si, 1);
+        x1r = Load(ref sr, 5); x1i = Load(ref si, 5);
+        x2r = Load(ref sr, 9); x2i = Load(ref si, 9);
+        x3r = Load(ref sr, 13); x3i = Load(ref si, 13);
+        t0r = x0r + x2r; t0i = x0i + x2i; t1r = x0r - x2r; t1i = x0i - x2i;
+        t2r = x1r + x3r; t2i = x1i + x3i; t3r = x1r - x3r; t3i = x1i - x3i;
+        var a01r = t0r + t2r; var a01i = t0i + t2i;
+        var a11r = t1r + t3i; var a11i = t1i - t3r;
+        var a21r = t0r - t2r; var a21i = t0i - t2i;
+        var a31r = t1r - t3i; var a31i = t1i + t3r;
+        x0r = Load(ref sr, 2); x0i = Load(ref si, 2);
+        x1r = Load(ref sr, 6); x1i = Load(ref si, 6);
+        x2r = Load(ref sr, 10); x2i = Load(ref si, 10);
+        x3r = Load(ref sr, 14); x3i = Load(ref si, 14);
+        t0r = x0r + x2r; t0i = x0i + x2i; t1r = x0r - x2r; t1i = x0i - x2i;
+        t2r = x1r + x3r; t2i = x1i + x3i; t3r = x1r - x3r; t3i = x1i - x3i;
+        var a02r = t0r + t2r; var a02i = t0i + t2i;
+        var a12r = t1r + t3i; var a12i = t1i - t3r;
+        var a22r = t0r - t2r; var a22i = t0i - t2i;
+        var a32r = t1r - t3i; var a32i = t1i + t3r;
+        x0r = Load(ref sr, 3); x0i = Load(ref si, 3);
+        x1r = Load(ref sr, 7); x1i = Load(ref si, 7);
+        x2r = Load(ref sr, 11); x2i = Load(ref si, 11);
+        x3r = Load(ref sr, 15); x3i = Load(ref si, 15);
+        t0r = x0r + x2r; t0i = x0i + x2i; t1r = x0r - x2r; t1i = x0i - x2i;
+        t2r = x1r + x3r; t2i = x1i + x3i; t3r = x1r - x3r; t3i = x1i - x3i;
+        var a03r = t0r + t2r; var a03i = t0i + t2i;
+        var a13r = t1r + t3i; var a13i = t1i - t3r;
+        var a23r = t0r - t2r; var a23i = t0i - t2i;
+        var a33r = t1r - t3i; var a33i = t1i + t3r;
+        Vector512<float> c, s, r;
+        c = Vector512.Create(C1); s = Vector512.Create(S1); r = a11r;
+        a11r = r * c + a11i * s; a11i = a11i * c - r * s;
+        c = Vector512.Create(C2); s = Vector512.Create(S2); r = a12r;
+        a12r = r * c + a12i * s; a12i = a12i * c - r * s;
+        c = Vector512.Create(C3); s = Vector512.Create(S3); r = a13r;
+        a13r = r * c + a13i * s; a13i = a13i * c - r * s;
+        c = Vector512.Create(C2); s = Vector512.Create(S2); r = a21r;
+        a21r = r * c + a21i * s; a21i = a21i * c - r * s;
+        r = a22r; a22r = a22i; a22i = -r; // W16^4 = −i
+        c = Vector512.Create(C6); s = Vector512.Create(S6); r = a23r;
+        a23r = r * c + a23i * s; a23i = a23i * c - r * s;
+        c = Vector512.Create(C3); s = Vector512.Create(S3); r = a31r;
+        a31r = r * c + a31i * s; a31i = a31i * c - r * s;
+        c = Vector512.Create(C6); s = Vector512.Create(S6); r = a32r;
+        a32r = r * c + a32i * s; a32i = a32i * c - r * s;
+        c = Vector512.Create(C9); s = Vector512.Create(S9); r = a33r;
+        a33r = r * c + a33i * s; a33i = a33i * c - r * s;
+        t0r = a00r + a02r; t0i = a00i + a02i; t1r = a00r - a02r; t1i = a00i - a02i;
+        t2r = a01r + a03r; t2i = a01i + a03i; t3r = a01r - a03r; t3i = a01i - a03i;
+        Store(t0r + t2r, ref dr, 0); Store(t0i + t2i, ref di, 0);
+        Store(t1r + t3i, ref dr, 4); Store(t1i - t3r, ref di, 4);
+        Store(t0r - t2r, ref dr, 8); Store(t0i - t2i, ref di, 8);
+        Store(t1r - t3i, ref dr, 12); Store(t1i + t3r, ref di, 12);
+        t0r = a10r + a12r; t0i = a10i + a12i; t1r = a10r - a12r; t1i = a10i - a12i;
+        t2r = a11r + a13r; t2i = a11i + a13i; t3r = a11r - a13r; t3i = a11i - a13i;
+        Store(t0r + t2r, ref dr, 1); Store(t0i + t2i, ref di, 1);
+        Store(t1r + t3i, ref dr, 5); Store(t1i - t3r, ref di, 5);
+        Store(t0r - t2r, ref dr, 9); Store(t0i - t2i, ref di, 9);
+        Store(t1r - t3i, ref dr, 13); Store(t1i + t3r, ref di, 13);
+        t0r = a20r + a22r; t0i = a20i + a22i; t1r = a20r - a22r; t1i = a20i - a22i;
+        t2r = a21r + a23r; t2i = a21i + a23i; t3r = a21r - a23r; t3i = a21i - a23i;
+        Store(t0r + t2r, ref dr, 2); Store(t0i + t2i, ref di, 2);
+        Store(t1r + t3i, ref dr, 6); Store(t1i - t3r, ref di, 6);
+        Store(t0r - t2r, ref dr, 10); Store(t0i - t2i, ref di, 10);
+        Store(t1r - t3i, ref dr, 14); Store(t1i + t3r, ref di, 14);
+        t0r = a30r + a32r; t0i = a30i + a32i; t1r = a30r - a32r; t1i = a30i - a32i;
+        t2r = a31r + a33r; t2i = a31i + a33i; t3r = a31r - a33r; t3i = a31i - a33i;
+        Store(t0r + t2r, ref dr, 3); Store(t0i + t2i, ref di, 3);
+        Store(t1r + t3i, ref dr, 7); Store(t1i - t3r, ref di, 7);
+        Store(t0r - t2r, ref dr, 11); Store(t0i - t2i, ref di, 11);
+        Store(t1r - t3i, ref dr, 15); Store(t1i + t3r, ref di, 15);
     }
 
     /// <summary>16 × 16 transpose in registers: four rounds that swap the off-diagonal s × s blocks (s = 8, 4, 2, 1)
-    /// of every 2s × 2s block, each a two-source lane permute per row pair.</summary>
+    /// of every 2s × 2s block, each a two-source lane permute per row pair (straight-line, generated).</summary>
     private static void Transpose16(ref float source, ref float destination)
     {
-        Span<Vector512<float>> rows = stackalloc Vector512<float>[Row];
-        for (int r = 0; r < Row; r++) rows[r] = Load(ref source, r);
-        for (int s = 8; s >= 1; s >>= 1)
-        {
-            var (low, high) = s switch { 8 => (Low8, High8), 4 => (Low4, High4), 2 => (Low2, High2), _ => (Low1, High1) };
-            for (int i = 0; i < Row; i++)
-            {
-                if ((i & s) != 0) continue;
-                var a = rows[i]; var b = rows[i + s];
-                rows[i] = Avx512F.PermuteVar16x32x2(a, low, b);
-                rows[i + s] = Avx512F.PermuteVar16x32x2(a, high, b);
-            }
-        }
-        for (int r = 0; r < Row; r++) Store(rows[r], ref destination, r);
+        var r0 = Load(ref source, 0);
+        var r1 = Load(ref source, 1);
+        var r2 = Load(ref source, 2);
+        var r3 = Load(ref source, 3);
+        var r4 = Load(ref source, 4);
+        var r5 = Load(ref source, 5);
+        var r6 = Load(ref source, 6);
+        var r7 = Load(ref source, 7);
+        var r8 = Load(ref source, 8);
+        var r9 = Load(ref source, 9);
+        var r10 = Load(ref source, 10);
+        var r11 = Load(ref source, 11);
+        var r12 = Load(ref source, 12);
+        var r13 = Load(ref source, 13);
+        var r14 = Load(ref source, 14);
+        var r15 = Load(ref source, 15);
+        Vector512<float> a, b;
+        a = r0; b = r8; r0 = Avx512F.PermuteVar16x32x2(a, Low8, b); r8 = Avx512F.PermuteVar16x32x2(a, High8, b);
+        a = r1; b = r9; r1 = Avx512F.PermuteVar16x32x2(a, Low8, b); r9 = Avx512F.PermuteVar16x32x2(a, High8, b);
+        a = r2; b = r10; r2 = Avx512F.PermuteVar16x32x2(a, Low8, b); r10 = Avx512F.PermuteVar16x32x2(a, High8, b);
+        a = r3; b = r11; r3 = Avx512F.PermuteVar16x32x2(a, Low8, b); r11 = Avx512F.PermuteVar16x32x2(a, High8, b);
+        a = r4; b = r12; r4 = Avx512F.PermuteVar16x32x2(a, Low8, b); r12 = Avx512F.PermuteVar16x32x2(a, High8, b);
+        a = r5; b = r13; r5 = Avx512F.PermuteVar16x32x2(a, Low8, b); r13 = Avx512F.PermuteVar16x32x2(a, High8, b);
+        a = r6; b = r14; r6 = Avx512F.PermuteVar16x32x2(a, Low8, b); r14 = Avx512F.PermuteVar16x32x2(a, High8, b);
+        a = r7; b = r15; r7 = Avx512F.PermuteVar16x32x2(a, Low8, b); r15 = Avx512F.PermuteVar16x32x2(a, High8, b);
+        a = r0; b = r4; r0 = Avx512F.PermuteVar16x32x2(a, Low4, b); r4 = Avx512F.PermuteVar16x32x2(a, High4, b);
+        a = r1; b = r5; r1 = Avx512F.PermuteVar16x32x2(a, Low4, b); r5 = Avx512F.PermuteVar16x32x2(a, High4, b);
+        a = r2; b = r6; r2 = Avx512F.PermuteVar16x32x2(a, Low4, b); r6 = Avx512F.PermuteVar16x32x2(a, High4, b);
+        a = r3; b = r7; r3 = Avx512F.PermuteVar16x32x2(a, Low4, b); r7 = Avx512F.PermuteVar16x32x2(a, High4, b);
+        a = r8; b = r12; r8 = Avx512F.PermuteVar16x32x2(a, Low4, b); r12 = Avx512F.PermuteVar16x32x2(a, High4, b);
+        a = r9; b = r13; r9 = Avx512F.PermuteVar16x32x2(a, Low4, b); r13 = Avx512F.PermuteVar16x32x2(a, High4, b);
+        a = r10; b = r14; r10 = Avx512F.PermuteVar16x32x2(a, Low4, b); r14 = Avx512F.PermuteVar16x32x2(a, High4, b);
+        a = r11; b = r15; r11 = Avx512F.PermuteVar16x32x2(a, Low4, b); r15 = Avx512F.PermuteVar16x32x2(a, High4, b);
+        a = r0; b = r2; r0 = Avx512F.PermuteVar16x32x2(a, Low2, b); r2 = Avx512F.PermuteVar16x32x2(a, High2, b);
+        a = r1; b = r3; r1 = Avx512F.PermuteVar16x32x2(a, Low2, b); r3 = Avx512F.PermuteVar16x32x2(a, High2, b);
+        a = r4; b = r6; r4 = Avx512F.PermuteVar16x32x2(a, Low2, b); r6 = Avx512F.PermuteVar16x32x2(a, High2, b);
+        a = r5; b = r7; r5 = Avx512F.PermuteVar16x32x2(a, Low2, b); r7 = Avx512F.PermuteVar16x32x2(a, High2, b);
+        a = r8; b = r10; r8 = Avx512F.PermuteVar16x32x2(a, Low2, b); r10 = Avx512F.PermuteVar16x32x2(a, High2, b);
+        a = r9; b = r11; r9 = Avx512F.PermuteVar16x32x2(a, Low2, b); r11 = Avx512F.PermuteVar16x32x2(a, High2, b);
+        a = r12; b = r14; r12 = Avx512F.PermuteVar16x32x2(a, Low2, b); r14 = Avx512F.PermuteVar16x32x2(a, High2, b);
+        a = r13; b = r15; r13 = Avx512F.PermuteVar16x32x2(a, Low2, b); r15 = Avx512F.PermuteVar16x32x2(a, High2, b);
+        a = r0; b = r1; r0 = Avx512F.PermuteVar16x32x2(a, Low1, b); r1 = Avx512F.PermuteVar16x32x2(a, High1, b);
+        a = r2; b = r3; r2 = Avx512F.PermuteVar16x32x2(a, Low1, b); r3 = Avx512F.PermuteVar16x32x2(a, High1, b);
+        a = r4; b = r5; r4 = Avx512F.PermuteVar16x32x2(a, Low1, b); r5 = Avx512F.PermuteVar16x32x2(a, High1, b);
+        a = r6; b = r7; r6 = Avx512F.PermuteVar16x32x2(a, Low1, b); r7 = Avx512F.PermuteVar16x32x2(a, High1, b);
+        a = r8; b = r9; r8 = Avx512F.PermuteVar16x32x2(a, Low1, b); r9 = Avx512F.PermuteVar16x32x2(a, High1, b);
+        a = r10; b = r11; r10 = Avx512F.PermuteVar16x32x2(a, Low1, b); r11 = Avx512F.PermuteVar16x32x2(a, High1, b);
+        a = r12; b = r13; r12 = Avx512F.PermuteVar16x32x2(a, Low1, b); r13 = Avx512F.PermuteVar16x32x2(a, High1, b);
+        a = r14; b = r15; r14 = Avx512F.PermuteVar16x32x2(a, Low1, b); r15 = Avx512F.PermuteVar16x32x2(a, High1, b);
+        Store(r0, ref destination, 0);
+        Store(r1, ref destination, 1);
+        Store(r2, ref destination, 2);
+        Store(r3, ref destination, 3);
+        Store(r4, ref destination, 4);
+        Store(r5, ref destination, 5);
+        Store(r6, ref destination, 6);
+        Store(r7, ref destination, 7);
+        Store(r8, ref destination, 8);
+        Store(r9, ref destination, 9);
+        Store(r10, ref destination, 10);
+        Store(r11, ref destination, 11);
+        Store(r12, ref destination, 12);
+        Store(r13, ref destination, 13);
+        Store(r14, ref destination, 14);
+        Store(r15, ref destination, 15);
     }
 
     // Lane l of the new row i: row i's lane l where bit s of l is clear, else row (i + s)'s lane l − s (index ≥ 16

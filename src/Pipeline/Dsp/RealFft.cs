@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace VoiceEmotion.Pipeline.Dsp;
 
@@ -15,6 +16,7 @@ namespace VoiceEmotion.Pipeline.Dsp;
 public sealed class RealFft
 {
     private static readonly ConcurrentDictionary<int, Tables> Shared = new();
+    private static readonly Vector512<int> ReverseLanes = Vector512.Create(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     private static readonly Vector512<int> EvenLanes = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     private static readonly Vector512<int> OddLanes = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
 
@@ -142,7 +144,7 @@ public sealed class RealFft
         ref float cr = ref MemoryMarshal.GetArrayDataReference(_splitCos);
         ref float ci = ref MemoryMarshal.GetArrayDataReference(_splitSin);
         ref float p = ref MemoryMarshal.GetReference(power);
-        var reverse = Vector512.Create(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+        var reverse = ReverseLanes;
         var half = Vector512.Create(0.5f);
         const int w = 16;
         for (int k0 = 0; k0 < _half; k0 += w)
@@ -150,8 +152,8 @@ public sealed class RealFft
             nuint at = (nuint)k0, mirror = (nuint)(_half - k0 - (w - 1));
             var ar = Vector512.LoadUnsafe(ref zr, at);
             var ai = Vector512.LoadUnsafe(ref zi, at);
-            var br = Vector512.Shuffle(Vector512.LoadUnsafe(ref zr, mirror), reverse);
-            var bi = -Vector512.Shuffle(Vector512.LoadUnsafe(ref zi, mirror), reverse);
+            var br = Avx512F.PermuteVar16x32(Vector512.LoadUnsafe(ref zr, mirror), reverse);
+            var bi = -Avx512F.PermuteVar16x32(Vector512.LoadUnsafe(ref zi, mirror), reverse);
             var er = half * (ar + br); var ei = half * (ai + bi);
             var dr = half * (ar - br); var di = half * (ai - bi);
             var wr = Vector512.LoadUnsafe(ref cr, at);
@@ -175,8 +177,8 @@ public sealed class RealFft
             {
                 var a = Vector512.LoadUnsafe(ref x, (nuint)(2 * n));
                 var b = Vector512.LoadUnsafe(ref x, (nuint)(2 * n + 16));
-                System.Runtime.Intrinsics.X86.Avx512F.PermuteVar16x32x2(a, EvenLanes, b).StoreUnsafe(ref _re[0], (nuint)n);
-                System.Runtime.Intrinsics.X86.Avx512F.PermuteVar16x32x2(a, OddLanes, b).StoreUnsafe(ref _im[0], (nuint)n);
+                Avx512F.PermuteVar16x32x2(a, EvenLanes, b).StoreUnsafe(ref _re[0], (nuint)n);
+                Avx512F.PermuteVar16x32x2(a, OddLanes, b).StoreUnsafe(ref _im[0], (nuint)n);
             }
             for (; n < pairs; n++)
             {
