@@ -40,6 +40,12 @@ internal static class StageProfile
         Time("dct", 1, () => dct.Apply(melOut, mfcc));
         Time("decimator 40 outputs", 1, () => decimator.Process(second.AsSpan(4000, decimator.InputLength(40)), decimated));
         Time("pitch 4k direct", 1, () => pitchDirect.Estimate(narrow));
+        var voicedNarrow = new float[166];
+        for (int i = 0; i < 166; i++) voicedNarrow[i] = (float)(Math.Sin(2 * Math.PI * 180 * i / 4000) + 0.5 * Math.Sin(2 * Math.PI * 360 * i / 4000));
+        Time("pitch 4k direct, 180 Hz tone", 1, () => pitchDirect.Estimate(voicedNarrow));
+        var noiseNarrow = new float[166];
+        for (int i = 0; i < 166; i++) noiseNarrow[i] = (float)(new Random(i).NextDouble() - 0.5);
+        Time("pitch 4k direct, noise", 1, () => pitchDirect.Estimate(noiseNarrow));
         Time("pitch 4k fft", 1, () => pitchFft.Estimate(narrow));
         Time("mel", 1, () => mel.Apply(power, melOut));
         Time("spectral shape", 1, () => bands.Describe(power, logs, out _, out _, out _, out _, out _));

@@ -179,14 +179,19 @@ public sealed class PitchTracker
         {
             if (_cmndReady >= _acfReady) NextAutocorrelationBlock(buffer);
             int end = Math.Min(_acfReady, _maxLag + 1);
+            double running = _running; // a local: a field in the loop would go through memory every step
+            var prefix = _prefix.AsSpan(0, n + 1);
+            var acf = _acf.AsSpan(0, end);
+            var cmnd = _cmnd.AsSpan(0, end);
             for (int tau = _cmndReady; tau < end; tau++)
             {
-                if (tau == 0) { _cmnd[0] = 1; continue; }
-                float head = _prefix[n - tau], tail = total - _prefix[tau];
-                float d = Math.Max(0, head + tail - 2 * _acf[tau]);
-                _running += d;
-                _cmnd[tau] = _running > 0 ? (float)(d * tau / _running) : 1;
+                if (tau == 0) { cmnd[0] = 1; continue; }
+                float head = prefix[n - tau], tail = total - prefix[tau];
+                float d = Math.Max(0, head + tail - 2 * acf[tau]);
+                running += d;
+                cmnd[tau] = running > 0 ? (float)(d * tau / running) : 1;
             }
+            _running = running;
             _cmndReady = end;
         }
     }
