@@ -80,7 +80,7 @@ internal static class ComplexFft256
 
     /// <summary>16-point DFT across the 16 rows of (sr, si) for all 16 lanes: d[k] = Σ_m s[m]·W16^{m·k}, rows of 16.
     /// As 4 × 4 with m = 4·m1 + m2, k = k1 + 4·k2: four 4-point DFTs over m1, nine twiddles W16^{m2·k1}, four 4-point
-    /// DFTs over m2. Written out in straight-line code (generated) so every value stays in a register variable.</summary>
+    /// DFTs over m2. Written out as straight-line code so every value stays in a local (register), not a stack array.</summary>
     private static void Dft16(ref float sr, ref float si, ref float dr, ref float di)
     {
         var x0r = Load(ref sr, 0); var x0i = Load(ref si, 0);
@@ -168,7 +168,7 @@ internal static class ComplexFft256
     }
 
     /// <summary>16 × 16 transpose in registers: four rounds that swap the off-diagonal s × s blocks (s = 8, 4, 2, 1)
-    /// of every 2s × 2s block, each a two-source lane permute per row pair (straight-line, generated).</summary>
+    /// of every 2s × 2s block, each a two-source lane permute per row pair (written out, values in locals).</summary>
     private static void Transpose16(ref float source, ref float destination)
     {
         var r0 = Load(ref source, 0);

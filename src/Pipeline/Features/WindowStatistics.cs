@@ -69,7 +69,7 @@ public sealed class WindowStatistics
             frame.CopyTo(slot);
             Account(slot, +1);
         }
-        _next = (_next + 1) % WindowFrames;
+        if (++_next == WindowFrames) _next = 0;
         if (++_sinceResum >= WindowFrames) Resum();
     }
 
