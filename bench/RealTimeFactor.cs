@@ -80,6 +80,8 @@ internal static class RealTimeFactor
         Console.WriteLine($"elapsed: {elapsed:F3} s on one thread (Vector512 accelerated: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, Vector<float>: {System.Numerics.Vector<float>.Count} lanes)");
         Console.WriteLine($"real-time factor: {seconds / elapsed:F0}x");
         Console.WriteLine($"per frame: {elapsed / extractor.FramesEmitted * 1e6:F2} us, allocated {(double)allocated / extractor.FramesEmitted:F3} bytes");
+        double computeSeconds = (double)sink.ComputeTicks / Stopwatch.Frequency;
+        Console.WriteLine($"of which WindowStatistics.Compute: {computeSeconds / sink.Computes * 1e6:F1} us per call, {computeSeconds / extractor.FramesEmitted * 1e6:F2} us per frame");
         if (nwaves is null) return 0;
 
         double theirs = mfccElapsed + pitchElapsed;
@@ -110,6 +112,8 @@ internal static class RealTimeFactor
 
         public int Computes { get; private set; }
 
+        public long ComputeTicks { get; private set; }
+
         public double VoicedShare => _total == 0 ? 0 : (double)_voiced / _total;
 
         public void OnFrame(ReadOnlySpan<float> frame)
@@ -119,7 +123,9 @@ internal static class RealTimeFactor
             if (frame[FeatureSchema.Voiced] > 0.5f) _voiced++;
             if (++_frames % FeatureSchema.UpdateFrames == 0)
             {
+                long started = Stopwatch.GetTimestamp();
                 _stats.Compute(_window);
+                ComputeTicks += Stopwatch.GetTimestamp() - started;
                 Computes++;
             }
         }

@@ -51,13 +51,34 @@ internal static class StageProfile
         Time("spectral shape", 1, () => bands.Describe(power, logs, out _, out _, out _, out _, out _));
         Time("window push", 1, () => stats.Push(frames.AsSpan(k++ % n * f, f)));
         Time("window compute", 1, () => stats.Compute(window));
+        var minute = SyntheticSpeech.GenerateContinuous(16000 * 20);
+        var long_ = FrameFeatureExtractor.ExtractAll(minute, out int longCount);
+        var live = new WindowStatistics();
+        for (int i = 0; i < 1234; i++) live.Push(long_.AsSpan(i * f, f));
+        Time("window compute (20 s continuous)", 1, () => live.Compute(window));
+        var sel = new float[WindowStatistics.ScratchLength(300)];
+        foreach (int feature in new[] { FeatureSchema.LoudnessDb, FeatureSchema.SpectralCentroidHz, FeatureSchema.SpectralFlux, FeatureSchema.SpectralFlatness, FeatureSchema.SpectralSlope, FeatureSchema.AlphaRatioDb, FeatureSchema.HnrDb, FeatureSchema.ZeroCrossingRate, FeatureSchema.F0Semitone })
+        {
+            var col = new float[300];
+            for (int i = 0; i < 300; i++) col[i] = long_[(934 + i) * f + feature];
+            var tmp = new float[300];
+            var qs = new float[] { 0.1f, 0.5f, 0.9f };
+            var outq = new float[3];
+            Time($"  percentiles of {FeatureSchema.FrameFeatureNames[feature]}", 1, () => { col.CopyTo(tmp, 0); WindowStatistics.Percentiles(tmp, qs, outq, sel); });
+        }
         var column = new float[300];
         var scratch = new float[300];
         var rnd = new Random(1);
         for (int i = 0; i < 300; i++) column[i] = (float)rnd.NextDouble();
         var q = new float[] { 0.1f, 0.5f, 0.9f };
         var res = new float[3];
-        Time("percentiles of 300 (x1)", 1, () => { column.CopyTo(scratch, 0); WindowStatistics.Percentiles(scratch, q, res); });
+        Time("percentiles of 300 (x1)", 1, () => { column.CopyTo(scratch, 0); WindowStatistics.Percentiles(scratch, q, res, sel); });
+        var constant = new float[300]; Array.Fill(constant, 30f);
+        Time("percentiles of 300 equal", 1, () => { constant.CopyTo(scratch, 0); WindowStatistics.Percentiles(scratch, q, res, sel); });
+        var two = new float[300]; for (int i = 0; i < 300; i++) two[i] = i % 7 == 0 ? -30f : 30f;
+        Time("percentiles of 300 two-valued", 1, () => { two.CopyTo(scratch, 0); WindowStatistics.Percentiles(scratch, q, res, sel); });
+        var ramp = new float[300]; for (int i = 0; i < 300; i++) ramp[i] = i < 250 ? 30f : i;
+        Time("percentiles of 300 mostly equal then rising", 1, () => { ramp.CopyTo(scratch, 0); WindowStatistics.Percentiles(scratch, q, res, sel); });
         Time("sort of 300 (x1)", 1, () => { column.CopyTo(scratch, 0); Array.Sort(scratch); });
         var times = Enumerable.Range(0, 300).Select(i => (float)i).ToArray();
         Time("slope of 300 (x1)", 1, () => WindowStatistics.Slope(column, times, scratch));
