@@ -9,8 +9,8 @@ namespace VoiceEmotion.Pipeline.Dsp;
 /// YIN fundamental-frequency estimator (de Cheveigné &amp; Kawahara 2002) on one analysis buffer: difference function from an
 /// FFT autocorrelation, cumulative-mean normalisation, absolute threshold, parabolic interpolation. Also gives the
 /// normalised correlation at the chosen lag, from which the harmonics-to-noise ratio follows. Short lag ranges (at most
-/// <see cref="MaxDirectLag"/>, e.g. 60–500 Hz at 4 kHz: 68 lags) sum the autocorrelation directly, one SIMD dot
-/// product per lag — fewer operations than the two FFTs it takes otherwise, and exact; longer ranges use the FFT.
+/// <see cref="MaxDirectLag"/>, e.g. 60–500 Hz at 4 kHz: 68 lags) sum the autocorrelation directly, 16 lags at a time
+/// and only as far as the search reads — fewer operations than the two FFTs it takes otherwise; longer ranges use the FFT.
 /// </summary>
 public sealed class PitchTracker
 {
