@@ -1,54 +1,92 @@
+using System.Collections.Concurrent;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace VoiceEmotion.Pipeline.Dsp;
 
 /// <summary>
 /// Real-input FFT of a power-of-two size: one complex FFT of half the size plus a split step.
-/// Twiddles and bit-reversal are precomputed; transforms allocate nothing.
+/// Twiddles and bit-reversal are precomputed once per size and shared by every instance; transforms allocate nothing.
+/// Size 512 on a CPU with 512-bit SIMD takes <see cref="ComplexFft256"/> (natural order, vectorised split step);
+/// every other case takes the radix-2 path below.
 /// </summary>
 public sealed class RealFft
 {
+    private static readonly ConcurrentDictionary<int, Tables> Shared = new();
+    private static readonly Vector512<int> ReverseLanes = Vector512.Create(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    private static readonly Vector512<int> EvenLanes = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static readonly Vector512<int> OddLanes = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+
     private readonly int _half;
+    private readonly bool _simd256;
     private readonly int[] _bitReverse;
     private readonly float[][] _stageCos, _stageSin; // per-stage twiddles of the size-N/2 complex FFT, contiguous
     private readonly float[] _splitCos, _splitSin; // e^{-2πik/N}, k = 0..N/2
     private readonly float[] _re, _im;
+    private readonly float[] _outRe, _outIm; // the SIMD path's result (Z[k], k = 0..N/2, Z[N/2] = Z[0])
 
-    public RealFft(int size)
+    public RealFft(int size) : this(size, allowSimd: true) { }
+
+    /// <summary><paramref name="allowSimd"/> false forces the generic path (tests compare the two).</summary>
+    internal RealFft(int size, bool allowSimd)
     {
         if (size < 4 || (size & (size - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(size), "size must be a power of two ≥ 4");
         Size = size;
         _half = size / 2;
-        int bits = System.Numerics.BitOperations.Log2((uint)_half);
-        _bitReverse = new int[_half];
-        for (int i = 0; i < _half; i++)
-        {
-            int r = 0;
-            for (int b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
-            _bitReverse[i] = r;
-        }
-        _stageCos = new float[bits + 1][];
-        _stageSin = new float[bits + 1][];
-        for (int stage = 1, span = 4; span <= _half; stage++, span <<= 1)
-        {
-            int halfSize = span / 2;
-            _stageCos[stage] = new float[halfSize];
-            _stageSin[stage] = new float[halfSize];
-            for (int j = 0; j < halfSize; j++)
-            {
-                _stageCos[stage][j] = (float)Math.Cos(2 * Math.PI * j / span);
-                _stageSin[stage][j] = (float)-Math.Sin(2 * Math.PI * j / span);
-            }
-        }
-        _splitCos = new float[_half + 1];
-        _splitSin = new float[_half + 1];
-        for (int k = 0; k <= _half; k++)
-        {
-            _splitCos[k] = (float)Math.Cos(2 * Math.PI * k / size);
-            _splitSin[k] = (float)-Math.Sin(2 * Math.PI * k / size);
-        }
+        _simd256 = allowSimd && _half == ComplexFft256.Size && ComplexFft256.IsSupported;
+        var tables = Shared.GetOrAdd(size, static n => new Tables(n));
+        _bitReverse = tables.BitReverse;
+        _stageCos = tables.StageCos;
+        _stageSin = tables.StageSin;
+        _splitCos = tables.SplitCos;
+        _splitSin = tables.SplitSin;
         _re = new float[_half + 1];
         _im = new float[_half + 1];
+        _outRe = _simd256 ? new float[_half + Vector512<float>.Count] : _re;
+        _outIm = _simd256 ? new float[_half + Vector512<float>.Count] : _im;
+    }
+
+    private sealed class Tables
+    {
+        public readonly int[] BitReverse;
+        public readonly float[][] StageCos, StageSin;
+        public readonly float[] SplitCos, SplitSin;
+
+        public Tables(int size)
+        {
+            int half = size / 2;
+            int bits = System.Numerics.BitOperations.Log2((uint)half);
+            BitReverse = new int[half];
+            for (int i = 0; i < half; i++)
+            {
+                int r = 0;
+                for (int b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+                BitReverse[i] = r;
+            }
+            StageCos = new float[bits + 1][];
+            StageSin = new float[bits + 1][];
+            for (int stage = 1, span = 4; span <= half; stage++, span <<= 1)
+            {
+                int halfSize = span / 2;
+                StageCos[stage] = new float[halfSize];
+                StageSin[stage] = new float[halfSize];
+                for (int j = 0; j < halfSize; j++)
+                {
+                    StageCos[stage][j] = (float)Math.Cos(2 * Math.PI * j / span);
+                    StageSin[stage][j] = (float)-Math.Sin(2 * Math.PI * j / span);
+                }
+            }
+            SplitCos = new float[half + 1];
+            SplitSin = new float[half + 1];
+            for (int k = 0; k <= half; k++)
+            {
+                SplitCos[k] = (float)Math.Cos(2 * Math.PI * k / size);
+                SplitSin[k] = (float)-Math.Sin(2 * Math.PI * k / size);
+            }
+        }
     }
 
     public int Size { get; }
@@ -64,15 +102,32 @@ public sealed class RealFft
         Split(real, imaginary);
     }
 
+    private void Transform()
+    {
+        if (_simd256)
+        {
+            ComplexFft256.Transform(_re, _im, _outRe, _outIm);
+            _outRe[_half] = _outRe[0];
+            _outIm[_half] = _outIm[0];
+        }
+        else TransformRadix2();
+    }
+
     /// <summary>Power spectrum |X[k]|², k = 0..Size/2, of <paramref name="input"/> (zero-padded to Size).</summary>
     public void PowerSpectrum(ReadOnlySpan<float> input, Span<float> power)
     {
         LoadPacked(input);
         Transform();
         int h = _half;
-        float z0r = _re[0], z0i = _im[0];
-        power[0] = (z0r + z0i) * (z0r + z0i);
+        if (power.Length < h + 1) throw new ArgumentException("power needs Size / 2 + 1 values", nameof(power));
+        float z0r = _outRe[0], z0i = _outIm[0];
         power[h] = (z0r - z0i) * (z0r - z0i);
+        if (_simd256)
+        {
+            SplitPowerSimd(power);
+            return;
+        }
+        power[0] = (z0r + z0i) * (z0r + z0i);
         for (int k = 1; k < h; k++)
         {
             SplitBin(k, out float xr, out float xi);
@@ -80,9 +135,65 @@ public sealed class RealFft
         }
     }
 
+    // SplitBin for 16 bins at once: Z[h − k] for k = k0..k0+15 is the block at h − k0 − 15 reversed (Z[h] = Z[0] is
+    // stored, so k = 0 needs no special case).
+    private void SplitPowerSimd(Span<float> power)
+    {
+        ref float zr = ref MemoryMarshal.GetArrayDataReference(_outRe);
+        ref float zi = ref MemoryMarshal.GetArrayDataReference(_outIm);
+        ref float cr = ref MemoryMarshal.GetArrayDataReference(_splitCos);
+        ref float ci = ref MemoryMarshal.GetArrayDataReference(_splitSin);
+        ref float p = ref MemoryMarshal.GetReference(power);
+        var reverse = ReverseLanes;
+        var half = Vector512.Create(0.5f);
+        const int w = 16;
+        for (int k0 = 0; k0 < _half; k0 += w)
+        {
+            nuint at = (nuint)k0, mirror = (nuint)(_half - k0 - (w - 1));
+            var ar = Vector512.LoadUnsafe(ref zr, at);
+            var ai = Vector512.LoadUnsafe(ref zi, at);
+            var br = Avx512F.PermuteVar16x32(Vector512.LoadUnsafe(ref zr, mirror), reverse);
+            var bi = -Avx512F.PermuteVar16x32(Vector512.LoadUnsafe(ref zi, mirror), reverse);
+            var er = half * (ar + br); var ei = half * (ai + bi);
+            var dr = half * (ar - br); var di = half * (ai - bi);
+            var wr = Vector512.LoadUnsafe(ref cr, at);
+            var wi = Vector512.LoadUnsafe(ref ci, at);
+            // odd part (dr + i·di) / i = di − i·dr, times W^k
+            var xr = er + di * wr + dr * wi;
+            var xi = ei + di * wi - dr * wr;
+            (xr * xr + xi * xi).StoreUnsafe(ref p, at);
+        }
+    }
+
     private void LoadPacked(ReadOnlySpan<float> input)
     {
         if (input.Length > Size) throw new ArgumentException("input is longer than the FFT size", nameof(input));
+        if (_simd256)
+        {
+            // Natural order: z[n] = x[2n] + i·x[2n + 1].
+            int pairs = input.Length / 2, n = 0;
+            ref float x = ref MemoryMarshal.GetReference(input);
+            for (; n + 16 <= pairs; n += 16)
+            {
+                var a = Vector512.LoadUnsafe(ref x, (nuint)(2 * n));
+                var b = Vector512.LoadUnsafe(ref x, (nuint)(2 * n + 16));
+                Avx512F.PermuteVar16x32x2(a, EvenLanes, b).StoreUnsafe(ref _re[0], (nuint)n);
+                Avx512F.PermuteVar16x32x2(a, OddLanes, b).StoreUnsafe(ref _im[0], (nuint)n);
+            }
+            for (; n < pairs; n++)
+            {
+                _re[n] = input[2 * n];
+                _im[n] = input[2 * n + 1];
+            }
+            int next = pairs;
+            if ((input.Length & 1) != 0) { _re[next] = input[^1]; _im[next] = 0; next++; }
+            if (next < _half)
+            {
+                _re.AsSpan(next, _half - next).Clear();
+                _im.AsSpan(next, _half - next).Clear();
+            }
+            return;
+        }
         for (int n = 0; n < _half; n++)
         {
             int i = 2 * n;
@@ -92,7 +203,7 @@ public sealed class RealFft
         }
     }
 
-    private void Transform()
+    private void TransformRadix2()
     {
         int n = _half;
         var re = _re.AsSpan(0, n);
@@ -159,7 +270,7 @@ public sealed class RealFft
     private void Split(Span<float> real, Span<float> imaginary)
     {
         int h = _half;
-        float z0r = _re[0], z0i = _im[0];
+        float z0r = _outRe[0], z0i = _outIm[0];
         real[0] = z0r + z0i; imaginary[0] = 0;
         real[h] = z0r - z0i; imaginary[h] = 0;
         for (int k = 1; k < h; k++)
@@ -172,7 +283,7 @@ public sealed class RealFft
     private void SplitBin(int k, out float xr, out float xi)
     {
         int m = _half - k;
-        float ar = _re[k], ai = _im[k], br = _re[m], bi = -_im[m];
+        float ar = _outRe[k], ai = _outIm[k], br = _outRe[m], bi = -_outIm[m];
         float er = 0.5f * (ar + br), ei = 0.5f * (ai + bi);
         float dr = 0.5f * (ar - br), di = 0.5f * (ai - bi);
         // (dr + i di) / i = di - i dr

@@ -1,4 +1,7 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using VoiceEmotion.Pipeline.Dsp;
 
 namespace VoiceEmotion.Pipeline.Features;
@@ -16,10 +19,14 @@ public sealed class FrameFeatureExtractor
     private const int PitchLookBack = FeatureSchema.SampleRate / MinPitchHz + 1;
     private const int AnalysisLength = FeatureSchema.FrameLength + PitchLookBack;
     private const int DeltaFrames = 5;
-    // Pitch runs on the signal decimated to 8 kHz (F0 ≤ 500 Hz needs no more): half the FFT work of 16 kHz.
-    private const int PitchRate = FeatureSchema.SampleRate / 2;
-    private const int NarrowLength = AnalysisLength / 2;
-    private const int DecimatorTaps = 31;
+    // Pitch runs on the signal decimated to 4 kHz (F0 ≤ 500 Hz and its first harmonics need no more): 68 lags over
+    // 166 samples, summed directly (PitchTracker), where 8 kHz took two 512-point FFTs.
+    private const int PitchDecimation = 4;
+    private const int PitchRate = FeatureSchema.SampleRate / PitchDecimation;
+    private const int NarrowLength = AnalysisLength / PitchDecimation;
+    // 47 taps, cut-off 1.7 kHz (−6 dB): flat to ~1.1 kHz, ≥ 50 dB down from 2.3 kHz, so what folds below 2 kHz is weak.
+    private const int DecimatorTaps = 47;
+    private const double DecimatorCutoffHz = 1700;
     private const float LogFloor = 1e-10f;
     private const float DbFloor = -100f;
     private const float VoicedAperiodicity = 0.3f;
@@ -35,10 +42,10 @@ public sealed class FrameFeatureExtractor
     private static readonly MelFilterbank Mel = new(FeatureSchema.LogMelCount, FftSize, FeatureSchema.SampleRate, 20, 8000);
     private static readonly Dct MfccDct = new(FeatureSchema.LogMelCount, 1, FeatureSchema.MfccCount);
     private static readonly SpectrumBands Bands = new(FftSize, FeatureSchema.SampleRate);
-    private static readonly float[] Decimator = BuildDecimator();
 
     private readonly RealFft _fft = new(FftSize);
     private readonly PitchTracker _pitch = new(PitchRate, MinPitchHz, MaxPitchHz, NarrowLength);
+    private readonly Decimator _decimator = new(PitchDecimation, DecimatorTaps, DecimatorCutoffHz, FeatureSchema.SampleRate, NarrowLength);
     private readonly float[] _narrow = new float[NarrowLength];
     private long _narrowNext;
     private readonly SampleHistory _history = new(AnalysisLength + 4096);
@@ -113,8 +120,7 @@ public sealed class FrameFeatureExtractor
 
         float energy = TensorPrimitives.SumOfSquares(frame) / n;
         float db = Math.Max(DbFloor, 10f * MathF.Log10(energy + LogFloor));
-        int crossings = 0;
-        for (int i = 1; i < n; i++) if ((frame[i - 1] < 0) != (frame[i] < 0)) crossings++;
+        int crossings = CountSignChanges(frame);
 
         TensorPrimitives.Multiply(frame, Hann, _windowed);
         _fft.PowerSpectrum(_windowed, _power);
@@ -128,12 +134,7 @@ public sealed class FrameFeatureExtractor
         MfccDct.Apply(logMel, mfcc);
         UpdateDeltas(mfcc, f.Slice(FeatureSchema.MfccDeltaStart, FeatureSchema.MfccCount));
 
-        float flux = 0;
-        if (FramesEmitted > 0)
-        {
-            for (int b = 0; b < logMel.Length; b++) { float d = logMel[b] - _previousLogMel[b]; flux += d * d; }
-            flux = MathF.Sqrt(flux / logMel.Length);
-        }
+        float flux = FramesEmitted > 0 ? TensorPrimitives.Distance(logMel, _previousLogMel) / MathF.Sqrt(logMel.Length) : 0;
         logMel.CopyTo(_previousLogMel);
 
         Bands.Describe(_power, _logPower, out float centroid, out float rolloff, out float flatness, out float slope, out float alpha);
@@ -173,6 +174,24 @@ public sealed class FrameFeatureExtractor
         _previousDb = db;
     }
 
+    // Pairs (x[i−1], x[i]) whose signs (x < 0) differ, 16 pairs a step: the sign bits of x[i−1..] XOR x[i..].
+    private static int CountSignChanges(ReadOnlySpan<float> x)
+    {
+        int count = 0, i = 1;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref float r = ref MemoryMarshal.GetReference(x);
+            for (; i + Vector512<float>.Count <= x.Length; i += Vector512<float>.Count)
+            {
+                var previous = Vector512.LessThan(Vector512.LoadUnsafe(ref r, (nuint)(i - 1)), Vector512<float>.Zero);
+                var current = Vector512.LessThan(Vector512.LoadUnsafe(ref r, (nuint)i), Vector512<float>.Zero);
+                count += BitOperations.PopCount((previous ^ current).ExtractMostSignificantBits());
+            }
+        }
+        for (; i < x.Length; i++) if ((x[i - 1] < 0) != (x[i] < 0)) count++;
+        return count;
+    }
+
     // Causal delta: least-squares slope over the last five frames (the first frame is repeated until five exist).
     private void UpdateDeltas(ReadOnlySpan<float> mfcc, Span<float> delta)
     {
@@ -192,39 +211,19 @@ public sealed class FrameFeatureExtractor
         }
     }
 
-    // Narrow sample m is the low-passed 16 kHz signal at index 2m + 1; each frame adds the (normally 80) samples
-    // up to its end, computed from the analysis buffer, which always holds the history the filter needs.
+    // Narrow sample m is the low-passed 16 kHz signal at index 4m + 3; each frame adds the (normally 40) samples up to
+    // its end, computed from the analysis buffer, which always holds the history the filter needs.
     private void UpdateNarrow(ReadOnlySpan<float> analysis)
     {
         long frameEnd = FramesEmitted * FeatureSchema.HopLength + FeatureSchema.FrameLength;
-        long end = frameEnd / 2;
+        long end = frameEnd / PitchDecimation;
         long first = Math.Max(_narrowNext, end - NarrowLength);
         int added = (int)(end - first);
         Array.Copy(_narrow, added, _narrow, 0, NarrowLength - added);
         long analysisStart = frameEnd - AnalysisLength;
-        for (int i = 0; i < added; i++)
-        {
-            int at = (int)(2 * (first + i) + 1 - analysisStart);
-            _narrow[NarrowLength - added + i] = TensorPrimitives.Dot(Decimator, analysis.Slice(at - DecimatorTaps + 1, DecimatorTaps));
-        }
+        int from = (int)(PitchDecimation * first + PitchDecimation - 1 - (DecimatorTaps - 1) - analysisStart);
+        _decimator.Process(analysis.Slice(from, _decimator.InputLength(added)), _narrow.AsSpan(NarrowLength - added, added));
         _narrowNext = end;
-    }
-
-    // Hamming-windowed sinc low-pass at 3.6 kHz (16 kHz rate), stored reversed for a forward dot product.
-    private static float[] BuildDecimator()
-    {
-        var h = new double[DecimatorTaps];
-        double cutoff = 3600.0 / FeatureSchema.SampleRate, centre = (DecimatorTaps - 1) / 2.0, sum = 0;
-        for (int j = 0; j < DecimatorTaps; j++)
-        {
-            double x = j - centre;
-            double sinc = x == 0 ? 2 * cutoff : Math.Sin(2 * Math.PI * cutoff * x) / (Math.PI * x);
-            h[j] = sinc * (0.54 - 0.46 * Math.Cos(2 * Math.PI * j / (DecimatorTaps - 1)));
-            sum += h[j];
-        }
-        var reversed = new float[DecimatorTaps];
-        for (int j = 0; j < DecimatorTaps; j++) reversed[DecimatorTaps - 1 - j] = (float)(h[j] / sum);
-        return reversed;
     }
 
     private static float[] BuildHann(int length)

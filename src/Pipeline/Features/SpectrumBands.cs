@@ -7,8 +7,9 @@ internal sealed class SpectrumBands
 {
     private const float Floor = 1e-10f;
     private readonly float[] _frequencies;
+    private readonly float[] _centredKHz; // bins 1..5 kHz: f/1000 minus its mean, for the slope
     private readonly int _slopeBins, _alphaLowStart, _alphaLowEnd, _alphaHighEnd;
-    private readonly double _slopeSumX, _slopeDenominator;
+    private readonly double _slopeSxx;
 
     public SpectrumBands(int fftSize, int sampleRate)
     {
@@ -22,8 +23,9 @@ internal sealed class SpectrumBands
         _alphaHighEnd = (int)(5000 / binHz);
         double sx = 0, sxx = 0;
         for (int k = 1; k <= _slopeBins; k++) { double x = k * binHz / 1000; sx += x; sxx += x * x; }
-        _slopeSumX = sx;
-        _slopeDenominator = _slopeBins * sxx - sx * sx;
+        _centredKHz = new float[_slopeBins];
+        for (int k = 1; k <= _slopeBins; k++) _centredKHz[k - 1] = (float)(k * binHz / 1000 - sx / _slopeBins);
+        _slopeSxx = sxx - sx * sx / _slopeBins;
     }
 
     /// <summary>Centroid (Hz), 85 % roll-off (Hz), flatness (0–1), slope of the dB spectrum up to 5 kHz (dB/kHz), alpha ratio (dB).</summary>
@@ -38,9 +40,18 @@ internal sealed class SpectrumBands
             return;
         }
         centroid = TensorPrimitives.Dot(p, _frequencies.AsSpan(1)) / total;
+        // Roll-off: whole 16-bin blocks are summed until the next would pass the target, then bin by bin.
         float target = 0.85f * total, running = 0;
         rolloff = _frequencies[^1];
-        for (int k = 0; k < p.Length; k++)
+        int start = 0;
+        while (start + 16 <= p.Length)
+        {
+            float block = TensorPrimitives.Sum(p.Slice(start, 16));
+            if (running + block >= target) break;
+            running += block;
+            start += 16;
+        }
+        for (int k = start; k < p.Length; k++)
         {
             running += p[k];
             if (running >= target) { rolloff = _frequencies[k + 1]; break; }
@@ -52,14 +63,9 @@ internal sealed class SpectrumBands
         flatness = Math.Clamp(MathF.Exp(meanLog) / (total / p.Length), 0f, 1f);
 
         // Slope of 10·log10 P against frequency in kHz: ln → dB factor 10/ln 10.
-        double sy = 0, sxy = 0;
-        for (int k = 1; k <= _slopeBins; k++)
-        {
-            double y = logs[k - 1];
-            sy += y;
-            sxy += _frequencies[k] / 1000.0 * y;
-        }
-        slope = (float)((_slopeBins * sxy - _slopeSumX * sy) / _slopeDenominator * (10 / Math.Log(10)));
+        // Least squares: Σ (x − x̄)·y / Σ (x − x̄)², one dot product with the centred frequencies.
+        double sxy = TensorPrimitives.Dot(_centredKHz, logs[.._slopeBins]);
+        slope = (float)(sxy / _slopeSxx * (10 / Math.Log(10)));
 
         float low = TensorPrimitives.Sum(power[_alphaLowStart..(_alphaLowEnd + 1)]);
         float high = TensorPrimitives.Sum(power[(_alphaLowEnd + 1)..(_alphaHighEnd + 1)]);

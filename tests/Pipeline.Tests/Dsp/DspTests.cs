@@ -31,6 +31,53 @@ public sealed class DspTests
         }
     }
 
+    [Theory]
+    [InlineData(512, true)]
+    [InlineData(512, false)]
+    public void BothFftPathsMatchANaiveDftInDouble(int size, bool simd)
+    {
+        // The 512-point transform has a SIMD path (16 × 16 four-step FFT on 512-bit vectors) and the generic radix-2
+        // one; both against a double-precision DFT, for full, short, odd-length and impulse inputs.
+        var fft = new RealFft(size, allowSimd: simd);
+        var re = new float[fft.Bins];
+        var im = new float[fft.Bins];
+        var power = new float[fft.Bins];
+        foreach (var x in new[] { Signals.WhiteNoise(size, seed: 5), Signals.WhiteNoise(400, seed: 6), Signals.WhiteNoise(401, seed: 7), Impulse(size, 3) })
+        {
+            fft.Forward(x, re, im);
+            fft.PowerSpectrum(x, power);
+            double peak = 0;
+            var exact = new (double Re, double Im)[fft.Bins];
+            for (int k = 0; k < fft.Bins; k++)
+            {
+                double sr = 0, si = 0;
+                for (int n = 0; n < x.Length; n++)
+                {
+                    double angle = 2 * Math.PI * ((long)k * n % size) / size;
+                    sr += x[n] * Math.Cos(angle);
+                    si -= x[n] * Math.Sin(angle);
+                }
+                exact[k] = (sr, si);
+                peak = Math.Max(peak, Math.Sqrt(sr * sr + si * si));
+            }
+            for (int k = 0; k < fft.Bins; k++)
+            {
+                // Float rounding of a 9-level transform: ~1e-6 of the largest bin per level; 2e-5 leaves room.
+                Assert.True(Math.Abs(exact[k].Re - re[k]) < 2e-5 * peak, $"bin {k} re: {re[k]} vs {exact[k].Re}");
+                Assert.True(Math.Abs(exact[k].Im - im[k]) < 2e-5 * peak, $"bin {k} im: {im[k]} vs {exact[k].Im}");
+                double p = exact[k].Re * exact[k].Re + exact[k].Im * exact[k].Im;
+                Assert.True(Math.Abs(p - power[k]) < 4e-5 * peak * peak, $"bin {k} power: {power[k]} vs {p}");
+            }
+        }
+    }
+
+    private static float[] Impulse(int length, int at)
+    {
+        var x = new float[length];
+        x[at] = 1;
+        return x;
+    }
+
     [Fact]
     public void MelFiltersCoverTheSpectrumInIncreasingOrder()
     {
@@ -65,6 +112,62 @@ public sealed class DspTests
         Assert.InRange(hz, f0 - 2, f0 + 2);
         Assert.True(aperiodicity < 0.1, $"aperiodicity {aperiodicity}");
         Assert.True(correlation > 0.9, $"correlation {correlation}");
+    }
+
+    [Theory]
+    [InlineData(4000, 166)]
+    [InlineData(8000, 333)]
+    public void DirectAutocorrelationGivesTheFftPathsPitch(int rate, int length)
+    {
+        // The same YIN on speech-like audio with the autocorrelation summed directly (SIMD over lags) and by FFT:
+        // the two differ only in float rounding, so F0, aperiodicity and correlation agree closely on every buffer.
+        var direct = new PitchTracker(rate, 60, 500, length, 0.15, direct: true);
+        var viaFft = new PitchTracker(rate, 60, 500, length, 0.15, direct: false);
+        var x = Signals.SpeechLike(rate, 3, seed: 5);
+        int voiced = 0;
+        for (int start = 0; start + length <= x.Length; start += rate / 100)
+        {
+            var a = direct.Estimate(x.AsSpan(start, length));
+            var b = viaFft.Estimate(x.AsSpan(start, length));
+            if (b.Aperiodicity < 0.3f) voiced++;
+            // 1e-3 relative on F0 and 2e-3 absolute on the others: float sums of ~300 products in a different order;
+            // a frame whose CMND has two dips within rounding of each other could pick either, so allow 1 % of frames.
+            if (Math.Abs(a.F0Hz - b.F0Hz) > 1e-3 * b.F0Hz || Math.Abs(a.Aperiodicity - b.Aperiodicity) > 2e-3 || Math.Abs(a.Correlation - b.Correlation) > 2e-3)
+                Assert.Fail($"at {start}: direct {a}, FFT {b}");
+        }
+        Assert.True(voiced > 50, $"{voiced} voiced buffers");
+    }
+
+    [Fact]
+    public void PitchDecimatorPassesTheVoiceBandAndStopsWhatWouldFold()
+    {
+        // The feature extractor's pitch decimator (16 → 4 kHz, 47 taps, −6 dB at 1.7 kHz): its response measured with
+        // tones through Process, and Process equal to the direct formula y[m] = Σ h[k]·x[4m + k].
+        var decimator = new Decimator(4, 47, 1700, 16000, 166);
+        double Gain(double hz)
+        {
+            var x = Signals.Tone(hz, 16000, 0.1, amplitude: 1);
+            var y = new float[150];
+            decimator.Process(x.AsSpan(0, decimator.InputLength(y.Length)), y);
+            return 20 * Math.Log10(Signals.Rms(y.AsSpan(20)) / Math.Sqrt(0.5));
+        }
+        foreach (double hz in new[] { 60.0, 200, 500, 1000 }) Assert.InRange(Gain(hz), -0.3, 0.3);
+        Assert.InRange(Gain(1700), -7, -5);
+        foreach (double hz in new[] { 2400.0, 3000, 4000, 6000, 7900 }) Assert.True(Gain(hz) < -45, $"{hz} Hz: {Gain(hz):F1} dB");
+
+        var noise = Signals.WhiteNoise(1000, seed: 9);
+        var h = decimator.Coefficients.ToArray();
+        foreach (int outputs in new[] { 1, 15, 16, 17, 40, 166 })
+        {
+            var y = new float[outputs];
+            decimator.Process(noise.AsSpan(3, decimator.InputLength(outputs)), y);
+            for (int m = 0; m < outputs; m++)
+            {
+                double expected = 0;
+                for (int k = 0; k < h.Length; k++) expected += h[k] * noise[3 + 4 * m + k];
+                Assert.Equal(expected, y[m], 1e-5);
+            }
+        }
     }
 
     [Fact]

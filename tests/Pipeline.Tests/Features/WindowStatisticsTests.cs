@@ -19,10 +19,45 @@ public sealed class WindowStatisticsTests
     }
 
     [Fact]
+    public void SelectionPercentilesEqualSortedPercentilesExactly()
+    {
+        // Compute finds p10/p50/p90/p95 by selection (Kth); the definition is linear interpolation on the sorted values.
+        // Same values bit for bit, on lengths 1..300, with ties (rounded values), constant runs and sorted inputs.
+        var random = new Random(12);
+        var result = new float[4];
+        float[] quantiles = [0.10f, 0.50f, 0.90f, 0.95f];
+        for (int trial = 0; trial < 400; trial++)
+        {
+            int n = trial < 300 ? trial + 1 : random.Next(1, 301);
+            var values = new float[n];
+            for (int i = 0; i < n; i++)
+                values[i] = (trial % 4) switch
+                {
+                    0 => (float)(random.NextDouble() * 80 - 60),
+                    1 => MathF.Round((float)(random.NextDouble() * 6)), // many ties
+                    2 => i,                                            // already sorted
+                    _ => n - i,                                        // reversed
+                };
+            var sorted = values.OrderBy(v => v).ToArray();
+            var before = values.ToArray();
+            WindowStatistics.Percentiles(values, quantiles, result, new float[WindowStatistics.ScratchLength(n)]);
+            for (int q = 0; q < quantiles.Length; q++)
+            {
+                float position = quantiles[q] * (n - 1);
+                int lo = (int)position, hi = Math.Min(lo + 1, n - 1);
+                float expected = sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo);
+                Assert.Equal(expected, result[q]);
+            }
+            Assert.Equal(before, values); // the input is left as it was
+            for (int k = 0; k < n; k += 1 + n / 10) Assert.Equal(sorted[k], WindowStatistics.Kth(values, k, new float[WindowStatistics.ScratchLength(n)]));
+        }
+    }
+
+    [Fact]
     public void SchemaLayoutIsPinned()
     {
         // The shipped model was trained on this layout: changing it needs a new FeatureSchema.Version.
-        Assert.Equal("frame-v2+window-v2+session-v1", FeatureSchema.Version);
+        Assert.Equal("frame-v3+window-v2+session-v1", FeatureSchema.Version);
         Assert.Equal((81, 225, 451), (FeatureSchema.FrameFeatureCount, FeatureSchema.WindowStatisticsCount, FeatureSchema.WindowFeatureCount));
         int[] scalars =
         [
