@@ -6,9 +6,12 @@
 # SQLite writes: a cold server's first seconds are not its capacity). CPU % is of one core over each run's steady part
 # (after its first quarter, until the sending stops); server MiB is the resident memory with all sessions open, and
 # MiB/session is (that − the fresh hub's idle memory) ÷ streams.
+# Each stream is a call: one session for the whole run, playing the recordings back to back with 0.4 s of silence
+# between them, as a phone call lasts minutes. --session-per-recording replays the old load instead: each ~3.5 s
+# recording a session of its own (a session start, summary and log row every few seconds per stream).
 #
 #   scripts/load-curve.sh [--streams "250 500 1000 1500 2000"] [--modes "single multiplexed"] [--runs 3]
-#                         [--duration 45] [--warmup 15] [--wavs DIR] [--no-build] [--out DIR]
+#                         [--duration 45] [--warmup 15] [--wavs DIR] [--no-build] [--out DIR] [--session-per-recording]
 #
 # Recordings: --wavs DIR (16 kHz wavs), or 20 RAVDESS clips from ../shared/data/ravdess-speech-16k.zip.
 # Smoke: scripts/load-curve.sh --streams 100 --duration 20 --runs 1
@@ -24,6 +27,7 @@ warmup=15
 wavs=""
 build=1
 out=""
+sessions=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) streams="$2"; shift 2 ;;
@@ -34,6 +38,7 @@ while [ $# -gt 0 ]; do
     --wavs) wavs="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --out) out="$2"; shift 2 ;;
+    --session-per-recording) sessions=(--session-per-recording); shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -68,7 +73,8 @@ start_hub() {
   local log="$work/calllog-$1.db" port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   rm -f "$log" "$log-wal" "$log-shm"
-  # Sessions of a stream follow each other; the limit leaves room for the moment one ends as the next starts.
+  # With --session-per-recording the sessions of a stream follow each other; the limit leaves room for the moment one
+  # ends as the next starts.
   (cd src/StreamHub && exec dotnet "$hub_dll" --urls "http://127.0.0.1:$port" --CallLog:SqlitePath "$log" \
       --PhoneBridge:AudioSocketPort -1 --StreamHub:MaxConcurrentSessions 10000 --Logging:LogLevel:Default Warning) \
     >"$work/hub-$1.log" 2>&1 &
@@ -94,14 +100,14 @@ for n in $streams; do
     if [ "$warmup" -gt 0 ]; then
       echo "== $n streams, $mode: warm-up run ($warmup s, discarded)" >&2
       dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$warmup" \
-        --streams-per-connection "$per" >/dev/null 2>"$work/replay-$n-$mode-warmup.err" || true
+        --streams-per-connection "$per" "${sessions[@]}" >/dev/null 2>"$work/replay-$n-$mode-warmup.err" || true
     fi
     reports=()
     for r in $(seq 1 "$runs"); do
       report="$out/load-$n-$mode-$r.json"
       echo "== $n streams, $mode, run $r/$runs ($duration s)" >&2
       dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$duration" \
-        --streams-per-connection "$per" --report "$report" --server-pid "$hub_pid" >/dev/null 2>"$work/replay-$n-$mode-$r.err" || true
+        --streams-per-connection "$per" "${sessions[@]}" --report "$report" --server-pid "$hub_pid" >/dev/null 2>"$work/replay-$n-$mode-$r.err" || true
       tail -1 "$work/replay-$n-$mode-$r.err" >&2
       reports+=("$report")
     done
@@ -117,7 +123,8 @@ for n in $streams; do
 done
 
 echo
-echo "Median of $runs run(s) of $duration s on a hub warmed by a $warmup s run (errors and updates summed over the runs); reports in $out"
+echo "Median of $runs run(s) of $duration s on a hub warmed by a $warmup s run (errors and updates summed over the runs);" \
+  "$([ ${#sessions[@]} -gt 0 ] && echo "a session per recording" || echo "each stream one call")); reports in $out"
 echo
 echo "| streams | mode | p50 ms | p99 ms | errors | received/owed | server CPU % | client CPU % | server MiB | MiB/session |"
 echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"

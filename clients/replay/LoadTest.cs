@@ -7,7 +7,9 @@ using VoiceEmotion.Client;
 namespace VoiceEmotion.Replay;
 
 /// <summary>
-/// Load mode: N concurrent real-time streams over few connections for a fixed time, then a latency report. The time
+/// Load mode: N concurrent real-time streams over few connections for a fixed time, then a latency report. Each stream
+/// is one call (one session) for the whole run, its recordings back to back with a short silence between them, as a
+/// phone call would be; <c>--session-per-recording</c> makes each recording a session of its own instead. The time
 /// counts from when the connections are open, and at its end each stream stops sending and is completed rather than
 /// cancelled, so every update owed for the audio sent arrives before its summary: what was received is then compared
 /// with what was owed exactly, however slow a loaded machine is to connect, start sessions or answer.
@@ -21,6 +23,8 @@ public static class LoadTest
         [property: JsonPropertyName("streams")] int Streams,
         [property: JsonPropertyName("connections")] int Connections,
         [property: JsonPropertyName("mode")] string Mode,
+        // "call": one session per stream for the whole run; "session-per-recording": one per recording played.
+        [property: JsonPropertyName("sessionsAre")] string SessionsAre,
         [property: JsonPropertyName("compact")] bool Compact,
         [property: JsonPropertyName("speed")] double Speed,
         [property: JsonPropertyName("durationSeconds")] double DurationSeconds,
@@ -74,9 +78,20 @@ public static class LoadTest
             (cpuTo, serverCpu1, clientCpu1) = (clock.Elapsed.TotalSeconds, ProcessCpu(options.ServerPid), ClientCpu());
         });
 
+        var callAudio = options.SessionPerRecording ? null : new CallAudio(recordings);
+        // A call's summary is owed once the run stops it; a loaded machine gets a minute after that to send it.
+        var callTimeout = TimeSpan.FromSeconds(options.DurationSeconds + 60);
         var streams = Enumerable.Range(0, options.Concurrency).Select(async s =>
         {
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(Math.Max(1, options.ChunkMs))));
+            if (callAudio is not null)
+            {
+                var call = new ReplaySession(hubs[s % connections], new CallTape(callAudio, s, $"call-{s}"), options.Speed,
+                    compact: options.CompactUpdates, pacer: options.SharedPacing ? pacer : null, summaryTimeout: callTimeout);
+                sessions.Add(call);
+                await call.RunAsync(stop.Token);
+                return;
+            }
             for (int n = 0; !stop.IsCancellationRequested; n++)
             {
                 var session = new ReplaySession(hubs[s % connections], recordings[(s + n) % recordings.Count], options.Speed,
@@ -96,6 +111,7 @@ public static class LoadTest
         long expected = all.Sum(s => (long)s.ExpectedUpdates);
         var errors = all.Where(s => s.Error is not null || s.Failure is not null).ToList();
         return new Report(options.Concurrency, connections, options.StreamsPerConnection == 1 ? "per-connection" : $"multiplexed×{options.StreamsPerConnection}",
+            options.SessionPerRecording ? "session-per-recording" : "call",
             options.CompactUpdates, options.Speed, elapsed, all.Count, all.Sum(s => s.SecondsStreamed),
             all.Sum(s => (long)s.ReceivedOwed), expected,
             new Dictionary<string, double>

@@ -19,7 +19,7 @@ try
     var recordings = Recording.Find(options.Inputs).Select(path => new Recording(path, options.ChunkMs)).ToList();
     if (options.LoadMode)
     {
-        Console.Error.WriteLine($"load: {options.Concurrency} streams of {recordings.Count} recording(s) at speed {(options.Speed == 0 ? "max" : options.Speed)} for {options.DurationSeconds} s against {options.Hub}");
+        Console.Error.WriteLine($"load: {options.Concurrency} {(options.SessionPerRecording ? "streams (a session per recording)" : "calls")} of {recordings.Count} recording(s) at speed {(options.Speed == 0 ? "max" : options.Speed)} for {options.DurationSeconds} s against {options.Hub}");
         var report = await LoadTest.RunAsync(options, recordings);
         LoadTest.Write(report, options.ReportPath);
         return report.Errors == 0 ? 0 : 1;
@@ -44,7 +44,7 @@ try
     }
     return failures == 0 ? 0 : 1;
 }
-catch (Exception e) when (e is FileNotFoundException or VoiceEmotion.Pipeline.Audio.AudioFormatException or HttpRequestException)
+catch (Exception e) when (e is FileNotFoundException or VoiceEmotion.Pipeline.Audio.AudioFormatException or HttpRequestException or ArgumentException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;

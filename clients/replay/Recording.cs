@@ -3,7 +3,7 @@ using VoiceEmotion.Pipeline.Audio;
 namespace VoiceEmotion.Replay;
 
 /// <summary>A WAV file prepared for streaming: pcm16le at its own sample rate (mono), cut into chunks of a fixed duration.</summary>
-public sealed class Recording
+public sealed class Recording : ITape
 {
     public Recording(string path, int chunkMs)
     {
@@ -21,6 +21,7 @@ public sealed class Recording
     private readonly byte[][] _chunks;
 
     public string Path { get; }
+    public string Label => System.IO.Path.GetFileName(Path);
     public int SampleRate { get; }
     public byte[] Bytes { get; }
     public int ChunkBytes { get; }

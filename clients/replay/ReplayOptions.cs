@@ -23,6 +23,11 @@ public sealed record ReplayOptions
     /// <summary>Load mode paces every stream on one shared clock (default); <c>--per-stream-pacing</c> gives each stream
     /// the client library's own timer pacing instead (to compare).</summary>
     public bool SharedPacing { get; init; } = true;
+    /// <summary>Load mode: each stream is one call for the whole run, playing the recordings back to back with
+    /// <see cref="CallAudio.GapSeconds"/> of silence between them (default), as real calls last minutes; with
+    /// <c>--session-per-recording</c> each recording is a session of its own instead (the old behaviour: a session start,
+    /// summary and log row every few seconds per stream).</summary>
+    public bool SessionPerRecording { get; init; }
     /// <summary>Seconds at the start of a load run left out of the CPU figures (JIT, connection set-up, the first
     /// sessions): they are the steady state's. Default a quarter of the run, at most 10 s.</summary>
     public double? WarmupSeconds { get; init; }
@@ -46,6 +51,8 @@ public sealed record ReplayOptions
                       [--protocol messagepack|json] [--chunk-ms 100] [--token KEY (or $VOICEEMOTION_TOKEN)]
                load mode: --concurrency N [--duration S] [--streams-per-connection 10] [--report out.json] [--server-pid PID]
                           [--compact|--maps (compact updates by default in load mode)] [--per-stream-pacing]
+                          [--session-per-recording (each recording its own session; default: each stream is one call
+                           of the recordings back to back, 0.4 s of silence between them, for the whole run)]
                           [--cpu-warmup S (left out of the CPU figures; default duration/4, at most 10)]
         With --server-pid the report has the server's CPU % and memory (from /proc) beside this client's CPU %.
         Prints one JSON line per update (and per summary) on stdout; the load mode prints and writes a report instead.
@@ -79,6 +86,7 @@ public sealed record ReplayOptions
                 case "--compact": o = o with { Compact = true }; break;
                 case "--maps": o = o with { Compact = false }; break;
                 case "--per-stream-pacing": o = o with { SharedPacing = false }; break;
+                case "--session-per-recording": o = o with { SessionPerRecording = true }; break;
                 case "--cpu-warmup":
                     var w = Value();
                     o = o with { WarmupSeconds = double.TryParse(w, NumberStyles.Float, CultureInfo.InvariantCulture, out var ws) && ws >= 0 ? ws : throw new ArgumentException($"--cpu-warmup takes seconds ≥ 0, not '{w}'") };

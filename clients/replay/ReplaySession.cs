@@ -4,18 +4,21 @@ using VoiceEmotion.Client;
 namespace VoiceEmotion.Replay;
 
 /// <summary>
-/// Streams one recording as one hub session, paced on the clock (real time × speed, or as fast as possible), and
-/// measures each update's latency: from sending the chunk that completes its 0.5 s step to receiving the update.
-/// The hub protocol and the pacing are VoiceEmotion.Client's; this adds the bookkeeping of what the hub owes. In load
-/// mode a shared <see cref="Pacer"/> paces every stream instead (one clock, not a timer per stream).
+/// Streams a tape (one recording, or a call of recordings back to back: <see cref="CallTape"/>) as one hub session, paced
+/// on the clock (real time × speed, or as fast as possible), and measures each update's latency: from sending the chunk
+/// that completes its 0.5 s step to receiving the update. The hub protocol and the pacing are VoiceEmotion.Client's; this
+/// adds the bookkeeping of what the hub owes. In load mode a shared <see cref="Pacer"/> paces every stream instead (one
+/// clock, not a timer per stream).
 /// </summary>
-public sealed class ReplaySession(EmotionHubClient hub, Recording recording, double speed, Action<EmotionUpdate>? onUpdate = null,
-    bool compact = false, Pacer? pacer = null)
+public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double speed, Action<EmotionUpdate>? onUpdate = null,
+    bool compact = false, Pacer? pacer = null, TimeSpan? summaryTimeout = null)
 {
     // An update for step T needs audio up to T plus the rest of its last 25 ms frame.
     private const double FrameTailSeconds = 0.015;
 
-    private readonly long[] _sentAt = new long[recording.Chunks];
+    // Send time of each chunk, by index; grows with a call (a tape without end). Guarded by _latenciesMs.
+    private long[] _sentAt = new long[Math.Min(recording.Chunks, 1024)];
+    private int _sent;
     private readonly List<double> _latenciesMs = [];
 
     public int Updates { get; private set; }
@@ -56,20 +59,20 @@ public sealed class ReplaySession(EmotionHubClient hub, Recording recording, dou
         {
             // Not cancelled by stop: a session the hub has started is always completed, never left half open.
             await using var stream = await hub.StartSessionAsync(AudioFormat.Pcm16(recording.SampleRate),
-                new SessionOptions { Source = "replay", Label = Path.GetFileName(recording.Path), BufferUpdates = false, CompactUpdates = compact });
+                new SessionOptions { Source = "replay", Label = recording.Label, BufferUpdates = false, CompactUpdates = compact });
             stream.UpdateReceived += OnUpdate;
             _stream = stream;
             // Just before the chunk is handed to the connection: latency counts from here.
-            stream.ChunkSent += c => _sentAt[c.Index] = c.Timestamp;
+            stream.ChunkSent += OnChunkSent;
             var pacing = pacer is null ? new StreamPacing { Speed = speed } : StreamPacing.AsFastAsPossible;
             try
             {
-                Summary = await stream.StreamAsync(Chunks(() => stop.IsCancellationRequested), pacing).WaitAsync(TimeSpan.FromSeconds(30 + recording.Seconds / Math.Max(speed, 1)));
+                Summary = await stream.StreamAsync(Chunks(() => stop.IsCancellationRequested), pacing).WaitAsync(SummaryTimeout);
                 Completed = true;
             }
             catch (TimeoutException)
             {
-                Failure = new TimeoutException("no summary within 30 s of the end of the stream");
+                Failure = new TimeoutException($"no summary within {SummaryTimeout.TotalSeconds:F0} s of the start of the stream");
             }
         }
         catch (VoiceEmotionException e) when (e.SessionId is not null && e.Code != ErrorCodes.ConnectionLost && e.Code != ErrorCodes.Cancelled)
@@ -95,6 +98,20 @@ public sealed class ReplaySession(EmotionHubClient hub, Recording recording, dou
         }
     }
 
+    // A call plays until stopped: its load run gives the time it may take.
+    private TimeSpan SummaryTimeout => summaryTimeout ?? (recording.Chunks == int.MaxValue ? Timeout.InfiniteTimeSpan
+        : TimeSpan.FromSeconds(30 + recording.SecondsAfter(recording.Chunks - 1) / Math.Max(speed, 1)));
+
+    private void OnChunkSent(ChunkSent c)
+    {
+        lock (_latenciesMs)
+        {
+            if (c.Index >= _sentAt.Length) Array.Resize(ref _sentAt, Math.Max(c.Index + 1, _sentAt.Length * 2));
+            _sentAt[c.Index] = c.Timestamp;
+            _sent = Math.Max(_sent, c.Index + 1);
+        }
+    }
+
     private void OnUpdate(EmotionUpdate update)
     {
         long now = Stopwatch.GetTimestamp();
@@ -102,14 +119,13 @@ public sealed class ReplaySession(EmotionHubClient hub, Recording recording, dou
         lock (_latenciesMs)
         {
             Updates++;
+            chunk = Math.Min(chunk, _sent - 1);
             if (chunk >= 0 && _sentAt[chunk] != 0) _latenciesMs.Add(Stopwatch.GetElapsedTime(_sentAt[chunk], now).TotalMilliseconds);
         }
         onUpdate?.Invoke(update);
     }
 
-    private int ChunkCompleting(double seconds)
-    {
-        int index = (int)Math.Ceiling(seconds * recording.SampleRate * 2 / recording.ChunkBytes) - 1;
-        return Math.Clamp(index, 0, _sentAt.Length - 1);
-    }
+    // Chunks are whole but for a recording's last one, and the steps of its audio end before that one's end.
+    private int ChunkCompleting(double seconds) =>
+        Math.Max(0, (int)Math.Ceiling(seconds * recording.SampleRate * 2 / recording.ChunkBytes) - 1);
 }

@@ -68,6 +68,52 @@ public sealed class ReplayClientTests : IAsyncLifetime
         Assert.InRange(memory.GetProperty("before").GetDouble(), 10, 100_000);
         Assert.True(memory.GetProperty("peak").GetDouble() >= memory.GetProperty("loaded").GetDouble());
         Assert.Contains("| 4 | multiplexed×2 |", stderr);
+        Assert.Equal("call", r.GetProperty("sessionsAre").GetString());
+    }
+
+    [Fact]
+    public async Task LoadModeStreamsAreCallsOfTheRecordingsBackToBack()
+    {
+        // a.wav is 2 s: a 5 s call plays it, 0.4 s of silence, and it again, in one session.
+        string report = Path.Combine(_dir.FullName, "load-calls.json");
+        var (exit, _, stderr) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(),
+            "--concurrency", "3", "--duration", "5", "--streams-per-connection", "3", "--report", report);
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var r = doc.RootElement;
+        Assert.Equal("call", r.GetProperty("sessionsAre").GetString());
+        Assert.Equal(3, r.GetProperty("sessions").GetInt32()); // one session per stream for the whole run
+        // Each call went on past the end of its recording and its silence: more than 2.4 s of audio per session.
+        Assert.InRange(r.GetProperty("audioSeconds").GetDouble(), 3 * 3.0, 3 * 5 * 1.1);
+        Assert.Equal(0, r.GetProperty("errors").GetInt32());
+        Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
+        Assert.True(r.GetProperty("updatesReceived").GetInt64() >= 3 * 6, r.ToString());
+        // Latency is measured for the updates after the first recording too, from the real send of their chunks.
+        var latency = r.GetProperty("latencyMs");
+        Assert.Equal(r.GetProperty("updatesReceived").GetInt64(), (long)latency.GetProperty("count").GetDouble());
+        Assert.InRange(latency.GetProperty("max").GetDouble(), 0.01, 2000);
+    }
+
+    [Fact]
+    public async Task LoadModeCanStillMakeEachRecordingASession()
+    {
+        string report = Path.Combine(_dir.FullName, "load-per-recording.json");
+        var (exit, _, stderr) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(),
+            "--concurrency", "2", "--duration", "5", "--session-per-recording", "--report", report);
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var r = doc.RootElement;
+        Assert.Equal("session-per-recording", r.GetProperty("sessionsAre").GetString());
+        Assert.True(r.GetProperty("sessions").GetInt32() >= 2 * 2, r.ToString()); // 2 s recordings, 5 s run
+        Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
+    }
+
+    [Fact]
+    public async Task ACallOfRecordingsOfDifferentRatesIsAClearError()
+    {
+        var (exit, _, stderr) = await Run(_dir.FullName, "--hub", _server.HubUrl.ToString(), "--concurrency", "1", "--duration", "2");
+        Assert.Equal(1, exit);
+        Assert.Contains("--session-per-recording", stderr);
     }
 
     [Fact]
