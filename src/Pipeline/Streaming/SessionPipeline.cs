@@ -75,7 +75,20 @@ public sealed class SessionPipeline : IAsyncDisposable
     /// while the input channel is full). Returns false when the session no longer takes audio (it was completed, or it
     /// ended or failed: see <see cref="Completion"/>).
     /// </summary>
-    public async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken = default)
+    public ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken = default) =>
+        WriteAsync(chunk, owned: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, for a chunk the caller hands over: the pipeline
+    /// keeps <paramref name="chunk"/> itself if it has to queue it (no pooled copy), so the caller must not touch it
+    /// again. For the hub's chunks, each a fresh array from the protocol: under load most chunks queue behind the model,
+    /// and the copy was a rented 4 KiB buffer per chunk that the shared pool, with thousands of sessions' chunks out at
+    /// once, mostly had to allocate — more garbage than the chunk itself, living as long as the queue.
+    /// </summary>
+    public ValueTask<bool> WriteOwnedAsync(byte[] chunk, CancellationToken cancellationToken = default) =>
+        WriteAsync(chunk, owned: chunk, cancellationToken);
+
+    private async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> chunk, byte[]? owned, CancellationToken cancellationToken)
     {
         if (_closed) return false;
         long queuedAt = Stopwatch.GetTimestamp();
@@ -101,20 +114,21 @@ public sealed class SessionPipeline : IAsyncDisposable
             _ = DrainAsync(default);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(chunk.Length);
-        chunk.Span.CopyTo(buffer);
+        var queued = owned is null ? new Chunk(ArrayPool<byte>.Shared.Rent(chunk.Length), chunk.Length, queuedAt, Rented: true)
+            : new Chunk(owned, owned.Length, queuedAt, Rented: false);
+        if (queued.Rented) chunk.Span.CopyTo(queued.Buffer);
         try
         {
-            await _input.Writer.WriteAsync(new Chunk(buffer, chunk.Length, queuedAt), cancellationToken).ConfigureAwait(false);
+            await _input.Writer.WriteAsync(queued, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            queued.Release();
             return false;
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            queued.Release();
             throw;
         }
         Interlocked.Increment(ref _queued);
@@ -177,7 +191,7 @@ public sealed class SessionPipeline : IAsyncDisposable
                     }
                     finally
                     {
-                        ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                        chunk.Release();
                     }
                     await emit.ConfigureAwait(false);
                 }
@@ -208,7 +222,7 @@ public sealed class SessionPipeline : IAsyncDisposable
     {
         _closed = true;
         _input.Writer.TryComplete();
-        while (_input.Reader.TryRead(out var left)) ArrayPool<byte>.Shared.Return(left.Buffer);
+        while (_input.Reader.TryRead(out var left)) left.Release();
         _output.Writer.TryComplete(error);
         if (error is null) _done.TrySetResult();
         else _done.TrySetException(error);
@@ -297,5 +311,12 @@ public sealed class SessionPipeline : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private readonly record struct Chunk(byte[] Buffer, int Length, long QueuedAt);
+    /// <summary>A queued chunk: a copy in a buffer rented from the shared pool, or the writer's own array (handed over).</summary>
+    private readonly record struct Chunk(byte[] Buffer, int Length, long QueuedAt, bool Rented)
+    {
+        public void Release()
+        {
+            if (Rented) ArrayPool<byte>.Shared.Return(Buffer);
+        }
+    }
 }

@@ -93,7 +93,8 @@ public sealed class EmotionHub(
                 bytes += chunk.Length;
                 if (bytes / bytesPerSecond > limits.MaxSessionSeconds)
                     throw Fail(sessionId, HubError.SessionTooLong, $"session is over the limit of {limits.MaxSessionSeconds} s of audio");
-                if (!await pipeline.WriteAsync(chunk, Context.ConnectionAborted)) break;
+                // The protocol gives each chunk its own array, used nowhere else: the pipeline may keep it instead of a copy.
+                if (!await pipeline.WriteOwnedAsync(chunk, Context.ConnectionAborted)) break;
             }
             pipeline.Complete();
             await session.Forwarding;

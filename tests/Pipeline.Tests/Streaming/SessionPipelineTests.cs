@@ -119,6 +119,35 @@ public sealed class SessionPipelineTests
     }
 
     [Fact]
+    public async Task ChunksHandedOverAndQueuedAsTheyAreGiveTheUpdatesOfCopiedOnes()
+    {
+        var classifier = new LoudnessClassifier();
+        await using var batcher = new InferenceBatcher(classifier);
+        var audio = Speech(8.0, seed: 12);
+        const int chunk = 3200;
+        await using var reference = new SessionPipeline("r", Pcm16, batcher);
+        var expected = await Run(reference, audio, chunk);
+
+        // The hub's way: each chunk a fresh array the pipeline may keep. Nobody reads and the output holds one update,
+        // so most chunks wait in the input channel — as the arrays themselves, not as pooled copies.
+        await using var burst = new SessionPipeline("s", Pcm16, batcher, inputCapacity: 1024, outputCapacity: 1);
+        for (int i = 0; i < audio.Length; i += chunk)
+            Assert.True(await burst.WriteOwnedAsync(audio.AsSpan(i, Math.Min(chunk, audio.Length - i)).ToArray()));
+        burst.Complete();
+        int chunks = (audio.Length + chunk - 1) / chunk;
+        var (inline, queued) = burst.ChunkPaths;
+        Assert.True(queued >= chunks * 3 / 4, $"{inline} inline, {queued} queued: the burst was not queued");
+        var updates = new List<EmotionUpdate>();
+        await foreach (var u in burst.Updates.ReadAllAsync()) updates.Add(u);
+        await burst.Completion;
+
+        Assert.Equal(16, updates.Count);
+        Assert.Equal(expected.Select(u => (u.Seq, u.AudioTime, u.Speech, u.VoicedFraction)), updates.Select(u => (u.Seq, u.AudioTime, u.Speech, u.VoicedFraction)));
+        Assert.Equal(expected.SelectMany(u => u.Probabilities), updates.SelectMany(u => u.Probabilities));
+        Assert.False(await burst.WriteOwnedAsync(new byte[chunk]), "a completed session takes no more audio");
+    }
+
+    [Fact]
     public async Task WritersSwitchingBetweenInlineAndQueuedAtRandomKeepOrderAndValues()
     {
         await using var batcher = new InferenceBatcher(new LoudnessClassifier(), workers: 1);
