@@ -124,7 +124,7 @@ done
 
 echo
 echo "Median of $runs run(s) of $duration s on a hub warmed by a $warmup s run (errors and updates summed over the runs);" \
-  "$([ ${#sessions[@]} -gt 0 ] && echo "a session per recording" || echo "each stream one call")); reports in $out"
+  "$([ ${#sessions[@]} -gt 0 ] && echo "a session per recording" || echo "each stream one call"); reports in $out"
 echo
 echo "| streams | mode | p50 ms | p99 ms | errors | received/owed | server CPU % | client CPU % | server MiB | MiB/session |"
 echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
