@@ -34,8 +34,8 @@ source scripts/postgres.sh
 log_dir=$(mktemp -d)
 trap 'rm -rf "$log_dir"' EXIT
 
-echo "== TypeScript client package: npm ci, build (the web pages import its dist/), unit tests"
-(cd clients/js && npm ci --no-audit --no-fund && npm run build && npm test 2>&1 | tee "$log_dir/vitest-client.log")
+echo "== TypeScript client package: npm ci, build (the web pages import its dist/); its tests run after the .NET build"
+(cd clients/js && npm ci --no-audit --no-fund && npm run build)
 echo "== web client: npm ci, build, unit tests"
 (cd clients/web && npm ci --no-audit --no-fund && npm run build && npm test 2>&1 | tee "$log_dir/vitest.log")
 
@@ -44,6 +44,9 @@ dotnet restore VoiceEmotion.sln
 dotnet build VoiceEmotion.sln -c Release --no-restore
 dotnet test VoiceEmotion.sln -c Release --no-build --filter "Category!=Measurement" --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log_dir/dotnet.log"
 
+echo "== TypeScript client package: unit tests and tests against the real hub (needs the Release StreamHub built above)"
+(cd clients/js && npm test 2>&1 | tee "$log_dir/vitest-client.log")
+
 echo "== end-to-end: real hub + headless Chromium"
 (cd clients/web && npm run e2e 2>&1 | tee "$log_dir/e2e.log")
 
@@ -51,9 +54,11 @@ echo "== end-to-end: real hub + headless Chromium"
 strip() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
 passed=$(( $(strip "$log_dir/dotnet.log" | awk '/^ *Passed: +[0-9]+$/ {s += $2} END {print s + 0}') \
          + $(strip "$log_dir/vitest.log" | awk '/^ *Tests +[0-9]+ passed/ {print $2; exit} END {}' | head -1 | grep -o '[0-9]*' || echo 0) \
+         + $(strip "$log_dir/vitest-client.log" | awk '/^ *Tests +[0-9]+ passed/ {print $2; exit} END {}' | head -1 | grep -o '[0-9]*' || echo 0) \
          + $(strip "$log_dir/e2e.log" | awk '/^# pass / {print $3}') ))
 failed=$(( $(strip "$log_dir/dotnet.log" | awk '/^ *Failed: +[0-9]+$/ {s += $2} END {print s + 0}') + $(strip "$log_dir/e2e.log" | awk '/^# fail / {print $3}') ))
-skipped=$(strip "$log_dir/dotnet.log" | awk '/^ *Skipped: +[0-9]+$/ {s += $2} END {print s + 0}')
+skipped=$(( $(strip "$log_dir/dotnet.log" | awk '/^ *Skipped: +[0-9]+$/ {s += $2} END {print s + 0}') \
+          + $(cat "$log_dir"/vitest*.log | sed 's/\x1b\[[0-9;]*m//g' | grep -oE '^ *Tests .*[0-9]+ skipped' | grep -oE '[0-9]+ skipped' | awk '{s += $1} END {print s + 0}') ))
 echo "total: $passed passed, $failed failed, $skipped skipped"
 # This script installs every dependency a test may skip without (PostgreSQL, redis-server), so a skip means something
 # is missing. Beside ../shared/data (as in CI) that fails the run; without it, the speech-data tests skip, saying why.
