@@ -9,7 +9,10 @@ namespace VoiceEmotion.StreamHub.Tests;
 /// limit). A 5-minute and a 60-minute 8 kHz mu-law recording, made while they are sent, go through the real server in
 /// this process while the process's working set and managed heap are sampled. Numbers: docs/PERFORMANCE.md.
 /// Set VOICEEMOTION_UPLOAD_MEMORY_MINUTES=218 to add a recording at the 100 MiB default limit.
+/// The managed heap and working set are the whole test process's, so this runs alone (a collection without
+/// parallelisation): other tests' allocations running beside it once made a 60-minute upload look like +241 MiB.
 /// </summary>
+[Collection(nameof(UploadMemoryTests))]
 public sealed class UploadMemoryTests(ITestOutputHelper output)
 {
     private const long MiB = 1024 * 1024;
@@ -67,3 +70,6 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
         return growth;
     }
 }
+
+[CollectionDefinition(nameof(UploadMemoryTests), DisableParallelization = true)]
+public sealed class UploadMemoryCollection;
