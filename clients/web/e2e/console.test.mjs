@@ -229,5 +229,6 @@ test('alert rules: a bad value is refused naming the field; a rule set on the pa
   assert.ok(await page.locator('[data-testid=track] [data-testid=ribbon-alert]').count() >= 1, 'the ribbon marks the alert');
   await page.goto(url(`?view=call&id=${otherUuid}`));
   await page.getByTestId('call-info').filter({ hasText: 'ended' }).waitFor({ timeout: 15000 });
+  await page.locator('[data-testid=track]').first().waitFor({ timeout: 15000 }); // tracks and alerts render after the line
   assert.equal(await page.getByTestId('call-alert').filter({ hasText: 'e2e-neutral' }).count(), 0, 'a call outside the rule\'s queue raises nothing');
 });

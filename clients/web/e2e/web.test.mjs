@@ -188,6 +188,8 @@ test('console: a microphone session is a live card with one speaker lane, then a
     await card.waitFor({ state: 'detached', timeout: 15000 });
     await calls.goto(`${baseUrl}/calls.html?view=call&id=${encodeURIComponent(callId)}`);
     await calls.getByTestId('call-info').filter({ hasText: 'ended' }).waitFor({ timeout: 15000 });
+    // The page writes the call's line first and its tracks after their timelines arrive: wait for them, then count.
+    await calls.locator('[data-testid=track]').first().waitFor({ timeout: 15000 });
     assert.equal(await calls.locator('[data-testid=track]').count(), 1);
     assert.equal(await calls.locator('[data-testid=track][data-role=speaker] canvas').count(), 1);
     assert.ok(Number(await calls.locator('[data-testid=track] .ribbon-plot').getAttribute('aria-valuemax')) >= 11, 'the ribbon holds the session\'s updates');
