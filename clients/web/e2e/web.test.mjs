@@ -222,9 +222,18 @@ test('a server with API keys: the page asks for a key, and works once it is give
     await page.getByTestId('dominant').waitFor({ timeout: 30000 });
 
     // The console, with the stored key, finds that upload in the log.
-    await page.goto(new URL('/calls.html?view=search', hub.url).href);
-    await page.locator('[data-testid=connection-state][data-state=connected]').waitFor({ timeout: 20000 });
-    await page.locator('[data-testid=search-row]').first().waitFor({ timeout: 20000 });
+    // The log writes in batches, so the upload's row may land a moment after its result: search again until it is there.
+    const searchUntil = Date.now() + 30000;
+    for (;;) {
+      await page.goto(new URL('/calls.html?view=search', hub.url).href);
+      await page.locator('[data-testid=connection-state][data-state=connected]').waitFor({ timeout: 20000 });
+      try {
+        await page.locator('[data-testid=search-row]').first().waitFor({ timeout: 3000 });
+        break;
+      } catch (e) {
+        if (Date.now() > searchUntil) throw e;
+      }
+    }
     assert.match(await page.getByTestId('search-results').locator('tbody').textContent(), /upload/);
     // The key holds the supervisor role, not admin: it reads the rules but may not change them, and is told why.
     await page.goto(new URL('/calls.html?view=rules', hub.url).href);
