@@ -23,51 +23,13 @@ public static class AnalyzeEndpoint
         app.MapPost("/api/analyze", async (HttpContext context, string? mode, UploadAnalyzer analyzer, AnalysisJobs jobs,
             IOptions<StreamHubOptions> options, ILogger<UploadAnalyzer> logger) =>
         {
-            if (mode is not (null or "" or "sync" or "job"))
-                return Problem(StatusCodes.Status400BadRequest, "bad_mode", $"mode '{mode}' is unknown: use mode=job for a background job, or leave it out");
-            var slot = analyzer.TryAdmit();
-            if (slot is null)
-            {
-                context.Response.Headers.RetryAfter = UploadAnalyzer.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Problem(StatusCodes.Status429TooManyRequests, "too_many_uploads",
-                    $"{options.Value.MaxConcurrentUploads} uploads are being analysed already: try again in {UploadAnalyzer.RetryAfterSeconds} s");
-            }
-            try
-            {
-                long limit = options.Value.MaxUploadBytes;
-                var request = context.Request;
-                var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-                if (size is { IsReadOnly: false }) size.MaxRequestBodySize = limit + SlackBytes;
-                if (request.ContentLength > limit + SlackBytes)
-                    return TooLarge(limit, request.ContentLength);
-                if (!request.HasFormContentType || !MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
-                    || HeaderUtilities.RemoveQuotes(type.Boundary).Value is not { Length: > 0 } boundary)
-                    return Problem(StatusCodes.Status400BadRequest, "not_multipart", "send the WAV file as multipart/form-data in a field named 'file'");
-
-                var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limit };
-                MultipartSection? section;
-                string fileName;
-                try
-                {
-                    (section, fileName) = await NextFileAsync(reader, context.RequestAborted);
-                }
-                catch (Exception e) when (IsUploadProblem(e))
-                {
-                    return UploadProblem(e, limit);
-                }
-                if (section is null) return Problem(StatusCodes.Status400BadRequest, "no_file", "the form has no file: send the WAV in a field named 'file'");
-
-                if (mode != "job") return await AnalyzeWhileReadingAsync(context, section, fileName, analyzer, limit, logger);
-                var spool = await SpoolAsync(context, section, limit);
-                if (spool.Problem is not null) return spool.Problem;
-                var job = jobs.Start(spool.File!, fileName, Security.Roles.Owner(context.User), slot);
-                slot = null; // the job releases it when its analysis ends
-                return Results.Accepted($"/api/jobs/{job.Id}", job.Status());
-            }
-            finally
-            {
-                slot?.Dispose();
-            }
+            var result = await HandleAsync(context, mode, analyzer, jobs, options, logger);
+            // An error found before the body was read (a bad header, a broken part) would otherwise close the connection
+            // under a client still sending, which then sees a broken pipe instead of the answer: read what is left of a
+            // modest body first. Oversized bodies (413) are not read.
+            if (result is IStatusCodeHttpResult { StatusCode: >= 400 and not StatusCodes.Status413PayloadTooLarge })
+                await DrainAsync(context.Request.Body, context.RequestAborted);
+            return result;
         }).DisableAntiforgery().RequireAuthorization(Security.Roles.StreamPolicy)
             .WithTags(OpenApiSetup.AnalysisTag).WithSummary("Analyse a WAV file, or start a job that does")
             .WithDescription("The update series a live stream of the file would get, and its summary, computed at full speed through " +
@@ -226,6 +188,76 @@ public static class AnalyzeEndpoint
         }
         await to.CompleteAsync(error);
         return error;
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext context, string? mode, UploadAnalyzer analyzer, AnalysisJobs jobs,
+        IOptions<StreamHubOptions> options, ILogger<UploadAnalyzer> logger)
+    {
+        if (mode is not (null or "" or "sync" or "job"))
+            return Problem(StatusCodes.Status400BadRequest, "bad_mode", $"mode '{mode}' is unknown: use mode=job for a background job, or leave it out");
+        var slot = analyzer.TryAdmit();
+        if (slot is null)
+        {
+            context.Response.Headers.RetryAfter = UploadAnalyzer.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problem(StatusCodes.Status429TooManyRequests, "too_many_uploads",
+                $"{options.Value.MaxConcurrentUploads} uploads are being analysed already: try again in {UploadAnalyzer.RetryAfterSeconds} s");
+        }
+        try
+        {
+            long limit = options.Value.MaxUploadBytes;
+            var request = context.Request;
+            var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+            if (size is { IsReadOnly: false }) size.MaxRequestBodySize = limit + SlackBytes;
+            if (request.ContentLength > limit + SlackBytes)
+                return TooLarge(limit, request.ContentLength);
+            if (!request.HasFormContentType || !MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+                || HeaderUtilities.RemoveQuotes(type.Boundary).Value is not { Length: > 0 } boundary)
+                return Problem(StatusCodes.Status400BadRequest, "not_multipart", "send the WAV file as multipart/form-data in a field named 'file'");
+
+            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limit };
+            MultipartSection? section;
+            string fileName;
+            try
+            {
+                (section, fileName) = await NextFileAsync(reader, context.RequestAborted);
+            }
+            catch (Exception e) when (IsUploadProblem(e))
+            {
+                return UploadProblem(e, limit);
+            }
+            if (section is null) return Problem(StatusCodes.Status400BadRequest, "no_file", "the form has no file: send the WAV in a field named 'file'");
+
+            if (mode != "job") return await AnalyzeWhileReadingAsync(context, section, fileName, analyzer, limit, logger);
+            var spool = await SpoolAsync(context, section, limit);
+            if (spool.Problem is not null) return spool.Problem;
+            var job = jobs.Start(spool.File!, fileName, Security.Roles.Owner(context.User), slot);
+            slot = null; // the job releases it when its analysis ends
+            return Results.Accepted($"/api/jobs/{job.Id}", job.Status());
+        }
+        finally
+        {
+            slot?.Dispose();
+        }
+    }
+
+    /// <summary>Reads and drops at most 4 MiB of what the client is still sending (bounded, so a hostile body cannot hold the slot).</summary>
+    private static async Task DrainAsync(Stream body, CancellationToken cancel)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            long left = 4 * 1024 * 1024;
+            int n;
+            while (left > 0 && (n = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancel)) > 0) left -= n;
+        }
+        catch (Exception e) when (e is IOException or BadHttpRequestException or OperationCanceledException or InvalidOperationException)
+        {
+            // The client went away, or the body was already consumed: nothing more to read.
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static bool IsUploadProblem(Exception e) => e is InvalidDataException or BadHttpRequestException or IOException or UploadTooLargeException;
