@@ -128,7 +128,9 @@ public sealed class ReplayClientTests : IAsyncLifetime
         Assert.Equal(3, r.GetProperty("connections").GetInt32());
         Assert.Equal("per-connection", r.GetProperty("mode").GetString());
         Assert.False(r.GetProperty("compact").GetBoolean());
-        Assert.True(r.GetProperty("updatesReceived").GetInt64() >= 12, r.ToString());
+        // How much audio 3 s of pacing sends depends on the machine (a busy CI box starts streams late); what must hold is
+        // that every stream got updates and every owed update arrived.
+        Assert.True(r.GetProperty("updatesReceived").GetInt64() >= 3, r.ToString());
         Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
         Assert.Equal(JsonValueKind.Null, r.GetProperty("serverMemoryMiB").ValueKind); // no --server-pid
     }
