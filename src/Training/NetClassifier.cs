@@ -18,7 +18,8 @@ public sealed class NetClassifier : IRawClassifier
 
     public IReadOnlyList<string> Labels { get; }
 
-    public int WindowFrames => _members[0].Config.UseFrames ? _members[0].Config.Frames : 0;
+    /// <summary>Frames per window the members that read frames take (0 when none does).</summary>
+    public int WindowFrames => _members.Where(m => m.Config.UseFrames).Select(m => m.Config.Frames).FirstOrDefault();
 
     public void PredictRaw(ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, int batchSize, Span<float> output)
     {
@@ -32,7 +33,7 @@ public sealed class NetClassifier : IRawClassifier
             var st = stats.Slice(b * s, s);
             for (int m = 0; m < _members.Count; m++)
             {
-                _members[m].Forward(workspaces[m], f, st);
+                _members[m].Forward(workspaces[m], _members[m].Config.UseFrames ? f : default, st);
                 for (int k = 0; k < c.Classes; k++) output[b * c.Classes + k] += workspaces[m].Probabilities[k] / _members.Count;
             }
         }

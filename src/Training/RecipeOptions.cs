@@ -22,6 +22,8 @@ internal static class RecipeOptions
         Positive("--batch", "examples per mini-batch", r => r.Train.BatchSize, (r, v) => r with { Train = r.Train with { BatchSize = v } }),
         Positive("--lr", "peak learning rate (AdamW, cosine to 0)", r => r.Train.LearningRate, (r, v) => r with { Train = r.Train with { LearningRate = v } }),
         Positive("--ensemble", "models trained and averaged", r => r.Ensemble, (r, v) => r with { Ensemble = v }),
+        new Valued<int>(TrainingCli.Count("--stats-members", "statistics-only nets (no convolutions) added to the ensemble", () => Shipped.StatsMembers),
+            (r, v) => r with { StatsMembers = v }),
         Positive("--seed", "seed of every random draw", r => r.Train.Seed, (r, v) => r with { Train = r.Train with { Seed = v } }),
         // The thread count is the machine's, not the recipe's: the shipped model was trained with 2 threads on 2 cores.
         Positive("--threads", "training threads, this machine's cores unless given; with the seed they fix the weights",

@@ -227,6 +227,19 @@ public static class TrainingCli
         },
     };
 
+    /// <summary>A whole number ≥ 0; a bad value is a parse error naming the option and the value.</summary>
+    internal static Option<int> Count(string name, string description, Func<int> defaultValue) => new(name)
+    {
+        Description = description, DefaultValueFactory = _ => defaultValue(), HelpName = "N",
+        CustomParser = r =>
+        {
+            string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+            if (int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0) return v;
+            r.AddError($"{name} needs a whole number (0 or more), got '{token}'");
+            return default;
+        },
+    };
+
     internal static Option<T> Positive<T>(string name, string description, Func<T> defaultValue) where T : struct, INumber<T>
     {
         bool integer = typeof(T) == typeof(int);

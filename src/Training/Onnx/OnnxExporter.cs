@@ -19,10 +19,14 @@ public static class OnnxExporter
     {
         if (members.Count == 0) throw new ArgumentException("no model to export", nameof(members));
         var c = members[0].Config;
-        if (members.Any(m => m.Config != c)) throw new ArgumentException("ensemble members must share one configuration");
+        // Members may differ in shape (a CNN beside a statistics-only MLP) but must read the same inputs the same way.
+        if (members.Any(m => m.Config.Features != c.Features || m.Config.Stats != c.Stats || m.Config.Classes != c.Classes))
+            throw new ArgumentException("ensemble members must share feature, statistics and class counts");
+        var framed = members.Where(m => m.Config.UseFrames).Select(m => m.Config.Frames).Distinct().ToList();
+        if (framed.Count > 1) throw new ArgumentException("ensemble members that read frames must read the same window length");
         var g = new OnnxGraph();
-        if (c.UseFrames) g.Input(FramesInput, -1, c.Frames, c.Features);
-        if (c.UseStats) g.Input(StatsInput, -1, c.Stats);
+        if (framed.Count == 1) g.Input(FramesInput, -1, framed[0], c.Features);
+        if (members.Any(m => m.Config.UseStats)) g.Input(StatsInput, -1, c.Stats);
         var outputs = new List<string>();
         for (int k = 0; k < members.Count; k++)
             outputs.Add(Member(g, members[k], members.Count == 1 ? "" : $"m{k}/"));

@@ -22,11 +22,17 @@ public sealed class TrainingCliTests : IDisposable
     {
         var r = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--epochs", "3", "--passes", "2", "--clips-per-speaker", "7",
             "--batch", "16", "--lr", "0.01", "--ensemble", "2", "--seed", "9", "--threads", "1", "--temperature", "1.2",
-            "--no-augment", "--no-session", "--no-stats");
+            "--no-augment", "--no-session", "--no-stats", "--stats-members", "3");
         Assert.Equal((3, 2, 16, 0.01f, 9, 1), (r.Train.Epochs, r.Train.PassesPerEpoch, r.Train.BatchSize, r.Train.LearningRate, r.Train.Seed, r.Train.Threads));
         Assert.Equal((7, 2, 1.2f, false, false), (r.ClipsPerSpeaker, r.Ensemble, r.Temperature, r.Augment, r.SessionAdaptation));
         Assert.False(r.Net.UseStats);
         Assert.True(r.Net.UseFrames);
+        // Statistics-only members need the statistics input: with --no-stats the ensemble keeps only the CNNs.
+        Assert.Equal(3, r.StatsMembers);
+        Assert.Equal(2, r.MemberConfigs().Count);
+        var mixed = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--stats-members", "1");
+        Assert.Equal([true, false], mixed.MemberConfigs().Select(c => c.UseFrames));
+        Assert.Equal(VoiceEmotion.Training.Nn.FrameShift.None, mixed.MemberConfigs()[1].FrameShift);
         Assert.Equal(VoiceEmotion.Training.Nn.FrameShift.Session,
             TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--frame-shift", "session").Net.FrameShift);
     }
@@ -47,7 +53,7 @@ public sealed class TrainingCliTests : IDisposable
         string help = output.ToString();
         var shipped = new TrainingRecipe();
         foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
-                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share" })
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--stats-members" })
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);
@@ -71,6 +77,7 @@ public sealed class TrainingCliTests : IDisposable
     [InlineData("--frame-shift takes its values from the statistics input", "train", "--no-stats", "--frame-shift", "window")]
     [InlineData("--condition: unknown condition 'nosuch'", "evaluate", "--condition", "nosuch")]
     [InlineData("--folds needs a positive integer, got '0'", "cv", "--folds", "0")]
+    [InlineData("--stats-members needs a whole number (0 or more), got '-1'", "train", "--stats-members", "-1")]
     [InlineData("--test", "transfer")] // --test missing
     [InlineData("--bogus", "cv", "--bogus")]
     public void BadValuesFailNamingTheOption(string expected, string command, params string[] extra)

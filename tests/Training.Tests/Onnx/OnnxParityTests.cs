@@ -15,7 +15,7 @@ public sealed class OnnxParityTests
     public static TheoryData<string, int> Cases() => new()
     {
         { "both", 1 }, { "both", 7 }, { "frames-only", 3 }, { "stats-only", 5 }, { "ensemble", 4 },
-        { "window-shift", 3 }, { "session-shift", 4 },
+        { "window-shift", 3 }, { "session-shift", 4 }, { "cnn-and-stats-only", 3 },
     };
 
     [Theory]
@@ -31,6 +31,11 @@ public sealed class OnnxParityTests
             _ => Real,
         };
         var members = Enumerable.Range(0, variant == "ensemble" ? 3 : 1).Select(k => RandomNet(config, seed: 10 + k)).ToList();
+        if (variant == "cnn-and-stats-only")
+        {
+            // The recipe's mixed ensemble: a session-shifted CNN beside a statistics-only MLP, in one graph.
+            members = [RandomNet(Real with { FrameShift = FrameShift.Session }, seed: 21), RandomNet(Real with { UseFrames = false }, seed: 22)];
+        }
         var bytes = OnnxExporter.Export(members, ExportMetadata.Create(Labels, config, "test"));
         using var model = EmotionModel.Load(bytes);
         Assert.Equal(config.UseFrames ? config.Frames : 0, model.WindowFrames);
