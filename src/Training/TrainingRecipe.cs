@@ -48,7 +48,7 @@ public sealed record TrainingRecipe
     /// <summary>Members added to the ensemble that read only the window statistics (an MLP, no convolutions). In
     /// cross-validation the CNN scored better on RAVDESS and the statistics-only net on TESS: averaged, each covers
     /// what the other misses, at a few microseconds more per window.</summary>
-    public int StatsMembers { get; init; }
+    public int StatsMembers { get; init; } = 1;
 
     /// <summary>The shape of every ensemble member, in order: <see cref="Ensemble"/> × <see cref="Net"/>, then
     /// <see cref="StatsMembers"/> statistics-only nets.</summary>
@@ -60,7 +60,7 @@ public sealed record TrainingRecipe
 
     /// <summary>Calibration: logits are divided by this in the exported model. Fitted by <c>cv</c> on out-of-fold
     /// predictions (training speakers only) and set here, so the README's train command reproduces the shipped model.</summary>
-    public float Temperature { get; init; } = 1.9f;
+    public float Temperature { get; init; } = 1.14f;
 
     public string Describe() =>
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
