@@ -45,8 +45,9 @@ public sealed partial class SqlCallLog
         long startedAt = long.MaxValue, endedAt = 0;
         double speech = 0;
         var byLabel = new double[EmotionLabels.Count];
+        var byMean = new double[EmotionLabels.Count];
         using (var read = Command(connection, tx,
-            "SELECT source, label, agent, queue, owner, status, started_at, ended_at, speech_s, share_json FROM sessions WHERE call_key = @k ORDER BY started_at, id",
+            "SELECT source, label, agent, queue, owner, status, started_at, ended_at, speech_s, share_json, mean_json FROM sessions WHERE call_key = @k ORDER BY started_at, id",
             ("@k", key)))
         using (var r = read.ExecuteReader())
         {
@@ -72,6 +73,11 @@ public sealed partial class SqlCallLog
                     speech += s;
                     var share = JsonSerializer.Deserialize<Dictionary<string, float>>(r.GetString(9))!;
                     for (int k = 0; k < EmotionLabels.Count; k++) byLabel[k] += s * share.GetValueOrDefault(EmotionLabels.All[k]);
+                    if (!r.IsDBNull(10))
+                    {
+                        var mean = JsonSerializer.Deserialize<Dictionary<string, float>>(r.GetString(10))!;
+                        for (int k = 0; k < EmotionLabels.Count; k++) byMean[k] += s * mean.GetValueOrDefault(EmotionLabels.All[k]);
+                    }
                 }
             }
         }
@@ -90,7 +96,10 @@ public sealed partial class SqlCallLog
         if (speech > 0)
         {
             int top = 0;
-            for (int k = 1; k < EmotionLabels.Count; k++) if (byLabel[k] > byLabel[top]) top = k;
+            // As a session's summary decides it (StreamAnalyzer.Summarize): the largest share of speech, and on a tie the
+            // higher mean probability — so a one-track call's dominant is its session's.
+            for (int k = 1; k < EmotionLabels.Count; k++)
+                if (byLabel[k] > byLabel[top] || (byLabel[k] == byLabel[top] && byMean[k] > byMean[top])) top = k;
             dominant = EmotionLabels.All[top];
             angry = byLabel[EmotionLabels.Angry] / speech;
             negative = EmotionLabels.Negative.Sum(l => byLabel[EmotionLabels.IndexOf(l)]) / speech;
