@@ -13,13 +13,14 @@ public sealed class NetClassifier : IRawClassifier
     {
         _members = members;
         Labels = labels;
+        WindowFrames = members.Where(m => m.Config.UseFrames).Select(m => m.Config.Frames).FirstOrDefault();
         _workspaces = new ThreadLocal<EmotionNet.Workspace[]>(() => members.Select(m => m.CreateWorkspace()).ToArray());
     }
 
     public IReadOnlyList<string> Labels { get; }
 
     /// <summary>Frames per window the members that read frames take (0 when none does).</summary>
-    public int WindowFrames => _members.Where(m => m.Config.UseFrames).Select(m => m.Config.Frames).FirstOrDefault();
+    public int WindowFrames { get; }
 
     public void PredictRaw(ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, int batchSize, Span<float> output)
     {

@@ -228,19 +228,14 @@ public static class TrainingCli
     };
 
     /// <summary>A whole number ≥ 0; a bad value is a parse error naming the option and the value.</summary>
-    internal static Option<int> Count(string name, string description, Func<int> defaultValue) => new(name)
-    {
-        Description = description, DefaultValueFactory = _ => defaultValue(), HelpName = "N",
-        CustomParser = r =>
-        {
-            string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
-            if (int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0) return v;
-            r.AddError($"{name} needs a whole number (0 or more), got '{token}'");
-            return default;
-        },
-    };
+    internal static Option<int> Count(string name, string description, Func<int> defaultValue) =>
+        Number(name, description, defaultValue, v => v >= 0, "a whole number (0 or more)");
 
-    internal static Option<T> Positive<T>(string name, string description, Func<T> defaultValue) where T : struct, INumber<T>
+    internal static Option<T> Positive<T>(string name, string description, Func<T> defaultValue) where T : struct, INumber<T> =>
+        Number(name, description, defaultValue, v => v > T.Zero, typeof(T) == typeof(int) ? "a positive integer" : "a positive number");
+
+    private static Option<T> Number<T>(string name, string description, Func<T> defaultValue, Func<T, bool> valid, string need)
+        where T : struct, INumber<T>
     {
         bool integer = typeof(T) == typeof(int);
         return new Option<T>(name)
@@ -250,8 +245,8 @@ public static class TrainingCli
             {
                 string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
                 var style = integer ? NumberStyles.Integer : NumberStyles.Float;
-                if (T.TryParse(token, style, CultureInfo.InvariantCulture, out var v) && v > T.Zero) return v;
-                r.AddError($"{name} needs a positive {(integer ? "integer" : "number")}, got '{token}'");
+                if (T.TryParse(token, style, CultureInfo.InvariantCulture, out var v) && valid(v)) return v;
+                r.AddError($"{name} needs {need}, got '{token}'");
                 return default;
             },
         };

@@ -12,6 +12,16 @@ public static class EmotionLabels
     /// <summary>The labels a "negative share" counts (sad, angry, fearful, disgust): the log, the calls and live cards.</summary>
     public static IReadOnlyList<string> Negative { get; } = ["sad", "angry", "fearful", "disgust"];
 
+    /// <summary>The dominant label of a session or call: the largest share of speech, and on a tie the higher mean
+    /// probability (then the first in label order). One rule for live summaries and the call log.</summary>
+    public static int DominantIndex(ReadOnlySpan<double> share, ReadOnlySpan<double> mean)
+    {
+        int best = 0;
+        for (int i = 1; i < Count; i++)
+            if (share[i] > share[best] || (share[i] == share[best] && mean[i] > mean[best])) best = i;
+        return best;
+    }
+
     public const int Neutral = 0, Happy = 1, Sad = 2, Angry = 3, Fearful = 4, Disgust = 5, Surprised = 6;
 
     /// <summary>Index of a product label, or -1. Dataset aliases map here: calm → neutral, ps/pleasant surprise → surprised.</summary>

@@ -134,14 +134,15 @@ public sealed class StreamAnalyzer : IFrameSink
         string? dominant = null;
         if (_speechUpdates > 0)
         {
-            int best = 0;
+            Span<double> counts = stackalloc double[EmotionLabels.Count], means = stackalloc double[EmotionLabels.Count];
             for (int i = 0; i < share.Length; i++)
             {
                 share[i] = (float)_topCounts[i] / _speechUpdates;
                 mean[i] = (float)(_probabilitySums[i] / _speechUpdates);
-                if (_topCounts[i] > _topCounts[best] || (_topCounts[i] == _topCounts[best] && mean[i] > mean[best])) best = i;
+                counts[i] = _topCounts[i];
+                means[i] = mean[i];
             }
-            dominant = EmotionLabels.All[best];
+            dominant = EmotionLabels.All[EmotionLabels.DominantIndex(counts, means)];
         }
         double step = Options.UpdateFrames / (double)FeatureSchema.FramesPerSecond;
         return new SessionSummary(Id, AudioSeconds, _speechUpdates * step, Updates, dominant, share, mean);

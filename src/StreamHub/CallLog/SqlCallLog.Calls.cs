@@ -95,12 +95,8 @@ public sealed partial class SqlCallLog
         double? angry = null, negative = null;
         if (speech > 0)
         {
-            int top = 0;
-            // As a session's summary decides it (StreamAnalyzer.Summarize): the largest share of speech, and on a tie the
-            // higher mean probability — so a one-track call's dominant is its session's.
-            for (int k = 1; k < EmotionLabels.Count; k++)
-                if (byLabel[k] > byLabel[top] || (byLabel[k] == byLabel[top] && byMean[k] > byMean[top])) top = k;
-            dominant = EmotionLabels.All[top];
+            // The summaries' rule, so a one-track call's dominant is its session's.
+            dominant = EmotionLabels.All[EmotionLabels.DominantIndex(byLabel, byMean)];
             angry = byLabel[EmotionLabels.Angry] / speech;
             negative = EmotionLabels.Negative.Sum(l => byLabel[EmotionLabels.IndexOf(l)]) / speech;
         }

@@ -8,7 +8,8 @@ public interface IExampleSource
     /// <summary>Examples available.</summary>
     int Count { get; }
 
-    /// <summary>Writes example <paramref name="index"/> (frames [Frames × Features], stats) and returns its class.</summary>
+    /// <summary>Writes example <paramref name="index"/> (frames [Frames × Features], stats) and returns its class.
+    /// <paramref name="frames"/> is empty when the net reads no frames.</summary>
     int Fill(int index, Span<float> frames, Span<float> stats);
 
     /// <summary>Called before each epoch: a source that draws examples afresh does it here (Count may change).</summary>
@@ -54,7 +55,8 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         var c = net.Config;
         int threads = Math.Max(1, options.Threads);
         var workspaces = Enumerable.Range(0, threads).Select(_ => net.CreateWorkspace()).ToArray();
-        var frames = Enumerable.Range(0, threads).Select(_ => new float[c.Frames * c.Features]).ToArray();
+        // A statistics-only net never reads frames: an empty buffer keeps the source from copying every window.
+        var frames = Enumerable.Range(0, threads).Select(_ => c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
         var stats = Enumerable.Range(0, threads).Select(_ => new float[c.Stats]).ToArray();
         var losses = new double[threads];
         var gradient = new float[net.Parameters.Count];

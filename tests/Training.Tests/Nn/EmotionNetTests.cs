@@ -150,7 +150,7 @@ public sealed class EmotionNetTests
         {
             var random = new Random(seed * 1000 + index);
             int label = index % config.Classes;
-            for (int t = 0; t < config.Frames; t++)
+            for (int t = 0; t < config.Frames && !frames.IsEmpty; t++)
                 for (int f = 0; f < config.Features; f++)
                     frames[t * config.Features + f] = (float)(random.NextDouble() - 0.5) * 0.5f + (f == label ? t / (float)config.Frames : 0);
             for (int s = 0; s < config.Stats; s++) stats[s] = (float)(random.NextDouble() - 0.5) + (s == label ? 1 : 0);
