@@ -35,7 +35,7 @@ public static class Commands
             }
             report = report with { ValidationMacroF1 = f1 };
             curve.Add(report);
-            Console.Error.WriteLine($"  epoch {report.Epoch + 1}/{recipe.Train.Epochs}: {report.Examples} windows, loss {report.Loss:F3}" +
+            Console.Error.WriteLine($"  epoch {report.Epoch + 1}/{recipe.Train.Epochs}: {report.Examples} windows, loss {report.Loss:F3} (first pass {report.FreshLoss:F3})" +
                                     (f1 is null ? "" : $", validation macro-F1 {f1:F3}") + $" ({report.Seconds:F0} s)");
         }));
         string summary = $"{corpus.Clips.Count} clips of {corpus.Speakers.Count} speakers from {string.Join(", ", data.Select(Path.GetFileName))}; {recipe.Describe()}";

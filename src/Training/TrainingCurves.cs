@@ -22,17 +22,20 @@ public static class TrainingCurves
 
     public static string Table(IReadOnlyList<EpochReport> curve)
     {
-        var md = new StringBuilder("| member | epoch | windows | loss | validation macro-F1 | seconds |\n|---:|---:|---:|---:|---:|---:|\n");
+        var md = new StringBuilder("Loss is the mean over the epoch's passes over its fresh draw; first pass is the loss of the first pass alone, ")
+            .Append("where each example is met before the net has stepped on it (the fresh-data loss). Later passes fit the draw the more, ")
+            .Append("the higher the learning rate, so the mean over passes is not comparable between early and annealed epochs.\n\n")
+            .Append("| member | epoch | windows | loss | loss, first pass | validation macro-F1 | seconds |\n|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (var r in curve)
-            md.Append($"| {r.Member + 1} | {r.Epoch + 1} | {r.Examples} | {r.Loss:F3} | {(r.ValidationMacroF1 is { } f ? f.ToString("F3", CultureInfo.InvariantCulture) : "–")} | {r.Seconds:F0} |\n");
+            md.Append($"| {r.Member + 1} | {r.Epoch + 1} | {r.Examples} | {r.Loss:F3} | {r.FreshLoss:F3} | {(r.ValidationMacroF1 is { } f ? f.ToString("F3", CultureInfo.InvariantCulture) : "–")} | {r.Seconds:F0} |\n");
         return md.ToString();
     }
 
     public static string Csv(IReadOnlyList<EpochReport> curve)
     {
-        var csv = new StringBuilder("member,epoch,windows,loss,validation_macro_f1,seconds\n");
+        var csv = new StringBuilder("member,epoch,windows,loss,first_pass_loss,validation_macro_f1,seconds\n");
         foreach (var r in curve)
-            csv.Append(string.Create(CultureInfo.InvariantCulture, $"{r.Member + 1},{r.Epoch + 1},{r.Examples},{r.Loss:F4},{r.ValidationMacroF1?.ToString("F4", CultureInfo.InvariantCulture) ?? ""},{r.Seconds:F1}\n"));
+            csv.Append(string.Create(CultureInfo.InvariantCulture, $"{r.Member + 1},{r.Epoch + 1},{r.Examples},{r.Loss:F4},{r.FreshLoss:F4},{r.ValidationMacroF1?.ToString("F4", CultureInfo.InvariantCulture) ?? ""},{r.Seconds:F1}\n"));
         return csv.ToString();
     }
 
@@ -49,6 +52,12 @@ public static class TrainingCurves
                 var epochs = run.Select(r => (double)(r.Epoch + 1)).ToArray();
                 var loss = plot.Add.Scatter(epochs, run.Select(r => r.Loss).ToArray());
                 loss.LegendText = runs.Count == 1 ? "loss" : $"loss {i}";
+                if (runs.Count == 1)
+                {
+                    var fresh = plot.Add.Scatter(epochs, run.Select(r => r.FreshLoss).ToArray());
+                    fresh.LinePattern = ScottPlot.LinePattern.Dotted;
+                    fresh.LegendText = "loss, first pass";
+                }
                 if (run.All(r => r.ValidationMacroF1 is not null))
                 {
                     var f1 = plot.Add.Scatter(epochs, run.Select(r => r.ValidationMacroF1!.Value).ToArray());

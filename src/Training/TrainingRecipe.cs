@@ -5,7 +5,9 @@ using VoiceEmotion.Training.Nn;
 namespace VoiceEmotion.Training;
 
 /// <summary>One epoch's result, for progress lines and training curves.</summary>
-public sealed record EpochReport(int Member, int Epoch, int Examples, double Loss, double? ValidationMacroF1, double FeatureSeconds, double Seconds);
+/// <summary>One epoch of one member: <paramref name="Loss"/> is the mean over the epoch's passes, <paramref name="FreshLoss"/>
+/// the first pass's (each example met before the net stepped on it; see <see cref="Nn.Trainer.EpochDone"/>).</summary>
+public sealed record EpochReport(int Member, int Epoch, int Examples, double Loss, double FreshLoss, double? ValidationMacroF1, double FeatureSeconds, double Seconds);
 
 /// <summary>
 /// Everything that decides a trained model: architecture, data drawing (clips per speaker, augmentation, session
@@ -89,8 +91,8 @@ public sealed record TrainingRecipe
             var trainer = new Trainer(net, Train with { Seed = seed })
             {
                 Progress = progress is null ? null : p => progress((member + p) / configs.Count),
-                EpochDone = (epoch, loss) => epochDone?.Invoke(
-                    new EpochReport(member, epoch, source.Count, loss, null, source.FeatureSeconds, watch.Elapsed.TotalSeconds), net),
+                EpochDone = (epoch, loss, fresh) => epochDone?.Invoke(
+                    new EpochReport(member, epoch, source.Count, loss, fresh, null, source.FeatureSeconds, watch.Elapsed.TotalSeconds), net),
             };
             trainer.Train(source);
             net.Temperature = Temperature;

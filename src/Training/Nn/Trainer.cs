@@ -44,8 +44,11 @@ public sealed record TrainOptions
 /// </summary>
 public sealed class Trainer(EmotionNet net, TrainOptions options)
 {
-    /// <summary>Called after each epoch with (epoch, mean loss).</summary>
-    public Action<int, float>? EpochDone { get; set; }
+    /// <summary>Called after each epoch with (epoch, mean loss over its passes, mean loss of its first pass). The first
+    /// pass meets each of the epoch's fresh examples before the net has stepped on it, so its loss is the fresh-data
+    /// loss; later passes revisit the same examples, and how far they fit them depends on the learning rate, so the mean
+    /// over passes is not comparable between early (high rate) and late (annealed) epochs.</summary>
+    public Action<int, float, float>? EpochDone { get; set; }
 
     /// <summary>Called after each batch with the fraction of all training done.</summary>
     public Action<double>? Progress { get; set; }
@@ -73,7 +76,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         {
             source.BeginEpoch(epoch);
             int perEpoch = PerEpoch();
-            double epochLoss = 0;
+            double epochLoss = 0, firstPassLoss = 0;
             for (int pass = 0; pass < passes; pass++)
             {
                 int round = epoch * passes + pass;
@@ -110,6 +113,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                         TensorPrimitives.Lerp(net.Parameters.Values, average, decay, average);
                     }
                     for (int s = 0; s < threads; s++) epochLoss += losses[s];
+                    if (pass == 0) for (int s = 0; s < threads; s++) firstPassLoss += losses[s];
                     step++;
                     Progress?.Invoke(Math.Min(1.0, (double)step / totalSteps));
                 }
@@ -118,7 +122,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
             if (!double.IsFinite(epochLoss))
                 throw new InvalidOperationException($"training diverged in epoch {epoch + 1} (loss is not finite): lower --lr or check the inputs");
             if (average is not null) Swap(net.Parameters.Values, average, live!); // report (and end on) the average
-            EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch));
+            EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch), (float)(firstPassLoss / perEpoch));
             if (average is not null && epoch < options.Epochs - 1) Swap(net.Parameters.Values, average, live!);
         }
     }

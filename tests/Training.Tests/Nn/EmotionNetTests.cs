@@ -79,7 +79,7 @@ public sealed class EmotionNetTests
             var losses = new List<float>();
             var trainer = new Trainer(net, new TrainOptions { Epochs = 25, PassesPerEpoch = 1, ExamplesPerEpoch = 240, BatchSize = 16, LearningRate = 1e-2f, Threads = threads, Seed = 4 })
             {
-                EpochDone = (_, loss) => losses.Add(loss),
+                EpochDone = (_, loss, _) => losses.Add(loss),
             };
             trainer.Train(source);
             Assert.True(losses[^1] < losses[0] * 0.5f, $"loss {losses[0]} → {losses[^1]}");
@@ -114,7 +114,7 @@ public sealed class EmotionNetTests
         new Trainer(plain, options).Train(source);
         new Trainer(averaged, options with { EmaDecay = 0.95f })
         {
-            EpochDone = (_, _) => reported.Add((float[])averaged.Parameters.Values.Clone()),
+            EpochDone = (_, _, _) => reported.Add((float[])averaged.Parameters.Values.Clone()),
         }.Train(source);
 
         // Same steps, so the average lags the last step: the weights differ but stay close to the plain run's.
@@ -142,6 +142,28 @@ public sealed class EmotionNetTests
         Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
 
     /// <summary>Three classes told apart by which feature rises over time, plus a class hint in one statistic.</summary>
+    [Fact]
+    public void TheFirstPassLossIsTheLossOfExamplesNotYetTrainedOnInTheirEpoch()
+    {
+        var config = Tiny with { Dropout = 0.1f };
+        var source = new ToySource(config, 240, seed: 9);
+        List<(float Mean, float First)> Run(int passes)
+        {
+            var epochs = new List<(float, float)>();
+            new Trainer(new EmotionNet(config, seed: 1), new TrainOptions { Epochs = 3, PassesPerEpoch = passes, BatchSize = 16, LearningRate = 1e-2f, Seed = 4 })
+            {
+                EpochDone = (_, mean, first) => epochs.Add((mean, first)),
+            }.Train(source);
+            return epochs;
+        }
+        // One pass: the mean over passes is the first pass.
+        Assert.All(Run(1), e => Assert.Equal(e.First, e.Mean, 6));
+        // Several passes over the same examples while the net is still learning (first epoch, high rate): the later
+        // passes have trained on them, so the mean over passes is below the first pass's loss.
+        var (mean, first) = Run(4)[0];
+        Assert.True(mean < first, $"mean over passes {mean} vs first pass {first}");
+    }
+
     private sealed class ToySource(NetConfig config, int count, int seed) : IExampleSource
     {
         public int Count => count;
