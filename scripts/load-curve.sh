@@ -12,6 +12,10 @@
 #
 #   scripts/load-curve.sh [--streams "250 500 1000 1500 2000"] [--modes "single multiplexed"] [--runs 3]
 #                         [--duration 45] [--warmup 15] [--wavs DIR] [--no-build] [--out DIR] [--session-per-recording]
+#                         [--chunk-ms 100]
+#
+# --chunk-ms sets how much audio each chunk message carries (the replay client's default is 100 ms). Updates fall on the
+# audio clock whatever the chunking; larger chunks mean fewer SignalR messages per stream and second on both sides.
 #
 # Recordings: --wavs DIR (16 kHz wavs), or 20 RAVDESS clips from ../shared/data/ravdess-speech-16k.zip.
 # Smoke: scripts/load-curve.sh --streams 100 --duration 20 --runs 1
@@ -28,6 +32,7 @@ wavs=""
 build=1
 out=""
 sessions=()
+chunk_ms=100
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) streams="$2"; shift 2 ;;
@@ -39,6 +44,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0; shift ;;
     --out) out="$2"; shift 2 ;;
     --session-per-recording) sessions=(--session-per-recording); shift ;;
+    --chunk-ms) chunk_ms="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -100,14 +106,14 @@ for n in $streams; do
     if [ "$warmup" -gt 0 ]; then
       echo "== $n streams, $mode: warm-up run ($warmup s, discarded)" >&2
       dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$warmup" \
-        --streams-per-connection "$per" "${sessions[@]}" >/dev/null 2>"$work/replay-$n-$mode-warmup.err" || true
+        --streams-per-connection "$per" --chunk-ms "$chunk_ms" "${sessions[@]}" >/dev/null 2>"$work/replay-$n-$mode-warmup.err" || true
     fi
     reports=()
     for r in $(seq 1 "$runs"); do
       report="$out/load-$n-$mode-$r.json"
       echo "== $n streams, $mode, run $r/$runs ($duration s)" >&2
       dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$duration" \
-        --streams-per-connection "$per" "${sessions[@]}" --report "$report" --server-pid "$hub_pid" >/dev/null 2>"$work/replay-$n-$mode-$r.err" || true
+        --streams-per-connection "$per" --chunk-ms "$chunk_ms" "${sessions[@]}" --report "$report" --server-pid "$hub_pid" >/dev/null 2>"$work/replay-$n-$mode-$r.err" || true
       tail -1 "$work/replay-$n-$mode-$r.err" >&2
       reports+=("$report")
     done
@@ -124,7 +130,7 @@ done
 
 echo
 echo "Median of $runs run(s) of $duration s on a hub warmed by a $warmup s run (errors and updates summed over the runs);" \
-  "$([ ${#sessions[@]} -gt 0 ] && echo "a session per recording" || echo "each stream one call"); reports in $out"
+  "$([ ${#sessions[@]} -gt 0 ] && echo "a session per recording" || echo "each stream one call"), $chunk_ms ms chunks; reports in $out"
 echo
 echo "| streams | mode | p50 ms | p99 ms | errors | received/owed | server CPU % | client CPU % | server MiB | MiB/session |"
 echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
