@@ -19,6 +19,8 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
     // Send time of each chunk, by index; grows with a call (a tape without end). Guarded by _latenciesMs.
     private long[] _sentAt = new long[Math.Min(recording.Chunks, 1024)];
     private int _sent;
+    // When the end of the audio was handed over (0 until then): the updates it releases count from here.
+    private long _endedAt;
     private readonly List<double> _latenciesMs = [];
 
     public int Updates { get; private set; }
@@ -93,9 +95,10 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
         {
             if (pacer is not null && speed > 0 && i > 0)
                 await pacer.Until(start + (long)(recording.SecondsAfter(i - 1) / speed * System.Diagnostics.Stopwatch.Frequency));
-            if (stopped()) yield break;
+            if (stopped()) break;
             yield return recording.Chunk(i);
         }
+        lock (_latenciesMs) _endedAt = Stopwatch.GetTimestamp();
     }
 
     // A call plays until stopped: its load run gives the time it may take.
@@ -119,8 +122,16 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
         lock (_latenciesMs)
         {
             Updates++;
-            chunk = Math.Min(chunk, _sent - 1);
-            if (chunk >= 0 && _sentAt[chunk] != 0) _latenciesMs.Add(Stopwatch.GetElapsedTime(_sentAt[chunk], now).TotalMilliseconds);
+            // An update whose audio runs past the last chunk sent was released by the end of the audio (the hub
+            // finishes the last step with what it has): it counts from that end, not from the last chunk, which was
+            // sent a whole chunk earlier (a load run's stop is noticed at the next pacing tick) — counting from there
+            // put one chunk's duration on every stream's last update, ~1.7 % of a 30 s run: the p99.
+            if (chunk >= _sent && _endedAt != 0) _latenciesMs.Add(Stopwatch.GetElapsedTime(_endedAt, now).TotalMilliseconds);
+            else
+            {
+                chunk = Math.Min(chunk, _sent - 1);
+                if (chunk >= 0 && _sentAt[chunk] != 0) _latenciesMs.Add(Stopwatch.GetElapsedTime(_sentAt[chunk], now).TotalMilliseconds);
+            }
         }
         onUpdate?.Invoke(update);
     }

@@ -95,6 +95,25 @@ public sealed class ReplayClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LoadModeCountsAStreamsLastUpdateFromTheEndOfItsAudioNotFromItsLastChunk()
+    {
+        // 1 s chunks: the run's stop is noticed at the next pacing tick, a whole chunk after the last one was sent, and
+        // the hub finishes the last step when the audio ends. Counted from the last chunk, that update took ≥ 1,000 ms
+        // (every stream has one: at 100 ms chunks it was the p99 of a quiet 500-stream run); from the end, milliseconds.
+        string report = Path.Combine(_dir.FullName, "load-long-chunks.json");
+        var (exit, _, stderr) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(),
+            "--concurrency", "2", "--duration", "5", "--chunk-ms", "1000", "--report", report);
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var r = doc.RootElement;
+        Assert.Equal(0, r.GetProperty("errors").GetInt32());
+        Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
+        var latency = r.GetProperty("latencyMs");
+        Assert.Equal(r.GetProperty("updatesReceived").GetInt64(), (long)latency.GetProperty("count").GetDouble());
+        Assert.InRange(latency.GetProperty("max").GetDouble(), 0.01, 800);
+    }
+
+    [Fact]
     public async Task LoadModeCanStillMakeEachRecordingASession()
     {
         string report = Path.Combine(_dir.FullName, "load-per-recording.json");
