@@ -43,12 +43,7 @@ public sealed class ReplayClientTests : IAsyncLifetime
     [Fact]
     public async Task LoadModeReportsLatencyAndNoErrors()
     {
-        string report = Path.Combine(_dir.FullName, "load.json");
-        var (exit, _, stderr) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(),
-            "--concurrency", "4", "--duration", "4", "--streams-per-connection", "2", "--report", report, "--server-pid", Environment.ProcessId.ToString());
-        Assert.True(exit == 0, stderr);
-        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(report));
-        var r = doc.RootElement;
+        var (r, stderr) = await LoadReport("load.json", "--concurrency", "4", "--duration", "4", "--streams-per-connection", "2", "--server-pid", Environment.ProcessId.ToString());
         Assert.Equal(4, r.GetProperty("streams").GetInt32());
         Assert.Equal(2, r.GetProperty("connections").GetInt32());
         Assert.Equal(0, r.GetProperty("errors").GetInt32());
@@ -75,12 +70,7 @@ public sealed class ReplayClientTests : IAsyncLifetime
     public async Task LoadModeStreamsAreCallsOfTheRecordingsBackToBack()
     {
         // a.wav is 2 s: a 5 s call plays it, 0.4 s of silence, and it again, in one session.
-        string report = Path.Combine(_dir.FullName, "load-calls.json");
-        var (exit, _, stderr) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(),
-            "--concurrency", "3", "--duration", "5", "--streams-per-connection", "3", "--report", report);
-        Assert.True(exit == 0, stderr);
-        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(report));
-        var r = doc.RootElement;
+        var (r, _) = await LoadReport("load-calls.json", "--concurrency", "3", "--duration", "5", "--streams-per-connection", "3");
         Assert.Equal("call", r.GetProperty("sessionsAre").GetString());
         Assert.Equal(3, r.GetProperty("sessions").GetInt32()); // one session per stream for the whole run
         // Each call went on past the end of its recording and its silence: more than 2.4 s of audio per session.
@@ -100,12 +90,7 @@ public sealed class ReplayClientTests : IAsyncLifetime
         // 1 s chunks: the run's stop is noticed at the next pacing tick, a whole chunk after the last one was sent, and
         // the hub finishes the last step when the audio ends. Counted from the last chunk, that update took ≥ 1,000 ms
         // (every stream has one: at 100 ms chunks it was the p99 of a quiet 500-stream run); from the end, milliseconds.
-        string report = Path.Combine(_dir.FullName, "load-long-chunks.json");
-        var (exit, _, stderr) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(),
-            "--concurrency", "2", "--duration", "5", "--chunk-ms", "1000", "--report", report);
-        Assert.True(exit == 0, stderr);
-        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(report));
-        var r = doc.RootElement;
+        var (r, _) = await LoadReport("load-long-chunks.json", "--concurrency", "2", "--duration", "5", "--chunk-ms", "1000");
         Assert.Equal(0, r.GetProperty("errors").GetInt32());
         Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
         var latency = r.GetProperty("latencyMs");
@@ -116,12 +101,7 @@ public sealed class ReplayClientTests : IAsyncLifetime
     [Fact]
     public async Task LoadModeCanStillMakeEachRecordingASession()
     {
-        string report = Path.Combine(_dir.FullName, "load-per-recording.json");
-        var (exit, _, stderr) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(),
-            "--concurrency", "2", "--duration", "5", "--session-per-recording", "--report", report);
-        Assert.True(exit == 0, stderr);
-        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(report));
-        var r = doc.RootElement;
+        var (r, _) = await LoadReport("load-per-recording.json", "--concurrency", "2", "--duration", "5", "--session-per-recording");
         Assert.Equal("session-per-recording", r.GetProperty("sessionsAre").GetString());
         Assert.True(r.GetProperty("sessions").GetInt32() >= 2 * 2, r.ToString()); // 2 s recordings, 5 s run
         Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
@@ -138,12 +118,7 @@ public sealed class ReplayClientTests : IAsyncLifetime
     [Fact]
     public async Task LoadModeWithOneStreamPerConnectionAndMapsStillGetsEveryOwedUpdate()
     {
-        string report = Path.Combine(_dir.FullName, "load-single.json");
-        var (exit, _, stderr) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(),
-            "--concurrency", "3", "--duration", "3", "--streams-per-connection", "1", "--maps", "--report", report);
-        Assert.True(exit == 0, stderr);
-        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(report));
-        var r = doc.RootElement;
+        var (r, _) = await LoadReport("load-single.json", "--concurrency", "3", "--duration", "3", "--streams-per-connection", "1", "--maps");
         Assert.Equal(3, r.GetProperty("connections").GetInt32());
         Assert.Equal("per-connection", r.GetProperty("mode").GetString());
         Assert.False(r.GetProperty("compact").GetBoolean());
@@ -160,6 +135,16 @@ public sealed class ReplayClientTests : IAsyncLifetime
         var (exit, _, stderr) = await Run("/nonexistent/call.wav", "--hub", _server.HubUrl.ToString());
         Assert.Equal(1, exit);
         Assert.Contains("does not exist", stderr);
+    }
+
+    // Load mode on a.wav against the test hub, its report read back (the run must succeed).
+    private async Task<(JsonElement Report, string Stderr)> LoadReport(string name, params string[] args)
+    {
+        string report = Path.Combine(_dir.FullName, name);
+        var (exit, _, stderr) = await Run([Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(), .. args, "--report", report]);
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        return (doc.RootElement.Clone(), stderr);
     }
 
     private static async Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args)
