@@ -36,7 +36,7 @@ public static class CrossValidationReport
         md.Append("fitted for each fold on the other folds' out-of-fold live updates (speakers that fold's model trained on), streaming and sessions pooled: ");
         md.Append("the confidence users see live drives alerts, so the temperature is fitted there; the conditions (clip-level) show how it carries to degraded lines.\n\n");
         md.Append("| evaluation | ECE as trained | ECE cross-fitted | windows |\n|---|---:|---:|---:|\n");
-        var factors = result.Seeds.Select(seed => Calibration.FitTemperature(Labels, Pool(seed, result.Keys, except: -1))).ToList();
+        var factors = result.Seeds.Select(seed => Calibration.FitTemperature(Labels, Pool(seed, except: -1))).ToList();
         foreach (var key in result.Keys)
         {
             var asTrained = new List<double>();
@@ -49,7 +49,7 @@ public static class CrossValidationReport
                 var rows = new List<(float[], int)>();
                 for (int f = 0; f < seed.Scores[key].Count; f++)
                 {
-                    float t = Calibration.FitTemperature(Labels, Pool(seed, result.Keys, except: f));
+                    float t = Calibration.FitTemperature(Labels, Pool(seed, except: f));
                     rows.AddRange(seed.Scores[key][f].Windows.Select(w => (Labels.ToProduct(w.Raw, t), w.Truth)));
                 }
                 crossFitted.Add(Calibration.MeasureProducts(rows, 0).Ece);
@@ -90,10 +90,10 @@ public static class CrossValidationReport
     // Out-of-fold live updates (streaming and sessions: what users see) without fold `except`; subsampled to keep the
     // temperature search quick. One temperature pooled over clean live updates and degraded clip-level windows fitted
     // neither (stop 20: clean live updates came out over-confident, ECE 0.102, at the pooled fit).
-    private static List<(float[] Raw, int Truth)> Pool(SeedResult seed, IReadOnlyList<string> keys, int except)
+    private static List<(float[] Raw, int Truth)> Pool(SeedResult seed, int except)
     {
         var pool = new List<(float[], int)>();
-        foreach (var key in keys.Where(k => k is "streaming" or "sessions"))
+        foreach (var key in (string[])["streaming", "sessions"])
             for (int f = 0; f < seed.Scores[key].Count; f++)
                 if (f != except) pool.AddRange(seed.Scores[key][f].Windows);
         int step = Math.Max(1, pool.Count / 30000);

@@ -4,8 +4,7 @@ using VoiceEmotion.Training.Nn;
 
 namespace VoiceEmotion.Training;
 
-/// <summary>One epoch's result, for progress lines and training curves.</summary>
-/// <summary>One epoch of one member: <paramref name="Loss"/> is the mean over the epoch's passes, <paramref name="FreshLoss"/>
+/// <summary>One epoch of one member, for progress lines and training curves: <paramref name="Loss"/> is the mean over the epoch's passes, <paramref name="FreshLoss"/>
 /// the first pass's (each example met before the net stepped on it; see <see cref="Nn.Trainer.EpochDone"/>).</summary>
 public sealed record EpochReport(int Member, int Epoch, int Examples, double Loss, double FreshLoss, double? ValidationMacroF1, double FeatureSeconds, double Seconds);
 

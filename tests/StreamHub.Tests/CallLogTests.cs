@@ -6,6 +6,9 @@ using VoiceEmotion.Soak;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using VoiceEmotion.Pipeline.Audio;
+using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Pipeline.Streaming;
+using VoiceEmotion.StreamHub.CallLog;
 using VoiceEmotion.StreamHub.Contracts;
 
 namespace VoiceEmotion.StreamHub.Tests;
@@ -261,16 +264,16 @@ public sealed class CallLogTests : IDisposable
     {
         // Three seconds of speech can give two labels the same share of updates. The session summary then names the
         // one with the higher mean probability; the call built from it must name the same one, not the first in label order.
-        var log = VoiceEmotion.StreamHub.CallLog.SqlCallLog.Sqlite(Path.Combine(_dir.FullName, "tie.db"));
+        var log = SqlCallLog.Sqlite(Path.Combine(_dir.FullName, "tie.db"));
         var share = new float[7];
         var mean = new float[7];
-        share[VoiceEmotion.Pipeline.Inference.EmotionLabels.Happy] = share[VoiceEmotion.Pipeline.Inference.EmotionLabels.Disgust] = 0.5f;
-        mean[VoiceEmotion.Pipeline.Inference.EmotionLabels.Happy] = 0.30f;
-        mean[VoiceEmotion.Pipeline.Inference.EmotionLabels.Disgust] = 0.35f;
+        share[EmotionLabels.Happy] = share[EmotionLabels.Disgust] = 0.5f;
+        mean[EmotionLabels.Happy] = 0.30f;
+        mean[EmotionLabels.Disgust] = 0.35f;
         var at = new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero);
         log.Write([
-            new VoiceEmotion.StreamHub.CallLog.LogItem.Started(new VoiceEmotion.StreamHub.CallLog.SessionRecord("tie", "hub", null, null, null, at)),
-            new VoiceEmotion.StreamHub.CallLog.LogItem.Ended(new VoiceEmotion.Pipeline.Streaming.SessionSummary("tie", 3, 2, 6, "disgust", share, mean), at.AddSeconds(3)),
+            new LogItem.Started(new SessionRecord("tie", "hub", null, null, null, at)),
+            new LogItem.Ended(new SessionSummary("tie", 3, 2, 6, "disgust", share, mean), at.AddSeconds(3)),
         ]);
         Assert.Equal("disgust", log.GetCall("tie")!.Dominant);
     }

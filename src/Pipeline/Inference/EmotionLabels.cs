@@ -14,7 +14,7 @@ public static class EmotionLabels
 
     /// <summary>The dominant label of a session or call: the largest share of speech, and on a tie the higher mean
     /// probability (then the first in label order). One rule for live summaries and the call log.</summary>
-    public static int DominantIndex(ReadOnlySpan<double> share, ReadOnlySpan<double> mean)
+    public static int DominantIndex<T>(ReadOnlySpan<T> share, ReadOnlySpan<T> mean) where T : System.Numerics.INumber<T>
     {
         int best = 0;
         for (int i = 1; i < Count; i++)

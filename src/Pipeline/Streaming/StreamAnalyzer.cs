@@ -134,15 +134,13 @@ public sealed class StreamAnalyzer : IFrameSink
         string? dominant = null;
         if (_speechUpdates > 0)
         {
-            Span<double> counts = stackalloc double[EmotionLabels.Count], means = stackalloc double[EmotionLabels.Count];
             for (int i = 0; i < share.Length; i++)
             {
                 share[i] = (float)_topCounts[i] / _speechUpdates;
                 mean[i] = (float)(_probabilitySums[i] / _speechUpdates);
-                counts[i] = _topCounts[i];
-                means[i] = mean[i];
             }
-            dominant = EmotionLabels.All[EmotionLabels.DominantIndex(counts, means)];
+            // Shares are counts over one divisor: equal counts give equal shares, so ties are the counts' ties.
+            dominant = EmotionLabels.All[EmotionLabels.DominantIndex<float>(share, mean)];
         }
         double step = Options.UpdateFrames / (double)FeatureSchema.FramesPerSecond;
         return new SessionSummary(Id, AudioSeconds, _speechUpdates * step, Updates, dominant, share, mean);

@@ -112,8 +112,9 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                         float decay = Math.Min(options.EmaDecay, (1f + step) / (10f + step));
                         TensorPrimitives.Lerp(net.Parameters.Values, average, decay, average);
                     }
-                    for (int s = 0; s < threads; s++) epochLoss += losses[s];
-                    if (pass == 0) for (int s = 0; s < threads; s++) firstPassLoss += losses[s];
+                    double batchLoss = losses.Sum();
+                    epochLoss += batchLoss;
+                    if (pass == 0) firstPassLoss += batchLoss;
                     step++;
                     Progress?.Invoke(Math.Min(1.0, (double)step / totalSteps));
                 }
