@@ -90,12 +90,14 @@ public sealed class ReplayClientTests : IAsyncLifetime
         // 1 s chunks: the run's stop is noticed at the next pacing tick, a whole chunk after the last one was sent, and
         // the hub finishes the last step when the audio ends. Counted from the last chunk, that update took ≥ 1,000 ms
         // (every stream has one: at 100 ms chunks it was the p99 of a quiet 500-stream run); from the end, milliseconds.
-        var (r, _) = await LoadReport("load-long-chunks.json", "--concurrency", "2", "--duration", "5", "--chunk-ms", "1000");
+        // Four streams × ~10 updates: their four last updates are the top tenth, so the 95th percentile caught them,
+        // while an update or two that a busy machine delays (seen once in CI: 1.2 s) do not decide the test.
+        var (r, _) = await LoadReport("load-long-chunks.json", "--concurrency", "4", "--duration", "5", "--chunk-ms", "1000");
         Assert.Equal(0, r.GetProperty("errors").GetInt32());
         Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
         var latency = r.GetProperty("latencyMs");
         Assert.Equal(r.GetProperty("updatesReceived").GetInt64(), (long)latency.GetProperty("count").GetDouble());
-        Assert.InRange(latency.GetProperty("max").GetDouble(), 0.01, 800);
+        Assert.InRange(latency.GetProperty("p95").GetDouble(), 0.01, 800);
     }
 
     [Fact]
