@@ -176,6 +176,9 @@ public sealed class EmotionHub(
         metrics.Error(code);
         if (sessionId is not null && sessions.Get(sessionId) is { } session && session.ConnectionId == Context.ConnectionId)
         {
+            // The abort ends the updates and the forwarder then summarises: it must know first that the owner gets
+            // an error instead (else a summary could overtake the error and the client take the session as complete).
+            session.Refused = true;
             session.Pipeline.Abort();
             _ = Clients.Caller.SendAsync("SessionError", new SessionErrorMessage(sessionId, code, message));
         }

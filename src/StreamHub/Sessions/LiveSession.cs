@@ -55,5 +55,9 @@ public sealed class LiveSession(string id, string? connectionId, SessionPipeline
     }
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public int Streaming;
+
+    /// <summary>The hub refused this session's audio and sent its owner a SessionError: the owner gets no summary
+    /// (watchers still do). Set before the pipeline is aborted, so the forwarder sees it when the updates end.</summary>
+    public volatile bool Refused;
     public Task Forwarding { get; set; } = Task.CompletedTask;
 }

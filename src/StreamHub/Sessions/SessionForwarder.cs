@@ -84,7 +84,8 @@ public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine al
             var summary = pipeline.Summarize();
             log.Enqueue(new LogItem.Ended(summary, DateTimeOffset.UtcNow));
             ended = true;
-            await Send("SessionSummary", SessionSummaryMessage.From(summary));
+            if (session.Refused) SendToOthers("SessionSummary", SessionSummaryMessage.From(summary));
+            else await Send("SessionSummary", SessionSummaryMessage.From(summary));
             logger.LogInformation("Session {SessionId} ({Source}, call {CallId}, track {Track}) complete: {Seconds:F1} s audio, {Updates} updates, dominant {Dominant}",
                 session.Id, session.Source, session.CallId, session.Track, summary.DurationSeconds, summary.Updates, summary.Dominant ?? "none");
         }
