@@ -29,6 +29,7 @@ public sealed class ClipFeatures
         VoicedFraction = new float[Updates];
         VoicedFrames = new int[Updates];
         WindowCounts = new int[Updates];
+        InPause = new bool[Updates];
         var window = new WindowStatistics(options.WindowFrames);
         for (int k = 0; k < count; k++)
         {
@@ -39,6 +40,7 @@ public sealed class ClipFeatures
             VoicedFraction[u] = window.VoicedFraction;
             VoicedFrames[u] = window.VoicedFrames;
             WindowCounts[u] = window.Count;
+            InPause[u] = window.InPause;
         }
         var own = new SpeakerBaseline();
         for (int u = 0; u < Updates; u++)
@@ -52,7 +54,7 @@ public sealed class ClipFeatures
 
     /// <summary>A live session's step at speech update <paramref name="u"/>: writes the session block relative to
     /// <paramref name="baseline"/>, then folds the update's window statistics into it.</summary>
-    public void WalkSession(int u, SpeakerBaseline baseline, Span<float> sessionBlock) => baseline.Step(Stats.AsSpan(u * S, W), sessionBlock);
+    public void WalkSession(int u, SpeakerBaseline baseline, Span<float> sessionBlock) => baseline.Step(Stats.AsSpan(u * S, W), sessionBlock, InPause[u]);
 
     public int Clip { get; }
     public int TrainingLabel { get; }
@@ -68,6 +70,9 @@ public sealed class ClipFeatures
 
     /// <summary>Frames in the live window at each update: fewer than the window after an utterance restart.</summary>
     public int[] WindowCounts { get; }
+
+    /// <summary>Whether each update's window was taken in a pause (not folded into a session's baseline).</summary>
+    public bool[] InPause { get; }
 
     /// <summary>Frame count at the end of update <paramref name="u"/>.</summary>
     public int EndFrame(int u, int updateFrames) => (u + 1) * updateFrames;

@@ -3,7 +3,7 @@ using VoiceEmotion.Training.Nn;
 
 namespace VoiceEmotion.Training;
 
-/// <summary>An in-memory ensemble of trained nets (probabilities averaged), for cross-validation without export.</summary>
+/// <summary>An in-memory ensemble of trained nets (probabilities combined by <see cref="EnsembleWeights"/>), for cross-validation without export.</summary>
 public sealed class NetClassifier : IRawClassifier
 {
     private readonly IReadOnlyList<EmotionNet> _members;
@@ -15,7 +15,12 @@ public sealed class NetClassifier : IRawClassifier
         Labels = labels;
         WindowFrames = members.Where(m => m.Config.UseFrames).Select(m => m.Config.Frames).FirstOrDefault();
         _workspaces = new ThreadLocal<EmotionNet.Workspace[]>(() => members.Select(m => m.CreateWorkspace()).ToArray());
+        _configs = [.. members.Select(m => m.Config)];
+        _gate = EnsembleWeights.Gate(_configs);
     }
+
+    private readonly NetConfig[] _configs;
+    private readonly float _gate;
 
     public IReadOnlyList<string> Labels { get; }
 
@@ -28,14 +33,16 @@ public sealed class NetClassifier : IRawClassifier
         var workspaces = _workspaces.Value!;
         int frameValues = WindowFrames * c.Features, s = FeatureSchema.WindowFeatureCount;
         output[..(batchSize * c.Classes)].Clear();
+        Span<float> weights = stackalloc float[_members.Count];
         for (int b = 0; b < batchSize; b++)
         {
             var f = frameValues > 0 ? frames.Slice(b * frameValues, frameValues) : default;
             var st = stats.Slice(b * s, s);
+            EnsembleWeights.Fill(_configs, _gate, st[EnsembleWeights.SessionWeightIndex], weights);
             for (int m = 0; m < _members.Count; m++)
             {
                 _members[m].Forward(workspaces[m], _members[m].Config.UseFrames ? f : default, st);
-                for (int k = 0; k < c.Classes; k++) output[b * c.Classes + k] += workspaces[m].Probabilities[k] / _members.Count;
+                for (int k = 0; k < c.Classes; k++) output[b * c.Classes + k] += workspaces[m].Probabilities[k] * weights[m];
             }
         }
     }

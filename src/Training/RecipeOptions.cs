@@ -24,6 +24,10 @@ internal static class RecipeOptions
         Positive("--ensemble", "models trained and averaged", r => r.Ensemble, (r, v) => r with { Ensemble = v }),
         new Valued<int>(TrainingCli.Count("--stats-members", "statistics-only nets (no convolutions) added to the ensemble", () => Shipped.StatsMembers),
             (r, v) => r with { StatsMembers = v }),
+        new Valued<int>(TrainingCli.Count("--session-members", "session members (statistics relative to the session baseline only, weighted by its weight) added to the ensemble", () => Shipped.SessionMembers),
+            (r, v) => r with { SessionMembers = v }),
+        Fraction("--session-gate", "the session members' share of the vote once the baseline has full weight", r => r.SessionGate,
+            (r, v) => r with { SessionGate = (float)v }),
         Positive("--seed", "seed of every random draw", r => r.Train.Seed, (r, v) => r with { Train = r.Train with { Seed = v } }),
         // The thread count is the machine's, not the recipe's: the shipped model was trained with 2 threads on 2 cores.
         Positive("--threads", "training threads, this machine's cores unless given; with the seed they fix the weights",

@@ -51,12 +51,23 @@ public sealed record TrainingRecipe
     /// what the other misses, at a few microseconds more per window.</summary>
     public int StatsMembers { get; init; } = 1;
 
+    /// <summary>Session members added to the ensemble (<see cref="NetConfig.IsSessionMember"/>): statistics-only nets that
+    /// read only the window relative to the session baseline and take the share <see cref="SessionGate"/> · w² of the
+    /// vote, w being the baseline's weight (<see cref="EnsembleWeights"/>).</summary>
+    public int SessionMembers { get; init; } = 1;
+
+    /// <summary>The session members' share of the ensemble at full baseline weight (w = 1).</summary>
+    public float SessionGate { get; init; } = 1f;
+
     /// <summary>The shape of every ensemble member, in order: <see cref="Ensemble"/> × <see cref="Net"/>, then
-    /// <see cref="StatsMembers"/> statistics-only nets.</summary>
+    /// <see cref="StatsMembers"/> statistics-only nets, then <see cref="SessionMembers"/> session members (none without
+    /// session adaptation or the statistics input).</summary>
     public IReadOnlyList<NetConfig> MemberConfigs() =>
     [
         .. Enumerable.Repeat(Net, Ensemble),
         .. Enumerable.Repeat(Net with { UseFrames = false, FrameShift = FrameShift.None }, Net.UseStats ? StatsMembers : 0),
+        .. Enumerable.Repeat(Net with { UseFrames = false, FrameShift = FrameShift.None, SessionGate = SessionGate },
+            Net.UseStats && SessionAdaptation && SessionGate > 0 ? SessionMembers : 0),
     ];
 
     /// <summary>Calibration: logits are divided by this in the exported model. Fitted by <c>cv</c> on out-of-fold
@@ -67,7 +78,7 @@ public sealed record TrainingRecipe
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
         $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean)" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
         $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}; " +
-        $"ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}; temperature {Temperature:0.###}; seed {Train.Seed}";
+        $"ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}; seed {Train.Seed}";
 
     /// <summary>Trains the ensemble on the given clips of the corpus.</summary>
     public List<EmotionNet> Fit(Corpus corpus, IReadOnlyList<int> clips, Action<double>? progress = null, Action<EpochReport, EmotionNet>? epochDone = null)
@@ -85,6 +96,12 @@ public sealed record TrainingRecipe
             frameScale.CopyTo(net.FrameScale);
             statsMean.CopyTo(net.StatsMean);
             statsScale.CopyTo(net.StatsScale);
+            if (configs[m].IsSessionMember)
+            {
+                // Blind to the absolute statistics: they are standardised to 0, in training and in the exported graph alike.
+                net.StatsMean.AsSpan(0, FeatureSchema.WindowStatisticsCount).Clear();
+                net.StatsScale.AsSpan(0, FeatureSchema.WindowStatisticsCount).Clear();
+            }
             int member = m;
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var trainer = new Trainer(net, Train with { Seed = seed })

@@ -4,7 +4,10 @@ namespace VoiceEmotion.Pipeline.Features;
 /// Causal running baseline of one speaker's window statistics over the speech heard so far in a session (one per
 /// stream, so each track of a phone call has its own). Much of what separates emotions is a change from a speaker's
 /// usual voice, so the model also gets each window relative to this baseline, weighted by how much speech backs it.
-/// Part of feature schema "session-v1": the constants below are what the shipped model was trained with.
+/// Only windows that end in speech are folded in: a window taken in a pause holds the last utterance diluted by the
+/// silence after it (a caller listening to the agent gives many of those), and folding them drew the baseline toward
+/// silence, more the longer the pauses. Such a window still gets its session block.
+/// Part of feature schema "session-v2": the constants and this rule are what the shipped model was trained with.
 /// </summary>
 public sealed class SpeakerBaseline
 {
@@ -43,11 +46,12 @@ public sealed class SpeakerBaseline
         destination[S] = w;
     }
 
-    /// <summary>A live session's step at a speech update: the window's session block, then the window folded in.</summary>
-    public void Step(ReadOnlySpan<float> windowStatistics, Span<float> destination)
+    /// <summary>A live session's step at a speech update: the window's session block, then the window folded in unless
+    /// it was taken in a pause (<see cref="WindowStatistics.InPause"/>).</summary>
+    public void Step(ReadOnlySpan<float> windowStatistics, Span<float> destination, bool inPause)
     {
         WriteRelative(windowStatistics, destination);
-        Add(windowStatistics);
+        if (!inPause) Add(windowStatistics);
     }
 
     /// <summary>Folds a speech window's statistics into the baseline (after <see cref="WriteRelative"/> for that window).</summary>

@@ -44,6 +44,11 @@ public sealed class WindowStatistics
 
     public int WindowFrames { get; }
 
+    /// <summary>True once the utterance in the window has been followed by a pause of at least
+    /// <see cref="FeatureSchema.PauseResetFrames"/> unvoiced frames: the window then holds that utterance diluted by the
+    /// silence after it, and the next voiced frame restarts it.</summary>
+    public bool InPause => _unvoicedRun >= FeatureSchema.PauseResetFrames;
+
     /// <summary>Frames currently in the window (grows to WindowFrames, then stays).</summary>
     public int Count { get; private set; }
 

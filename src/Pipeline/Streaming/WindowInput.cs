@@ -18,6 +18,8 @@ public sealed class WindowInput
     public double AudioTime { get; internal set; }
     public double WindowSeconds { get; internal set; }
     public bool Speech { get; internal set; }
+    /// <summary>The window was taken in a pause after its utterance (scored, not folded into the session baseline).</summary>
+    public bool InPause { get; internal set; }
     public float VoicedFraction { get; internal set; }
     public float LoudnessDb { get; internal set; }
     public float PitchHz { get; internal set; }

@@ -31,6 +31,17 @@ public sealed record NetConfig
     /// <summary>What is subtracted from every frame before the convolutions (see <see cref="FrameShift"/>).</summary>
     public FrameShift FrameShift { get; init; } = FrameShift.None;
 
+    /// <summary>
+    /// Above 0: a session member. It reads only the session block of the statistics (the window relative to the
+    /// session's baseline, and the baseline's weight w; its absolute statistics are standardised with scale 0), so it
+    /// cannot lean on a corpus's or a speaker's absolute levels, and in the ensemble it takes the share
+    /// <c>SessionGate · w²</c> of the probabilities (<see cref="EnsembleWeights"/>): nothing before the session has heard
+    /// speech, most of the vote in a long call.
+    /// </summary>
+    public float SessionGate { get; init; }
+
+    public bool IsSessionMember => SessionGate > 0;
+
     public bool UseStats => StatsHidden > 0;
 
     public int Time1 => (Frames - Kernel1) / Kernel1 + 1;

@@ -3,8 +3,8 @@ using VoiceEmotion.Training.Nn;
 namespace VoiceEmotion.Training.Onnx;
 
 /// <summary>
-/// Writes one <see cref="EmotionNet"/> or an ensemble (probabilities averaged) as a single ONNX graph with standard
-/// operators: Slice/Unsqueeze/Sub (the frame shift, <see cref="FrameShift"/>), Transpose, Conv, Relu, ReduceMean, Sub/Mul/Add/Sqrt (the std pooling, temperature), Concat, Gemm, Softmax, Sum.
+/// Writes one <see cref="EmotionNet"/> or an ensemble (probabilities combined by <see cref="EnsembleWeights"/>) as a single ONNX graph with standard
+/// operators: Slice/Unsqueeze/Sub (the frame shift, <see cref="FrameShift"/>), Transpose, Conv, Relu, ReduceMean, Sub/Mul/Add/Sqrt (the std pooling, temperature), Concat, Gemm, Softmax, Sum, Clip (the session members' share).
 /// Input standardisation ((x − mean) · scale per feature) is folded into the first layer that reads each input —
 /// conv1 for the frames (no padding, so every tap sees a real frame), the stats Gemm for the statistics — so the
 /// runtime does not make two extra passes over every window (issue #14).
@@ -30,13 +30,33 @@ public static class OnnxExporter
         var outputs = new List<string>();
         for (int k = 0; k < members.Count; k++)
             outputs.Add(Member(g, members[k], members.Count == 1 ? "" : $"m{k}/"));
+        var configs = members.Select(m => m.Config).ToList();
+        float gate = EnsembleWeights.Gate(configs);
         if (outputs.Count == 1)
             g.Node("Identity", [outputs[0]], Output);
-        else
+        else if (gate == 0)
         {
             var sum = g.Node("Sum", [.. outputs]);
             var scale = g.Initializer("ensemble_scale", [1f / outputs.Count], 1);
             g.Node("Mul", [sum, scale], Output);
+        }
+        else
+        {
+            // EnsembleWeights in graph form: share = clip(gate · w², 0, 1) as [N, 1], session members' mean × share
+            // + the others' mean × (1 − share).
+            string Mean(IEnumerable<string> parts, string name)
+            {
+                var list = parts.ToList();
+                var sum = list.Count == 1 ? list[0] : g.Node("Sum", [.. list]);
+                return g.Node("Mul", [sum, g.Initializer(name, [1f / list.Count], 1)]);
+            }
+            int index = EnsembleWeights.SessionWeightIndex;
+            var w = g.Node("Slice", [StatsInput, g.Int64Initializer("gate_weight_start", [index]), g.Int64Initializer("gate_weight_end", [index + 1]), g.Int64Initializer("gate_weight_axis", [1])]);
+            var share = g.Node("Clip", [g.Node("Mul", [g.Node("Mul", [w, w]), g.Initializer("session_gate", [gate], 1)]), g.Initializer("share_min", [0f]), g.Initializer("share_max", [1f])]);
+            var rest = g.Node("Sub", [g.Initializer("share_one", [1f], 1), share]);
+            var session = Mean(outputs.Where((_, k) => configs[k].IsSessionMember), "session_members_scale");
+            var others = Mean(outputs.Where((_, k) => !configs[k].IsSessionMember), "other_members_scale");
+            g.Node("Add", [g.Node("Mul", [session, share]), g.Node("Mul", [others, rest])], Output);
         }
         g.Output(Output, -1, c.Classes);
         return g.ToModel("voiceemotion", metadata, "VoiceEmotion.Training", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0");

@@ -65,11 +65,45 @@ public sealed class SpeakerBaselineTests
         {
             expected.WriteRelative(w.Stats.AsSpan(0, W), block);
             Assert.Equal(block, w.Stats.AsSpan(W, W + 1).ToArray());
-            expected.Add(w.Stats.AsSpan(0, W));
+            if (!w.InPause) expected.Add(w.Stats.AsSpan(0, W));
         }
         Assert.Equal(0f, speech[0].Stats[^1]);
         Assert.True(speech[^1].Stats[^1] > 0.2f);
-        Assert.Equal(speech.Count, analyzer.BaselineSpeechUpdates);
+        Assert.Equal(speech.Count(w => !w.InPause), analyzer.BaselineSpeechUpdates);
         foreach (var w in windows) analyzer.Complete(w, new float[EmotionLabels.Count]);
+    }
+
+    [Fact]
+    public void WindowsTakenInAPauseAreScoredButNotFoldedIntoTheBaseline()
+    {
+        // 2.3 s of speech, then 2 s of silence: the updates in the silence still hold the utterance (speech), but the
+        // window is the utterance diluted by the pause after it, and it must not pull the speaker's baseline.
+        var audio = Vowel(2.3).Concat(new float[32000]).ToArray();
+        var analyzer = new StreamAnalyzer("s");
+        var windows = new List<WindowInput>();
+        analyzer.PushSamples(audio, windows);
+        var paused = windows.Where(w => w.Speech && w.AudioTime >= 2.3 + 0.4).ToList();
+        Assert.NotEmpty(paused);
+        Assert.All(paused, w => Assert.True(w.InPause, $"update at {w.AudioTime} s not in a pause"));
+        Assert.Equal(windows.Count(w => w.Speech && !w.InPause), analyzer.BaselineSpeechUpdates);
+        Assert.True(analyzer.BaselineSpeechUpdates > 0);
+        // Scored with a session block all the same (weight > 0 after the utterance's own updates).
+        Assert.All(paused, w => Assert.True(w.Stats[^1] > 0));
+        foreach (var w in windows) analyzer.Complete(w, new float[EmotionLabels.Count]);
+    }
+
+    // A sustained voiced sound, 150 Hz with a slow glide and ten harmonics: voiced in every frame.
+    private static float[] Vowel(double seconds)
+    {
+        var x = new float[(int)(16000 * seconds)];
+        double phase = 0;
+        for (int n = 0; n < x.Length; n++)
+        {
+            phase += 2 * Math.PI * (150 + 20 * Math.Sin(2 * Math.PI * n / 16000.0)) / 16000;
+            double v = 0;
+            for (int h = 1; h <= 10; h++) v += Math.Sin(h * phase) / h;
+            x[n] = (float)(0.2 * v);
+        }
+        return x;
     }
 }

@@ -31,8 +31,12 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Equal(3, r.StatsMembers);
         Assert.Equal(2, r.MemberConfigs().Count);
         var mixed = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--stats-members", "1");
-        Assert.Equal([true, false], mixed.MemberConfigs().Select(c => c.UseFrames));
+        Assert.Equal([true, false, false], mixed.MemberConfigs().Select(c => c.UseFrames));
+        Assert.Equal([false, false, true], mixed.MemberConfigs().Select(c => c.IsSessionMember));
         Assert.Equal(VoiceEmotion.Training.Nn.FrameShift.None, mixed.MemberConfigs()[1].FrameShift);
+        var gated = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--session-members", "2", "--session-gate", "0.5");
+        Assert.Equal([0f, 0f, 0.5f, 0.5f], gated.MemberConfigs().Select(c => c.SessionGate));
+        Assert.DoesNotContain(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--session-members", "0").MemberConfigs(), c => c.IsSessionMember);
         Assert.Equal(VoiceEmotion.Training.Nn.FrameShift.Session,
             TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--frame-shift", "session").Net.FrameShift);
     }
@@ -53,7 +57,7 @@ public sealed class TrainingCliTests : IDisposable
         string help = output.ToString();
         var shipped = new TrainingRecipe();
         foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
-                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--stats-members" })
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--stats-members", "--session-members", "--session-gate" })
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);

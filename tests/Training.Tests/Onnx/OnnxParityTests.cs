@@ -16,6 +16,7 @@ public sealed class OnnxParityTests
     {
         { "both", 1 }, { "both", 7 }, { "frames-only", 3 }, { "stats-only", 5 }, { "ensemble", 4 },
         { "window-shift", 3 }, { "session-shift", 4 }, { "cnn-and-stats-only", 3 },
+        { "with-session-member", 6 },
     };
 
     [Theory]
@@ -36,6 +37,12 @@ public sealed class OnnxParityTests
             // The recipe's mixed ensemble: a session-shifted CNN beside a statistics-only MLP, in one graph.
             members = [RandomNet(Real with { FrameShift = FrameShift.Session }, seed: 21), RandomNet(Real with { UseFrames = false }, seed: 22)];
         }
+        if (variant == "with-session-member")
+        {
+            // The recipe's ensemble with a session member, whose share of the vote is gate × the session weight squared.
+            members = [RandomNet(Real with { FrameShift = FrameShift.Session }, seed: 31), RandomNet(Real with { UseFrames = false }, seed: 32),
+                RandomNet(Real with { UseFrames = false, SessionGate = 0.8f }, seed: 33)];
+        }
         var bytes = OnnxExporter.Export(members, ExportMetadata.Create(Labels, config, "test"));
         using var model = EmotionModel.Load(bytes);
         Assert.Equal(config.UseFrames ? config.Frames : 0, model.WindowFrames);
@@ -44,6 +51,8 @@ public sealed class OnnxParityTests
         var random = new Random(batch);
         var frames = Enumerable.Range(0, batch * config.Frames * config.Features).Select(_ => (float)(random.NextDouble() * 20 - 10)).ToArray();
         var stats = Enumerable.Range(0, batch * config.Stats).Select(_ => (float)(random.NextDouble() * 20 - 10)).ToArray();
+        // Session weights as a live session gives them, in [0, 1), one row at 0 (no speech heard yet).
+        for (int b = 0; b < batch; b++) stats[(b + 1) * config.Stats - 1] = b == 0 ? 0 : (float)random.NextDouble();
         var onnx = new float[batch * Labels.Length];
         model.PredictRaw(frames, config.UseStats ? stats : [], batch, onnx);
 
@@ -51,10 +60,13 @@ public sealed class OnnxParityTests
         for (int b = 0; b < batch; b++)
         {
             var expected = new double[Labels.Length];
+            int sessionMembers = members.Count(m => m.Config.IsSessionMember);
+            double w = stats[(b + 1) * config.Stats - 1], share = sessionMembers == 0 ? 0 : 0.8 * w * w;
             for (int k = 0; k < members.Count; k++)
             {
                 members[k].Forward(workspaces[k], frames.AsSpan(b * config.Frames * config.Features, config.Frames * config.Features), stats.AsSpan(b * config.Stats, config.Stats));
-                for (int c = 0; c < Labels.Length; c++) expected[c] += workspaces[k].Probabilities[c] / members.Count;
+                double weight = members[k].Config.IsSessionMember ? share / sessionMembers : (1 - share) / (members.Count - sessionMembers);
+                for (int c = 0; c < Labels.Length; c++) expected[c] += workspaces[k].Probabilities[c] * weight;
             }
             for (int c = 0; c < Labels.Length; c++)
                 Assert.True(Math.Abs(expected[c] - onnx[b * Labels.Length + c]) <= 1e-4, $"row {b} class {c}: C# {expected[c]} vs ONNX {onnx[b * Labels.Length + c]}");

@@ -89,6 +89,53 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void TheSessionMemberHearsOnlyTheWindowRelativeToTheBaselineAndVotesByItsWeight()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var recipe = new TrainingRecipe { Train = new TrainOptions { Epochs = 1, Seed = 4 }, ClipsPerSpeaker = 6 };
+        Assert.Single(recipe.MemberConfigs(), c => c.IsSessionMember);
+        Assert.DoesNotContain(new TrainingRecipe { SessionAdaptation = false }.MemberConfigs(), c => c.IsSessionMember);
+        Assert.DoesNotContain(new TrainingRecipe { SessionGate = 0 }.MemberConfigs(), c => c.IsSessionMember);
+        var members = recipe.Fit(corpus, Enumerable.Range(0, corpus.Clips.Count).ToList());
+        var session = members.Single(m => m.Config.IsSessionMember);
+
+        // Changing every absolute statistic moves the session member not at all, and the statistics-only member a lot.
+        int w = FeatureSchema.WindowStatisticsCount;
+        var random = new Random(8);
+        var stats = Enumerable.Range(0, FeatureSchema.WindowFeatureCount).Select(_ => (float)random.NextDouble()).ToArray();
+        var moved = (float[])stats.Clone();
+        for (int i = 0; i < w; i++) moved[i] += 5 * (float)(random.NextDouble() - 0.5);
+        float[] Probabilities(EmotionNet net, float[] input)
+        {
+            var workspace = net.CreateWorkspace();
+            net.Forward(workspace, default, input);
+            return [.. workspace.Probabilities];
+        }
+        Assert.Equal(Probabilities(session, stats), Probabilities(session, moved));
+        var plain = members.Single(m => !m.Config.UseFrames && !m.Config.IsSessionMember);
+        Assert.NotEqual(Probabilities(plain, stats), Probabilities(plain, moved));
+
+        // Before any speech (weight 0) the ensemble is the other members' average; at weight w the session member has w² of the vote.
+        var frames = new float[FeatureSchema.DefaultWindowFrames * FeatureSchema.FrameFeatureCount];
+        var ensemble = new NetClassifier(members, DatasetLoader.TrainingLabels);
+        var output = new float[DatasetLoader.TrainingLabels.Count];
+        foreach (float weight in new[] { 0f, 0.7f })
+        {
+            stats[^1] = weight;
+            ensemble.PredictRaw(frames, stats, 1, output);
+            var expected = new double[output.Length];
+            foreach (var m in members)
+            {
+                var workspace = m.CreateWorkspace();
+                m.Forward(workspace, m.Config.UseFrames ? frames : default, stats);
+                double share = m.Config.IsSessionMember ? weight * weight : (1 - weight * weight) / 2;
+                for (int k = 0; k < output.Length; k++) expected[k] += share * workspace.Probabilities[k];
+            }
+            for (int k = 0; k < output.Length; k++) Assert.Equal(expected[k], output[k], 5);
+        }
+    }
+
+    [Fact]
     public void SessionScoringAssignsEveryClipTheUpdatesThatFallWhileItPlays()
     {
         var corpus = new Corpus([_data.Directory]);
