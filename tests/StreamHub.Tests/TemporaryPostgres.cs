@@ -40,6 +40,19 @@ public sealed class TemporaryPostgres : IAsyncDisposable
         await using var c = new NpgsqlConnection(_admin);
         await c.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", c);
-        await drop.ExecuteNonQueryAsync();
+        // FORCE terminates the database's other backends, but a test role may not signal an autovacuum worker that
+        // happens to be in the fresh database (42501, seen once in CI); it finishes within moments, so try again.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse && attempt < 50)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 }
