@@ -87,17 +87,17 @@ public sealed class ReplayClientTests : IAsyncLifetime
     [Fact]
     public async Task LoadModeCountsAStreamsLastUpdateFromTheEndOfItsAudioNotFromItsLastChunk()
     {
-        // 1 s chunks: the run's stop is noticed at the next pacing tick, a whole chunk after the last one was sent, and
-        // the hub finishes the last step when the audio ends. Counted from the last chunk, that update took ≥ 1,000 ms
+        // 2 s chunks: the run's stop is noticed at the next pacing tick, a whole chunk after the last one was sent, and
+        // the hub finishes the last step when the audio ends. Counted from the last chunk, that update took ≥ 2,000 ms
         // (every stream has one: at 100 ms chunks it was the p99 of a quiet 500-stream run); from the end, milliseconds.
-        // Four streams × ~10 updates: their four last updates are the top tenth, so the 95th percentile caught them,
-        // while an update or two that a busy machine delays (seen once in CI: 1.2 s) do not decide the test.
-        var (r, _) = await LoadReport("load-long-chunks.json", "--concurrency", "4", "--duration", "5", "--chunk-ms", "1000");
+        // Four streams × ~16 updates: their four last updates are the top 6 %, so the 95th percentile catches them, while
+        // updates a busy machine delays (seen in CI: 1.2 s once, a p95 of 872 ms with 1 s chunks once) stay under 1,500.
+        var (r, _) = await LoadReport("load-long-chunks.json", "--concurrency", "4", "--duration", "8", "--chunk-ms", "2000");
         Assert.Equal(0, r.GetProperty("errors").GetInt32());
         Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
         var latency = r.GetProperty("latencyMs");
         Assert.Equal(r.GetProperty("updatesReceived").GetInt64(), (long)latency.GetProperty("count").GetDouble());
-        Assert.InRange(latency.GetProperty("p95").GetDouble(), 0.01, 800);
+        Assert.InRange(latency.GetProperty("p95").GetDouble(), 0.01, 1500);
     }
 
     [Fact]
