@@ -38,7 +38,7 @@ public sealed class NetClassifier : IRawClassifier
         {
             var f = frameValues > 0 ? frames.Slice(b * frameValues, frameValues) : default;
             var st = stats.Slice(b * s, s);
-            EnsembleWeights.Fill(_configs, _gate, st[EnsembleWeights.SessionWeightIndex], weights);
+            EnsembleWeights.Fill(_configs, _gate, st[FeatureSchema.SessionWeightIndex], weights);
             for (int m = 0; m < _members.Count; m++)
             {
                 _members[m].Forward(workspaces[m], _members[m].Config.UseFrames ? f : default, st);

@@ -87,6 +87,9 @@ public static class FeatureSchema
 
     public static int WindowFeatureCount => WindowFeatureNames.Count;
 
+    /// <summary>Position of the session block's weight ("session_weight", the last value) in the statistics input.</summary>
+    public static int SessionWeightIndex => WindowFeatureCount - 1;
+
     /// <summary>Values in the session block: one relative value per window statistic, then the weight.</summary>
     public static int SessionFeatureCount => WindowStatisticsCount + 1;
 

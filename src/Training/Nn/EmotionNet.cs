@@ -237,7 +237,7 @@ public sealed class EmotionNet
                 break;
             case FrameShift.Session:
                 int s = Pipeline.Features.FeatureSchema.WindowStatisticsCount;
-                float weight = stats[2 * s];
+                float weight = stats[Pipeline.Features.FeatureSchema.SessionWeightIndex];
                 for (int k = 0; k < f; k++) shift[k] = weight * stats[k] - stats[s + k];
                 break;
         }

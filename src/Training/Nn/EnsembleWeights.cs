@@ -1,12 +1,10 @@
-using VoiceEmotion.Pipeline.Features;
-
 namespace VoiceEmotion.Training.Nn;
 
 /// <summary>
 /// How an ensemble's members' probabilities are combined for one window, the same in the C# classifier and in the
 /// exported graph: without session members (<see cref="NetConfig.IsSessionMember"/>) a plain average; with them, the
 /// session members share <c>g · w²</c> equally and the others share <c>1 − g · w²</c>, where w is the window's session
-/// weight (the last statistic, 0 before the session has heard speech) and g the members' common
+/// weight (<see cref="Pipeline.Features.FeatureSchema.SessionWeightIndex"/>, 0 before the session has heard speech) and g the members' common
 /// <see cref="NetConfig.SessionGate"/> (clipped so the share stays in [0, 1]). Squared, the share stays small while the
 /// baseline is young (0.06 after a 3.7 s clip alone, 0.25 after 5 s of speech, 0.81 after 45 s): on the fixed
 /// validation split it kept live sessions' gain from the session member (0.494 against 0.493 with g · w) and lost
@@ -14,9 +12,6 @@ namespace VoiceEmotion.Training.Nn;
 /// </summary>
 public static class EnsembleWeights
 {
-    /// <summary>Index of the session weight in the statistics input.</summary>
-    public static int SessionWeightIndex => FeatureSchema.WindowFeatureCount - 1;
-
     /// <summary>The session members' common gate; 0 (a plain average) when there are none, or when they are all there
     /// is (a session member scored alone, as the training curves score each member). Throws when they disagree.</summary>
     public static float Gate(IReadOnlyList<NetConfig> members)

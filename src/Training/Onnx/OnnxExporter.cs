@@ -32,26 +32,22 @@ public static class OnnxExporter
             outputs.Add(Member(g, members[k], members.Count == 1 ? "" : $"m{k}/"));
         var configs = members.Select(m => m.Config).ToList();
         float gate = EnsembleWeights.Gate(configs);
+        string Mean(IEnumerable<string> parts, string name, string? output = null)
+        {
+            var list = parts.ToList();
+            var sum = list.Count == 1 ? list[0] : g.Node("Sum", [.. list]);
+            return g.Node("Mul", [sum, g.Initializer(name, [1f / list.Count], 1)], output);
+        }
         if (outputs.Count == 1)
             g.Node("Identity", [outputs[0]], Output);
         else if (gate == 0)
-        {
-            var sum = g.Node("Sum", [.. outputs]);
-            var scale = g.Initializer("ensemble_scale", [1f / outputs.Count], 1);
-            g.Node("Mul", [sum, scale], Output);
-        }
+            Mean(outputs, "ensemble_scale", Output);
         else
         {
             // EnsembleWeights in graph form: share = clip(gate · w², 0, 1) as [N, 1], session members' mean × share
             // + the others' mean × (1 − share).
-            string Mean(IEnumerable<string> parts, string name)
-            {
-                var list = parts.ToList();
-                var sum = list.Count == 1 ? list[0] : g.Node("Sum", [.. list]);
-                return g.Node("Mul", [sum, g.Initializer(name, [1f / list.Count], 1)]);
-            }
-            int index = EnsembleWeights.SessionWeightIndex;
-            var w = g.Node("Slice", [StatsInput, g.Int64Initializer("gate_weight_start", [index]), g.Int64Initializer("gate_weight_end", [index + 1]), g.Int64Initializer("gate_weight_axis", [1])]);
+            int index = Pipeline.Features.FeatureSchema.SessionWeightIndex;
+            var w = SliceStats(g, "gate_weight", index, index + 1);
             var share = g.Node("Clip", [g.Node("Mul", [g.Node("Mul", [w, w]), g.Initializer("session_gate", [gate], 1)]), g.Initializer("share_min", [0f]), g.Initializer("share_max", [1f])]);
             var rest = g.Node("Sub", [g.Initializer("share_one", [1f], 1), share]);
             var session = Mean(outputs.Where((_, k) => configs[k].IsSessionMember), "session_members_scale");
@@ -65,14 +61,16 @@ public static class OnnxExporter
     // EmotionNet.ShiftOf in graph form, as [N, 1, F] to broadcast over the frames.
     private static string Shift(OnnxGraph g, NetConfig c, string prefix)
     {
-        string Slice(string name, long start, long end) => g.Node("Slice",
-            [StatsInput, g.Int64Initializer($"{prefix}{name}_start", [start]), g.Int64Initializer($"{prefix}{name}_end", [end]), g.Int64Initializer($"{prefix}{name}_axis", [1])]);
-        int f = c.Features, s = Pipeline.Features.FeatureSchema.WindowStatisticsCount;
-        string shift = Slice("window_means", 0, f);
+        int f = c.Features, s = Pipeline.Features.FeatureSchema.WindowStatisticsCount, w = Pipeline.Features.FeatureSchema.SessionWeightIndex;
+        string shift = SliceStats(g, prefix + "window_means", 0, f);
         if (c.FrameShift == FrameShift.Session)
-            shift = g.Node("Sub", [g.Node("Mul", [shift, Slice("session_weight", 2 * s, 2 * s + 1)]), Slice("session_means", s, s + f)]);
+            shift = g.Node("Sub", [g.Node("Mul", [shift, SliceStats(g, prefix + "session_weight", w, w + 1)]), SliceStats(g, prefix + "session_means", s, s + f)]);
         return g.Node("Unsqueeze", [shift, g.Int64Initializer(prefix + "shift_axes", [1])]);
     }
+
+    // Columns [start, end) of the statistics input, [N, end − start]; the bounds' initializers are named after `name`.
+    private static string SliceStats(OnnxGraph g, string name, long start, long end) => g.Node("Slice",
+        [StatsInput, g.Int64Initializer($"{name}_start", [start]), g.Int64Initializer($"{name}_end", [end]), g.Int64Initializer($"{name}_axis", [1])]);
 
     private static string Member(OnnxGraph g, EmotionNet net, string prefix)
     {
