@@ -73,8 +73,9 @@ public sealed class ReplayClientTests : IAsyncLifetime
         var (r, _) = await LoadReport("load-calls.json", "--concurrency", "3", "--duration", "5", "--streams-per-connection", "3");
         Assert.Equal("call", r.GetProperty("sessionsAre").GetString());
         Assert.Equal(3, r.GetProperty("sessions").GetInt32()); // one session per stream for the whole run
-        // Each call went on past the end of its recording and its silence: more than 2.4 s of audio per session.
-        Assert.InRange(r.GetProperty("audioSeconds").GetDouble(), 3 * 3.0, 3 * 5 * 1.1);
+        // Each call went on past the end of its recording and its silence: more than 2.4 s of audio per session (pacing
+        // on a saturated machine can fall behind real time, so not the full 5 s: a CI run beside a training job sent 2.8 s).
+        Assert.InRange(r.GetProperty("audioSeconds").GetDouble(), 3 * 2.5, 3 * 5 * 1.1);
         Assert.Equal(0, r.GetProperty("errors").GetInt32());
         Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
         Assert.True(r.GetProperty("updatesReceived").GetInt64() >= 3 * 6, r.ToString());
