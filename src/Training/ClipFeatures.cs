@@ -29,7 +29,7 @@ public sealed class ClipFeatures
         VoicedFraction = new float[Updates];
         VoicedFrames = new int[Updates];
         WindowCounts = new int[Updates];
-        InPause = new bool[Updates];
+        Folds = new bool[Updates];
         var window = new WindowStatistics(options.WindowFrames);
         for (int k = 0; k < count; k++)
         {
@@ -40,7 +40,7 @@ public sealed class ClipFeatures
             VoicedFraction[u] = window.VoicedFraction;
             VoicedFrames[u] = window.VoicedFrames;
             WindowCounts[u] = window.Count;
-            InPause[u] = window.InPause;
+            Folds[u] = SpeakerBaseline.Folds(window.UnvoicedRun, options.UpdateFrames);
         }
         var own = new SpeakerBaseline();
         for (int u = 0; u < Updates; u++)
@@ -53,8 +53,8 @@ public sealed class ClipFeatures
     public bool IsSpeech(int u) => _options.HoldsSpeech(VoicedFraction[u], VoicedFrames[u]);
 
     /// <summary>A live session's step at speech update <paramref name="u"/>: writes the session block relative to
-    /// <paramref name="baseline"/>, then folds the update's window statistics into it.</summary>
-    public void WalkSession(int u, SpeakerBaseline baseline, Span<float> sessionBlock) => baseline.Step(Stats.AsSpan(u * S, W), sessionBlock, InPause[u]);
+    /// <paramref name="baseline"/>, then folds the update's window statistics into it unless the window is more than one step into a pause.</summary>
+    public void WalkSession(int u, SpeakerBaseline baseline, Span<float> sessionBlock) => baseline.Step(Stats.AsSpan(u * S, W), sessionBlock, Folds[u]);
 
     public int Clip { get; }
     public int TrainingLabel { get; }
@@ -71,8 +71,8 @@ public sealed class ClipFeatures
     /// <summary>Frames in the live window at each update: fewer than the window after an utterance restart.</summary>
     public int[] WindowCounts { get; }
 
-    /// <summary>Whether each update's window was taken in a pause (not folded into a session's baseline).</summary>
-    public bool[] InPause { get; }
+    /// <summary>Whether each update's window is folded into a session's baseline (<see cref="SpeakerBaseline.Folds"/>).</summary>
+    public bool[] Folds { get; }
 
     /// <summary>Frame count at the end of update <paramref name="u"/>.</summary>
     public int EndFrame(int u, int updateFrames) => (u + 1) * updateFrames;

@@ -7,7 +7,7 @@ namespace VoiceEmotion.Pipeline.Features;
 /// </summary>
 public static class FeatureSchema
 {
-    public const string Version = "frame-v3+window-v2+session-v2";
+    public const string Version = "frame-v3+window-v2+session-v3";
 
     public const int SampleRate = 16000;
     public const int FrameLength = 400;

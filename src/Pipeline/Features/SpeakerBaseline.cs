@@ -4,10 +4,12 @@ namespace VoiceEmotion.Pipeline.Features;
 /// Causal running baseline of one speaker's window statistics over the speech heard so far in a session (one per
 /// stream, so each track of a phone call has its own). Much of what separates emotions is a change from a speaker's
 /// usual voice, so the model also gets each window relative to this baseline, weighted by how much speech backs it.
-/// Only windows that end in speech are folded in: a window taken in a pause holds the last utterance diluted by the
-/// silence after it (a caller listening to the agent gives many of those), and folding them drew the baseline toward
-/// silence, more the longer the pauses. Such a window still gets its session block.
-/// Part of feature schema "session-v2": the constants and this rule are what the shipped model was trained with.
+/// A window taken in a pause holds the last utterance diluted by the silence after it (a caller listening to the agent
+/// gives many of those). Folding every one drew the baseline toward silence, more the longer the pauses (schema
+/// session-v1); folding none cost isolated clips and streaming updates on the validation split (session-v2). So a pause
+/// folds exactly one window, its first (<see cref="Folds"/>: the utterance with at most 0.85 s of silence after it), and
+/// a 4 s pause weighs what a 0.4 s one does. Every window still gets its session block.
+/// Part of feature schema "session-v3": the constants and this rule are what the shipped model was trained with.
 /// </summary>
 public sealed class SpeakerBaseline
 {
@@ -46,12 +48,17 @@ public sealed class SpeakerBaseline
         destination[S] = w;
     }
 
-    /// <summary>A live session's step at a speech update: the window's session block, then the window folded in unless
-    /// it was taken in a pause (<see cref="WindowStatistics.InPause"/>).</summary>
-    public void Step(ReadOnlySpan<float> windowStatistics, Span<float> destination, bool inPause)
+    /// <summary>Whether a speech window is folded into the baseline: unless it was taken more than one update step into a
+    /// pause. <paramref name="unvoicedRun"/> is <see cref="WindowStatistics.UnvoicedRun"/> at the update; a pause begins
+    /// at <see cref="FeatureSchema.PauseResetFrames"/> unvoiced frames, so exactly one update of each pause folds.</summary>
+    public static bool Folds(int unvoicedRun, int updateFrames) => unvoicedRun < FeatureSchema.PauseResetFrames + updateFrames;
+
+    /// <summary>A live session's step at a speech update: the window's session block, then the window folded in if
+    /// <paramref name="fold"/> (<see cref="Folds"/>).</summary>
+    public void Step(ReadOnlySpan<float> windowStatistics, Span<float> destination, bool fold)
     {
         WriteRelative(windowStatistics, destination);
-        if (!inPause) Add(windowStatistics);
+        if (fold) Add(windowStatistics);
     }
 
     /// <summary>Folds a speech window's statistics into the baseline (after <see cref="WriteRelative"/> for that window).</summary>

@@ -49,6 +49,9 @@ public sealed class WindowStatistics
     /// silence after it, and the next voiced frame restarts it.</summary>
     public bool InPause => _unvoicedRun >= FeatureSchema.PauseResetFrames;
 
+    /// <summary>Unvoiced frames since the last voiced one (since the start before any).</summary>
+    public int UnvoicedRun => _unvoicedRun;
+
     /// <summary>Frames currently in the window (grows to WindowFrames, then stays).</summary>
     public int Count { get; private set; }
 

@@ -88,13 +88,14 @@ public sealed class StreamAnalyzer : IFrameSink
         w.VoicedFraction = _window.VoicedFraction;
         w.Speech = Options.HoldsSpeech(w.VoicedFraction, _window.VoicedFrames);
         w.InPause = _window.InPause;
+        w.FoldedIntoBaseline = w.Speech && SpeakerBaseline.Folds(_window.UnvoicedRun, Options.UpdateFrames);
         w.LoudnessDb = _window.Mean(FeatureSchema.LoudnessDb);
         w.PitchHz = _window.VoicedPitchHz;
         if (w.Speech)
         {
             _window.CopyFrames(w.Frames, Options.WindowFrames);
             _window.Compute(w.Stats);
-            _baseline.Step(w.Stats.AsSpan(0, FeatureSchema.WindowStatisticsCount), w.Stats.AsSpan(FeatureSchema.WindowStatisticsCount), w.InPause);
+            _baseline.Step(w.Stats.AsSpan(0, FeatureSchema.WindowStatisticsCount), w.Stats.AsSpan(FeatureSchema.WindowStatisticsCount), w.FoldedIntoBaseline);
         }
         _ready!.Add(w);
     }

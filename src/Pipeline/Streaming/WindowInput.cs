@@ -18,8 +18,11 @@ public sealed class WindowInput
     public double AudioTime { get; internal set; }
     public double WindowSeconds { get; internal set; }
     public bool Speech { get; internal set; }
-    /// <summary>The window was taken in a pause after its utterance (scored, not folded into the session baseline).</summary>
+    /// <summary>The window was taken in a pause after its utterance (<see cref="WindowStatistics.InPause"/>).</summary>
     public bool InPause { get; internal set; }
+    /// <summary>The window was folded into the session baseline (a speech window not more than one update step into a
+    /// pause: <see cref="SpeakerBaseline.Folds"/>).</summary>
+    public bool FoldedIntoBaseline { get; internal set; }
     public float VoicedFraction { get; internal set; }
     public float LoudnessDb { get; internal set; }
     public float PitchHz { get; internal set; }

@@ -65,31 +65,54 @@ public sealed class SpeakerBaselineTests
         {
             expected.WriteRelative(w.Stats.AsSpan(0, W), block);
             Assert.Equal(block, w.Stats.AsSpan(W, W + 1).ToArray());
-            if (!w.InPause) expected.Add(w.Stats.AsSpan(0, W));
+            if (w.FoldedIntoBaseline) expected.Add(w.Stats.AsSpan(0, W));
         }
         Assert.Equal(0f, speech[0].Stats[^1]);
         Assert.True(speech[^1].Stats[^1] > 0.2f);
-        Assert.Equal(speech.Count(w => !w.InPause), analyzer.BaselineSpeechUpdates);
+        Assert.Equal(speech.Count(w => w.FoldedIntoBaseline), analyzer.BaselineSpeechUpdates);
         foreach (var w in windows) analyzer.Complete(w, new float[EmotionLabels.Count]);
     }
 
     [Fact]
-    public void WindowsTakenInAPauseAreScoredButNotFoldedIntoTheBaseline()
+    public void APauseFoldsOnlyItsFirstWindowIntoTheBaselineWhateverItsLength()
     {
         // 2.3 s of speech, then 2 s of silence: the updates in the silence still hold the utterance (speech), but the
-        // window is the utterance diluted by the pause after it, and it must not pull the speaker's baseline.
+        // window is the utterance diluted by the pause after it. The first such update is folded in, the rest are only
+        // scored, so a long pause does not draw the speaker's baseline toward silence.
         var audio = Vowel(2.3).Concat(new float[32000]).ToArray();
         var analyzer = new StreamAnalyzer("s");
         var windows = new List<WindowInput>();
         analyzer.PushSamples(audio, windows);
         var paused = windows.Where(w => w.Speech && w.AudioTime >= 2.3 + 0.4).ToList();
-        Assert.NotEmpty(paused);
+        Assert.True(paused.Count >= 2, $"{paused.Count} speech updates in the pause");
         Assert.All(paused, w => Assert.True(w.InPause, $"update at {w.AudioTime} s not in a pause"));
-        Assert.Equal(windows.Count(w => w.Speech && !w.InPause), analyzer.BaselineSpeechUpdates);
-        Assert.True(analyzer.BaselineSpeechUpdates > 0);
+        var pauseUpdates = windows.Where(w => w.Speech && w.InPause).ToList();
+        Assert.True(pauseUpdates[0].FoldedIntoBaseline);
+        Assert.All(pauseUpdates.Skip(1), w => Assert.False(w.FoldedIntoBaseline, $"update at {w.AudioTime} s folded"));
+        Assert.All(windows.Where(w => w.Speech && !w.InPause), w => Assert.True(w.FoldedIntoBaseline));
+        Assert.Equal(windows.Count(w => w.Speech && !w.InPause) + 1, analyzer.BaselineSpeechUpdates);
         // Scored with a session block all the same (weight > 0 after the utterance's own updates).
         Assert.All(paused, w => Assert.True(w.Stats[^1] > 0));
         foreach (var w in windows) analyzer.Complete(w, new float[EmotionLabels.Count]);
+
+        // The next utterance sees the same baseline after a 1 s pause as after a 4 s one (whole update steps apart, so its
+        // windows fall on the same frames of it).
+        Assert.Equal(NextUtteranceBlock(1.0), NextUtteranceBlock(4.0));
+    }
+
+    // The session block of the first update of a second utterance that follows the first after a pause.
+    private static float[] NextUtteranceBlock(double pauseSeconds)
+    {
+        var audio = Vowel(2.3).Concat(new float[(int)(16000 * pauseSeconds)]).ToArray();
+        int resume = audio.Length;
+        audio = audio.Concat(Vowel(2.0)).ToArray();
+        var analyzer = new StreamAnalyzer("s");
+        var windows = new List<WindowInput>();
+        analyzer.PushSamples(audio, windows);
+        var first = windows.First(w => w.Speech && w.AudioTime * 16000 > resume + 0.4 * 16000);
+        var block = first.Stats.AsSpan(W).ToArray();
+        foreach (var w in windows) analyzer.Complete(w, new float[EmotionLabels.Count]);
+        return block;
     }
 
     // A sustained voiced sound, 150 Hz with a slow glide and ten harmonics: voiced in every frame.

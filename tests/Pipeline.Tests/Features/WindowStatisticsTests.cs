@@ -57,7 +57,7 @@ public sealed class WindowStatisticsTests
     public void SchemaLayoutIsPinned()
     {
         // The shipped model was trained on this layout: changing it needs a new FeatureSchema.Version.
-        Assert.Equal("frame-v3+window-v2+session-v2", FeatureSchema.Version);
+        Assert.Equal("frame-v3+window-v2+session-v3", FeatureSchema.Version);
         Assert.Equal((81, 225, 451), (FeatureSchema.FrameFeatureCount, FeatureSchema.WindowStatisticsCount, FeatureSchema.WindowFeatureCount));
         int[] scalars =
         [
