@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The scaling curve (docs/PERFORMANCE.md, issue #14): the real StreamHub (Release, bundled model, SQLite emotion log on)
 # and the replay load client on this machine, for each stream count and each mode — one stream per connection, and
-# multiplexed (10 per connection) — several runs each; prints a markdown table: medians of the runs, errors and updates
+# multiplexed (10 per connection), and (--modes bundled) 10 per connection in one audio stream (StreamAudioBundle) —
+# several runs each; prints a markdown table: medians of the runs, errors and updates
 # summed over them. Each stream count and mode gets a fresh hub, warmed by one discarded run at that load (JIT, first
 # SQLite writes: a cold server's first seconds are not its capacity). CPU % is of one core over each run's steady part
 # (after its first quarter, until the sending stops); server MiB is the resident memory with all sessions open, and
@@ -10,7 +11,7 @@
 # between them, as a phone call lasts minutes. --session-per-recording replays the old load instead: each ~3.5 s
 # recording a session of its own (a session start, summary and log row every few seconds per stream).
 #
-#   scripts/load-curve.sh [--streams "250 500 1000 1500 2000"] [--modes "single multiplexed"] [--runs 3]
+#   scripts/load-curve.sh [--streams "250 500 1000 1500 2000"] [--modes "single multiplexed bundled"] [--runs 3]
 #                         [--duration 45] [--warmup 15] [--wavs DIR] [--no-build] [--out DIR] [--session-per-recording]
 #                         [--chunk-ms 100]
 #
@@ -100,20 +101,23 @@ for n in $streams; do
     case "$mode" in
       single) per=1 ;;
       multiplexed) per=10 ;;
-      *) echo "unknown mode $mode (single|multiplexed)" >&2; exit 2 ;;
+      bundled) per=10 ;;
+      *) echo "unknown mode $mode (single|multiplexed|bundled)" >&2; exit 2 ;;
     esac
+    bundle=()
+    [ "$mode" = bundled ] && bundle=(--bundle)
     start_hub "$n-$mode"
     if [ "$warmup" -gt 0 ]; then
       echo "== $n streams, $mode: warm-up run ($warmup s, discarded)" >&2
       dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$warmup" \
-        --streams-per-connection "$per" --chunk-ms "$chunk_ms" "${sessions[@]}" >/dev/null 2>"$work/replay-$n-$mode-warmup.err" || true
+        --streams-per-connection "$per" --chunk-ms "$chunk_ms" "${sessions[@]}" "${bundle[@]}" >/dev/null 2>"$work/replay-$n-$mode-warmup.err" || true
     fi
     reports=()
     for r in $(seq 1 "$runs"); do
       report="$out/load-$n-$mode-$r.json"
       echo "== $n streams, $mode, run $r/$runs ($duration s)" >&2
       dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$duration" \
-        --streams-per-connection "$per" --chunk-ms "$chunk_ms" "${sessions[@]}" --report "$report" --server-pid "$hub_pid" >/dev/null 2>"$work/replay-$n-$mode-$r.err" || true
+        --streams-per-connection "$per" --chunk-ms "$chunk_ms" "${sessions[@]}" "${bundle[@]}" --report "$report" --server-pid "$hub_pid" >/dev/null 2>"$work/replay-$n-$mode-$r.err" || true
       tail -1 "$work/replay-$n-$mode-$r.err" >&2
       reports+=("$report")
     done

@@ -81,7 +81,18 @@ public static class LoadTest
         var callAudio = options.SessionPerRecording ? null : new CallAudio(recordings);
         // A call's summary is owed once the run stops it; a loaded machine gets a minute after that to send it.
         var callTimeout = TimeSpan.FromSeconds(options.DurationSeconds + 60);
-        var streams = Enumerable.Range(0, options.Concurrency).Select(async s =>
+        if (options.Bundle)
+        {
+            var calls = Enumerable.Range(0, options.Concurrency).Select(s => new ReplaySession(hubs[s % connections], new CallTape(callAudio!, s, $"call-{s}"),
+                options.Speed, compact: options.CompactUpdates, pacer: pacer, summaryTimeout: callTimeout)).ToList();
+            foreach (var c in calls) sessions.Add(c);
+            await Task.WhenAll(Enumerable.Range(0, connections).Select(async c =>
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(Math.Max(1, options.ChunkMs))));
+                await ReplayBundle.RunAsync(hubs[c], calls.Where((_, s) => s % connections == c).ToList(), options.Speed, pacer, stop.Token);
+            }));
+        }
+        var streams = options.Bundle ? [] : Enumerable.Range(0, options.Concurrency).Select(async s =>
         {
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(Math.Max(1, options.ChunkMs))));
             if (callAudio is not null)
@@ -110,7 +121,7 @@ public static class LoadTest
         var latencies = all.SelectMany(s => s.LatenciesMs).Order().ToArray();
         long expected = all.Sum(s => (long)s.ExpectedUpdates);
         var errors = all.Where(s => s.Error is not null || s.Failure is not null).ToList();
-        return new Report(options.Concurrency, connections, options.StreamsPerConnection == 1 ? "per-connection" : $"multiplexed×{options.StreamsPerConnection}",
+        return new Report(options.Concurrency, connections, options.StreamsPerConnection == 1 ? "per-connection" : $"{(options.Bundle ? "bundled" : "multiplexed")}×{options.StreamsPerConnection}",
             options.SessionPerRecording ? "session-per-recording" : "call",
             options.CompactUpdates, options.Speed, elapsed, all.Count, all.Sum(s => s.SecondsStreamed),
             all.Sum(s => (long)s.ReceivedOwed), expected,

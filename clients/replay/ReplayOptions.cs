@@ -28,6 +28,9 @@ public sealed record ReplayOptions
     /// <c>--session-per-recording</c> each recording is a session of its own instead (the old behaviour: a session start,
     /// summary and log row every few seconds per stream).</summary>
     public bool SessionPerRecording { get; init; }
+    /// <summary>Load mode: a connection's calls go out as one bundle (StreamAudioBundle: one message a chunk period for
+    /// all of them) instead of one audio stream each. Calls only, and they start together.</summary>
+    public bool Bundle { get; init; }
     /// <summary>Seconds at the start of a load run left out of the CPU figures (JIT, connection set-up, the first
     /// sessions): they are the steady state's. Default a quarter of the run, at most 10 s.</summary>
     public double? WarmupSeconds { get; init; }
@@ -53,6 +56,8 @@ public sealed record ReplayOptions
                           [--compact|--maps (compact updates by default in load mode)] [--per-stream-pacing]
                           [--session-per-recording (each recording its own session; default: each stream is one call
                            of the recordings back to back, 0.4 s of silence between them, for the whole run)]
+                          [--bundle (a connection's calls in one audio stream, StreamAudioBundle: one message a chunk
+                           period for all of them, not one per call)]
                           [--cpu-warmup S (left out of the CPU figures; default duration/4, at most 10)]
         With --server-pid the report has the server's CPU % and memory (from /proc) beside this client's CPU %.
         Prints one JSON line per update (and per summary) on stdout; the load mode prints and writes a report instead.
@@ -87,6 +92,7 @@ public sealed record ReplayOptions
                 case "--maps": o = o with { Compact = false }; break;
                 case "--per-stream-pacing": o = o with { SharedPacing = false }; break;
                 case "--session-per-recording": o = o with { SessionPerRecording = true }; break;
+                case "--bundle": o = o with { Bundle = true }; break;
                 case "--cpu-warmup":
                     var w = Value();
                     o = o with { WarmupSeconds = double.TryParse(w, NumberStyles.Float, CultureInfo.InvariantCulture, out var ws) && ws >= 0 ? ws : throw new ArgumentException($"--cpu-warmup takes seconds ≥ 0, not '{w}'") };
@@ -98,6 +104,8 @@ public sealed record ReplayOptions
             }
         }
         if (inputs.Count == 0) throw new ArgumentException("no input files or folders given");
+        if (o.Bundle && (o.SessionPerRecording || !o.SharedPacing || o.Concurrency == 0))
+            throw new ArgumentException("--bundle is for load mode (--concurrency) with calls on the shared clock: not with --session-per-recording or --per-stream-pacing");
         o.Inputs.AddRange(inputs);
         return o;
     }

@@ -41,7 +41,10 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
     public IReadOnlyList<double> LatenciesMs => _latenciesMs;
     public double SecondsStreamed => _stream?.SecondsSent ?? 0;
 
-    private EmotionStream? _stream;
+    private AudioFeed? _stream;
+
+    /// <summary>The audio this session plays.</summary>
+    public ITape Tape => recording;
 
     /// <summary>True when the stream ended with its summary: sent to its end, or stopped early by the end of a load run.</summary>
     public bool Completed { get; private set; }
@@ -60,12 +63,8 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
         try
         {
             // Not cancelled by stop: a session the hub has started is always completed, never left half open.
-            await using var stream = await hub.StartSessionAsync(AudioFormat.Pcm16(recording.SampleRate),
-                new SessionOptions { Source = "replay", Label = recording.Label, BufferUpdates = false, CompactUpdates = compact });
-            stream.UpdateReceived += OnUpdate;
-            _stream = stream;
-            // Just before the chunk is handed to the connection: latency counts from here.
-            stream.ChunkSent += OnChunkSent;
+            await using var stream = await hub.StartSessionAsync(AudioFormat.Pcm16(recording.SampleRate), Options);
+            Attach(stream);
             var pacing = pacer is null ? new StreamPacing { Speed = speed } : StreamPacing.AsFastAsPossible;
             try
             {
@@ -76,6 +75,49 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
             {
                 Failure = new TimeoutException($"no summary within {SummaryTimeout.TotalSeconds:F0} s of the start of the stream");
             }
+        }
+        catch (VoiceEmotionException e) when (e.SessionId is not null && e.Code != ErrorCodes.ConnectionLost && e.Code != ErrorCodes.Cancelled)
+        {
+            Error = e;
+        }
+        catch (Exception e)
+        {
+            Failure = e;
+        }
+    }
+
+    /// <summary>How the session is started: a replay, labelled with its tape, compact updates if asked.</summary>
+    public SessionOptions Options => new() { Source = "replay", Label = recording.Label, BufferUpdates = false, CompactUpdates = compact };
+
+    /// <summary>Follows a started session: its updates, and (just before each chunk is handed to the connection)
+    /// its chunks, from which latency counts.</summary>
+    internal void Attach(AudioFeed feed)
+    {
+        feed.UpdateReceived += OnUpdate;
+        feed.ChunkSent += OnChunkSent;
+        _stream = feed;
+    }
+
+    /// <summary>The session could not be started (a bundle's start failed).</summary>
+    internal void Fail(Exception e) => Failure = e;
+
+    /// <summary>The audio has ended here (the run stopped it): the updates it releases count from now.</summary>
+    internal void AudioEnded()
+    {
+        lock (_latenciesMs) _endedAt = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Waits for the summary of a session whose audio has ended (a bundle's): Completed, or its error.</summary>
+    internal async Task FinishAsync()
+    {
+        try
+        {
+            Summary = await _stream!.Summary.WaitAsync(SummaryTimeout);
+            Completed = true;
+        }
+        catch (TimeoutException)
+        {
+            Failure = new TimeoutException($"no summary within {SummaryTimeout.TotalSeconds:F0} s of the start of the stream");
         }
         catch (VoiceEmotionException e) when (e.SessionId is not null && e.Code != ErrorCodes.ConnectionLost && e.Code != ErrorCodes.Cancelled)
         {
@@ -98,7 +140,7 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
             if (stopped()) break;
             yield return recording.Chunk(i);
         }
-        lock (_latenciesMs) _endedAt = Stopwatch.GetTimestamp();
+        AudioEnded();
     }
 
     // A call plays until stopped: its load run gives the time it may take.

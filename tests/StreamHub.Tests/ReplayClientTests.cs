@@ -102,6 +102,27 @@ public sealed class ReplayClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LoadModeCanBundleAConnectionsCallsIntoOneAudioStream()
+    {
+        // 5 calls over 2 connections (3 + 2), each connection's calls one StreamAudioBundle.
+        var (r, stderr) = await LoadReport("load-bundled.json", "--concurrency", "5", "--duration", "5", "--streams-per-connection", "3", "--bundle");
+        Assert.Equal("bundled×3", r.GetProperty("mode").GetString());
+        Assert.Equal(2, r.GetProperty("connections").GetInt32());
+        Assert.Equal(5, r.GetProperty("sessions").GetInt32());
+        Assert.Equal(0, r.GetProperty("errors").GetInt32());
+        Assert.InRange(r.GetProperty("audioSeconds").GetDouble(), 5 * 2.5, 5 * 5 * 1.1);
+        Assert.True(r.GetProperty("updatesReceived").GetInt64() >= 5 * 5, r.ToString());
+        Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
+        var latency = r.GetProperty("latencyMs");
+        Assert.Equal(r.GetProperty("updatesReceived").GetInt64(), (long)latency.GetProperty("count").GetDouble());
+        Assert.InRange(latency.GetProperty("max").GetDouble(), 0.01, 2000);
+        Assert.Contains("| 5 | bundled×3 |", stderr);
+        var (exit, _, refused) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(), "--concurrency", "2", "--bundle", "--session-per-recording");
+        Assert.Equal(2, exit); // a usage error
+        Assert.Contains("--bundle", refused);
+    }
+
+    [Fact]
     public async Task LoadModeCanStillMakeEachRecordingASession()
     {
         var (r, _) = await LoadReport("load-per-recording.json", "--concurrency", "2", "--duration", "5", "--session-per-recording");

@@ -13,7 +13,8 @@ namespace VoiceEmotion.Client;
 public sealed class EmotionHubClient : IAsyncDisposable
 {
     private readonly HubConnection _connection;
-    private readonly ConcurrentDictionary<string, EmotionStream> _streams = new();
+    private readonly ConcurrentDictionary<string, AudioFeed> _streams = new();
+    private readonly ConcurrentDictionary<AudioBundle, byte> _bundles = new();
     private readonly ConcurrentDictionary<string, SessionWatch> _watches = new();
     private readonly ConcurrentDictionary<AlertSubscription, byte> _alertSubscriptions = new();
 
@@ -133,6 +134,52 @@ public sealed class EmotionHubClient : IAsyncDisposable
         return stream;
     }
 
+    /// <summary>Starts one session per entry of <paramref name="sessions"/>, all in <paramref name="format"/>, and opens
+    /// one audio stream for them all (<see cref="AudioBundle"/>): a message per round of chunks instead of one per
+    /// session and chunk. Throws <see cref="VoiceEmotionException"/> as <see cref="StartSessionAsync"/> does; sessions
+    /// started before one was refused are ended.</summary>
+    public async Task<AudioBundle> StartBundleAsync(AudioFormat format, IReadOnlyList<SessionOptions> sessions, CancellationToken cancellationToken = default)
+    {
+        if (sessions.Count == 0) throw new ArgumentException("a bundle needs at least one session", nameof(sessions));
+        var members = new List<BundledSession>(sessions.Count);
+        try
+        {
+            foreach (var options in sessions)
+            {
+                SessionStarted started;
+                try
+                {
+                    started = await _connection.InvokeAsync<SessionStarted>("StartSession", format.ToRequest(options), cancellationToken);
+                }
+                catch (HubException e)
+                {
+                    throw VoiceEmotionException.FromHub(e);
+                }
+                var member = new BundledSession(started, format, options);
+                // Registered before any audio goes out, so no update can arrive unrouted.
+                _streams[started.SessionId] = member;
+                members.Add(member);
+            }
+        }
+        catch
+        {
+            // Started but never streamed: an empty bundle of them ends them on the server at once.
+            if (members.Count > 0)
+                await using (var orphans = new AudioBundle(_connection, [.. members], Forget)) { try { await orphans.CompleteAsync(CancellationToken.None); } catch (VoiceEmotionException) { } }
+            foreach (var m in members) _streams.TryRemove(new(m.SessionId, m));
+            throw;
+        }
+        var bundle = new AudioBundle(_connection, [.. members], Forget);
+        _bundles[bundle] = 0;
+        return bundle;
+
+        void Forget(AudioBundle b)
+        {
+            _bundles.TryRemove(b, out _);
+            foreach (var m in b.Sessions) if (m.Ended) _streams.TryRemove(new(m.SessionId, m));
+        }
+    }
+
     /// <summary>Opens a WAV file (any format the server reads), starts a session in its format and streams it in the
     /// background, paced (default real time). Read the updates from the returned stream; <see cref="SessionFeed.Summary"/>
     /// completes at the end (or fails with the error).</summary>
@@ -215,7 +262,8 @@ public sealed class EmotionHubClient : IAsyncDisposable
     /// <summary>Closes the connection: running sessions end on the server with the audio they had.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var s in _streams.Values) await s.DisposeAsync();
+        foreach (var s in _streams.Values.OfType<EmotionStream>()) await s.DisposeAsync();
+        foreach (var b in _bundles.Keys) await b.DisposeAsync();
         await _connection.DisposeAsync();
     }
 }

@@ -12,40 +12,22 @@ namespace VoiceEmotion.Client;
 /// <see cref="SessionFeed"/>. Disposing a stream that has not completed cancels it: the server ends the session with
 /// the audio it had.
 /// </summary>
-public sealed class EmotionStream : SessionFeed, IAsyncDisposable
+public sealed class EmotionStream : AudioFeed, IAsyncDisposable
 {
     private readonly Channel<byte[]> _audio = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(4) { SingleWriter = true });
     private readonly CancellationTokenSource _abort = new();
     private readonly Task _streaming;
     private readonly Action<string> _forget;
-    private int _chunks;
 
     internal EmotionStream(HubConnection connection, SessionStarted started, AudioFormat format, SessionOptions options, Action<string> forget)
-        : base(started.SessionId, options.BufferUpdates)
+        : base(started, format, options.BufferUpdates)
     {
-        Started = started;
-        Format = format;
         _forget = forget;
         _streaming = Run(connection.InvokeAsync("StreamAudio", started.SessionId, _audio.Reader, _abort.Token));
         _streaming.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted); // reported through Summary too
     }
 
-    /// <summary>What StartSession answered (update interval, window, labels).</summary>
-    public SessionStarted Started { get; }
-
-    /// <summary>The format declared for this stream.</summary>
-    public AudioFormat Format { get; }
-
-    /// <summary>Raised just before each chunk is handed to the connection (e.g. to measure update latency from it).</summary>
-    public event Action<ChunkSent>? ChunkSent;
-
-    /// <summary>Audio bytes sent so far.</summary>
-    public long BytesSent { get; private set; }
-
-    /// <summary>Audio seconds sent so far.</summary>
-    public double SecondsSent => Format.Seconds(BytesSent);
-
-    /// <summary>Sends one chunk: whole sample frames of <see cref="Format"/>, not empty (the hub ends the session with
+    /// <summary>Sends one chunk: whole sample frames of <see cref="AudioFeed.Format"/>, not empty (the hub ends the session with
     /// <c>chunk_invalid</c> otherwise, so this throws <see cref="ArgumentException"/> first). Waits while the
     /// connection's small send buffer is full.</summary>
     public ValueTask SendAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken = default) =>
@@ -53,11 +35,8 @@ public sealed class EmotionStream : SessionFeed, IAsyncDisposable
 
     private async ValueTask SendCoreAsync(ReadOnlyMemory<byte> chunk, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (chunk.Length == 0) throw new ArgumentException("an audio chunk must not be empty", nameof(chunk));
-        if (chunk.Length % Format.BytesPerFrame != 0)
-            throw new ArgumentException($"a chunk of {chunk.Length} bytes is not whole {Format.BytesPerFrame}-byte sample frames of {Format.Encoding} x{Format.Channels}", nameof(chunk));
-        double before = SecondsSent;
-        ChunkSent?.Invoke(new ChunkSent(_chunks++, chunk.Length, before, Format.Seconds(BytesSent + chunk.Length), clock.GetTimestamp()));
+        Check(chunk.Length, nameof(chunk));
+        Sending(chunk.Length, clock.GetTimestamp());
         try
         {
             await _audio.Writer.WriteAsync(chunk.ToArray(), cancellationToken);
@@ -77,7 +56,7 @@ public sealed class EmotionStream : SessionFeed, IAsyncDisposable
         await _streaming.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Streams raw audio in <see cref="Format"/> from <paramref name="audio"/> to its end, cut into
+    /// <summary>Streams raw audio in <see cref="AudioFeed.Format"/> from <paramref name="audio"/> to its end, cut into
     /// <see cref="StreamPacing.ChunkDuration"/> chunks and paced; then completes and returns the summary.</summary>
     public Task<SessionSummary> StreamAsync(Stream audio, StreamPacing? pacing = null, CancellationToken cancellationToken = default)
     {
@@ -94,7 +73,7 @@ public sealed class EmotionStream : SessionFeed, IAsyncDisposable
         return StreamAsync(wav.ReadChunksAsync(pacing.ChunkBytes(Format) / Format.BytesPerFrame, cancellationToken), pacing, cancellationToken);
     }
 
-    /// <summary>Streams chunks as they come (each whole sample frames of <see cref="Format"/>), paced on their audio
+    /// <summary>Streams chunks as they come (each whole sample frames of <see cref="AudioFeed.Format"/>), paced on their audio
     /// time (<see cref="StreamPacing.AsFastAsPossible"/> for a live source that is paced already); then completes
     /// and returns the summary. Cancelling ends the session early with the audio sent so far.</summary>
     public async Task<SessionSummary> StreamAsync(IAsyncEnumerable<byte[]> chunks, StreamPacing? pacing = null, CancellationToken cancellationToken = default)

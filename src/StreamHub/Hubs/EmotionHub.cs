@@ -56,17 +56,9 @@ public sealed class EmotionHub(
 
     public async Task StreamAudio(string sessionId, IAsyncEnumerable<byte[]> audio)
     {
-        var session = sessions.Get(sessionId);
-        if (session is null || session.ConnectionId != Context.ConnectionId)
-            throw Fail(sessionId, HubError.NoSession, $"no session '{sessionId}' on this connection: call StartSession first to declare the audio format");
-        if (Interlocked.Exchange(ref session.Streaming, 1) == 1)
-            throw Fail(sessionId, HubError.ChunkInvalid, $"session '{sessionId}' is already streaming");
-
-        var limits = options.Value;
+        var session = Claim(sessionId);
+        var intake = new AudioIntake(session.Pipeline.Format, options.Value);
         var pipeline = session.Pipeline;
-        int frameBytes = pipeline.Format.BytesPerFrame;
-        long bytes = 0;
-        double bytesPerSecond = (double)pipeline.Format.SampleRate * frameBytes;
         try
         {
             await using var chunks = audio.GetAsyncEnumerator(Context.ConnectionAborted);
@@ -83,16 +75,7 @@ public sealed class EmotionHub(
                     return;
                 }
                 var chunk = chunks.Current;
-                string? problem = chunk is null || chunk.Length == 0 ? "empty audio chunk"
-                    : chunk.Length > limits.MaxChunkBytes ? null
-                    : chunk.Length % frameBytes != 0 ? $"chunk of {chunk.Length} bytes is not a whole number of {frameBytes}-byte sample frames ({pipeline.Format.Encoding.ToWireName()}, {pipeline.Format.Channels} channel(s))"
-                    : null;
-                if (problem is not null) throw Fail(sessionId, HubError.ChunkInvalid, problem);
-                if (chunk!.Length > limits.MaxChunkBytes)
-                    throw Fail(sessionId, HubError.ChunkTooLarge, $"chunk of {chunk.Length} bytes is over the limit of {limits.MaxChunkBytes} bytes");
-                bytes += chunk.Length;
-                if (bytes / bytesPerSecond > limits.MaxSessionSeconds)
-                    throw Fail(sessionId, HubError.SessionTooLong, $"session is over the limit of {limits.MaxSessionSeconds} s of audio");
+                if (intake.Problem(chunk) is { } problem) throw Fail(sessionId, problem.Code, problem.Message);
                 // The protocol gives each chunk its own array, used nowhere else: the pipeline may keep it instead of a copy.
                 if (!await pipeline.WriteOwnedAsync(chunk, Context.ConnectionAborted)) break;
             }
@@ -110,9 +93,120 @@ public sealed class EmotionHub(
         }
         finally
         {
-            pipeline.Abort();
-            sessions.Remove(sessionId);
+            End(session);
         }
+    }
+
+    /// <summary>
+    /// One audio stream for several of this connection's sessions (a gateway's calls, a load client): each item is a
+    /// round of chunks, one entry per session in <paramref name="sessionIds"/>' order — null for no audio this round,
+    /// an empty array to end that session's audio. One message a round instead of one per session and chunk
+    /// (docs/PROTOCOL.md). A bad chunk or a limit ends its own session with a SessionError; the others go on. The
+    /// stream's end completes every session still open; the invocation completes when all are finished.
+    /// </summary>
+    public async Task StreamAudioBundle(string[] sessionIds, IAsyncEnumerable<byte[]?[]> rounds)
+    {
+        if (sessionIds is not { Length: > 0 })
+            throw Fail(null, HubError.ChunkInvalid, "a bundle names at least one session");
+        if (sessionIds.Distinct().Count() != sessionIds.Length)
+            throw Fail(null, HubError.ChunkInvalid, "a bundle names each session once");
+        foreach (var id in sessionIds)
+            if (sessions.Get(id) is not { } s || s.ConnectionId != Context.ConnectionId)
+                throw Fail(null, HubError.NoSession, $"no session '{id}' on this connection: call StartSession first to declare the audio format");
+        // Claimed only when all are known, so a refused bundle leaves every session free to stream.
+        var members = new List<LiveSession>(sessionIds.Length);
+        foreach (var id in sessionIds)
+        {
+            try
+            {
+                members.Add(Claim(id));
+            }
+            catch (HubException)
+            {
+                foreach (var m in members) Interlocked.Exchange(ref m.Streaming, 0);
+                throw;
+            }
+        }
+        var intakes = members.Select(m => new AudioIntake(m.Pipeline.Format, options.Value)).ToArray();
+        var finishing = new Task?[members.Count];
+        try
+        {
+            await using var items = rounds.GetAsyncEnumerator(Context.ConnectionAborted);
+            while (true)
+            {
+                try
+                {
+                    if (!await items.MoveNextAsync()) break;
+                }
+                catch (Exception e) when (e is HubException or OperationCanceledException)
+                {
+                    logger.LogInformation("Bundle of {Count} sessions: the client ended its audio stream abruptly ({Message})", members.Count, e.Message);
+                    return;
+                }
+                var round = items.Current;
+                if (round is null || round.Length != members.Count)
+                {
+                    foreach (var (m, i) in members.Select((m, i) => (m, i)))
+                        if (finishing[i] is null) Fail(m.Id, HubError.ChunkInvalid, $"a bundle round must hold {members.Count} entries, one per session, was {round?.Length ?? 0}");
+                    throw new HubException($"{HubError.ChunkInvalid}: a bundle round must hold {members.Count} entries, one per session, was {round?.Length ?? 0}");
+                }
+                for (int i = 0; i < round.Length; i++)
+                {
+                    if (round[i] is not { } chunk || finishing[i] is not null) continue;
+                    var member = members[i];
+                    if (chunk.Length == 0)
+                    {
+                        finishing[i] = FinishAsync(member);
+                        continue;
+                    }
+                    if (intakes[i].Problem(chunk) is { } problem)
+                    {
+                        Fail(member.Id, problem.Code, problem.Message);
+                        finishing[i] = FinishAsync(member);
+                        continue;
+                    }
+                    if (!await member.Pipeline.WriteOwnedAsync(chunk, Context.ConnectionAborted)) finishing[i] = FinishAsync(member);
+                }
+            }
+            for (int i = 0; i < members.Count; i++) finishing[i] ??= FinishAsync(members[i]);
+            await Task.WhenAll(finishing!);
+        }
+        finally
+        {
+            foreach (var m in members) End(m);
+        }
+    }
+
+    // The session is this connection's and not streaming yet: it is now.
+    private LiveSession Claim(string sessionId)
+    {
+        var session = sessions.Get(sessionId);
+        if (session is null || session.ConnectionId != Context.ConnectionId)
+            throw Fail(sessionId, HubError.NoSession, $"no session '{sessionId}' on this connection: call StartSession first to declare the audio format");
+        if (Interlocked.Exchange(ref session.Streaming, 1) == 1)
+            throw Fail(sessionId, HubError.ChunkInvalid, $"session '{sessionId}' is already streaming");
+        return session;
+    }
+
+    // A bundled session's end: its last updates and summary, or the error its forwarder has already sent.
+    private static async Task FinishAsync(LiveSession session)
+    {
+        session.Pipeline.Complete();
+        await session.Forwarding;
+        try
+        {
+            await session.Pipeline.Completion;
+        }
+        catch (Exception)
+        {
+            // Reported to the owner as a SessionError by the forwarder (or by Fail, which aborted it).
+        }
+    }
+
+    private void End(LiveSession session)
+    {
+        session.Pipeline.Abort();
+        sessions.Remove(session.Id);
     }
 
     /// <summary>Live sessions from every door (hub streams, phone calls) on every node, newest first: all of them for
