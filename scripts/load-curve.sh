@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The scaling curve (docs/PERFORMANCE.md, issue #14): the real StreamHub (Release, bundled model, SQLite emotion log on)
 # and the replay load client on this machine, for each stream count and each mode — one stream per connection, and
-# multiplexed (10 per connection), and (--modes bundled) 10 per connection in one audio stream (StreamAudioBundle) —
+# multiplexed (10 per connection), and (--modes bundled) 10 per connection in one audio stream (StreamAudioBundle)
+# with their updates batched (StartSession batch) —
 # several runs each; prints a markdown table: medians of the runs, errors and updates
 # summed over them. Each stream count and mode gets a fresh hub, warmed by one discarded run at that load (JIT, first
 # SQLite writes: a cold server's first seconds are not its capacity). CPU % is of one core over each run's steady part
@@ -105,7 +106,7 @@ for n in $streams; do
       *) echo "unknown mode $mode (single|multiplexed|bundled)" >&2; exit 2 ;;
     esac
     bundle=()
-    [ "$mode" = bundled ] && bundle=(--bundle)
+    [ "$mode" = bundled ] && bundle=(--bundle --batch-updates)
     start_hub "$n-$mode"
     if [ "$warmup" -gt 0 ]; then
       echo "== $n streams, $mode: warm-up run ($warmup s, discarded)" >&2

@@ -26,6 +26,7 @@ public static class LoadTest
         // "call": one session per stream for the whole run; "session-per-recording": one per recording played.
         [property: JsonPropertyName("sessionsAre")] string SessionsAre,
         [property: JsonPropertyName("compact")] bool Compact,
+        [property: JsonPropertyName("batchedUpdates")] bool BatchedUpdates,
         [property: JsonPropertyName("speed")] double Speed,
         [property: JsonPropertyName("durationSeconds")] double DurationSeconds,
         [property: JsonPropertyName("sessions")] int Sessions,
@@ -84,7 +85,7 @@ public static class LoadTest
         if (options.Bundle)
         {
             var calls = Enumerable.Range(0, options.Concurrency).Select(s => new ReplaySession(hubs[s % connections], new CallTape(callAudio!, s, $"call-{s}"),
-                options.Speed, compact: options.CompactUpdates, pacer: pacer, summaryTimeout: callTimeout)).ToList();
+                options.Speed, compact: options.CompactUpdates, pacer: pacer, summaryTimeout: callTimeout, batch: options.BatchUpdates)).ToList();
             foreach (var c in calls) sessions.Add(c);
             await Task.WhenAll(Enumerable.Range(0, connections).Select(async c =>
             {
@@ -98,7 +99,7 @@ public static class LoadTest
             if (callAudio is not null)
             {
                 var call = new ReplaySession(hubs[s % connections], new CallTape(callAudio, s, $"call-{s}"), options.Speed,
-                    compact: options.CompactUpdates, pacer: options.SharedPacing ? pacer : null, summaryTimeout: callTimeout);
+                    compact: options.CompactUpdates, pacer: options.SharedPacing ? pacer : null, summaryTimeout: callTimeout, batch: options.BatchUpdates);
                 sessions.Add(call);
                 await call.RunAsync(stop.Token);
                 return;
@@ -121,9 +122,9 @@ public static class LoadTest
         var latencies = all.SelectMany(s => s.LatenciesMs).Order().ToArray();
         long expected = all.Sum(s => (long)s.ExpectedUpdates);
         var errors = all.Where(s => s.Error is not null || s.Failure is not null).ToList();
-        return new Report(options.Concurrency, connections, options.StreamsPerConnection == 1 ? "per-connection" : $"{(options.Bundle ? "bundled" : "multiplexed")}×{options.StreamsPerConnection}",
+        return new Report(options.Concurrency, connections, options.StreamsPerConnection == 1 ? "per-connection" : $"{(options.Bundle ? "bundled" : "multiplexed")}×{options.StreamsPerConnection}{(options.BatchUpdates ? "+batched" : "")}",
             options.SessionPerRecording ? "session-per-recording" : "call",
-            options.CompactUpdates, options.Speed, elapsed, all.Count, all.Sum(s => s.SecondsStreamed),
+            options.CompactUpdates, options.BatchUpdates, options.Speed, elapsed, all.Count, all.Sum(s => s.SecondsStreamed),
             all.Sum(s => (long)s.ReceivedOwed), expected,
             new Dictionary<string, double>
             {

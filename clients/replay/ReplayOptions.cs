@@ -31,6 +31,9 @@ public sealed record ReplayOptions
     /// <summary>Load mode: a connection's calls go out as one bundle (StreamAudioBundle: one message a chunk period for
     /// all of them) instead of one audio stream each. Calls only, and they start together.</summary>
     public bool Bundle { get; init; }
+    /// <summary>Load mode: ask for batched updates (StartSession <c>batch</c>: a connection's sessions' compact updates
+    /// several to a message).</summary>
+    public bool BatchUpdates { get; init; }
     /// <summary>Seconds at the start of a load run left out of the CPU figures (JIT, connection set-up, the first
     /// sessions): they are the steady state's. Default a quarter of the run, at most 10 s.</summary>
     public double? WarmupSeconds { get; init; }
@@ -58,6 +61,7 @@ public sealed record ReplayOptions
                            of the recordings back to back, 0.4 s of silence between them, for the whole run)]
                           [--bundle (a connection's calls in one audio stream, StreamAudioBundle: one message a chunk
                            period for all of them, not one per call)]
+                          [--batch-updates (updates of a connection's calls several to a message, EmotionUpdateBatch)]
                           [--cpu-warmup S (left out of the CPU figures; default duration/4, at most 10)]
         With --server-pid the report has the server's CPU % and memory (from /proc) beside this client's CPU %.
         Prints one JSON line per update (and per summary) on stdout; the load mode prints and writes a report instead.
@@ -93,6 +97,7 @@ public sealed record ReplayOptions
                 case "--per-stream-pacing": o = o with { SharedPacing = false }; break;
                 case "--session-per-recording": o = o with { SessionPerRecording = true }; break;
                 case "--bundle": o = o with { Bundle = true }; break;
+                case "--batch-updates": o = o with { BatchUpdates = true }; break;
                 case "--cpu-warmup":
                     var w = Value();
                     o = o with { WarmupSeconds = double.TryParse(w, NumberStyles.Float, CultureInfo.InvariantCulture, out var ws) && ws >= 0 ? ws : throw new ArgumentException($"--cpu-warmup takes seconds ≥ 0, not '{w}'") };

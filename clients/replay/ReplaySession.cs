@@ -11,7 +11,7 @@ namespace VoiceEmotion.Replay;
 /// clock, not a timer per stream).
 /// </summary>
 public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double speed, Action<EmotionUpdate>? onUpdate = null,
-    bool compact = false, Pacer? pacer = null, TimeSpan? summaryTimeout = null)
+    bool compact = false, Pacer? pacer = null, TimeSpan? summaryTimeout = null, bool batch = false)
 {
     // An update for step T needs audio up to T plus the rest of its last 25 ms frame.
     private const double FrameTailSeconds = 0.015;
@@ -87,7 +87,7 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
     }
 
     /// <summary>How the session is started: a replay, labelled with its tape, compact updates if asked.</summary>
-    public SessionOptions Options => new() { Source = "replay", Label = recording.Label, BufferUpdates = false, CompactUpdates = compact };
+    public SessionOptions Options => new() { Source = "replay", Label = recording.Label, BufferUpdates = false, CompactUpdates = compact, BatchUpdates = batch };
 
     /// <summary>Follows a started session: its updates, and (just before each chunk is handed to the connection)
     /// its chunks, from which latency counts.</summary>

@@ -24,6 +24,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<AnalysisJobs>();
         services.AddSingleton<NodeSessions>();
         services.AddSingleton<SessionForwarder>();
+        services.AddSingleton<UpdateOutboxes>();
         services.AddSingleton<SessionOpener>();
         services.AddSingleton<ListenerRegistry>();
         services.AddVoiceEmotionAuth(configuration);

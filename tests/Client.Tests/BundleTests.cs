@@ -21,9 +21,11 @@ public sealed class BundleTests : IAsyncLifetime
     private static byte[] Pcm16(double seconds, int seed) => AudioEncodings.Encode(SyntheticVoice.Generate(16000, seconds, seed), AudioEncoding.Pcm16Le);
 
     [Theory]
-    [InlineData(HubProtocol.MessagePack)]
-    [InlineData(HubProtocol.Json)]
-    public async Task EachBundledSessionGetsTheUpdatesAndSummaryItsOwnStreamGives(HubProtocol protocol)
+    [InlineData(HubProtocol.MessagePack, false)]
+    [InlineData(HubProtocol.Json, false)]
+    [InlineData(HubProtocol.MessagePack, true)] // updates batched (EmotionUpdateBatch)
+    [InlineData(HubProtocol.Json, true)]
+    public async Task EachBundledSessionGetsTheUpdatesAndSummaryItsOwnStreamGives(HubProtocol protocol, bool batchUpdates)
     {
         // Session 0: 100 ms every round. Session 1: 200 ms every other round (nothing in between). Session 2: 100 ms a
         // round, its audio ended after 2.3 s while the others go on.
@@ -39,7 +41,7 @@ public sealed class BundleTests : IAsyncLifetime
             alone.Add((updates, summary));
         }
 
-        await using var bundle = await hub.StartBundleAsync(AudioFormat.Pcm16(16000), [.. Enumerable.Range(0, 3).Select(_ => new SessionOptions { BufferUpdates = true })]);
+        await using var bundle = await hub.StartBundleAsync(AudioFormat.Pcm16(16000), [.. Enumerable.Range(0, 3).Select(_ => new SessionOptions { BufferUpdates = true, BatchUpdates = batchUpdates })]);
         var reading = bundle.Sessions.Select(async s =>
         {
             var updates = new List<EmotionUpdate>();

@@ -41,6 +41,12 @@ public sealed class EmotionHubClient : IAsyncDisposable
         {
             if (_streams.TryGetValue(u.SessionId, out var s)) s.OnUpdate(u.Expand(s.Started.Labels));
         });
+        // Batched sessions' updates (SessionOptions.BatchUpdates): several sessions' in one message, each in order.
+        _connection.On<CompactEmotionUpdate[]>("EmotionUpdateBatch", batch =>
+        {
+            foreach (var u in batch)
+                if (_streams.TryGetValue(u.SessionId, out var s)) s.OnUpdate(u.Expand(s.Started.Labels));
+        });
         _connection.On<SessionSummary>("SessionSummary", summary =>
         {
             if (_streams.TryRemove(summary.SessionId, out var s)) s.OnSummary(summary);

@@ -20,4 +20,9 @@ public sealed class StartSessionRequest
     /// <summary>Send this session's updates to the caller as <c>EmotionUpdateCompact</c> arrays (docs/PROTOCOL.md) instead
     /// of <c>EmotionUpdate</c> maps. Watchers still get maps.</summary>
     [Key("compact")] public bool Compact { get; set; }
+
+    /// <summary>Compact updates (implies <see cref="Compact"/>) that may come several in one <c>EmotionUpdateBatch</c>
+    /// message with this connection's other batched sessions' (docs/PROTOCOL.md): one message per burst of updates
+    /// instead of one per update, for a connection that carries many sessions.</summary>
+    [Key("batch")] public bool Batch { get; set; }
 }

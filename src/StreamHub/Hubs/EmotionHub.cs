@@ -46,7 +46,7 @@ public sealed class EmotionHub(
             if (value is { Length: > StartSessionRequest.MaxNameLength })
                 throw Fail(null, HubError.FormatInvalid, $"{name} must be at most {StartSessionRequest.MaxNameLength} characters, was {value.Length}");
         var (session, refusal) = opener.Open(format, request.Source ?? "hub", request.Label, user.Owner(), Context.ConnectionId,
-            agent: request.Agent, queue: request.Queue, compact: request.Compact);
+            agent: request.Agent, queue: request.Queue, compact: request.Compact, batched: request.Batch);
         if (session is null)
             throw Fail(null, refusal!, refusal == HubError.TooManySessions
                 ? $"the server is at its limit of {options.Value.MaxConcurrentSessions} concurrent sessions"

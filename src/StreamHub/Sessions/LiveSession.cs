@@ -8,7 +8,7 @@ namespace VoiceEmotion.StreamHub.Sessions;
 /// what call and track it belongs to, and the task forwarding its updates.
 /// </summary>
 public sealed class LiveSession(string id, string? connectionId, SessionPipeline pipeline, string? source, string? label,
-    string? callId = null, string? track = null, string? owner = null, string? agent = null, string? queue = null, bool compact = false)
+    string? callId = null, string? track = null, string? owner = null, string? agent = null, string? queue = null, bool compact = false, bool batched = false)
 {
     private EmotionUpdate? _latest;
     private int _speechUpdates, _negativeUpdates, _alerts;
@@ -31,7 +31,11 @@ public sealed class LiveSession(string id, string? connectionId, SessionPipeline
     public string? Queue { get; } = queue;
 
     /// <summary>The owner asked for compact updates (StartSession <c>compact</c>).</summary>
-    public bool Compact { get; } = compact;
+    public bool Compact { get; } = compact || batched;
+
+    /// <summary>The owner asked for batched compact updates (StartSession <c>batch</c>): they go through the connection's
+    /// <see cref="UpdateOutboxes"/>.</summary>
+    public bool Batched { get; } = batched;
 
     /// <summary>The latest update, for the live listing (null before the first).</summary>
     public EmotionUpdate? Latest => Volatile.Read(ref _latest);

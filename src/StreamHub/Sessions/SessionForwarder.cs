@@ -17,7 +17,7 @@ namespace VoiceEmotion.StreamHub.Sessions;
 /// are reached through the SignalR groups <c>watch:{id}</c> and <c>alerts</c> (Redis backplane).
 /// </summary>
 public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine alerts, WebhookSender webhooks, CallLogWriter log, Observability.HubMetrics metrics,
-    ListenerRegistry listeners, Microsoft.Extensions.Options.IOptions<StreamHubOptions> options,
+    ListenerRegistry listeners, UpdateOutboxes outboxes, Microsoft.Extensions.Options.IOptions<StreamHubOptions> options,
     Microsoft.Extensions.Options.IOptions<ScaleOut.ScaleOutOptions> scaleOut, ILogger<SessionForwarder> logger)
 {
     private readonly TimeSpan _sendTimeout = TimeSpan.FromSeconds(options.Value.SlowClientSendTimeoutSeconds);
@@ -66,7 +66,10 @@ public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine al
                 else
                 {
                     // The owner asked for arrays; watchers get the map shape, built only when there are any.
-                    if (session.ConnectionId is { } owner) await SendToConnectionAsync(session, owner, "EmotionUpdateCompact", EmotionUpdateCompact.From(update));
+                    if (session.ConnectionId is not { } owner) { }
+                    else if (session.Batched)
+                        await outboxes.SendAsync(owner, EmotionUpdateCompact.From(update), batch => SendToConnectionAsync(session, owner, "EmotionUpdateBatch", batch));
+                    else await SendToConnectionAsync(session, owner, "EmotionUpdateCompact", EmotionUpdateCompact.From(update));
                     if (Others()) SendToOthers("EmotionUpdate", EmotionUpdateMessage.From(update));
                 }
                 metrics.UpdateSent(session.Source);

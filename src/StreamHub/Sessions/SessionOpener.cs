@@ -18,12 +18,12 @@ public sealed class SessionOpener(NodeSessions sessions, ModelHost models, Sessi
     /// </summary>
     public (LiveSession? Session, string? Refusal) Open(AudioFormat format, string source, string? label, string? owner,
         string? connectionId = null, string? callId = null, string? track = null, string? agent = null, string? queue = null,
-        bool compact = false)
+        bool compact = false, bool batched = false)
     {
         var limits = options.Value;
         var id = Guid.NewGuid().ToString("N");
         var pipeline = new SessionPipeline(id, format, models.Batcher);
-        var session = new LiveSession(id, connectionId, pipeline, source, label, callId, track, owner, agent, queue, compact);
+        var session = new LiveSession(id, connectionId, pipeline, source, label, callId, track, owner, agent, queue, compact, batched && connectionId is not null);
         var refusal = sessions.TryAdd(session, limits.MaxConcurrentSessions, limits.MaxStreamsPerConnection);
         if (refusal is not null)
         {

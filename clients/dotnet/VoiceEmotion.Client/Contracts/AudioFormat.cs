@@ -39,6 +39,7 @@ public sealed record AudioFormat(string Encoding, int SampleRate, int Channels =
     {
         Encoding = Encoding, SampleRate = SampleRate, Channels = Channels, Source = options?.Source ?? "client", Label = options?.Label,
         Agent = options?.Agent, Queue = options?.Queue, Compact = options?.CompactUpdates ?? false,
+        Batch = options?.BatchUpdates ?? false,
     };
 }
 
@@ -75,6 +76,12 @@ public sealed record SessionOptions
     /// work on both ends at many streams). Updates reach you as the same <see cref="EmotionUpdate"/> either way.</summary>
     public bool CompactUpdates { get; init; }
 
+    /// <summary>Compact updates that may arrive several in one message with this connection's other batched sessions'
+    /// (<c>EmotionUpdateBatch</c>): one message per burst instead of one per update, for a connection carrying many
+    /// sessions. Implies <see cref="CompactUpdates"/>; updates reach you as the same <see cref="EmotionUpdate"/>, in
+    /// order per session.</summary>
+    public bool BatchUpdates { get; init; }
+
     /// <summary>Keep updates for <see cref="SessionFeed.ReadUpdatesAsync"/> (default). Turn off when only
     /// <see cref="SessionFeed.UpdateReceived"/> is used, so nothing is held for a reader that never comes.</summary>
     public bool BufferUpdates { get; init; } = true;
@@ -100,4 +107,6 @@ public sealed class StartSessionRequest
     [Key("queue")] public string? Queue { get; set; }
     /// <summary><see cref="SessionOptions.CompactUpdates"/>.</summary>
     [Key("compact")] public bool Compact { get; set; }
+    /// <summary><see cref="SessionOptions.BatchUpdates"/>.</summary>
+    [Key("batch")] public bool Batch { get; set; }
 }
