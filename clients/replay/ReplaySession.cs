@@ -58,33 +58,14 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
 
     /// <summary>Streams the recording to its end, or until <paramref name="stop"/> is signalled: then it sends no more
     /// audio and completes the stream (it does not cancel it), so what was sent is analysed and summarised.</summary>
-    public async Task RunAsync(CancellationToken stop)
+    public Task RunAsync(CancellationToken stop) => Settle(async () =>
     {
-        try
-        {
-            // Not cancelled by stop: a session the hub has started is always completed, never left half open.
-            await using var stream = await hub.StartSessionAsync(AudioFormat.Pcm16(recording.SampleRate), Options);
-            Attach(stream);
-            var pacing = pacer is null ? new StreamPacing { Speed = speed } : StreamPacing.AsFastAsPossible;
-            try
-            {
-                Summary = await stream.StreamAsync(Chunks(() => stop.IsCancellationRequested), pacing).WaitAsync(SummaryTimeout);
-                Completed = true;
-            }
-            catch (TimeoutException)
-            {
-                Failure = new TimeoutException($"no summary within {SummaryTimeout.TotalSeconds:F0} s of the start of the stream");
-            }
-        }
-        catch (VoiceEmotionException e) when (e.SessionId is not null && e.Code != ErrorCodes.ConnectionLost && e.Code != ErrorCodes.Cancelled)
-        {
-            Error = e;
-        }
-        catch (Exception e)
-        {
-            Failure = e;
-        }
-    }
+        // Not cancelled by stop: a session the hub has started is always completed, never left half open.
+        await using var stream = await hub.StartSessionAsync(AudioFormat.Pcm16(recording.SampleRate), Options);
+        Attach(stream);
+        var pacing = pacer is null ? new StreamPacing { Speed = speed } : StreamPacing.AsFastAsPossible;
+        return await stream.StreamAsync(Chunks(() => stop.IsCancellationRequested), pacing).WaitAsync(SummaryTimeout);
+    });
 
     /// <summary>How the session is started: a replay, labelled with its tape, compact updates if asked.</summary>
     public SessionOptions Options => new() { Source = "replay", Label = recording.Label, BufferUpdates = false, CompactUpdates = compact, BatchUpdates = batch };
@@ -108,11 +89,14 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
     }
 
     /// <summary>Waits for the summary of a session whose audio has ended (a bundle's): Completed, or its error.</summary>
-    internal async Task FinishAsync()
+    internal Task FinishAsync() => Settle(() => _stream!.Summary.WaitAsync(SummaryTimeout));
+
+    // The stream's outcome: its summary (Completed), the error the hub named for it, or what else ended it.
+    private async Task Settle(Func<Task<SessionSummary>> run)
     {
         try
         {
-            Summary = await _stream!.Summary.WaitAsync(SummaryTimeout);
+            Summary = await run();
             Completed = true;
         }
         catch (TimeoutException)
