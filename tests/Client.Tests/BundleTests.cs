@@ -101,6 +101,9 @@ public sealed class BundleTests : IAsyncLifetime
         await bundle.SendAsync([Pcm16(1.0, 1), Pcm16(1.0, 2), ReadOnlyMemory<byte>.Empty]);
         await Assert.ThrowsAsync<ArgumentException>(async () => await bundle.SendAsync([Pcm16(1.0, 1)]));
         await Assert.ThrowsAsync<ArgumentException>(async () => await bundle.SendAsync([new byte[3], ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty]));
+        // Over the hub's message limit: refused here, not sent to make the hub drop the connection.
+        var tooLarge = await Assert.ThrowsAsync<ArgumentException>(async () => await bundle.SendAsync([new byte[400_000], new byte[400_000], new byte[400_000]]));
+        Assert.Contains("1000000", tooLarge.Message);
         await bundle.CompleteAsync();
         var summaries = await Task.WhenAll(bundle.Sessions.Select(s => s.Summary));
         Assert.Equal([2, 2, 0], summaries.Select(s => s.Updates));

@@ -28,17 +28,26 @@ public sealed class AudioBundle : IAsyncDisposable
         _streaming.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted); // reported through each Summary too
     }
 
+    /// <summary>Most audio bytes in one round: the hub takes messages of up to 1 MiB and closes a connection that sends a
+    /// larger one (ending all its sessions), so a larger round is refused here first.</summary>
+    public const int MaxRoundBytes = 1_000_000;
+
     /// <summary>The bundle's sessions, in the order of every round's chunks.</summary>
     public IReadOnlyList<BundledSession> Sessions => _sessions;
 
     /// <summary>Sends one round: <paramref name="chunks"/>[i] for <see cref="Sessions"/>[i], each whole sample frames of
     /// that session's format; an empty entry sends nothing for that session this time. Throws
     /// <see cref="ArgumentException"/> for a round of the wrong length, a chunk that is not whole sample frames or one for
-    /// a session already ended (<see cref="EndAsync"/>). Waits while the connection's small send buffer is full.</summary>
+    /// a session already ended (<see cref="EndAsync"/>), or a round of more than <see cref="MaxRoundBytes"/>. Waits while the
+    /// connection's small send buffer is full.</summary>
     public async ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken = default)
     {
         if (chunks.Count != _sessions.Length)
             throw new ArgumentException($"a round holds one entry per session: {_sessions.Length}, not {chunks.Count}", nameof(chunks));
+        long total = 0;
+        for (int i = 0; i < chunks.Count; i++) total += chunks[i].Length;
+        if (total > MaxRoundBytes)
+            throw new ArgumentException($"a round of {total} bytes is over the {MaxRoundBytes}-byte limit of one hub message: send it as several rounds", nameof(chunks));
         var round = new byte[]?[_sessions.Length];
         for (int i = 0; i < round.Length; i++)
         {
