@@ -188,8 +188,9 @@ public sealed class EmotionHub(
         return session;
     }
 
-    // A bundled session's end: its last updates and summary, or the error its forwarder has already sent.
-    private static async Task FinishAsync(LiveSession session)
+    // A bundled session's end: its last updates and summary, or the error its forwarder has already sent; then it
+    // leaves the node, freeing its place on the connection while the bundle's other sessions go on.
+    private async Task FinishAsync(LiveSession session)
     {
         session.Pipeline.Complete();
         await session.Forwarding;
@@ -201,6 +202,7 @@ public sealed class EmotionHub(
         {
             // Reported to the owner as a SessionError by the forwarder (or by Fail, which aborted it).
         }
+        End(session);
     }
 
     private void End(LiveSession session)
