@@ -66,10 +66,13 @@ public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine al
                 else
                 {
                     // The owner asked for arrays; watchers get the map shape, built only when there are any.
-                    if (session.ConnectionId is not { } owner) { }
-                    else if (session.Batched)
-                        await outboxes.SendAsync(owner, EmotionUpdateCompact.From(update), batch => SendToConnectionAsync(session, owner, "EmotionUpdateBatch", batch));
-                    else await SendToConnectionAsync(session, owner, "EmotionUpdateCompact", EmotionUpdateCompact.From(update));
+                    if (session.ConnectionId is { } owner)
+                    {
+                        var compact = EmotionUpdateCompact.From(update);
+                        // Batched: with the connection's other batched sessions' updates, one message per burst.
+                        if (session.Batched) await outboxes.SendAsync(owner, compact, batch => SendToConnectionAsync(session, owner, "EmotionUpdateBatch", batch));
+                        else await SendToConnectionAsync(session, owner, "EmotionUpdateCompact", compact);
+                    }
                     if (Others()) SendToOthers("EmotionUpdate", EmotionUpdateMessage.From(update));
                 }
                 metrics.UpdateSent(session.Source);
