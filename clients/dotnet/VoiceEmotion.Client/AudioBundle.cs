@@ -102,13 +102,13 @@ public sealed class AudioBundle : IAsyncDisposable
         catch (Exception e)
         {
             var cancelled = e is OperationCanceledException && _abort.IsCancellationRequested;
-            VoiceEmotionException For(string id) => cancelled
+            VoiceEmotionException For(string? id) => cancelled
                 ? new VoiceEmotionException(ErrorCodes.Cancelled, "the bundle was cancelled; the server ended its sessions with the audio they had", sessionId: id)
                 : e is HubException ? VoiceEmotionException.FromHub(e, id)
                 : new VoiceEmotionException(ErrorCodes.ConnectionLost, e.Message, sessionId: id, inner: e);
             _rounds.Writer.TryComplete();
             foreach (var s in _sessions) s.Fail(For(s.SessionId));
-            throw For(null!);
+            throw For(null);
         }
         finally
         {

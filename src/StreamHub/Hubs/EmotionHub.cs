@@ -146,9 +146,10 @@ public sealed class EmotionHub(
                 var round = items.Current;
                 if (round is null || round.Length != members.Count)
                 {
-                    foreach (var (m, i) in members.Select((m, i) => (m, i)))
-                        if (finishing[i] is null) Fail(m.Id, HubError.ChunkInvalid, $"a bundle round must hold {members.Count} entries, one per session, was {round?.Length ?? 0}");
-                    throw new HubException($"{HubError.ChunkInvalid}: a bundle round must hold {members.Count} entries, one per session, was {round?.Length ?? 0}");
+                    string problem = $"a bundle round must hold {members.Count} entries, one per session, was {round?.Length ?? 0}";
+                    for (int i = 0; i < members.Count; i++)
+                        if (finishing[i] is null) Fail(members[i].Id, HubError.ChunkInvalid, problem);
+                    throw new HubException($"{HubError.ChunkInvalid}: {problem}");
                 }
                 for (int i = 0; i < round.Length; i++)
                 {

@@ -21,7 +21,7 @@ public sealed class UpdateOutboxes
         while (true)
         {
             var box = _boxes.GetOrAdd(connectionId, static _ => new Outbox());
-            if (box.TryEnqueue(update, send, out var sent))
+            if (box.TryEnqueue(update, out var sent))
             {
                 if (sent.Started) _ = PumpAsync(connectionId, box, send);
                 return sent.Task;
@@ -59,7 +59,7 @@ public sealed class UpdateOutboxes
         private TaskCompletionSource _queuedSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private bool _pumping, _retired;
 
-        public bool TryEnqueue(EmotionUpdateCompact update, Func<EmotionUpdateCompact[], Task> send, out (Task Task, bool Started) sent)
+        public bool TryEnqueue(EmotionUpdateCompact update, out (Task Task, bool Started) sent)
         {
             lock (this)
             {
