@@ -85,7 +85,7 @@ public static class Commands
     }
 
     public static int CrossValidate(IReadOnlyList<string> data, string reportDir, int k, int seeds, IReadOnlyList<string> conditions, string? json,
-        TrainingRecipe recipe)
+        string? windows, TrainingRecipe recipe)
     {
         var corpus = new Corpus(data);
         if (corpus.Speakers.Count < k) throw new UsageException($"{k} folds need at least {k} speakers; the data has {corpus.Speakers.Count}");
@@ -93,6 +93,7 @@ public static class Commands
         var result = CrossValidation.Run(corpus, recipe, k, seeds, conditions);
         CrossValidationReport.Write(reportDir, corpus, recipe, k, result);
         if (json is not null) WriteJson(json, JsonSerializer.SerializeToNode(result.Summary(), Json)!);
+        if (windows is not null) OutOfFoldWindows.Write(windows, result);
         foreach (var line in result.SummaryLines()) Console.WriteLine(line);
         return 0;
     }

@@ -137,7 +137,12 @@ public static class TrainingCli
             if (list is not ("all" or "none")) CheckConditions(r, "--conditions", ConditionList(list), "all, none or some of");
         });
         var json = new Option<string>("--json") { Description = "write the summary JSON here", HelpName = "out.json" };
-        foreach (var option in new Option[] { data, report, folds, seeds, conditions, json }) command.Options.Add(option);
+        var windows = new Option<string>("--windows")
+        {
+            Description = "write every out-of-fold scored window here (CSV: seed, fold, evaluation, truth, probabilities) for calibration studies; keep it out of the repository",
+            HelpName = "windows.csv",
+        };
+        foreach (var option in new Option[] { data, report, folds, seeds, conditions, json, windows }) command.Options.Add(option);
         RecipeOptions.AddTo(command);
         command.SetAction(parse =>
         {
@@ -149,7 +154,7 @@ public static class TrainingCli
                 _ => ConditionList(list),
             };
             return Commands.CrossValidate(parse.GetValue(data)!, parse.GetValue(report)!, parse.GetValue(folds), parse.GetValue(seeds), scored,
-                parse.GetValue(json), RecipeOptions.Read(parse.CommandResult));
+                parse.GetValue(json), parse.GetValue(windows), RecipeOptions.Read(parse.CommandResult));
         });
         return command;
     }

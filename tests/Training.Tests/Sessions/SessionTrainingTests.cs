@@ -157,12 +157,26 @@ public sealed class SessionTrainingTests : IDisposable
         var report = Path.Combine(_data.Directory, "report");
         string json = Path.Combine(report, "cv.json");
         Assert.Equal(0, TrainingCli.Run(["cv", "--data", _data.Directory, "--report", report, "--folds", "3", "--epochs", "1", "--passes", "1",
-            "--conditions", "gsm,babble10", "--json", json]));
+            "--conditions", "gsm,babble10", "--json", json, "--windows", Path.Combine(report, "oof", "windows.csv")]));
         var md = File.ReadAllText(Path.Combine(report, "cross-validation.md"));
         foreach (var key in new[] { "| clip |", "| streaming |", "| sessions |", "| clip/gsm |", "| clip/babble10 |", "ECE", "Temperature factor" })
             Assert.Contains(key, md);
         using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
         Assert.InRange(doc.RootElement.GetProperty("sessions").GetProperty("mean").GetDouble(), 0, 1);
+        // Every out-of-fold window, once: as many rows per evaluation as the report's calibration counts, each a
+        // probability row over the training labels.
+        var rows = File.ReadAllLines(Path.Combine(report, "oof", "windows.csv"));
+        Assert.Equal("seed,fold,evaluation,truth," + string.Join(",", VoiceEmotion.Pipeline.Datasets.DatasetLoader.TrainingLabels), rows[0]);
+        var cells = rows.Skip(1).Select(r => r.Split(',')).ToList();
+        Assert.Equal(["clip", "clip/babble10", "clip/gsm", "sessions", "streaming"], cells.Select(c => c[2]).Distinct().Order());
+        Assert.Equal([1, 2, 3], cells.Select(c => int.Parse(c[1])).Distinct().Order());
+        foreach (var c in cells)
+        {
+            Assert.Contains(c[3], VoiceEmotion.Pipeline.Inference.EmotionLabels.All);
+            Assert.InRange(c.Skip(4).Sum(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)), 0.999, 1.001);
+        }
+        foreach (var key in new[] { "clip", "streaming", "sessions" })
+            Assert.Contains(md.Split('\n'), l => l.StartsWith($"| {key} | ", StringComparison.Ordinal) && l.EndsWith($" | {cells.Count(c => c[2] == key)} |", StringComparison.Ordinal));
 
         Assert.Equal(0, TrainingCli.Run(["transfer", "--train", _data.Directory, "--test", _data.Directory, "--epochs", "1", "--passes", "1", "--report", report]));
         Assert.Contains("Cross-corpus transfer", File.ReadAllText(Path.Combine(report, "transfer.md")));
