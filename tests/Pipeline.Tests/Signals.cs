@@ -61,6 +61,34 @@ internal static class Signals
         return x;
     }
 
+    /// <summary>RMS of what is left of <paramref name="x"/> after the least-squares fit of a sine at
+    /// <paramref name="frequencyHz"/> (any amplitude and phase) plus a constant.</summary>
+    public static double SineResidualRms(ReadOnlySpan<float> x, double frequencyHz, int sampleRate)
+    {
+        // Normal equations of [sin, cos, 1] — 3×3, solved by Cramer's rule.
+        double w = 2 * Math.PI * frequencyHz / sampleRate;
+        double ss = 0, sc = 0, s1 = 0, cc = 0, c1 = 0, n = x.Length, xs = 0, xc = 0, x1 = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double si = Math.Sin(w * i), ci = Math.Cos(w * i);
+            ss += si * si; sc += si * ci; s1 += si; cc += ci * ci; c1 += ci;
+            xs += x[i] * si; xc += x[i] * ci; x1 += x[i];
+        }
+        static double Det(double a, double b, double c, double d, double e, double f, double g, double h, double k) =>
+            a * (e * k - f * h) - b * (d * k - f * g) + c * (d * h - e * g);
+        double det = Det(ss, sc, s1, sc, cc, c1, s1, c1, n);
+        double A = Det(xs, sc, s1, xc, cc, c1, x1, c1, n) / det;
+        double B = Det(ss, xs, s1, sc, xc, c1, s1, x1, n) / det;
+        double C = Det(ss, sc, xs, sc, cc, xc, s1, c1, x1) / det;
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double r = x[i] - (A * Math.Sin(w * i) + B * Math.Cos(w * i) + C);
+            sum += r * r;
+        }
+        return Math.Sqrt(sum / x.Length);
+    }
+
     public static double Rms(ReadOnlySpan<float> x)
     {
         double sum = 0;

@@ -97,4 +97,83 @@ public sealed class ResamplerTests
         Assert.True(Gain(100) < -15, $"100 Hz: {Gain(100):F1} dB");
         Assert.True(Gain(5000) < -40, $"5 kHz: {Gain(5000):F1} dB");
     }
+
+    // Rates whose ratio to 16 kHz needs more than 640 phases: a speed-perturbed recording, odd device rates.
+    public static TheoryData<int> OddRates() => new() { 14401, 15873, 15999, 16001, 17599, 44101, 47999, 95999 };
+
+    [Theory]
+    [MemberData(nameof(OddRates))]
+    public void AnOddRateIsInterpolatedAndKeepsToneTimeAndLength(int inputRate)
+    {
+        const double f = 1000;
+        var input = Signals.Tone(f, inputRate, 2.0, amplitude: 0.5);
+        var resampler = new Resampler(inputRate);
+        Assert.True(resampler.IsInterpolated);
+        var output = Resampler.Resample(input, inputRate, 16000);
+        // Time is exact: the output is as long as the input's duration at 16 kHz (the filter's delay aside).
+        Assert.InRange(output.Length, (long)input.Length * 16000 / inputRate - 1, (long)input.Length * 16000 / inputRate + 2);
+        var steady = output.AsSpan(4000, 24000);
+        double gainDb = 20 * Math.Log10(Signals.Rms(steady) / (0.5 / Math.Sqrt(2)));
+        Assert.InRange(gainDb, -0.5, 0.5);
+        int crossings = 0;
+        for (int i = 1; i < steady.Length; i++) if (steady[i - 1] < 0 && steady[i] >= 0) crossings++;
+        Assert.InRange(crossings / (steady.Length / 16000.0), f - 1, f + 1);
+        // What the interpolation between phases leaves: the residual after the best-fitting 1 kHz sine.
+        double residualDb = 20 * Math.Log10(Signals.SineResidualRms(steady, f, 16000) / Signals.Rms(steady));
+        Assert.True(residualDb < -90, $"{inputRate} Hz: residual {residualDb:F1} dB");
+    }
+
+    [Theory]
+    [InlineData(47999, 9000)]
+    [InlineData(44101, 11000)]
+    [InlineData(95999, 9500)]
+    [InlineData(17599, 8800)]
+    public void AnOddRateStillRejectsTonesAboveTheNewNyquist(int inputRate, double f)
+    {
+        var input = Signals.Tone(f, inputRate, 1.0, amplitude: 0.5);
+        var output = Resampler.Resample(input, inputRate, 16000);
+        double rejectionDb = 20 * Math.Log10(Signals.Rms(output.AsSpan(2000, 12000)) / Signals.Rms(input));
+        Assert.True(rejectionDb <= -60, $"{f} Hz at {inputRate} Hz: only {rejectionDb:F1} dB");
+    }
+
+    [Theory]
+    [InlineData(15873)]
+    [InlineData(47999)]
+    public void AnOddRateChunkedEqualsOneShot(int inputRate)
+    {
+        var input = Signals.SpeechLike(inputRate, 0.7, seed: inputRate);
+        var oneShot = Resampler.Resample(input, inputRate, 16000);
+        var resampler = new Resampler(inputRate);
+        var output = new List<float>();
+        var scratch = new float[resampler.MaxOutputSamples(5000)];
+        foreach (var range in Signals.RandomChunks(input.Length, 1, maxChunk: 5000))
+        {
+            int n = resampler.Process(input.AsSpan(range), scratch);
+            output.AddRange(scratch.AsSpan(0, n).ToArray());
+        }
+        Assert.Equal(oneShot, output.ToArray());
+    }
+
+    [Fact]
+    public void DeclaringManyOddRatesNeitherCostsMegabytesNorGrowsTheSharedCache()
+    {
+        // Before: 95,999 Hz alone designed a 16,000-phase bank (9.6 million taps, ~115 MB while designing, ~38 MB kept
+        // for the life of the process), and every further odd rate another.
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        var first = new Resampler(95_999);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocated < 8_000_000,
+            $"{(GC.GetAllocatedBytesForCurrentThread() - allocated) / 1e6:F1} MB for one odd rate");
+        // Near-unity odd rates share a handful of interpolated banks: the cache grows by banks, not by rates.
+        // 160 rates, none sharing a factor with 16,000; each with a bank of its own would add ~4 million coefficients.
+        // The slack covers common-rate banks other tests may add meanwhile.
+        long before = Resampler.CachedCoefficients;
+        int rates = 0;
+        for (int rate = 15_801; rate < 16_200; rate += 2)
+            if (rate % 5 != 0) { Assert.True(new Resampler(rate).IsInterpolated); rates++; }
+        long grown = Resampler.CachedCoefficients - before;
+        Assert.Equal(160, rates);
+        Assert.True(grown <= 8L * (Resampler.InterpolatedPhases + 1) * 110 + 300_000, $"{grown} coefficients cached for {rates} odd rates");
+        Assert.True(first.IsInterpolated);
+        Assert.True(Resampler.CachedCoefficients <= Resampler.CacheBudgetCoefficients);
+    }
 }
