@@ -40,6 +40,8 @@ internal static class RecipeOptions
         Fraction("--dropout", "dropout before the classifier layer", r => r.Net.Dropout, (r, v) => r with { Net = r.Net with { Dropout = (float)v } }, below: 1),
         Fraction("--smoothing", "label smoothing of the training targets", r => r.Train.LabelSmoothing,
             (r, v) => r with { Train = r.Train with { LabelSmoothing = (float)v } }, below: 1),
+        Fraction("--mixup", "mixup α: each example blended with another by a Beta(α, α) share, targets too (0 = off)", r => r.Train.Mixup,
+            (r, v) => r with { Train = r.Train with { Mixup = (float)v } }, below: 10),
         Fraction("--clean-share", "share of augmented training sessions left clean", r => r.CleanShare, (r, v) => r with { CleanShare = v }),
         new Valued<Nn.FrameShift>(new Option<Nn.FrameShift>("--frame-shift")
             {

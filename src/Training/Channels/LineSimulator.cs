@@ -108,7 +108,7 @@ public static class LineSimulator
     public static float[] Noise(int length, NoiseKind kind, Random random)
     {
         var white = new float[length];
-        for (int i = 0; i < length; i++) white[i] = (float)Gaussian(random);
+        for (int i = 0; i < length; i++) white[i] = (float)Nn.Sampling.Gaussian(random);
         switch (kind)
         {
             case NoiseKind.White:
@@ -159,7 +159,7 @@ public static class LineSimulator
         double tailEnergy = 0;
         for (int n = predelay; n < length; n++)
         {
-            ir[n] = (float)(Gaussian(random) * Math.Exp(-6.91 * n / (rt60Seconds * Rate)));
+            ir[n] = (float)(Nn.Sampling.Gaussian(random) * Math.Exp(-6.91 * n / (rt60Seconds * Rate)));
             tailEnergy += ir[n] * ir[n];
         }
         double tailGain = Math.Sqrt(Math.Pow(10, -drrDb / 10) / Math.Max(tailEnergy, 1e-12));
@@ -276,11 +276,5 @@ public static class LineSimulator
         double y = 0;
         for (int i = 0; i < white.Length; i++) { y = a * y + white[i]; output[i] = (float)y; }
         return output;
-    }
-
-    private static double Gaussian(Random random)
-    {
-        double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 }

@@ -45,7 +45,7 @@ public sealed class EmotionNet
             int fanIn = shape.Skip(1).Aggregate(1, (a, b) => a * b);
             double std = Math.Sqrt((name == "out.w" ? 1.0 : 2.0) / fanIn);
             var w = Parameters.Get(name);
-            for (int i = 0; i < w.Length; i++) w[i] = (float)(std * Gaussian(random));
+            for (int i = 0; i < w.Length; i++) w[i] = (float)(std * Sampling.Gaussian(random));
         }
         FrameMean = new float[c.Features];
         FrameScale = Enumerable.Repeat(1f, c.Features).ToArray();
@@ -171,16 +171,19 @@ public sealed class EmotionNet
         Ops.Softmax(w.Probabilities);
     }
 
-    /// <summary>Cross-entropy with label smoothing for the last forward pass; accumulates the gradient. Returns the loss.</summary>
-    public float Backward(Workspace w, int label, float smoothing, float weight = 1f)
+    /// <summary>Cross-entropy with label smoothing for the last forward pass; accumulates the gradient. Returns the loss.
+    /// With <paramref name="partner"/> (mixup) the target is (1 − <paramref name="partnerShare"/>) of <paramref name="label"/>
+    /// and <paramref name="partnerShare"/> of <paramref name="partner"/>, smoothed.</summary>
+    public float Backward(Workspace w, int label, float smoothing, float weight = 1f, int partner = -1, float partnerShare = 0)
     {
         var c = Config;
         var p = Parameters.Values;
         var g = w.Gradient;
-        float off = smoothing / c.Classes, on = 1 - smoothing + off, loss = 0;
+        float off = smoothing / c.Classes, loss = 0;
+        if (partner < 0) partnerShare = 0;
         for (int k = 0; k < c.Classes; k++)
         {
-            float target = k == label ? on : off;
+            float target = off + (1 - smoothing) * ((k == label ? 1 - partnerShare : 0) + (k == partner ? partnerShare : 0));
             loss -= target * MathF.Log(Math.Max(w.Probabilities[k], 1e-12f));
             w.DLogits[k] = (w.Probabilities[k] - target) * weight;
         }
@@ -268,11 +271,6 @@ public sealed class EmotionNet
         }
     }
 
-    private static double Gaussian(Random random)
-    {
-        double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-    }
 }
 
 internal static class SpanExtensions

@@ -30,6 +30,9 @@ public sealed record TrainOptions
     public float WeightDecay { get; init; } = 1e-4f;
     public float LabelSmoothing { get; init; } = 0.1f;
     public float ClipNorm { get; init; } = 5f;
+    /// <summary>Mixup: each example is blended with a random other example of its epoch, inputs and targets alike, by a
+    /// share drawn from Beta(α, α) and folded to at most one half (the example keeps the larger part). 0 = off.</summary>
+    public float Mixup { get; init; }
     /// <summary>Decay of the exponential moving average of the weights that training ends with (and validates);
     /// 0 keeps the last step's weights.</summary>
     public float EmaDecay { get; init; } = 0;
@@ -61,6 +64,9 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         // A statistics-only net never reads frames: an empty buffer keeps the source from copying every window.
         var frames = Enumerable.Range(0, threads).Select(_ => c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
         var stats = Enumerable.Range(0, threads).Select(_ => new float[c.Stats]).ToArray();
+        bool mixup = options.Mixup > 0;
+        var partnerFrames = Enumerable.Range(0, threads).Select(_ => mixup && c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
+        var partnerStats = Enumerable.Range(0, threads).Select(_ => mixup ? new float[c.Stats] : []).ToArray();
         var losses = new double[threads];
         var gradient = new float[net.Parameters.Count];
         var optimizer = new AdamW(net.Parameters);
@@ -95,8 +101,18 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                             int example = order[batchStart + i];
                             int label = source.Fill(example, frames[s], stats[s]);
                             var random = new Random(Seeds.Mix(options.Seed, round, example));
+                            int partner = -1;
+                            float share = 0;
+                            if (mixup)
+                            {
+                                partner = source.Fill(order[random.Next(perEpoch)], partnerFrames[s], partnerStats[s]);
+                                double lambda = Sampling.SymmetricBeta(random, options.Mixup);
+                                share = (float)Math.Min(lambda, 1 - lambda);
+                                TensorPrimitives.Lerp(frames[s], partnerFrames[s], share, frames[s]);
+                                TensorPrimitives.Lerp(stats[s], partnerStats[s], share, stats[s]);
+                            }
                             net.Forward(w, frames[s], stats[s], random);
-                            losses[s] += net.Backward(w, label, options.LabelSmoothing);
+                            losses[s] += net.Backward(w, label, options.LabelSmoothing, 1f, partner, share);
                         }
                     });
                     gradient.AsSpan().Clear();

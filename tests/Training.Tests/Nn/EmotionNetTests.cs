@@ -138,6 +138,60 @@ public sealed class EmotionNetTests
         Assert.True(correct >= source.Count * 0.9, $"{correct}/{source.Count} correct");
     }
 
+    [Fact]
+    public void AMixedTargetsGradientIsTheBlendOfItsTwoLabelsGradients()
+    {
+        var net = new EmotionNet(Tiny, seed: 3);
+        var random = new Random(8);
+        var frames = RandomArray(Tiny.Frames * Tiny.Features, random);
+        var stats = RandomArray(Tiny.Stats, random);
+        var w = net.CreateWorkspace();
+        float[] Gradient(Func<float> backward, out float loss)
+        {
+            w.Gradient.AsSpan().Clear();
+            net.Forward(w, frames, stats);
+            loss = backward();
+            return (float[])w.Gradient.Clone();
+        }
+        var a = Gradient(() => net.Backward(w, 0, 0.1f), out float lossA);
+        var b = Gradient(() => net.Backward(w, 2, 0.1f), out float lossB);
+        var mixed = Gradient(() => net.Backward(w, 0, 0.1f, 1f, partner: 2, partnerShare: 0.3f), out float lossMixed);
+        // Cross-entropy is linear in the target: the blend of targets gives the blend of losses and gradients.
+        Assert.Equal(0.7f * lossA + 0.3f * lossB, lossMixed, 4);
+        for (int i = 0; i < mixed.Length; i++) Assert.Equal(0.7f * a[i] + 0.3f * b[i], mixed[i], 4);
+        Assert.NotEqual(a, mixed);
+        // No partner: the share is ignored, the plain target stands.
+        Assert.Equal(a, Gradient(() => net.Backward(w, 0, 0.1f, 1f, partner: -1, partnerShare: 0.3f), out _));
+    }
+
+    [Fact]
+    public void MixupTrainingIsDeterministicStillLearnsAndChangesTheWeights()
+    {
+        var config = Tiny with { Dropout = 0.1f };
+        var source = new ToySource(config, 240, seed: 9);
+        var options = new TrainOptions { Epochs = 25, PassesPerEpoch = 1, ExamplesPerEpoch = 240, BatchSize = 16, LearningRate = 1e-2f, Threads = 2, Seed = 4 };
+        float[] Train(TrainOptions o)
+        {
+            var net = new EmotionNet(config, seed: 1);
+            new Trainer(net, o).Train(source);
+            var w = net.CreateWorkspace();
+            var frames = new float[config.Frames * config.Features];
+            var stats = new float[config.Stats];
+            int correct = 0;
+            for (int i = 0; i < source.Count; i++)
+            {
+                int label = source.Fill(i, frames, stats);
+                net.Forward(w, frames, stats);
+                if (Array.IndexOf(w.Probabilities, w.Probabilities.Max()) == label) correct++;
+            }
+            Assert.True(correct >= source.Count * 0.9, $"{correct}/{source.Count} correct with mixup {o.Mixup}");
+            return (float[])net.Parameters.Values.Clone();
+        }
+        var mixed = Train(options with { Mixup = 0.4f });
+        Assert.Equal(mixed, Train(options with { Mixup = 0.4f }));
+        Assert.NotEqual(Train(options), mixed);
+    }
+
     private static float[] RandomArray(int n, Random random) =>
         Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
 
