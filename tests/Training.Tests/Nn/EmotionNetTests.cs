@@ -83,16 +83,7 @@ public sealed class EmotionNetTests
             };
             trainer.Train(source);
             Assert.True(losses[^1] < losses[0] * 0.5f, $"loss {losses[0]} → {losses[^1]}");
-            var w = net.CreateWorkspace();
-            int correct = 0;
-            var frames = new float[config.Frames * config.Features];
-            var stats = new float[config.Stats];
-            for (int i = 0; i < source.Count; i++)
-            {
-                int label = source.Fill(i, frames, stats);
-                net.Forward(w, frames, stats);
-                if (Array.IndexOf(w.Probabilities, w.Probabilities.Max()) == label) correct++;
-            }
+            int correct = Correct(net, source);
             Assert.True(correct >= source.Count * 0.95, $"{correct}/{source.Count} correct");
             return (float[])net.Parameters.Values.Clone();
         }
@@ -125,16 +116,7 @@ public sealed class EmotionNetTests
         Assert.Equal(reported[^1], averaged.Parameters.Values);
         Assert.NotEqual(reported[^2], reported[^1]);
 
-        var w = averaged.CreateWorkspace();
-        var frames = new float[config.Frames * config.Features];
-        var stats = new float[config.Stats];
-        int correct = 0;
-        for (int i = 0; i < source.Count; i++)
-        {
-            int label = source.Fill(i, frames, stats);
-            averaged.Forward(w, frames, stats);
-            if (Array.IndexOf(w.Probabilities, w.Probabilities.Max()) == label) correct++;
-        }
+        int correct = Correct(averaged, source);
         Assert.True(correct >= source.Count * 0.9, $"{correct}/{source.Count} correct");
     }
 
@@ -174,22 +156,29 @@ public sealed class EmotionNetTests
         {
             var net = new EmotionNet(config, seed: 1);
             new Trainer(net, o).Train(source);
-            var w = net.CreateWorkspace();
-            var frames = new float[config.Frames * config.Features];
-            var stats = new float[config.Stats];
-            int correct = 0;
-            for (int i = 0; i < source.Count; i++)
-            {
-                int label = source.Fill(i, frames, stats);
-                net.Forward(w, frames, stats);
-                if (Array.IndexOf(w.Probabilities, w.Probabilities.Max()) == label) correct++;
-            }
+            int correct = Correct(net, source);
             Assert.True(correct >= source.Count * 0.9, $"{correct}/{source.Count} correct with mixup {o.Mixup}");
             return (float[])net.Parameters.Values.Clone();
         }
         var mixed = Train(options with { Mixup = 0.4f });
         Assert.Equal(mixed, Train(options with { Mixup = 0.4f }));
         Assert.NotEqual(Train(options), mixed);
+    }
+
+    /// <summary>How many of the source's examples the net classifies right.</summary>
+    private static int Correct(EmotionNet net, IExampleSource source)
+    {
+        var w = net.CreateWorkspace();
+        var frames = new float[net.Config.Frames * net.Config.Features];
+        var stats = new float[net.Config.Stats];
+        int correct = 0;
+        for (int i = 0; i < source.Count; i++)
+        {
+            int label = source.Fill(i, frames, stats);
+            net.Forward(w, frames, stats);
+            if (Array.IndexOf(w.Probabilities, w.Probabilities.Max()) == label) correct++;
+        }
+        return correct;
     }
 
     private static float[] RandomArray(int n, Random random) =>

@@ -11,16 +11,12 @@ public sealed class SamplingTests
     [InlineData(3.0)]
     public void SymmetricBetaHasTheMeanAndVarianceOfItsShape(double alpha)
     {
-        var random = new Random(11);
-        const int n = 40_000;
-        double sum = 0, sumSq = 0;
-        for (int i = 0; i < n; i++)
+        var (mean, variance) = Moments(new Random(11), r =>
         {
-            double x = Sampling.SymmetricBeta(random, alpha);
+            double x = Sampling.SymmetricBeta(r, alpha);
             Assert.InRange(x, 0, 1);
-            sum += x; sumSq += x * x;
-        }
-        double mean = sum / n, variance = sumSq / n - mean * mean;
+            return x;
+        });
         Assert.Equal(0.5, mean, 0.01);
         // Beta(α, α): variance 1 / (4 (2α + 1)).
         double expected = 1 / (4 * (2 * alpha + 1));
@@ -33,12 +29,17 @@ public sealed class SamplingTests
     public void GammaHasMeanAndVarianceEqualToItsShape(double shape)
     {
         var random = new Random(3);
-        const int n = 40_000;
-        double sum = 0, sumSq = 0;
-        for (int i = 0; i < n; i++) { double x = Sampling.Gamma(random, shape); sum += x; sumSq += x * x; }
-        double mean = sum / n;
+        var (mean, variance) = Moments(random, r => Sampling.Gamma(r, shape));
         Assert.InRange(mean, shape * 0.97, shape * 1.03);
-        Assert.InRange(sumSq / n - mean * mean, shape * 0.93, shape * 1.07);
+        Assert.InRange(variance, shape * 0.93, shape * 1.07);
         Assert.Throws<ArgumentOutOfRangeException>(() => Sampling.Gamma(random, 0));
+    }
+
+    private static (double Mean, double Variance) Moments(Random random, Func<Random, double> draw, int n = 40_000)
+    {
+        double sum = 0, sumSq = 0;
+        for (int i = 0; i < n; i++) { double x = draw(random); sum += x; sumSq += x * x; }
+        double mean = sum / n;
+        return (mean, sumSq / n - mean * mean);
     }
 }
