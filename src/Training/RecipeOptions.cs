@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Numerics;
 
 namespace VoiceEmotion.Training;
@@ -89,7 +90,12 @@ internal static class RecipeOptions
         where T : struct, INumber<T> => new(TrainingCli.Positive(name, description, () => get(Shipped)), set);
 
     private static Valued<double> Fraction(string name, string description, Func<TrainingRecipe, double> get, Func<TrainingRecipe, double, TrainingRecipe> set, double? below = null) =>
-        new(TrainingCli.Fraction(name, description, () => get(Shipped), below), set);
+        new(TrainingCli.Fraction(name, description, () => Shortest(get(Shipped)), below), set);
+
+    /// <summary>A recipe's float settings widen to doubles like 9.999999747378752E-05; help shows (and the option
+    /// defaults to) the float's own shortest form, 0.0001, which narrows back to the same float.</summary>
+    private static double Shortest(double value) =>
+        (double)(float)value == value ? double.Parse(((float)value).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : value;
 
     private static Valued<bool> Switch(string name, string description, Func<TrainingRecipe, TrainingRecipe> set) =>
         new(new Option<bool>(name) { Description = description }, (recipe, on) => on ? set(recipe) : recipe);

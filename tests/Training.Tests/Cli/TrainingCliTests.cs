@@ -61,6 +61,11 @@ public sealed class TrainingCliTests : IDisposable
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);
+        // Float settings show as written (0.0001, 0.3), not widened to doubles (9.999999747378752E-05, 0.30000001192092896).
+        Assert.Contains("--weight-decay <X>", help);
+        Assert.Contains("[default: 0.0001]", help);
+        Assert.Contains("[default: 0.3]", help);
+        Assert.DoesNotMatch(@"\[default: [^\]]*(E-|\d\.\d{9,})", help);
         foreach (var command in new[] { "evaluate", "cv", "transfer" })
         {
             var sub = new StringWriter();
