@@ -90,7 +90,9 @@ public static class ServiceCollectionExtensions
             o.MaximumReceiveMessageSize = 1024 * 1024;
             o.StreamBufferCapacity = 16;
             o.EnableDetailedErrors = false;
-        }).AddMessagePackProtocol();
+        }).AddMessagePackProtocol(o =>
+            // Audio chunks arrive in arrays of a pool that the pipeline returns them to (no ~32 KB of garbage per audio second).
+            o.SerializerOptions = Hubs.PooledChunkFormatter.Apply(o.SerializerOptions, VoiceEmotion.Pipeline.Streaming.ChunkPool.Shared));
 
         // Scale-out: SignalR's Redis backplane carries group and connection messages between nodes; a Redis hash is
         // the directory of live sessions; the emotion log must then be PostgreSQL (docs/DEPLOYMENT.md).

@@ -29,13 +29,14 @@ public sealed class SessionPipeline : IAsyncDisposable
     private readonly List<WindowInput> _ready = [];
     private readonly float[] _probabilities = new float[Inference.EmotionLabels.Count];
     private readonly double _secondsPerByte;
+    private readonly ChunkPool _chunks;
     // 1 while someone (an inline write or the drain task) owns the analyzer; stays 1 once the session has ended.
     private int _busy;
     private volatile bool _closed;
     private long _inline, _queued;
 
     public SessionPipeline(string id, AudioFormat format, InferenceBatcher batcher, SessionOptions? options = null,
-        int inputCapacity = 32, int outputCapacity = 64)
+        int inputCapacity = 32, int outputCapacity = 64, ChunkPool? chunks = null)
     {
         options ??= SessionOptions.Default;
         if (batcher.WindowFrames > 0) options = options with { WindowFrames = batcher.WindowFrames };
@@ -46,6 +47,7 @@ public sealed class SessionPipeline : IAsyncDisposable
         _output = Channel.CreateBounded<EmotionUpdate>(new BoundedChannelOptions(outputCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         Format = format;
         _secondsPerByte = 1.0 / format.BytesPerFrame / format.SampleRate;
+        _chunks = chunks ?? ChunkPool.Shared;
     }
 
     public string Id => _analyzer.Id;
@@ -80,17 +82,22 @@ public sealed class SessionPipeline : IAsyncDisposable
 
     /// <summary>
     /// As <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, for a chunk the caller hands over: the pipeline
-    /// keeps <paramref name="chunk"/> itself if it has to queue it (no pooled copy), so the caller must not touch it
-    /// again. For the hub's chunks, each a fresh array from the protocol: under load most chunks queue behind the model,
-    /// and the copy was a rented 4 KiB buffer per chunk that the shared pool, with thousands of sessions' chunks out at
-    /// once, mostly had to allocate — more garbage than the chunk itself, living as long as the queue.
+    /// keeps <paramref name="chunk"/> itself if it has to queue it (no pooled copy) and gives it to the session's
+    /// <see cref="ChunkPool"/> once it is analysed (or refused), so the caller must not touch it again. For the hub's
+    /// chunks, which the protocol rents from that pool: under load most chunks queue behind the model, and a copy was a
+    /// rented 4 KiB buffer per chunk that the shared pool, with thousands of sessions' chunks out at once, mostly had to
+    /// allocate — more garbage than the chunk itself, living as long as the queue.
     /// </summary>
     public ValueTask<bool> WriteOwnedAsync(byte[] chunk, CancellationToken cancellationToken = default) =>
         WriteAsync(chunk, owned: chunk, cancellationToken);
 
     private async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> chunk, byte[]? owned, CancellationToken cancellationToken)
     {
-        if (_closed) return false;
+        if (_closed)
+        {
+            if (owned is not null) _chunks.Return(owned);
+            return false;
+        }
         long queuedAt = Stopwatch.GetTimestamp();
         if (TryClaim())
         {
@@ -100,12 +107,14 @@ public sealed class SessionPipeline : IAsyncDisposable
                 ValueTask pending;
                 try
                 {
+                    // The audio is consumed before this returns; what may still be pending is the model and the output.
                     pending = ProcessAsync(chunk.Span, queuedAt);
                 }
                 catch (Exception e)
                 {
                     pending = ValueTask.FromException(e);
                 }
+                if (owned is not null) _chunks.Return(owned);
                 if (pending.IsCompletedSuccessfully) ReleaseOrDrain();
                 else _ = DrainAsync(pending);
                 return true;
@@ -114,9 +123,9 @@ public sealed class SessionPipeline : IAsyncDisposable
             _ = DrainAsync(default);
         }
 
-        var queued = owned is null ? new Chunk(ArrayPool<byte>.Shared.Rent(chunk.Length), chunk.Length, queuedAt, Rented: true)
-            : new Chunk(owned, owned.Length, queuedAt, Rented: false);
-        if (queued.Rented) chunk.Span.CopyTo(queued.Buffer);
+        var queued = owned is null ? new Chunk(ArrayPool<byte>.Shared.Rent(chunk.Length), chunk.Length, queuedAt, null)
+            : new Chunk(owned, owned.Length, queuedAt, _chunks);
+        if (owned is null) chunk.Span.CopyTo(queued.Buffer);
         try
         {
             await _input.Writer.WriteAsync(queued, cancellationToken).ConfigureAwait(false);
@@ -311,12 +320,14 @@ public sealed class SessionPipeline : IAsyncDisposable
         _stop.Dispose();
     }
 
-    /// <summary>A queued chunk: a copy in a buffer rented from the shared pool, or the writer's own array (handed over).</summary>
-    private readonly record struct Chunk(byte[] Buffer, int Length, long QueuedAt, bool Rented)
+    /// <summary>A queued chunk: a copy in a buffer rented from the shared array pool, or the writer's own array (handed
+    /// over), which goes to <paramref name="HandedTo"/> when released.</summary>
+    private readonly record struct Chunk(byte[] Buffer, int Length, long QueuedAt, ChunkPool? HandedTo)
     {
         public void Release()
         {
-            if (Rented) ArrayPool<byte>.Shared.Return(Buffer);
+            if (HandedTo is null) ArrayPool<byte>.Shared.Return(Buffer);
+            else HandedTo.Return(Buffer);
         }
     }
 }

@@ -130,7 +130,8 @@ public sealed class SessionPipelineTests
 
         // The hub's way: each chunk a fresh array the pipeline may keep. Nobody reads and the output holds one update,
         // so most chunks wait in the input channel — as the arrays themselves, not as pooled copies.
-        await using var burst = new SessionPipeline("s", Pcm16, batcher, inputCapacity: 1024, outputCapacity: 1);
+        var pool = new ChunkPool();
+        await using var burst = new SessionPipeline("s", Pcm16, batcher, inputCapacity: 1024, outputCapacity: 1, chunks: pool);
         for (int i = 0; i < audio.Length; i += chunk)
             Assert.True(await burst.WriteOwnedAsync(audio.AsSpan(i, Math.Min(chunk, audio.Length - i)).ToArray()));
         burst.Complete();
@@ -144,11 +145,16 @@ public sealed class SessionPipelineTests
         Assert.Equal(16, updates.Count);
         Assert.Equal(expected.Select(u => (u.Seq, u.AudioTime, u.Speech, u.VoicedFraction)), updates.Select(u => (u.Seq, u.AudioTime, u.Speech, u.VoicedFraction)));
         Assert.Equal(expected.SelectMany(u => u.Probabilities), updates.SelectMany(u => u.Probabilities));
+        // Every handed-over array went to the session's pool once analysed; a refused one goes there too.
+        Assert.Equal(chunks * (long)chunk, pool.HeldBytes);
         Assert.False(await burst.WriteOwnedAsync(new byte[chunk]), "a completed session takes no more audio");
+        Assert.Equal((chunks + 1L) * chunk, pool.HeldBytes);
     }
 
-    [Fact]
-    public async Task WritersSwitchingBetweenInlineAndQueuedAtRandomKeepOrderAndValues()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WritersSwitchingBetweenInlineAndQueuedAtRandomKeepOrderAndValues(bool handOverPooledChunks)
     {
         await using var batcher = new InferenceBatcher(new LoudnessClassifier(), workers: 1);
         var audio = Speech(6.0, seed: 21);
@@ -156,7 +162,11 @@ public sealed class SessionPipelineTests
         var expected = await Run(reference, audio, 3200);
 
         // Twenty sessions at once, each pausing at random between chunks: chunks land on idle and on busy sessions alike.
-        var sessions = Enumerable.Range(0, 20).Select(i => new SessionPipeline($"s{i}", Pcm16, batcher, inputCapacity: 4, outputCapacity: 4)).ToList();
+        // Handed over, the chunks are the hub's: arrays from one pool shared by all twenty, which the pipelines return. An
+        // array returned before its audio was analysed would be rented and overwritten by another writer: other updates.
+        var pool = new ChunkPool();
+        var rented = new HashSet<byte[]>(ReferenceEqualityComparer.Instance);
+        var sessions = Enumerable.Range(0, 20).Select(i => new SessionPipeline($"s{i}", Pcm16, batcher, inputCapacity: 4, outputCapacity: 4, chunks: pool)).ToList();
         var runs = await Task.WhenAll(sessions.Select(async (session, k) =>
         {
             var random = new Random(k);
@@ -168,7 +178,15 @@ public sealed class SessionPipelineTests
             });
             for (int i = 0; i < audio.Length; i += 3200)
             {
-                Assert.True(await session.WriteAsync(audio.AsMemory(i, Math.Min(3200, audio.Length - i))));
+                var chunk = audio.AsMemory(i, Math.Min(3200, audio.Length - i));
+                if (handOverPooledChunks)
+                {
+                    var array = pool.Rent(chunk.Length);
+                    lock (rented) rented.Add(array);
+                    chunk.CopyTo(array);
+                    Assert.True(await session.WriteOwnedAsync(array));
+                }
+                else Assert.True(await session.WriteAsync(chunk));
                 if (random.Next(3) == 0) await Task.Delay(random.Next(4));
             }
             session.Complete();
@@ -182,6 +200,13 @@ public sealed class SessionPipelineTests
             Assert.Equal(expected.Select(u => (u.Seq, u.AudioTime, u.Speech)), run.Select(u => (u.Seq, u.AudioTime, u.Speech)));
             Assert.Equal(expected.SelectMany(u => u.Probabilities), run.SelectMany(u => u.Probabilities));
         }
+        if (handOverPooledChunks)
+        {
+            // 1,200 chunks circled through far fewer arrays, and every array is back once every session has ended.
+            Assert.InRange(rented.Count, 1, 20 * 60 / 4);
+            Assert.Equal(rented.Count * 3200L, pool.HeldBytes);
+        }
+        else Assert.Equal(0, pool.HeldBytes);
         foreach (var s in sessions) await s.DisposeAsync();
     }
 
