@@ -28,6 +28,7 @@ public sealed class ObservabilityTests
         Assert.Contains("voiceemotion_sessions_active", text);
         Assert.Contains("voiceemotion_update_latency_milliseconds_bucket", text);
         Assert.Contains("voiceemotion_inference_batch_size", text);
+        Assert.Contains("voiceemotion_chunk_pool_held_bytes ", text);
         Assert.True(HasLine(text, "voiceemotion_errors_total{", "kind=\"format_invalid\""), "format_invalid error not counted");
         // e.g. voiceemotion_updates_sent_total{source="hub"} 4 1764000000000
         var sent = text.Split('\n').First(l => l.StartsWith("voiceemotion_updates_sent_total{", StringComparison.Ordinal) && l.Contains("source=\"hub\"", StringComparison.Ordinal));

@@ -23,4 +23,8 @@ public static class PipelineMetrics
 
     public static readonly Counter<long> Updates =
         Meter.CreateCounter<long>("voiceemotion.updates", "{update}", "Updates computed");
+
+    /// <summary>What <see cref="ChunkPool.Shared"/> holds for reuse (at most its 64 MiB budget): part of the resident memory.</summary>
+    public static readonly ObservableGauge<long> ChunkPoolHeld =
+        Meter.CreateObservableGauge("voiceemotion.chunk_pool.held", () => ChunkPool.Shared.HeldBytes, "By", "Bytes of audio chunk arrays pooled for reuse");
 }
