@@ -29,6 +29,7 @@ public sealed class ChunkPool(long budgetBytes = 64L << 20)
 
     private readonly ConcurrentDictionary<int, ConcurrentQueue<byte[]>> _byLength = new();
     private long _held;
+    private int _lengths;
 
     /// <summary>Bytes in the arrays held for reuse.</summary>
     public long HeldBytes => Interlocked.Read(ref _held);
@@ -53,8 +54,14 @@ public sealed class ChunkPool(long budgetBytes = 64L << 20)
         if (length == 0 || length > MaxPooledBytes) return;
         if (!_byLength.TryGetValue(length, out var queue))
         {
-            if (_byLength.Count >= MaxLengths) return;
-            queue = _byLength.GetOrAdd(length, _ => new ConcurrentQueue<byte[]>());
+            // Counted here, not with the dictionary's Count, which takes every lock (a race may count a length twice:
+            // then a little fewer are pooled).
+            if (Volatile.Read(ref _lengths) >= MaxLengths) return;
+            queue = _byLength.GetOrAdd(length, _ =>
+            {
+                Interlocked.Increment(ref _lengths);
+                return new ConcurrentQueue<byte[]>();
+            });
         }
         if (Interlocked.Add(ref _held, length) > budgetBytes)
         {
