@@ -39,36 +39,56 @@ public static class TrainingCurves
         return csv.ToString();
     }
 
-    /// <summary>Loss (left axis) and validation macro-F1 (right axis) per epoch, one line per run.</summary>
+    /// <summary>One line of a plot: a run's member, its epochs in order.</summary>
+    public sealed record Series(int Run, int Member, double[] Epochs, double[] Loss, double[] FreshLoss, double[]? ValidationMacroF1);
+
+    /// <summary>
+    /// The lines to draw: one per run and ensemble member. A run's curve lists its members one after another, each from
+    /// epoch 1, so drawn as one line it would jump back from the last epoch of one member to the first of the next.
+    /// </summary>
+    public static IReadOnlyList<Series> Lines(IReadOnlyList<IReadOnlyList<EpochReport>> runs) =>
+        runs.SelectMany((run, i) => run.GroupBy(r => r.Member).OrderBy(g => g.Key).Select(g =>
+        {
+            var rows = g.OrderBy(r => r.Epoch).ToArray();
+            return new Series(i, g.Key, rows.Select(r => (double)(r.Epoch + 1)).ToArray(), rows.Select(r => r.Loss).ToArray(),
+                rows.Select(r => r.FreshLoss).ToArray(),
+                rows.All(r => r.ValidationMacroF1 is not null) ? rows.Select(r => r.ValidationMacroF1!.Value).ToArray() : null);
+        })).ToArray();
+
+    /// <summary>Loss (left axis) and validation macro-F1 (right axis, when there is one) per epoch, one colour per
+    /// member; for a single run also the first-pass loss (dotted).</summary>
     public static bool TryPlot(string path, string title, IReadOnlyList<IReadOnlyList<EpochReport>> runs)
     {
         try
         {
             var plot = new ScottPlot.Plot();
-            int i = 0;
-            foreach (var run in runs)
+            var lines = Lines(runs);
+            bool single = runs.Count == 1, validated = lines.Any(l => l.ValidationMacroF1 is not null);
+            foreach (var line in lines)
             {
-                i++;
-                var epochs = run.Select(r => (double)(r.Epoch + 1)).ToArray();
-                var loss = plot.Add.Scatter(epochs, run.Select(r => r.Loss).ToArray());
-                loss.LegendText = runs.Count == 1 ? "loss" : $"loss {i}";
-                if (runs.Count == 1)
+                var color = plot.Add.Palette.GetColor(line.Member);
+                string who = single ? $"member {line.Member + 1}" : $"run {line.Run + 1}, member {line.Member + 1}";
+                var loss = plot.Add.Scatter(line.Epochs, line.Loss, color);
+                // Many runs: name each member once, not every fold's line.
+                loss.LegendText = single ? $"loss, {who}" : line.Run == 0 ? $"loss, member {line.Member + 1}" : "";
+                if (single)
                 {
-                    var fresh = plot.Add.Scatter(epochs, run.Select(r => r.FreshLoss).ToArray());
+                    var fresh = plot.Add.Scatter(line.Epochs, line.FreshLoss, color);
                     fresh.LinePattern = ScottPlot.LinePattern.Dotted;
-                    fresh.LegendText = "loss, first pass";
+                    fresh.MarkerSize = 0;
+                    fresh.LegendText = $"first pass, {who}";
                 }
-                if (run.All(r => r.ValidationMacroF1 is not null))
+                if (line.ValidationMacroF1 is { } f1Values)
                 {
-                    var f1 = plot.Add.Scatter(epochs, run.Select(r => r.ValidationMacroF1!.Value).ToArray());
+                    var f1 = plot.Add.Scatter(line.Epochs, f1Values, color);
                     f1.Axes.YAxis = plot.Axes.Right;
                     f1.LinePattern = ScottPlot.LinePattern.Dashed;
-                    f1.LegendText = runs.Count == 1 ? "validation macro-F1" : $"validation macro-F1 {i}";
+                    f1.LegendText = single ? $"validation macro-F1, {who}" : "";
                 }
             }
             plot.Axes.Bottom.Label.Text = "epoch";
             plot.Axes.Left.Label.Text = "training loss";
-            plot.Axes.Right.Label.Text = "validation macro-F1 (dashed)";
+            if (validated) plot.Axes.Right.Label.Text = "validation macro-F1 (dashed)";
             plot.Title(title);
             plot.ShowLegend();
             plot.SavePng(path, 900, 500);

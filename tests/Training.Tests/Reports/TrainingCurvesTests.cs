@@ -1,0 +1,39 @@
+namespace VoiceEmotion.Training.Tests.Reports;
+
+/// <summary>The training-curve plot: an ensemble's members are separate lines, not one line jumping back to epoch 1.</summary>
+public sealed class TrainingCurvesTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("ve-curves-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private static List<EpochReport> Curve(int members, int epochs, bool validated) =>
+        [.. Enumerable.Range(0, members).SelectMany(m => Enumerable.Range(0, epochs).Select(e =>
+            new EpochReport(m, e, 100, 2.0 - 0.01 * e - 0.1 * m, 2.1 - 0.01 * e, validated ? 0.3 + 0.01 * e : null, 0, e)))];
+
+    [Fact]
+    public void EachMemberOfEachRunIsItsOwnLineInEpochOrder()
+    {
+        var lines = TrainingCurves.Lines([Curve(3, 5, validated: true), Curve(3, 5, validated: false)]);
+
+        Assert.Equal(6, lines.Count);
+        Assert.Equal([(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)], lines.Select(l => (l.Run, l.Member)));
+        foreach (var line in lines)
+        {
+            Assert.Equal([1.0, 2, 3, 4, 5], line.Epochs);
+            Assert.Equal(2.0 - 0.1 * line.Member, line.Loss[0], 6);
+        }
+        Assert.All(lines.Where(l => l.Run == 0), l => Assert.NotNull(l.ValidationMacroF1));
+        Assert.All(lines.Where(l => l.Run == 1), l => Assert.Null(l.ValidationMacroF1));
+    }
+
+    [Fact]
+    public void ThePlotIsWrittenForAnEnsemble()
+    {
+        string png = Path.Combine(_dir.FullName, "curves.png");
+        Assert.True(TrainingCurves.TryPlot(png, "training", [Curve(3, 4, validated: false)]));
+        var bytes = File.ReadAllBytes(png);
+        Assert.True(bytes.Length > 1000);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+    }
+}
