@@ -20,10 +20,10 @@ public sealed class TrainingCliTests : IDisposable
     [Fact]
     public void RecipeOptionsSetTheirFields()
     {
-        var r = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--epochs", "3", "--passes", "2", "--clips-per-speaker", "7",
+        var r = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--epochs", "3", "--passes", "3", "--clips-per-speaker", "7",
             "--batch", "16", "--lr", "0.01", "--ensemble", "2", "--seed", "9", "--threads", "1", "--temperature", "1.2",
             "--no-augment", "--no-session", "--no-stats", "--stats-members", "3");
-        Assert.Equal((3, 2, 16, 0.01f, 9, 1), (r.Train.Epochs, r.Train.PassesPerEpoch, r.Train.BatchSize, r.Train.LearningRate, r.Train.Seed, r.Train.Threads));
+        Assert.Equal((3, 3, 16, 0.01f, 9, 1), (r.Train.Epochs, r.Train.PassesPerEpoch, r.Train.BatchSize, r.Train.LearningRate, r.Train.Seed, r.Train.Threads));
         Assert.Equal((7, 2, 1.2f, false, false), (r.ClipsPerSpeaker, r.Ensemble, r.Temperature, r.Augment, r.SessionAdaptation));
         Assert.False(r.Net.UseStats);
         Assert.True(r.Net.UseFrames);
