@@ -67,10 +67,10 @@ public static class TrainingCurves
             foreach (var line in lines)
             {
                 var color = plot.Add.Palette.GetColor(line.Member);
-                string who = single ? $"member {line.Member + 1}" : $"run {line.Run + 1}, member {line.Member + 1}";
+                string who = $"member {line.Member + 1}";
                 var loss = plot.Add.Scatter(line.Epochs, line.Loss, color);
                 // Many runs: name each member once, not every fold's line.
-                loss.LegendText = single ? $"loss, {who}" : line.Run == 0 ? $"loss, member {line.Member + 1}" : "";
+                loss.LegendText = single || line.Run == 0 ? $"loss, {who}" : "";
                 if (single)
                 {
                     var fresh = plot.Add.Scatter(line.Epochs, line.FreshLoss, color);
