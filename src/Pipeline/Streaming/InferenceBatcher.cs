@@ -10,11 +10,16 @@ namespace VoiceEmotion.Pipeline.Streaming;
 /// with load and cost nothing at low load. A full queue makes submitters wait (backpressure), never drops.
 /// Workers are dedicated threads, not thread-pool tasks: a model call is tens of milliseconds of CPU, and holding
 /// pool threads that long starves the network I/O of every session (measured: p99 latency 257 ms at 200 streams).
+/// An idle worker sleeps on an event that the submitter sets as it queues a window, so it wakes on the submitter's own
+/// thread: waiting on the channel (a blocked <c>WaitToReadAsync</c>) woke it only after a thread-pool work item ran,
+/// and under load the pool's queue delayed every batch (docs/PERFORMANCE.md "Stop 29").
 /// </summary>
 public sealed class InferenceBatcher : IAsyncDisposable
 {
     private readonly IEmotionClassifier _classifier;
     private readonly Channel<Request> _queue;
+    // Set when a window is queued or the batcher stops; a worker resets it before it finds the queue empty and sleeps.
+    private readonly ManualResetEventSlim _work = new(false);
     private readonly Thread[] _workers;
     private readonly int _frameValues;
     private long _batches, _windows;
@@ -49,12 +54,17 @@ public sealed class InferenceBatcher : IAsyncDisposable
     public ValueTask ClassifyAsync(WindowInput window, float[] probabilities, CancellationToken cancellationToken = default)
     {
         var request = new Request(window, probabilities);
-        var write = _queue.Writer.WriteAsync(request, cancellationToken);
-        return write.IsCompletedSuccessfully ? new ValueTask(request.Done.Task) : AwaitWrite(write, request);
+        if (_queue.Writer.TryWrite(request))
+        {
+            _work.Set();
+            return new ValueTask(request.Done.Task);
+        }
+        return AwaitWrite(_queue.Writer.WriteAsync(request, cancellationToken), request, _work);
 
-        static async ValueTask AwaitWrite(ValueTask write, Request request)
+        static async ValueTask AwaitWrite(ValueTask write, Request request, ManualResetEventSlim work)
         {
             await write.ConfigureAwait(false);
+            work.Set();
             await request.Done.Task.ConfigureAwait(false);
         }
     }
@@ -81,11 +91,20 @@ public sealed class InferenceBatcher : IAsyncDisposable
         var stats = tensors is null ? new float[MaxBatch * FeatureSchema.WindowFeatureCount] : [];
         var output = new float[MaxBatch * EmotionLabels.Count];
         var reader = _queue.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (true)
         {
             batch.Clear();
             while (batch.Count < MaxBatch && reader.TryRead(out var request)) batch.Add(request);
-            if (batch.Count == 0) continue;
+            if (batch.Count == 0)
+            {
+                // Reset, then look again: a window queued after the look sets the event after the reset, so the wait
+                // returns at once; one queued before it is seen here.
+                _work.Reset();
+                if (reader.TryPeek(out _)) continue;
+                if (reader.Completion.IsCompleted) return;
+                _work.Wait();
+                continue;
+            }
             try
             {
                 for (int i = 0; i < batch.Count; i++)
@@ -115,6 +134,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
+        _work.Set();
         foreach (var worker in _workers) worker.Join();
         return ValueTask.CompletedTask;
     }
