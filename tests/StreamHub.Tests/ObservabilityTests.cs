@@ -34,7 +34,22 @@ public sealed class ObservabilityTests
         var sent = text.Split('\n').First(l => l.StartsWith("voiceemotion_updates_sent_total{", StringComparison.Ordinal) && l.Contains("source=\"hub\"", StringComparison.Ordinal));
         double value = double.Parse(sent[(sent.IndexOf('}') + 2)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(value >= updates.Count, sent);
+        // The hub's half of each update's way out: counted for every update sent to its owner, and a duration, not a
+        // stale or missing ready time (those read as hours since the process started, or are not recorded).
+        double deliveredCount = Value(text, "voiceemotion_update_send_latency_milliseconds_count");
+        double deliveredSum = Value(text, "voiceemotion_update_send_latency_milliseconds_sum");
+        Assert.True(deliveredCount >= updates.Count, $"send latency recorded for {deliveredCount} updates, {updates.Count} were sent");
+        Assert.InRange(deliveredSum / deliveredCount, 0, 5_000);
         Assert.True(text.Contains("dotnet_gc_", StringComparison.Ordinal) || text.Contains("process_runtime_dotnet_", StringComparison.Ordinal), "runtime metrics missing");
+    }
+
+    // The first sample of a series, e.g. "name{otel_scope_name=...} 12.5 1764000000000" -> 12.5.
+    private static double Value(string text, string name)
+    {
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal) && (l[name.Length] is '{' or ' '));
+        Assert.True(line is not null, $"{name} missing from /metrics");
+        int from = line!.Contains('}') ? line.IndexOf('}') + 2 : name.Length + 1;
+        return double.Parse(line[from..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static bool HasLine(string text, string prefix, string part) =>

@@ -32,6 +32,9 @@ public sealed class SessionPipeline : IAsyncDisposable
     private readonly ChunkPool _chunks;
     // 1 while someone (an inline write or the drain task) owns the analyzer; stays 1 once the session has ended.
     private int _busy;
+    // When each of the last updates was ready, by Seq (a power of two, twice what the output channel holds and more, so
+    // an update still being forwarded has its entry: ReadyTimestamp).
+    private readonly long[] _readyAt;
     private volatile bool _closed;
     private long _inline, _queued;
 
@@ -44,6 +47,7 @@ public sealed class SessionPipeline : IAsyncDisposable
         _batcher = batcher;
         // Read by one owner at a time, but not always from the same thread.
         _input = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(inputCapacity) { SingleReader = false, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        _readyAt = new long[System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(outputCapacity + 2) * 2)];
         _output = Channel.CreateBounded<EmotionUpdate>(new BoundedChannelOptions(outputCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         Format = format;
         _secondsPerByte = 1.0 / format.BytesPerFrame / format.SampleRate;
@@ -65,6 +69,11 @@ public sealed class SessionPipeline : IAsyncDisposable
 
     /// <summary>Chunks processed inline on the writer's thread (the session was idle) and chunks that were queued.</summary>
     public (long Inline, long Queued) ChunkPaths => (Interlocked.Read(ref _inline), Interlocked.Read(ref _queued));
+
+    /// <summary>When update <paramref name="seq"/> was ready (<see cref="Stopwatch.GetTimestamp"/>), for measuring its
+    /// way out (the hub's <c>voiceemotion.update.send_latency</c>). Valid while fewer than twice the output channel's
+    /// capacity of later updates have been made: always, for an update its reader has just taken.</summary>
+    public long ReadyTimestamp(int seq) => Volatile.Read(ref _readyAt[seq & (_readyAt.Length - 1)]);
 
     /// <summary>Nothing queued and nobody processing (false once the session has ended).</summary>
     internal bool IsIdle => Volatile.Read(ref _busy) == 0 && _input.Reader.Count == 0;
@@ -291,8 +300,10 @@ public sealed class SessionPipeline : IAsyncDisposable
     private EmotionUpdate Completed(WindowInput window, long queuedAt)
     {
         var update = _analyzer.Complete(window, _probabilities);
-        PipelineMetrics.UpdateLatency.Record(Stopwatch.GetElapsedTime(queuedAt).TotalMilliseconds);
+        long now = Stopwatch.GetTimestamp();
+        PipelineMetrics.UpdateLatency.Record(Stopwatch.GetElapsedTime(queuedAt, now).TotalMilliseconds);
         PipelineMetrics.Updates.Add(1);
+        _readyAt[update.Seq & (_readyAt.Length - 1)] = now;
         return update;
     }
 

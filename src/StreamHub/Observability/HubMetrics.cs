@@ -14,6 +14,7 @@ public sealed class HubMetrics : IDisposable
 
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _updatesSent;
+    private readonly Histogram<double> _sendLatency;
     private readonly Counter<long> _errors;
     private readonly Counter<long> _webhooksDelivered, _webhooksRetried, _webhooksFailed, _webhooksDropped;
 
@@ -29,6 +30,8 @@ public sealed class HubMetrics : IDisposable
             () => new Measurement<long>(log.DroppedUpdates, new KeyValuePair<string, object?>("database", log.Database)), "{update}",
             "Updates not logged because CallLog:MaxPendingUpdates were already waiting for the database");
         _updatesSent = _meter.CreateCounter<long>("voiceemotion.updates.sent", "{update}", "Updates sent to clients and watchers");
+        _sendLatency = _meter.CreateHistogram<double>("voiceemotion.update.send_latency", "ms",
+            "Update ready to its send to the owning connection done (handed to the connection's transport), per update");
         _errors = _meter.CreateCounter<long>("voiceemotion.errors", "{error}", "Errors by kind (the protocol's error codes)");
         _webhooksDelivered = _meter.CreateCounter<long>("voiceemotion.webhooks.delivered", "{delivery}", "Alert webhook deliveries a receiver accepted (2xx)");
         _webhooksRetried = _meter.CreateCounter<long>("voiceemotion.webhooks.retried", "{attempt}", "Alert webhook attempts that failed and will be retried");
@@ -40,6 +43,14 @@ public sealed class HubMetrics : IDisposable
     internal Meter Meter => _meter;
 
     public void UpdateSent(string? source) => _updatesSent.Add(1, new KeyValuePair<string, object?>("source", source ?? "hub"));
+
+    /// <summary>The hub's part of an update's way out: from ready in the pipeline (<paramref name="readyAt"/>, a
+    /// <see cref="System.Diagnostics.Stopwatch"/> timestamp) to its send to the owner done. With the pipeline's
+    /// chunk → update latency it splits what a client sees into the hub's two halves and the rest (network, client).</summary>
+    public void UpdateDelivered(long readyAt)
+    {
+        if (readyAt != 0) _sendLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(readyAt).TotalMilliseconds);
+    }
 
     public void Error(string kind) => _errors.Add(1, new KeyValuePair<string, object?>("kind", kind));
 

@@ -75,6 +75,7 @@ public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine al
                     }
                     if (Others()) SendToOthers("EmotionUpdate", EmotionUpdateMessage.From(update));
                 }
+                if (session.ConnectionId is not null) metrics.UpdateDelivered(pipeline.ReadyTimestamp(update.Seq));
                 metrics.UpdateSent(session.Source);
                 var raised = alerts.Observe(session, update);
                 session.Observed(update, raised.Count);
