@@ -21,7 +21,9 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
     private int _sent;
     // When the end of the audio was handed over (0 until then): the updates it releases count from here.
     private long _endedAt;
+    // Latencies of the updates a chunk released, and of those the end of the audio released (both guarded by _latenciesMs).
     private readonly List<double> _latenciesMs = [];
+    private readonly List<double> _endLatenciesMs = [];
 
     public int Updates { get; private set; }
 
@@ -38,7 +40,13 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
     /// <summary>The session's error, as the hub named it.</summary>
     public VoiceEmotionException? Error { get; private set; }
     public Exception? Failure { get; private set; }
-    public IReadOnlyList<double> LatenciesMs => _latenciesMs;
+    /// <summary>Every update's latency: from the chunk that completed its step, or from the end of the audio.</summary>
+    public IEnumerable<double> LatenciesMs => _latenciesMs.Concat(_endLatenciesMs);
+    /// <summary>The latencies of the updates a chunk released: chunk handed to the connection → update received.</summary>
+    public IReadOnlyList<double> ChunkLatenciesMs => _latenciesMs;
+    /// <summary>The latencies of the updates the end of the audio released (a stream's last step, finished with what the
+    /// hub had): from the end, through the stream's completion, rather than a chunk → update latency.</summary>
+    public IReadOnlyList<double> EndLatenciesMs => _endLatenciesMs;
     public double SecondsStreamed => _stream?.SecondsSent ?? 0;
 
     private AudioFeed? _stream;
@@ -152,7 +160,10 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
             // finishes the last step with what it has): it counts from that end, not from the last chunk, which was
             // sent a whole chunk earlier (a load run's stop is noticed at the next pacing tick) — counting from there
             // put one chunk's duration on every stream's last update, ~1.7 % of a 30 s run: the p99.
-            if (chunk >= _sent && _endedAt != 0) _latenciesMs.Add(Stopwatch.GetElapsedTime(_endedAt, now).TotalMilliseconds);
+            if (chunk >= _sent && _endedAt != 0)
+            {
+                _endLatenciesMs.Add(Stopwatch.GetElapsedTime(_endedAt, now).TotalMilliseconds);
+            }
             else
             {
                 chunk = Math.Min(chunk, _sent - 1);

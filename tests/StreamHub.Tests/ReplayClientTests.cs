@@ -99,6 +99,13 @@ public sealed class ReplayClientTests : IAsyncLifetime
         var latency = r.GetProperty("latencyMs");
         Assert.Equal(r.GetProperty("updatesReceived").GetInt64(), (long)latency.GetProperty("count").GetDouble());
         Assert.InRange(latency.GetProperty("p95").GetDouble(), 0.01, 1500);
+        // Those last updates are also reported apart (endLatencyMs), the rest as chunk → update latency (chunkLatencyMs):
+        // together, every update once. A stream stopped a chunk after its last send has its last step released by the end.
+        var byChunk = r.GetProperty("chunkLatencyMs");
+        var byEnd = r.GetProperty("endLatencyMs");
+        Assert.Equal(latency.GetProperty("count").GetDouble(), byChunk.GetProperty("count").GetDouble() + byEnd.GetProperty("count").GetDouble());
+        Assert.InRange(byEnd.GetProperty("count").GetDouble(), 1, 4 * 2);
+        Assert.True(byChunk.GetProperty("count").GetDouble() >= 4 * 8, r.ToString());
     }
 
     [Fact]
