@@ -34,8 +34,8 @@ public static class LoadTest
         [property: JsonPropertyName("updatesReceived")] long UpdatesReceived,
         [property: JsonPropertyName("updatesExpected")] long UpdatesExpected,
         [property: JsonPropertyName("latencyMs")] Dictionary<string, double> LatencyMs,
-        // The same without the updates released by the end of a stream's audio (latencyMs holds both): chunk → update
-        // alone. In a short run those are one update per stream (≈ 1.7 % of a 30 s run's), enough to set its p99.
+        // latencyMs split in two: chunk → update latencies, and the updates the end of a stream's audio released (its
+        // last step or steps, counted from that end through the stream's completion: a different path).
         [property: JsonPropertyName("chunkLatencyMs")] Dictionary<string, double> ChunkLatencyMs,
         [property: JsonPropertyName("endLatencyMs")] Dictionary<string, double> EndLatencyMs,
         [property: JsonPropertyName("errors")] int Errors,

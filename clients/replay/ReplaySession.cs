@@ -45,7 +45,8 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
     /// <summary>The latencies of the updates a chunk released: chunk handed to the connection → update received.</summary>
     public IReadOnlyList<double> ChunkLatenciesMs => _latenciesMs;
     /// <summary>The latencies of the updates the end of the audio released (a stream's last step, finished with what the
-    /// hub had): from the end, through the stream's completion, rather than a chunk → update latency.</summary>
+    /// hub had; a long last chunk can leave several): from the end, through the stream's completion, rather than a
+    /// chunk → update latency.</summary>
     public IReadOnlyList<double> EndLatenciesMs => _endLatenciesMs;
     public double SecondsStreamed => _stream?.SecondsSent ?? 0;
 
@@ -160,10 +161,7 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
             // finishes the last step with what it has): it counts from that end, not from the last chunk, which was
             // sent a whole chunk earlier (a load run's stop is noticed at the next pacing tick) — counting from there
             // put one chunk's duration on every stream's last update, ~1.7 % of a 30 s run: the p99.
-            if (chunk >= _sent && _endedAt != 0)
-            {
-                _endLatenciesMs.Add(Stopwatch.GetElapsedTime(_endedAt, now).TotalMilliseconds);
-            }
+            if (chunk >= _sent && _endedAt != 0) _endLatenciesMs.Add(Stopwatch.GetElapsedTime(_endedAt, now).TotalMilliseconds);
             else
             {
                 chunk = Math.Min(chunk, _sent - 1);

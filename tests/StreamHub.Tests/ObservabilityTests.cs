@@ -32,7 +32,7 @@ public sealed class ObservabilityTests
         Assert.True(HasLine(text, "voiceemotion_errors_total{", "kind=\"format_invalid\""), "format_invalid error not counted");
         // e.g. voiceemotion_updates_sent_total{source="hub"} 4 1764000000000
         var sent = text.Split('\n').First(l => l.StartsWith("voiceemotion_updates_sent_total{", StringComparison.Ordinal) && l.Contains("source=\"hub\"", StringComparison.Ordinal));
-        double value = double.Parse(sent[(sent.IndexOf('}') + 2)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        double value = SampleValue(sent);
         Assert.True(value >= updates.Count, sent);
         // The hub's half of each update's way out: counted for every update sent to its owner, and a duration, not a
         // stale or missing ready time (those read as hours since the process started, or are not recorded).
@@ -48,7 +48,13 @@ public sealed class ObservabilityTests
     {
         var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal) && (l[name.Length] is '{' or ' '));
         Assert.True(line is not null, $"{name} missing from /metrics");
-        int from = line!.Contains('}') ? line.IndexOf('}') + 2 : name.Length + 1;
+        return SampleValue(line!);
+    }
+
+    // The value of one exposition line: what follows the labels (or the name, without labels), before the timestamp.
+    private static double SampleValue(string line)
+    {
+        int from = line.Contains('}') ? line.IndexOf('}') + 2 : line.IndexOf(' ') + 1;
         return double.Parse(line[from..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
