@@ -34,6 +34,9 @@ public class FeatureBenchmarks
     private readonly float[] _decimated = new float[40];
     private readonly Decimator _decimator4 = new(4, 47, 1700, FeatureSchema.SampleRate, 166);
     private Resampler _resampler = null!;
+    private readonly byte[] _chunk250ms = new byte[2 * 4000];
+    private readonly float[] _decoded = new float[4000];
+    private ChunkDecoder _decoder = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -52,7 +55,24 @@ public class FeatureBenchmarks
         for (int i = 0; i < _narrow4k.Length; i++) _narrow4k[i] = _second[4000 + 4 * i];
         _pitch4k = new PitchTracker(4000, 60, 500, _narrow4k.Length);
         _resampler = new Resampler(48000);
+        for (int i = 0; i < _decoded.Length; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(_chunk250ms.AsSpan(2 * i), (short)(_second[i] * 30000));
+        _decoder = new ChunkDecoder(new AudioFormat(AudioEncoding.Pcm16Le, FeatureSchema.SampleRate, 1));
     }
+
+    /// <summary>A 250 ms PCM16 chunk to float as the decoder did before stop 30: a span slice and a division per sample.</summary>
+    [Benchmark]
+    public float DecodePcm16_250ms_Before()
+    {
+        var bytes = (ReadOnlySpan<byte>)_chunk250ms;
+        for (int i = 0; i < _decoded.Length; i++)
+            _decoded[i] = System.Buffers.Binary.BinaryPrimitives.ReadInt16LittleEndian(bytes[(2 * i)..]) / 32768f;
+        return _decoded[^1];
+    }
+
+    /// <summary>The same chunk through the decoder now (SIMD widen and convert).</summary>
+    [Benchmark]
+    public int DecodePcm16_250ms() => _decoder.Decode(_chunk250ms, _decoded);
 
     /// <summary>One second of audio (100 frames) through the frame extractor.</summary>
     [Benchmark]

@@ -38,6 +38,33 @@ public sealed class ChunkDecoderTests
     }
 
     [Fact]
+    public void Pcm16MonoGivesSampleOver32768ForEveryValueAndEveryTailLength()
+    {
+        // Every 16-bit value once, in a scrambled order so each SIMD lane sees all kinds; then every length 0..40 so
+        // each tail the scalar loop finishes is covered. The reference is the plain definition, bit for bit.
+        var values = Enumerable.Range(short.MinValue, 65536).Select(v => (short)v).ToArray();
+        new Random(3).Shuffle(values);
+        var bytes = new byte[2 * values.Length];
+        for (int i = 0; i < values.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(2 * i), values[i]);
+        var format = new AudioFormat(AudioEncoding.Pcm16Le, 16000, 1);
+        var output = new float[values.Length];
+        Assert.Equal(values.Length, new ChunkDecoder(format).Decode(bytes, output));
+        for (int i = 0; i < values.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(values[i] / 32768f) == BitConverter.SingleToInt32Bits(output[i]),
+                $"sample {i}: {values[i]} decoded as {output[i]}");
+        Assert.Equal(-1f, output[Array.IndexOf(values, short.MinValue)]);
+
+        for (int length = 0; length <= 40; length++)
+        {
+            var part = new float[length + 1];
+            part[length] = 99;
+            Assert.Equal(length, new ChunkDecoder(format).Decode(bytes.AsSpan(6, 2 * length), part));
+            for (int i = 0; i < length; i++) Assert.Equal(values[3 + i] / 32768f, part[i]);
+            Assert.Equal(99, part[length]);
+        }
+    }
+
+    [Fact]
     public void Pcm16MatchesTheWavReaderAndStereoIsAveraged()
     {
         var stereo = new float[] { 0.5f, -0.5f, 0.25f, 0.75f };
