@@ -117,6 +117,22 @@ public class FeatureBenchmarks
     [Benchmark]
     public void WindowStatistics_Compute() => _stats.Compute(_window);
 
+    private readonly float[] _windowFrames = new float[FeatureSchema.DefaultWindowFrames * FeatureSchema.FrameFeatureCount];
+    private readonly float[] _ringCopy = new float[FeatureSchema.DefaultWindowFrames * FeatureSchema.FrameFeatureCount];
+
+    /// <summary>A full, wrapped 300-frame window out of a ring as before stop 30: one 81-value copy per row.</summary>
+    [Benchmark]
+    public void WindowFrames_RowByRow_Before()
+    {
+        int F = FeatureSchema.FrameFeatureCount, W = FeatureSchema.DefaultWindowFrames;
+        for (int r = 0; r < W; r++)
+            _ringCopy.AsSpan((100 + r) % W * F, F).CopyTo(_windowFrames.AsSpan(r * F, F));
+    }
+
+    /// <summary>The same window through <see cref="WindowStatistics.CopyFrames"/> now (two block copies).</summary>
+    [Benchmark]
+    public void WindowStatistics_CopyFrames() => _stats.CopyFrames(_windowFrames, FeatureSchema.DefaultWindowFrames);
+
     /// <summary>One second of 48 kHz audio resampled to 16 kHz.</summary>
     [Benchmark]
     public int Resample48k_OneSecond() => _resampler.Process(_at48k, _resampled);

@@ -173,18 +173,19 @@ public sealed class WindowStatistics
             destination[..(frames * F)].Clear();
             return;
         }
+        // The rows wanted are contiguous in the ring but for one wrap: at most two block copies, then the tiles copied
+        // from the destination itself (row by row this was 300 small copies per window, 2.2 % of the hub at 2,000 calls).
         int available = Math.Min(Count, frames);
-        int skip = Count - available;
-        for (int r = 0; r < frames; r++)
-            Row(skip + r % available).CopyTo(destination.Slice(r * F, F));
-    }
-
-    /// <summary>Frame t of the window, 0 = oldest.</summary>
-    private ReadOnlySpan<float> Row(int t)
-    {
         int oldest = Count == WindowFrames ? _next : 0;
-        int index = (oldest + t) % WindowFrames;
-        return new ReadOnlySpan<float>(_ring, index * F, F);
+        int start = (oldest + Count - available) % WindowFrames;
+        int firstRun = Math.Min(available, WindowFrames - start);
+        _ring.AsSpan(start * F, firstRun * F).CopyTo(destination);
+        _ring.AsSpan(0, (available - firstRun) * F).CopyTo(destination[(firstRun * F)..]);
+        for (int r = available; r < frames; r += available)
+        {
+            int rows = Math.Min(available, frames - r);
+            destination[..(rows * F)].CopyTo(destination.Slice(r * F, rows * F));
+        }
     }
 
     // The ring in time order is [oldest, WindowFrames) then [0, oldest): two runs without a modulo per row (an integer

@@ -142,6 +142,26 @@ public sealed class WindowStatisticsTests
         }
         stats.CopyFrames(destination, 6);
         Assert.Equal(new float[] { 18, 19, 20, 21, 22, 23 }, Enumerable.Range(0, 6).Select(r => destination[r * F]).ToArray());
+
+        // Every fill level and ring position against the definition: the last min(count, n) frames, oldest first, tiled.
+        var pushed = new List<float>();
+        var fresh = new WindowStatistics(10);
+        var wide = new float[25 * F];
+        for (int t = 1; t <= 37; t++)
+        {
+            frame[0] = t;
+            frame[F - 1] = -t;
+            fresh.Push(frame);
+            pushed.Add(t);
+            foreach (int n in new[] { 1, 3, 10, 25 })
+            {
+                fresh.CopyFrames(wide, n);
+                var last = pushed.TakeLast(Math.Min(Math.Min(pushed.Count, 10), n)).ToArray();
+                var expected = Enumerable.Range(0, n).Select(r => last[r % last.Length]).ToArray();
+                Assert.Equal(expected, Enumerable.Range(0, n).Select(r => wide[r * F]).ToArray());
+                Assert.Equal(expected.Select(v => -v).ToArray(), Enumerable.Range(0, n).Select(r => wide[r * F + F - 1]).ToArray());
+            }
+        }
     }
 
     [Fact]
