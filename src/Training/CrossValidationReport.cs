@@ -66,10 +66,13 @@ public static class CrossValidationReport
 
         md.Append("\n## Training curves (first seed)\n\nValidation = the held-out fold's clean clip-level macro-F1 after each epoch: a diagnostic only, ");
         md.Append("no recipe choice is made on it. Loss is the mean over an epoch's passes, first pass the fresh-data loss (docs/model/training.md).\n\n")
-          .Append("| epoch | loss (mean over folds) | loss, first pass | held-out macro-F1 (mean over folds) |\n|---:|---:|---:|---:|\n");
+          .Append("Each member of the ensemble trains on its own (member 1 the CNN, then the statistics-only and session members); ")
+          .Append("its held-out macro-F1 is that member's alone, not the ensemble's.\n\n")
+          .Append("| member | epoch | loss (mean over folds) | loss, first pass | held-out macro-F1 (mean over folds) |\n|---:|---:|---:|---:|---:|\n");
         int epochs = first.Curves.Min(c => c.Count);
         for (int e = 0; e < epochs; e++)
-            md.Append($"| {e + 1} | {first.Curves.Average(c => c[e].Loss):F3} | {first.Curves.Average(c => c[e].FreshLoss):F3} | {first.Curves.Average(c => c[e].ValidationMacroF1 ?? 0):F3} |\n");
+            md.Append($"| {first.Curves[0][e].Member + 1} | {first.Curves[0][e].Epoch + 1} | {first.Curves.Average(c => c[e].Loss):F3} | " +
+                      $"{first.Curves.Average(c => c[e].FreshLoss):F3} | {first.Curves.Average(c => c[e].ValidationMacroF1 ?? 0):F3} |\n");
         if (TrainingCurves.TryPlot(Path.Combine(dir, "cross-validation-curves.png"), "cross-validation folds (first seed)", first.Curves))
             md.Append("\n![training curves per fold](cross-validation-curves.png)\n");
 

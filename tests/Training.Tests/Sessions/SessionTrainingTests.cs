@@ -161,6 +161,11 @@ public sealed class SessionTrainingTests : IDisposable
         var md = File.ReadAllText(Path.Combine(report, "cross-validation.md"));
         foreach (var key in new[] { "| clip |", "| streaming |", "| sessions |", "| clip/gsm |", "| clip/babble10 |", "ECE", "Temperature factor" })
             Assert.Contains(key, md);
+        // One epoch of each of the three members: three curve rows, each named by member and epoch (they were once
+        // numbered as epochs 1-3 of one net).
+        Assert.Contains("| member | epoch | loss (mean over folds) |", md);
+        foreach (var member in new[] { 1, 2, 3 })
+            Assert.Contains(md.Split('\n'), l => l.StartsWith($"| {member} | 1 | ", StringComparison.Ordinal));
         using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
         Assert.InRange(doc.RootElement.GetProperty("sessions").GetProperty("mean").GetDouble(), 0, 1);
         // Every out-of-fold window, once: as many rows per evaluation as the report's calibration counts, each a
