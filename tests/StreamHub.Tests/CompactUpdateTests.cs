@@ -74,23 +74,25 @@ public sealed class CompactUpdateTests : IAsyncLifetime
         {
             var m = maps[i];
             var a = arrays[i];
+            // Tolerances, not rounding to n places: a JSON float parsed as a double can sit on the other side of a
+            // rounding boundary from the map's value (0.405965 vs 0.40596500039 failed "5 places" while 5e-10 apart).
             Assert.Equal(EmotionUpdateCompact.Fields, a.Length);
             Assert.Equal(started.SessionId, a[0]);
             Assert.Equal(m.Seq, (int)Number(a[1]));
-            Assert.Equal(m.AudioTime, Number(a[2]), 6);
-            Assert.Equal(m.WindowSeconds, Number(a[3]), 6);
+            Assert.Equal(m.AudioTime, Number(a[2]), 1e-6);
+            Assert.Equal(m.WindowSeconds, Number(a[3]), 1e-6);
             Assert.Equal(m.Speech, a[4]);
-            Assert.Equal(m.VoicedFraction, Number(a[5]), 5);
+            Assert.Equal(m.VoicedFraction, Number(a[5]), 1e-5);
             var p = ((object?[])a[6]!).Select(Number).ToArray();
             Assert.Equal(7, p.Length);
-            for (int k = 0; k < p.Length; k++) Assert.Equal(m.Probabilities[started.Labels[k]], p[k], 5);
+            for (int k = 0; k < p.Length; k++) Assert.Equal(m.Probabilities[started.Labels[k]], p[k], 1e-5);
             int top = (int)Number(a[7]);
             Assert.Equal(m.Top, top < 0 ? null : started.Labels[top]);
-            Assert.Equal(m.Confidence, Number(a[8]), 5);
-            Assert.Equal(m.Arousal, Number(a[9]), 5);
-            Assert.Equal(m.Valence, Number(a[10]), 5);
-            Assert.Equal(m.LoudnessDb, Number(a[11]), 4);
-            Assert.Equal(m.PitchHz, Number(a[12]), 3);
+            Assert.Equal(m.Confidence, Number(a[8]), 1e-5);
+            Assert.Equal(m.Arousal, Number(a[9]), 1e-5);
+            Assert.Equal(m.Valence, Number(a[10]), 1e-5);
+            Assert.Equal(m.LoudnessDb, Number(a[11]), 1e-4);
+            Assert.Equal(m.PitchHz, Number(a[12]), 1e-3);
         }
     }
 
