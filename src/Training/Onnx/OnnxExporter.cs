@@ -126,13 +126,13 @@ public static class OnnxExporter
             var (conv1W, conv1B) = FoldStandardisation(p.Get("conv1.w"), p.Get("conv1.b"), net.FrameMean, net.FrameScale, c.Kernel1);
             var x = Conv1(g, c, prefix, conv1W, conv1B);
             // conv2 and conv3 over [N, C, 1, T]: the same convolutions, but as 2-D ones the runtime runs them with its blocked
-            // (NCHWc) kernels, 1.2× faster than its 1-D path here.
-            long[] Shape(string name) { var d = p.Shape(name); return [d[0], d[1], 1, d[2]]; }
+            // (NCHWc) kernels, 1.1× faster than its 1-D path here. Their weights [out, in, taps] gain the height 1.
+            string W2d(string name) { var d = p.Shape(name); return g.Initializer(prefix + name, p.Get(name), d[0], d[1], 1, d[2]); }
             x = g.Node("Unsqueeze", [x, g.Int64Initializer(prefix + "conv_axes", [2])]);
-            x = g.Node("Conv", [x, g.Initializer(prefix + "conv2.w", p.Get("conv2.w"), Shape("conv2.w")), W("conv2.b")], null,
+            x = g.Node("Conv", [x, W2d("conv2.w"), W("conv2.b")], null,
                 ("kernel_shape", new long[] { 1, c.Kernel2 }), ("pads", new long[] { 0, c.Pad2, 0, c.Pad2 }));
             x = g.Node("Relu", [x]);
-            x = g.Node("Conv", [x, g.Initializer(prefix + "conv3.w", p.Get("conv3.w"), Shape("conv3.w")), W("conv3.b")], null,
+            x = g.Node("Conv", [x, W2d("conv3.w"), W("conv3.b")], null,
                 ("kernel_shape", new long[] { 1, c.Kernel3 }), ("pads", new long[] { 0, c.Pad3, 0, c.Pad3 }),
                 ("dilations", new long[] { 1, c.Dilation3 }));
             x = g.Node("Relu", [x]);
