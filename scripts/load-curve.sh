@@ -5,7 +5,9 @@
 # with their updates batched (StartSession batch) —
 # several runs each; prints a markdown table: medians of the runs, errors and updates
 # summed over them. Each stream count and mode gets a fresh hub, warmed by one discarded run at that load (JIT, first
-# SQLite writes: a cold server's first seconds are not its capacity). CPU % is of one core over each run's steady part
+# SQLite writes: a cold server's first seconds are not its capacity), and each measured run is preceded, in the load
+# client's own process, by --client-warmup seconds of the same load (default 5; its calls end before the run's start),
+# so the client's JIT is not in the measured latencies. CPU % is of one core over each run's steady part
 # (after its first quarter, until the sending stops); server MiB is the resident memory with all sessions open, and
 # MiB/session is (that − the fresh hub's idle memory) ÷ streams.
 # Each stream is a call: one session for the whole run, playing the recordings back to back with 0.4 s of silence
@@ -14,7 +16,7 @@
 #
 #   scripts/load-curve.sh [--streams "250 500 1000 1500 2000"] [--modes "single multiplexed bundled"] [--runs 3]
 #                         [--duration 45] [--warmup 15] [--wavs DIR] [--no-build] [--out DIR] [--session-per-recording]
-#                         [--chunk-ms 100]
+#                         [--chunk-ms 100] [--client-warmup 5]
 #
 # --chunk-ms sets how much audio each chunk message carries (the replay client's default is 100 ms). Updates fall on the
 # audio clock whatever the chunking; larger chunks mean fewer SignalR messages per stream and second on both sides.
@@ -35,6 +37,7 @@ build=1
 out=""
 sessions=()
 chunk_ms=100
+client_warmup=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) streams="$2"; shift 2 ;;
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --session-per-recording) sessions=(--session-per-recording); shift ;;
     --chunk-ms) chunk_ms="$2"; shift 2 ;;
+    --client-warmup) client_warmup="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -117,7 +121,7 @@ for n in $streams; do
     for r in $(seq 1 "$runs"); do
       report="$out/load-$n-$mode-$r.json"
       echo "== $n streams, $mode, run $r/$runs ($duration s)" >&2
-      dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$duration" \
+      dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$duration" --warmup "$client_warmup" \
         --streams-per-connection "$per" --chunk-ms "$chunk_ms" "${sessions[@]}" "${bundle[@]}" --report "$report" --server-pid "$hub_pid" >/dev/null 2>"$work/replay-$n-$mode-$r.err" || true
       tail -1 "$work/replay-$n-$mode-$r.err" >&2
       reports+=("$report")

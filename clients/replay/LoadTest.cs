@@ -29,6 +29,8 @@ public static class LoadTest
         [property: JsonPropertyName("batchedUpdates")] bool BatchedUpdates,
         [property: JsonPropertyName("speed")] double Speed,
         [property: JsonPropertyName("durationSeconds")] double DurationSeconds,
+        // Seconds of the same load this process ran first and discarded (--warmup), 0 when none.
+        [property: JsonPropertyName("clientWarmupSeconds")] int ClientWarmupSeconds,
         [property: JsonPropertyName("sessions")] int Sessions,
         [property: JsonPropertyName("audioSeconds")] double AudioSeconds,
         [property: JsonPropertyName("updatesReceived")] long UpdatesReceived,
@@ -38,12 +40,23 @@ public static class LoadTest
         // last step or steps, counted from that end through the stream's completion: a different path).
         [property: JsonPropertyName("chunkLatencyMs")] Dictionary<string, double> ChunkLatencyMs,
         [property: JsonPropertyName("endLatencyMs")] Dictionary<string, double> EndLatencyMs,
+        // Chunk → update latency by the second of the run its chunk was sent in: where in the run the tail is (the
+        // first seconds, a few spikes, or throughout).
+        [property: JsonPropertyName("timeline")] List<TimelineSecond> Timeline,
         [property: JsonPropertyName("errors")] int Errors,
         [property: JsonPropertyName("errorSamples")] List<string> ErrorSamples,
         // CPU % of one core, over the steady part of the run (after --cpu-warmup, until the sending stops).
         [property: JsonPropertyName("serverCpuPercent")] double? ServerCpuPercent,
         [property: JsonPropertyName("clientCpuPercent")] double ClientCpuPercent,
         [property: JsonPropertyName("serverMemoryMiB")] ServerMemory? ServerMemoryMiB);
+
+    /// <summary>One second of the run: the chunk → update latencies of the chunks sent in it.</summary>
+    public sealed record TimelineSecond(
+        [property: JsonPropertyName("second")] int Second,
+        [property: JsonPropertyName("count")] int Count,
+        [property: JsonPropertyName("p50")] double P50,
+        [property: JsonPropertyName("p99")] double P99,
+        [property: JsonPropertyName("max")] double Max);
 
     /// <summary>The server's resident memory (VmRSS): before the connections opened, at the end of the streaming (its
     /// sessions still open) and the most seen while streaming; per session = (at the end − before) ÷ streams.</summary>
@@ -61,6 +74,7 @@ public static class LoadTest
         for (int c = 0; c < connections; c++) hubs.Add(await EmotionHubClient.ConnectAsync(options.ClientOptions));
         var sessions = new System.Collections.Concurrent.ConcurrentBag<ReplaySession>();
         var clock = Stopwatch.StartNew();
+        long runStart = Stopwatch.GetTimestamp();
         using var pacer = new Pacer();
         // Started once the connections are open: connecting on a busy machine must not eat the run's duration.
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.DurationSeconds));
@@ -130,9 +144,9 @@ public static class LoadTest
         var errors = all.Where(s => s.Error is not null || s.Failure is not null).ToList();
         return new Report(options.Concurrency, connections, options.StreamsPerConnection == 1 ? "per-connection" : $"{(options.Bundle ? "bundled" : "multiplexed")}×{options.StreamsPerConnection}{(options.BatchUpdates ? "+batched" : "")}",
             options.SessionPerRecording ? "session-per-recording" : "call",
-            options.CompactUpdates, options.BatchUpdates, options.Speed, elapsed, all.Count, all.Sum(s => s.SecondsStreamed),
+            options.CompactUpdates, options.BatchUpdates, options.Speed, elapsed, options.ClientWarmupSeconds, all.Count, all.Sum(s => s.SecondsStreamed),
             all.Sum(s => (long)s.ReceivedOwed), expected,
-            Summary(latencies), Summary(chunkLatencies), Summary(endLatencies),
+            Summary(latencies), Summary(chunkLatencies), Summary(endLatencies), Timeline(all, runStart),
             errors.Count,
             errors.Take(5).Select(s => s.Error is { } e ? e.Message : s.Failure!.Message).ToList(),
             serverCpu0 is { } b && serverCpu1 is { } a ? Math.Round((a - b) / cpuSeconds * 100, 1) : null,
@@ -146,6 +160,8 @@ public static class LoadTest
         var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
         Console.WriteLine(json);
         if (path is not null) File.WriteAllText(path, json);
+        if (report.Timeline.Count > 0)
+            Console.Error.WriteLine("p99 ms by second of the run: " + string.Join(' ', report.Timeline.Select(t => t.P99.ToString("F0", CultureInfo.InvariantCulture))));
         Console.Error.WriteLine(TableHeader);
         Console.Error.WriteLine(TableRow(report));
     }
@@ -161,6 +177,23 @@ public static class LoadTest
         string F(double? v, string format = "F1") => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "–";
         return $"| {r.Streams} | {r.Mode} | {F(r.LatencyMs["p50"])} | {F(r.LatencyMs["p99"])} | {F(r.ChunkLatencyMs["p99"])} | {r.Errors} | {r.UpdatesReceived}/{r.UpdatesExpected} | " +
                $"{F(r.ServerCpuPercent)} | {F(r.ClientCpuPercent)} | {F(r.ServerMemoryMiB?.Loaded, "F0")} | {F(r.ServerMemoryMiB?.PerSession, "F3")} |";
+    }
+
+    private static List<TimelineSecond> Timeline(List<ReplaySession> sessions, long runStart)
+    {
+        var bySecond = new SortedDictionary<int, List<double>>();
+        foreach (var s in sessions)
+            for (int i = 0; i < s.ChunkLatenciesMs.Count; i++)
+            {
+                int second = (int)Math.Max(0, Stopwatch.GetElapsedTime(runStart, s.ChunkSentAt[i]).TotalSeconds);
+                if (!bySecond.TryGetValue(second, out var list)) bySecond[second] = list = [];
+                list.Add(s.ChunkLatenciesMs[i]);
+            }
+        return bySecond.Select(kv =>
+        {
+            var sorted = kv.Value.Order().ToArray();
+            return new TimelineSecond(kv.Key, sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1]);
+        }).ToList();
     }
 
     private static Dictionary<string, double> Summary(double[] sorted) => new()

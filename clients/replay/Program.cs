@@ -20,6 +20,12 @@ try
     if (options.LoadMode)
     {
         Console.Error.WriteLine($"load: {options.Concurrency} {(options.SessionPerRecording ? "streams (a session per recording)" : "calls")} of {recordings.Count} recording(s) at speed {(options.Speed == 0 ? "max" : options.Speed)} for {options.DurationSeconds} s against {options.Hub}");
+        if (options.ClientWarmupSeconds > 0)
+        {
+            // Same load, same process, nothing kept: its calls are completed (not left open on the hub) before the run.
+            var warm = await LoadTest.RunAsync(options with { DurationSeconds = options.ClientWarmupSeconds, ServerPid = null }, recordings);
+            Console.Error.WriteLine($"warm-up: {options.ClientWarmupSeconds} s, {warm.UpdatesReceived}/{warm.UpdatesExpected} updates, {warm.Errors} error(s) (discarded)");
+        }
         var report = await LoadTest.RunAsync(options, recordings);
         LoadTest.Write(report, options.ReportPath);
         return report.Errors == 0 ? 0 : 1;

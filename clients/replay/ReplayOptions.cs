@@ -38,6 +38,10 @@ public sealed record ReplayOptions
     /// sessions): they are the steady state's. Default a quarter of the run, at most 10 s.</summary>
     public double? WarmupSeconds { get; init; }
     public double CpuWarmupSeconds => WarmupSeconds ?? Math.Min(10, DurationSeconds / 4);
+    /// <summary>Load mode: seconds of the same load run first in this process and discarded (<c>--warmup</c>), so the
+    /// measured run does not carry this client's own start — its JIT compiling the send and receive paths while 2,000
+    /// calls are already due. The measured run still starts every call afresh on the hub. Default 0.</summary>
+    public int ClientWarmupSeconds { get; init; }
     /// <summary>API key or JWT for a server with authentication (default: $VOICEEMOTION_TOKEN).</summary>
     public string? Token { get; init; } = Environment.GetEnvironmentVariable("VOICEEMOTION_TOKEN");
 
@@ -63,6 +67,8 @@ public sealed record ReplayOptions
                            period for all of them, not one per call)]
                           [--batch-updates (updates of a connection's calls several to a message, EmotionUpdateBatch)]
                           [--cpu-warmup S (left out of the CPU figures; default duration/4, at most 10)]
+                          [--warmup S (the same load for S s first, in this process, discarded: the measured run then
+                           starts on a warm client; its calls still start afresh)]
         With --server-pid the report has the server's CPU % and memory (from /proc) beside this client's CPU %.
         Prints one JSON line per update (and per summary) on stdout; the load mode prints and writes a report instead.
         """;
@@ -98,6 +104,10 @@ public sealed record ReplayOptions
                 case "--session-per-recording": o = o with { SessionPerRecording = true }; break;
                 case "--bundle": o = o with { Bundle = true }; break;
                 case "--batch-updates": o = o with { BatchUpdates = true }; break;
+                case "--warmup":
+                    var cw = Value();
+                    o = o with { ClientWarmupSeconds = int.TryParse(cw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var cws) && cws >= 0 ? cws : throw new ArgumentException($"--warmup takes whole seconds ≥ 0, not '{cw}'") };
+                    break;
                 case "--cpu-warmup":
                     var w = Value();
                     o = o with { WarmupSeconds = double.TryParse(w, NumberStyles.Float, CultureInfo.InvariantCulture, out var ws) && ws >= 0 ? ws : throw new ArgumentException($"--cpu-warmup takes seconds ≥ 0, not '{w}'") };

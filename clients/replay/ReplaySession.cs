@@ -24,6 +24,8 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
     // Latencies of the updates a chunk released, and of those the end of the audio released (both guarded by _latenciesMs).
     private readonly List<double> _latenciesMs = [];
     private readonly List<double> _endLatenciesMs = [];
+    // When each of _latenciesMs's chunks was sent (same order): the load report's per-second timeline.
+    private readonly List<long> _latencySentAt = [];
 
     public int Updates { get; private set; }
 
@@ -44,6 +46,8 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
     public IEnumerable<double> LatenciesMs => _latenciesMs.Concat(_endLatenciesMs);
     /// <summary>The latencies of the updates a chunk released: chunk handed to the connection → update received.</summary>
     public IReadOnlyList<double> ChunkLatenciesMs => _latenciesMs;
+    /// <summary>When the chunk behind each of <see cref="ChunkLatenciesMs"/> was sent (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    public IReadOnlyList<long> ChunkSentAt => _latencySentAt;
     /// <summary>The latencies of the updates the end of the audio released (a stream's last step, finished with what the
     /// hub had; a long last chunk can leave several): from the end, through the stream's completion, rather than a
     /// chunk → update latency.</summary>
@@ -165,7 +169,11 @@ public sealed class ReplaySession(EmotionHubClient hub, ITape recording, double 
             else
             {
                 chunk = Math.Min(chunk, _sent - 1);
-                if (chunk >= 0 && _sentAt[chunk] != 0) _latenciesMs.Add(Stopwatch.GetElapsedTime(_sentAt[chunk], now).TotalMilliseconds);
+                if (chunk >= 0 && _sentAt[chunk] != 0)
+                {
+                    _latenciesMs.Add(Stopwatch.GetElapsedTime(_sentAt[chunk], now).TotalMilliseconds);
+                    _latencySentAt.Add(_sentAt[chunk]);
+                }
             }
         }
         onUpdate?.Invoke(update);

@@ -130,6 +130,34 @@ public sealed class ReplayClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LoadModeWarmsUpInProcessAndReportsLatencyBySecond()
+    {
+        // 3 s of the same load first, discarded: the report is the 4 s run's alone, with its latencies second by second.
+        var (r, stderr) = await LoadReport("load-warm.json", "--concurrency", "3", "--duration", "4", "--warmup", "3", "--streams-per-connection", "3");
+        Assert.Contains("warm-up: 3 s", stderr);
+        Assert.Equal(3, r.GetProperty("clientWarmupSeconds").GetInt32());
+        Assert.Equal(3, r.GetProperty("sessions").GetInt32()); // the warm-up's calls are not counted
+        Assert.Equal(0, r.GetProperty("errors").GetInt32());
+        Assert.Equal(r.GetProperty("updatesExpected").GetInt64(), r.GetProperty("updatesReceived").GetInt64());
+        Assert.InRange(r.GetProperty("audioSeconds").GetDouble(), 3 * 2.0, 3 * 4 * 1.1); // the run's audio, not the warm-up's too
+        // The timeline splits the chunk-released latencies by the second of the run their chunk went out in: every one
+        // once, seconds in order within the run, each second's p99 between its p50 and its max.
+        var byChunk = r.GetProperty("chunkLatencyMs");
+        var timeline = r.GetProperty("timeline").EnumerateArray().ToList();
+        Assert.InRange(timeline.Count, 2, 6);
+        Assert.Equal(byChunk.GetProperty("count").GetDouble(), timeline.Sum(t => t.GetProperty("count").GetInt32()));
+        var seconds = timeline.Select(t => t.GetProperty("second").GetInt32()).ToList();
+        Assert.Equal(seconds.Order().Distinct(), seconds);
+        Assert.InRange(seconds[^1], 0, 5);
+        Assert.All(timeline, t => Assert.InRange(t.GetProperty("p99").GetDouble(), t.GetProperty("p50").GetDouble(), t.GetProperty("max").GetDouble() + 0.005)); // percentiles are rounded to 0.01 ms
+        Assert.Equal(byChunk.GetProperty("max").GetDouble(), timeline.Max(t => t.GetProperty("max").GetDouble()));
+        Assert.Contains("p99 ms by second of the run:", stderr);
+        var (exit, _, refused) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(), "--concurrency", "2", "--warmup", "-1");
+        Assert.Equal(2, exit);
+        Assert.Contains("--warmup takes whole seconds", refused);
+    }
+
+    [Fact]
     public async Task LoadModeCanStillMakeEachRecordingASession()
     {
         var (r, _) = await LoadReport("load-per-recording.json", "--concurrency", "2", "--duration", "5", "--session-per-recording");
