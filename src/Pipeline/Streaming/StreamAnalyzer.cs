@@ -34,6 +34,9 @@ public sealed class StreamAnalyzer : IFrameSink
 
     public string Id { get; }
 
+    /// <summary>Where this analyzer takes its first windows from and gives them back to (<see cref="ReleaseWindows"/>).</summary>
+    internal WindowInputPool WindowPool { get; init; } = WindowInputPool.Shared;
+
     public SessionOptions Options { get; }
 
     /// <summary>Seconds of audio analysed (at 16 kHz).</summary>
@@ -81,7 +84,7 @@ public sealed class StreamAnalyzer : IFrameSink
         _window.Push(frame);
         if (_extractor.FramesEmitted % Options.UpdateFrames != 0) return;
         if (_realSamples >= 0 && _extractor.FramesEmitted * FeatureSchema.HopLength > _realSamples) return;
-        var w = _pool.Count > 0 ? _pool.Pop() : new WindowInput(Options.WindowFrames);
+        var w = _pool.Count > 0 ? _pool.Pop() : WindowPool.Rent(Options.WindowFrames);
         w.Seq = _seq++;
         w.AudioTime = _extractor.FramesEmitted / (double)FeatureSchema.FramesPerSecond;
         w.WindowSeconds = _window.Count / (double)FeatureSchema.FramesPerSecond;
@@ -127,6 +130,13 @@ public sealed class StreamAnalyzer : IFrameSink
         _pool.Push(w);
         return update;
     }
+
+    /// <summary>
+    /// The stream is over: its spare windows go to <see cref="WindowPool"/> for the next session. Only windows already
+    /// completed (<see cref="Complete"/>) are spare, so a window the model may still hold — a session stopped while it
+    /// waited — is never handed on. Summaries still work afterwards; pushing more audio allocates windows afresh.
+    /// </summary>
+    public void ReleaseWindows() => WindowPool.Return(_pool);
 
     /// <summary>The session so far: duration, speech time, share of speech updates per top label, mean probabilities.</summary>
     public SessionSummary Summarize()

@@ -1,0 +1,85 @@
+using VoiceEmotion.Pipeline.Features;
+using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Pipeline.Streaming;
+
+namespace VoiceEmotion.Pipeline.Tests.Streaming;
+
+public sealed class WindowInputPoolTests
+{
+    private static readonly int F = FeatureSchema.FrameFeatureCount;
+
+    [Fact]
+    public void AnEndedSessionsWindowsServeTheNextSessionAndCarryNothingOver()
+    {
+        var pool = new WindowInputPool(capacity: 64);
+        var first = new StreamAnalyzer("a") { WindowPool = pool };
+        var firstWindows = Completed(first, Signals.SpeechLike(16000, 4, seed: 9));
+        Assert.Equal(0, pool.Count);
+        first.ReleaseWindows();
+        Assert.Equal(firstWindows.Count, pool.Count);
+
+        // The next session, on other audio, takes those windows; a session on windows never used before is the reference.
+        var audio = Signals.SpeechLike(16000, 4, seed: 5);
+        var reused = new StreamAnalyzer("b") { WindowPool = pool };
+        var fresh = new StreamAnalyzer("c") { WindowPool = new WindowInputPool(capacity: 0) };
+        var got = new List<WindowInput>();
+        var want = new List<WindowInput>();
+        reused.PushSamples(audio, got);
+        fresh.PushSamples(audio, want);
+        Assert.Equal(want.Count, got.Count);
+        Assert.Equal(firstWindows.Count, got.Count(w => firstWindows.Contains(w)));
+        Assert.True(got.Count(w => w.Speech) >= 4, "too few speech windows to compare");
+        for (int i = 0; i < want.Count; i++)
+        {
+            Assert.Equal((want[i].Seq, want[i].AudioTime, want[i].WindowSeconds, want[i].Speech, want[i].InPause, want[i].FoldedIntoBaseline),
+                (got[i].Seq, got[i].AudioTime, got[i].WindowSeconds, got[i].Speech, got[i].InPause, got[i].FoldedIntoBaseline));
+            Assert.Equal((want[i].VoicedFraction, want[i].LoudnessDb, want[i].PitchHz), (got[i].VoicedFraction, got[i].LoudnessDb, got[i].PitchHz));
+            // What the model reads (speech windows only; it is never given the others).
+            if (want[i].Speech)
+            {
+                Assert.Equal(want[i].Frames, got[i].Frames);
+                Assert.Equal(want[i].Stats, got[i].Stats);
+            }
+        }
+    }
+
+    [Fact]
+    public void AWindowStillWithTheModelIsNotHandedOn()
+    {
+        // Only completed windows are spare: one the session never completed (stopped while the model had it) stays out.
+        var pool = new WindowInputPool(capacity: 64);
+        var analyzer = new StreamAnalyzer("a") { WindowPool = pool };
+        var windows = new List<WindowInput>();
+        analyzer.PushSamples(Signals.SpeechLike(16000, 3, seed: 2), windows);
+        foreach (var w in windows.SkipLast(1)) analyzer.Complete(w, new float[EmotionLabels.Count]);
+        analyzer.ReleaseWindows();
+        Assert.Equal(windows.Count - 1, pool.Count);
+        var next = new List<WindowInput>();
+        new StreamAnalyzer("b") { WindowPool = pool }.PushSamples(Signals.SpeechLike(16000, 6, seed: 3), next);
+        Assert.DoesNotContain(windows[^1], next);
+        Assert.Equal(windows.Count - 1, next.Count(w => windows.Contains(w)));
+    }
+
+    [Fact]
+    public void ThePoolKeepsAtMostItsCapacityAndOnlyHandsOutTheSizeAsked()
+    {
+        var pool = new WindowInputPool(capacity: 2);
+        var spare = new Stack<WindowInput>([new WindowInput(300), new WindowInput(300), new WindowInput(300)]);
+        pool.Return(spare);
+        Assert.Empty(spare);
+        Assert.Equal(2, pool.Count);
+        var shorter = pool.Rent(100);
+        Assert.Equal(100 * F, shorter.Frames.Length);
+        Assert.Equal(2, pool.Count);
+        Assert.Equal(300 * F, pool.Rent(300).Frames.Length);
+        Assert.Equal(1, pool.Count);
+    }
+
+    private static List<WindowInput> Completed(StreamAnalyzer analyzer, float[] audio)
+    {
+        var windows = new List<WindowInput>();
+        analyzer.PushSamples(audio, windows);
+        foreach (var w in windows) analyzer.Complete(w, new float[EmotionLabels.Count]);
+        return windows;
+    }
+}
