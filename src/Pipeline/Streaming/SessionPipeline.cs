@@ -241,7 +241,7 @@ public sealed class SessionPipeline : IAsyncDisposable
         _closed = true;
         _input.Writer.TryComplete();
         while (_input.Reader.TryRead(out var left)) left.Release();
-        _analyzer.ReleaseWindows();
+        _analyzer.ReleaseBuffers();
         _output.Writer.TryComplete(error);
         if (error is null) _done.TrySetResult();
         else _done.TrySetException(error);

@@ -14,7 +14,9 @@ public sealed class StreamAnalyzer : IFrameSink
 {
     private readonly AudioInputDecoder? _decoder;
     private readonly FrameFeatureExtractor _extractor = new();
-    private readonly WindowStatistics _window;
+    // Rented from WindowPool at the first frame, given back by ReleaseBuffers.
+    private WindowStatistics? _window;
+    private bool _released;
     private readonly SpeakerBaseline _baseline = new();
     private readonly Stack<WindowInput> _pool = new();
     private readonly double[] _probabilitySums = new double[EmotionLabels.Count];
@@ -29,13 +31,12 @@ public sealed class StreamAnalyzer : IFrameSink
         Id = id;
         Options = options ?? SessionOptions.Default;
         _decoder = format is null ? null : new AudioInputDecoder(format);
-        _window = new WindowStatistics(Options.WindowFrames);
     }
 
     public string Id { get; }
 
-    /// <summary>Where this analyzer takes its first windows from and gives them back to (<see cref="ReleaseWindows"/>).</summary>
-    internal WindowInputPool WindowPool { get; init; } = WindowInputPool.Shared;
+    /// <summary>Where this analyzer takes its large buffers from and gives them back to (<see cref="ReleaseBuffers"/>).</summary>
+    internal WindowBufferPool WindowPool { get; init; } = WindowBufferPool.Shared;
 
     public SessionOptions Options { get; }
 
@@ -61,6 +62,7 @@ public sealed class StreamAnalyzer : IFrameSink
     /// <summary>Adds 16 kHz mono samples and appends the windows they complete to <paramref name="ready"/>.</summary>
     public void PushSamples(ReadOnlySpan<float> samples16k, List<WindowInput> ready)
     {
+        if (_released) throw new InvalidOperationException($"session {Id} has ended: its buffers were released");
         _ready = ready;
         _extractor.Push(samples16k, this);
         _ready = null;
@@ -81,23 +83,24 @@ public sealed class StreamAnalyzer : IFrameSink
 
     void IFrameSink.OnFrame(ReadOnlySpan<float> frame)
     {
-        _window.Push(frame);
+        var window = _window ??= WindowPool.RentStatistics(Options.WindowFrames);
+        window.Push(frame);
         if (_extractor.FramesEmitted % Options.UpdateFrames != 0) return;
         if (_realSamples >= 0 && _extractor.FramesEmitted * FeatureSchema.HopLength > _realSamples) return;
-        var w = _pool.Count > 0 ? _pool.Pop() : WindowPool.Rent(Options.WindowFrames);
+        var w = _pool.Count > 0 ? _pool.Pop() : WindowPool.RentInput(Options.WindowFrames);
         w.Seq = _seq++;
         w.AudioTime = _extractor.FramesEmitted / (double)FeatureSchema.FramesPerSecond;
-        w.WindowSeconds = _window.Count / (double)FeatureSchema.FramesPerSecond;
-        w.VoicedFraction = _window.VoicedFraction;
-        w.Speech = Options.HoldsSpeech(w.VoicedFraction, _window.VoicedFrames);
-        w.InPause = _window.InPause;
-        w.FoldedIntoBaseline = w.Speech && SpeakerBaseline.Folds(_window.UnvoicedRun, Options.UpdateFrames);
-        w.LoudnessDb = _window.Mean(FeatureSchema.LoudnessDb);
-        w.PitchHz = _window.VoicedPitchHz;
+        w.WindowSeconds = window.Count / (double)FeatureSchema.FramesPerSecond;
+        w.VoicedFraction = window.VoicedFraction;
+        w.Speech = Options.HoldsSpeech(w.VoicedFraction, window.VoicedFrames);
+        w.InPause = window.InPause;
+        w.FoldedIntoBaseline = w.Speech && SpeakerBaseline.Folds(window.UnvoicedRun, Options.UpdateFrames);
+        w.LoudnessDb = window.Mean(FeatureSchema.LoudnessDb);
+        w.PitchHz = window.VoicedPitchHz;
         if (w.Speech)
         {
-            _window.CopyFrames(w.Frames, Options.WindowFrames);
-            _window.Compute(w.Stats);
+            window.CopyFrames(w.Frames, Options.WindowFrames);
+            window.Compute(w.Stats);
             _baseline.Step(w.Stats.AsSpan(0, FeatureSchema.WindowStatisticsCount), w.Stats.AsSpan(FeatureSchema.WindowStatisticsCount), w.FoldedIntoBaseline);
         }
         _ready!.Add(w);
@@ -132,11 +135,18 @@ public sealed class StreamAnalyzer : IFrameSink
     }
 
     /// <summary>
-    /// The stream is over: its spare windows go to <see cref="WindowPool"/> for the next session. Only windows already
-    /// completed (<see cref="Complete"/>) are spare, so a window the model may still hold — a session stopped while it
-    /// waited — is never handed on. Summaries still work afterwards; pushing more audio allocates windows afresh.
+    /// The stream is over: its window statistics and spare windows go to <see cref="WindowPool"/> for the next session.
+    /// Only windows already completed (<see cref="Complete"/>) are spare, so a window the model may still hold — a
+    /// session stopped while it waited — is never handed on. Summaries still work afterwards; more audio is refused.
     /// </summary>
-    public void ReleaseWindows() => WindowPool.Return(_pool);
+    public void ReleaseBuffers()
+    {
+        if (_released) return;
+        _released = true;
+        WindowPool.Return(_pool);
+        if (_window is not null) WindowPool.Return(_window);
+        _window = null;
+    }
 
     /// <summary>The session so far: duration, speech time, share of speech updates per top label, mean probabilities.</summary>
     public SessionSummary Summarize()

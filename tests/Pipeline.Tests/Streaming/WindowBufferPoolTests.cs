@@ -4,30 +4,35 @@ using VoiceEmotion.Pipeline.Streaming;
 
 namespace VoiceEmotion.Pipeline.Tests.Streaming;
 
-public sealed class WindowInputPoolTests
+public sealed class WindowBufferPoolTests
 {
     private static readonly int F = FeatureSchema.FrameFeatureCount;
 
     [Fact]
     public void AnEndedSessionsWindowsServeTheNextSessionAndCarryNothingOver()
     {
-        var pool = new WindowInputPool(capacity: 64);
+        var pool = new WindowBufferPool(capacity: 64);
         var first = new StreamAnalyzer("a") { WindowPool = pool };
         var firstWindows = Completed(first, Signals.SpeechLike(16000, 4, seed: 9));
-        Assert.Equal(0, pool.Count);
-        first.ReleaseWindows();
-        Assert.Equal(firstWindows.Count, pool.Count);
+        Assert.Equal((0, 0), pool.Count);
+        first.ReleaseBuffers();
+        Assert.Equal((firstWindows.Count, 1), pool.Count);
+        Assert.Throws<InvalidOperationException>(() => first.PushSamples(new float[1600], []));
+        first.ReleaseBuffers(); // twice is harmless: nothing is given back twice
+        Assert.Equal((firstWindows.Count, 1), pool.Count);
 
-        // The next session, on other audio, takes those windows; a session on windows never used before is the reference.
+        // The next session, on other audio, takes those windows and that session's window statistics (its ring still
+        // holds the first session's frames); a session on buffers never used before is the reference.
         var audio = Signals.SpeechLike(16000, 4, seed: 5);
         var reused = new StreamAnalyzer("b") { WindowPool = pool };
-        var fresh = new StreamAnalyzer("c") { WindowPool = new WindowInputPool(capacity: 0) };
+        var fresh = new StreamAnalyzer("c") { WindowPool = new WindowBufferPool(capacity: 0) };
         var got = new List<WindowInput>();
         var want = new List<WindowInput>();
         reused.PushSamples(audio, got);
         fresh.PushSamples(audio, want);
         Assert.Equal(want.Count, got.Count);
         Assert.Equal(firstWindows.Count, got.Count(w => firstWindows.Contains(w)));
+        Assert.Equal((0, 0), pool.Count);
         Assert.True(got.Count(w => w.Speech) >= 4, "too few speech windows to compare");
         for (int i = 0; i < want.Count; i++)
         {
@@ -47,13 +52,13 @@ public sealed class WindowInputPoolTests
     public void AWindowStillWithTheModelIsNotHandedOn()
     {
         // Only completed windows are spare: one the session never completed (stopped while the model had it) stays out.
-        var pool = new WindowInputPool(capacity: 64);
+        var pool = new WindowBufferPool(capacity: 64);
         var analyzer = new StreamAnalyzer("a") { WindowPool = pool };
         var windows = new List<WindowInput>();
         analyzer.PushSamples(Signals.SpeechLike(16000, 3, seed: 2), windows);
         foreach (var w in windows.SkipLast(1)) analyzer.Complete(w, new float[EmotionLabels.Count]);
-        analyzer.ReleaseWindows();
-        Assert.Equal(windows.Count - 1, pool.Count);
+        analyzer.ReleaseBuffers();
+        Assert.Equal((windows.Count - 1, 1), pool.Count);
         var next = new List<WindowInput>();
         new StreamAnalyzer("b") { WindowPool = pool }.PushSamples(Signals.SpeechLike(16000, 6, seed: 3), next);
         Assert.DoesNotContain(windows[^1], next);
@@ -63,16 +68,29 @@ public sealed class WindowInputPoolTests
     [Fact]
     public void ThePoolKeepsAtMostItsCapacityAndOnlyHandsOutTheSizeAsked()
     {
-        var pool = new WindowInputPool(capacity: 2);
+        var pool = new WindowBufferPool(capacity: 2);
         var spare = new Stack<WindowInput>([new WindowInput(300), new WindowInput(300), new WindowInput(300)]);
         pool.Return(spare);
         Assert.Empty(spare);
-        Assert.Equal(2, pool.Count);
-        var shorter = pool.Rent(100);
+        Assert.Equal((2, 0), pool.Count);
+        var shorter = pool.RentInput(100);
         Assert.Equal(100 * F, shorter.Frames.Length);
-        Assert.Equal(2, pool.Count);
-        Assert.Equal(300 * F, pool.Rent(300).Frames.Length);
-        Assert.Equal(1, pool.Count);
+        Assert.Equal((2, 0), pool.Count);
+        Assert.Equal(300 * F, pool.RentInput(300).Frames.Length);
+        Assert.Equal((1, 0), pool.Count);
+
+        // Statistics come back reset, and only as many as the capacity; another window length gets new ones.
+        var used = new WindowStatistics(300);
+        for (int i = 0; i < 40; i++) used.Push(new float[F]);
+        pool.Return(new WindowStatistics(300));
+        pool.Return(used);
+        pool.Return(new WindowStatistics(300)); // no room
+        Assert.Equal((1, 2), pool.Count);
+        Assert.Equal(100, pool.RentStatistics(100).WindowFrames);
+        var again = pool.RentStatistics(300);
+        Assert.Same(used, again);
+        Assert.Equal((0, 0, 0f), (again.Count, again.VoicedFrames, again.Mean(0)));
+        Assert.Equal((1, 1), pool.Count);
     }
 
     private static List<WindowInput> Completed(StreamAnalyzer analyzer, float[] audio)
