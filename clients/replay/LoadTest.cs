@@ -73,7 +73,6 @@ public static class LoadTest
         var hubs = new List<EmotionHubClient>();
         for (int c = 0; c < connections; c++) hubs.Add(await EmotionHubClient.ConnectAsync(options.ClientOptions));
         var sessions = new System.Collections.Concurrent.ConcurrentBag<ReplaySession>();
-        var clock = Stopwatch.StartNew();
         long runStart = Stopwatch.GetTimestamp();
         using var pacer = new Pacer();
         // Started once the connections are open: connecting on a busy machine must not eat the run's duration.
@@ -87,14 +86,14 @@ public static class LoadTest
             double warmup = options.CpuWarmupSeconds < options.DurationSeconds ? options.CpuWarmupSeconds : 0;
             try { await Task.Delay(TimeSpan.FromSeconds(warmup), stop.Token); }
             catch (OperationCanceledException) { }
-            (cpuFrom, serverCpu0, clientCpu0) = (clock.Elapsed.TotalSeconds, ProcessCpu(options.ServerPid), ClientCpu());
+            (cpuFrom, serverCpu0, clientCpu0) = (Stopwatch.GetElapsedTime(runStart).TotalSeconds, ProcessCpu(options.ServerPid), ClientCpu());
             // Memory once a second while streaming; the last sample is the loaded memory (all sessions open).
             while (!stop.IsCancellationRequested)
             {
                 try { await Task.Delay(1000, stop.Token); } catch (OperationCanceledException) { }
                 if (ProcessRssMiB(options.ServerPid) is { } rss) { rssLoaded = rss; rssPeak = Math.Max(rssPeak, rss); }
             }
-            (cpuTo, serverCpu1, clientCpu1) = (clock.Elapsed.TotalSeconds, ProcessCpu(options.ServerPid), ClientCpu());
+            (cpuTo, serverCpu1, clientCpu1) = (Stopwatch.GetElapsedTime(runStart).TotalSeconds, ProcessCpu(options.ServerPid), ClientCpu());
         });
 
         var callAudio = options.SessionPerRecording ? null : new CallAudio(recordings);
@@ -132,7 +131,7 @@ public static class LoadTest
         }).ToList();
         await Task.WhenAll(streams);
         await sampling;
-        double elapsed = clock.Elapsed.TotalSeconds;
+        double elapsed = Stopwatch.GetElapsedTime(runStart).TotalSeconds;
         double cpuSeconds = Math.Max(1e-3, cpuTo - cpuFrom);
         foreach (var h in hubs) await h.DisposeAsync();
 

@@ -17,6 +17,8 @@ public sealed class WindowBufferPool(int capacity = WindowBufferPool.DefaultCapa
     /// <summary>The pool every session of the process shares.</summary>
     public static WindowBufferPool Shared { get; } = new();
 
+    // One lock for both stacks: taken only at a session's start and end.
+    private readonly Lock _gate = new();
     private readonly Stack<WindowInput> _inputs = new();
     private readonly Stack<WindowStatistics> _statistics = new();
 
@@ -28,7 +30,7 @@ public sealed class WindowBufferPool(int capacity = WindowBufferPool.DefaultCapa
     {
         get
         {
-            lock (_inputs) return (_inputs.Count, _statistics.Count);
+            lock (_gate) return (_inputs.Count, _statistics.Count);
         }
     }
 
@@ -36,7 +38,7 @@ public sealed class WindowBufferPool(int capacity = WindowBufferPool.DefaultCapa
     /// Its contents are the last session's until the analyzer fills it.</summary>
     public WindowInput RentInput(int windowFrames)
     {
-        lock (_inputs)
+        lock (_gate)
             if (_inputs.TryPeek(out var w) && w.Frames.Length == windowFrames * FeatureSchema.FrameFeatureCount)
                 return _inputs.Pop();
         return new WindowInput(windowFrames);
@@ -46,7 +48,7 @@ public sealed class WindowBufferPool(int capacity = WindowBufferPool.DefaultCapa
     /// returned, so it is as a new one) when there is one of that size, else new.</summary>
     public WindowStatistics RentStatistics(int windowFrames)
     {
-        lock (_inputs)
+        lock (_gate)
             if (_statistics.TryPeek(out var s) && s.WindowFrames == windowFrames)
                 return _statistics.Pop();
         return new WindowStatistics(windowFrames);
@@ -56,7 +58,7 @@ public sealed class WindowBufferPool(int capacity = WindowBufferPool.DefaultCapa
     /// must hold no other reference to them: no window of an ended session may still be with the model.</summary>
     public void Return(Stack<WindowInput> windows)
     {
-        lock (_inputs)
+        lock (_gate)
             while (windows.TryPop(out var w))
                 if (_inputs.Count < Capacity) _inputs.Push(w);
     }
@@ -65,7 +67,7 @@ public sealed class WindowBufferPool(int capacity = WindowBufferPool.DefaultCapa
     public void Return(WindowStatistics statistics)
     {
         statistics.Reset();
-        lock (_inputs)
+        lock (_gate)
             if (_statistics.Count < Capacity) _statistics.Push(statistics);
     }
 }
