@@ -259,6 +259,36 @@ public sealed class CallLogTests : IDisposable
         Assert.Equal("interrupted", page.GetProperty("items")[0].GetProperty("status").GetString());
     }
 
+    /// <summary>synchronous and the page cache are per connection in SQLite, and the log opens pooled connections from
+    /// several threads (the writer, API queries): every one of them, not only the first, must run in the log's mode —
+    /// under the default (FULL) each write transaction waits for an fsync.</summary>
+    [Fact]
+    public void EveryConnectionTheLogOpensRunsWithItsPragmas()
+    {
+        var log = SqlCallLog.Sqlite(Path.Combine(_dir.FullName, "pragmas.db"));
+        // Held open together, so the pool must create new physical connections rather than hand back the first.
+        var connections = Enumerable.Range(0, 4).Select(_ => log.Open()).ToList();
+        try
+        {
+            var tuning = SqliteTuning.Default;
+            // synchronous 1 = NORMAL; a negative cache size is in KiB
+            string expected = $"wal 1 {-tuning.CacheKib} {tuning.WalAutoCheckpointPages}";
+            Assert.All(connections, c => Assert.Equal(expected,
+                $"{Pragma(c, "journal_mode")} {Pragma(c, "synchronous")} {Pragma(c, "cache_size")} {Pragma(c, "wal_autocheckpoint")}"));
+        }
+        finally
+        {
+            foreach (var connection in connections) connection.Dispose();
+        }
+
+        static string Pragma(System.Data.Common.DbConnection connection, string name)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA {name}";
+            return Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)!;
+        }
+    }
+
     [Fact]
     public void ACallsDominantEmotionBreaksAShareTieAsItsSessionSummaryDoes()
     {

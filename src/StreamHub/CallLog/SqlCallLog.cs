@@ -11,27 +11,33 @@ using VoiceEmotion.StreamHub.Contracts;
 namespace VoiceEmotion.StreamHub.CallLog;
 
 /// <summary>
-/// The emotion log on SQL: SQLite (WAL, synchronous=NORMAL — zero configuration, one file) or PostgreSQL (for several
+/// The emotion log on SQL: SQLite (WAL, synchronous=NORMAL on every connection, <see cref="SqliteTuning"/> — zero configuration, one file) or PostgreSQL (for several
 /// nodes). One SQL dialect serves both. Batches of writes go in one transaction; queries open their own connections.
 /// </summary>
 public sealed partial class SqlCallLog
 {
     private readonly Func<DbConnection> _connect;
+    private readonly string? _perConnection; // SQLite: pragmas every connection runs with
 
-    private SqlCallLog(Func<DbConnection> connect, string description, bool postgres, string? node, IReadOnlyList<AlertRuleRecord>? seedRules)
+    private SqlCallLog(Func<DbConnection> connect, string description, bool postgres, string? node, IReadOnlyList<AlertRuleRecord>? seedRules,
+        SqliteTuning? sqlite = null)
     {
         _connect = connect;
         Description = description;
         Node = node;
         Shared = postgres;
         RowsPerInsert = postgres ? UpdateInserter.PostgresRows : UpdateInserter.SqliteRows;
-        using var connection = Open();
         if (!postgres)
         {
-            using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+            // WAL is a property of the file and is set once; synchronous and the page cache belong to each connection
+            // and are set whenever one is opened (a pooled connection keeps them; the pool makes new ones under load).
+            using var wal = Open();
+            using var pragma = wal.CreateCommand();
+            pragma.CommandText = "PRAGMA journal_mode=WAL";
             pragma.ExecuteNonQuery();
+            _perConnection = (sqlite ?? SqliteTuning.Default).Pragmas;
         }
+        using var connection = Open();
         CallLogSchema.Migrate(connection, postgres, (version, c, tx) =>
         {
             if (version != CallLogSchema.CallsVersion) return;
@@ -56,12 +62,12 @@ public sealed partial class SqlCallLog
     public bool Shared { get; }
 
     /// <summary>A SQLite file (created with its folder when missing).</summary>
-    public static SqlCallLog Sqlite(string path, string? node = null, IReadOnlyList<AlertRuleRecord>? seedRules = null)
+    public static SqlCallLog Sqlite(string path, string? node = null, IReadOnlyList<AlertRuleRecord>? seedRules = null, SqliteTuning? tuning = null)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, ForeignKeys = true }.ToString();
-        return new SqlCallLog(() => new SqliteConnection(connectionString), full, postgres: false, node, seedRules);
+        return new SqlCallLog(() => new SqliteConnection(connectionString), full, postgres: false, node, seedRules, tuning);
     }
 
     /// <summary>A PostgreSQL database by Npgsql connection string.</summary>
@@ -76,6 +82,20 @@ public sealed partial class SqlCallLog
     {
         var connection = _connect();
         connection.Open();
+        if (_perConnection is not null)
+        {
+            try
+            {
+                using var pragma = connection.CreateCommand();
+                pragma.CommandText = _perConnection;
+                pragma.ExecuteNonQuery();
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
         return connection;
     }
 
