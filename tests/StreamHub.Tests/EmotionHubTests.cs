@@ -159,7 +159,7 @@ public sealed class EmotionHubTests : IAsyncLifetime
         await using var first = await server.ConnectAsync("json");
         await using var second = await server.ConnectAsync("json");
         var format = new StartSessionRequest { Encoding = "pcm16le", SampleRate = 16000 };
-        await first.InvokeAsync<SessionStarted>("StartSession", format);
+        var ending = await first.InvokeAsync<SessionStarted>("StartSession", format);
         await first.InvokeAsync<SessionStarted>("StartSession", format);
         var perConnection = await Assert.ThrowsAnyAsync<Exception>(() => first.InvokeAsync<SessionStarted>("StartSession", format));
         Assert.Contains("too_many_streams", perConnection.Message);
@@ -167,6 +167,21 @@ public sealed class EmotionHubTests : IAsyncLifetime
         var global = await Assert.ThrowsAnyAsync<Exception>(() => second.InvokeAsync<SessionStarted>("StartSession", format));
         Assert.Contains("too_many_sessions", global.Message);
         Assert.Equal(3, server.Sessions.Count);
+
+        // A session that ends gives its places back, on its connection and on the server.
+        await first.SendAsync("StreamAudio", ending.SessionId, NoAudio());
+        await WaitUntil(() => server.Sessions.Count == 2);
+        Assert.Equal(2, server.Sessions.Count);
+        await first.InvokeAsync<SessionStarted>("StartSession", format);
+        Assert.Equal(3, server.Sessions.Count);
+        var full = await Assert.ThrowsAnyAsync<Exception>(() => first.InvokeAsync<SessionStarted>("StartSession", format));
+        Assert.Contains("too_many_sessions", full.Message);
+    }
+
+    private static async IAsyncEnumerable<byte[]> NoAudio()
+    {
+        await Task.CompletedTask;
+        yield break;
     }
 
     private static async Task WaitUntil(Func<bool> condition)
