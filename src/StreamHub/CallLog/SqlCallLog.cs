@@ -27,17 +27,16 @@ public sealed partial class SqlCallLog
         Node = node;
         Shared = postgres;
         RowsPerInsert = postgres ? UpdateInserter.PostgresRows : UpdateInserter.SqliteRows;
+        // Synchronous, the page cache and the checkpoint interval belong to each SQLite connection: Open sets them on
+        // every one (the pool makes new ones under load). WAL is a property of the file, set once here.
+        if (!postgres) _perConnection = (sqlite ?? SqliteTuning.Default).Pragmas;
+        using var connection = Open();
         if (!postgres)
         {
-            // WAL is a property of the file and is set once; synchronous and the page cache belong to each connection
-            // and are set whenever one is opened (a pooled connection keeps them; the pool makes new ones under load).
-            using var wal = Open();
-            using var pragma = wal.CreateCommand();
-            pragma.CommandText = "PRAGMA journal_mode=WAL";
-            pragma.ExecuteNonQuery();
-            _perConnection = (sqlite ?? SqliteTuning.Default).Pragmas;
+            using var wal = connection.CreateCommand();
+            wal.CommandText = "PRAGMA journal_mode=WAL";
+            wal.ExecuteNonQuery();
         }
-        using var connection = Open();
         CallLogSchema.Migrate(connection, postgres, (version, c, tx) =>
         {
             if (version != CallLogSchema.CallsVersion) return;

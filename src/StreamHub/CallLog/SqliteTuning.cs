@@ -18,7 +18,7 @@ public sealed record SqliteTuning(int CacheKib = 16_384, int WalAutoCheckpointPa
     /// <summary>What the log runs with unless told otherwise.</summary>
     public static SqliteTuning Default { get; } = new();
 
-    /// <summary>SQLite's own defaults (what the log ran with before stop 32, on all but its first connection).</summary>
+    /// <summary>SQLite's own cache and checkpoint interval (what every connection of the log had before stop 32).</summary>
     public static SqliteTuning SqliteDefaults { get; } = new(2_000, 1_000);
 
     /// <summary>The statements a newly opened connection runs.</summary>
