@@ -38,6 +38,8 @@ internal static class RecipeOptions
             (r, v) => r with { Train = r.Train with { EmaDecay = (float)v } }, below: 1),
         Fraction("--weight-decay", "decoupled weight decay (AdamW) per step, relative to the learning rate", r => r.Train.WeightDecay,
             (r, v) => r with { Train = r.Train with { WeightDecay = (float)v } }),
+        Widths("--channels", "output channels of the three convolutions, comma-separated", n => [n.Channels1, n.Channels2, n.Channels3],
+            (n, v) => n with { Channels1 = v[0], Channels2 = v[1], Channels3 = v[2] }),
         Fraction("--dropout", "dropout before the classifier layer", r => r.Net.Dropout, (r, v) => r with { Net = r.Net with { Dropout = (float)v } }, below: 1),
         Fraction("--smoothing", "label smoothing of the training targets", r => r.Train.LabelSmoothing,
             (r, v) => r with { Train = r.Train with { LabelSmoothing = (float)v } }, below: 1),
@@ -96,6 +98,30 @@ internal static class RecipeOptions
     /// defaults to) the float's own shortest form, 0.0001, which narrows back to the same float.</summary>
     private static double Shortest(double value) =>
         (double)(float)value == value ? double.Parse(((float)value).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : value;
+
+    /// <summary>Three positive widths written "48,64,64" (help shows the shipped ones in that form); a bad list is a parse
+    /// error naming the option.</summary>
+    private static Valued<string> Widths(string name, string description, Func<Nn.NetConfig, int[]> get, Func<Nn.NetConfig, int[], Nn.NetConfig> set) => new(
+        new Option<string>(name)
+        {
+            Description = description, HelpName = "C1,C2,C3", DefaultValueFactory = _ => string.Join(',', get(Shipped.Net)),
+            CustomParser = r =>
+            {
+                string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+                if (ParseWidths(token) is null) r.AddError($"{name} needs three positive widths (at most 1024) like 48,64,64, got '{token}'");
+                return token;
+            },
+        },
+        (r, v) => r with { Net = set(r.Net, ParseWidths(v) ?? get(r.Net)) });
+
+    private static int[]? ParseWidths(string list)
+    {
+        var parts = list.Split(',', StringSplitOptions.TrimEntries);
+        var widths = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out widths[i]) || widths[i] is <= 0 or > 1024) return null;
+        return widths.Length == 3 ? widths : null;
+    }
 
     private static Valued<bool> Switch(string name, string description, Func<TrainingRecipe, TrainingRecipe> set) =>
         new(new Option<bool>(name) { Description = description }, (recipe, on) => on ? set(recipe) : recipe);

@@ -39,6 +39,8 @@ public sealed class TrainingCliTests : IDisposable
         Assert.DoesNotContain(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--session-members", "0").MemberConfigs(), c => c.IsSessionMember);
         Assert.Equal(VoiceEmotion.Training.Nn.FrameShift.Session,
             TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--frame-shift", "session").Net.FrameShift);
+        var narrow = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--channels", "32,48,40").Net;
+        Assert.Equal((32, 48, 40), (narrow.Channels1, narrow.Channels2, narrow.Channels3));
     }
 
     [Fact]
@@ -57,7 +59,7 @@ public sealed class TrainingCliTests : IDisposable
         string help = output.ToString();
         var shipped = new TrainingRecipe();
         foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
-                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--stats-members", "--session-members", "--session-gate" })
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--stats-members", "--session-members", "--session-gate", "--channels" })
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);
@@ -87,6 +89,8 @@ public sealed class TrainingCliTests : IDisposable
     [InlineData("--condition: unknown condition 'nosuch'", "evaluate", "--condition", "nosuch")]
     [InlineData("--folds needs a positive integer, got '0'", "cv", "--folds", "0")]
     [InlineData("--stats-members needs a whole number (0 or more), got '-1'", "train", "--stats-members", "-1")]
+    [InlineData("--channels needs three positive widths (at most 1024) like 48,64,64, got '32,48'", "train", "--channels", "32,48")]
+    [InlineData("--channels needs three positive widths (at most 1024) like 48,64,64, got '32,0,48'", "train", "--channels", "32,0,48")]
     [InlineData("--test", "transfer")] // --test missing
     [InlineData("--bogus", "cv", "--bogus")]
     public void BadValuesFailNamingTheOption(string expected, string command, params string[] extra)
