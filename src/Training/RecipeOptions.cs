@@ -112,15 +112,16 @@ internal static class RecipeOptions
                 return token;
             },
         },
-        (r, v) => r with { Net = set(r.Net, ParseWidths(v) ?? get(r.Net)) });
+        (r, v) => r with { Net = set(r.Net, ParseWidths(v)!) }); // the parser has refused any list ParseWidths rejects
 
     private static int[]? ParseWidths(string list)
     {
         var parts = list.Split(',', StringSplitOptions.TrimEntries);
-        var widths = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
+        if (parts.Length != 3) return null;
+        var widths = new int[3];
+        for (int i = 0; i < 3; i++)
             if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out widths[i]) || widths[i] is <= 0 or > 1024) return null;
-        return widths.Length == 3 ? widths : null;
+        return widths;
     }
 
     private static Valued<bool> Switch(string name, string description, Func<TrainingRecipe, TrainingRecipe> set) =>
