@@ -27,6 +27,10 @@ internal static class RecipeOptions
             (r, v) => r with { StatsMembers = v }),
         new Valued<int>(TrainingCli.Count("--session-members", "session members (statistics relative to the session baseline only, weighted by its weight) added to the ensemble", () => Shipped.SessionMembers),
             (r, v) => r with { SessionMembers = v }),
+        new Valued<int>(TrainingCli.Count("--teachers", "CNNs trained first whose mean probabilities each CNN member learns from (distillation; not exported)", () => Shipped.Teachers),
+            (r, v) => r with { Teachers = v }),
+        Fraction("--teacher-share", "share of the teachers' probabilities in a distilled member's target (the rest is its label)", r => r.Train.TeacherShare,
+            (r, v) => r with { Train = r.Train with { TeacherShare = (float)v } }),
         Fraction("--session-gate", "the session members' share of the vote once the baseline has full weight", r => r.SessionGate,
             (r, v) => r with { SessionGate = (float)v }),
         Positive("--seed", "seed of every random draw", r => r.Train.Seed, (r, v) => r with { Train = r.Train with { Seed = v } }),
@@ -67,6 +71,8 @@ internal static class RecipeOptions
                 result.AddError("--no-stats and --no-frames together leave the model no input");
             if (result.GetValue<bool>("--no-stats") && result.GetValue<Nn.FrameShift>("--frame-shift") != Nn.FrameShift.None)
                 result.AddError("--frame-shift takes its values from the statistics input: it cannot go with --no-stats");
+            if (result.GetValue<bool>("--no-frames") && result.GetValue<int>("--teachers") > 0)
+                result.AddError("--teachers are CNNs: they cannot go with --no-frames");
         });
     }
 

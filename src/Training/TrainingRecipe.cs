@@ -56,6 +56,12 @@ public sealed record TrainingRecipe
     /// vote, w being the baseline's weight (<see cref="EnsembleWeights"/>).</summary>
     public int SessionMembers { get; init; } = 1;
 
+    /// <summary>CNNs of the shape <see cref="Net"/> trained first, each with its own seed and fresh draws, and then set
+    /// aside: every CNN member of the ensemble learns from targets that blend its label with their mean probabilities
+    /// (distillation), so the shipped network can keep some of what averaging independently trained CNNs gains (stop 32)
+    /// at one network's inference cost. Not exported. 0 = labels only.</summary>
+    public int Teachers { get; init; }
+
     /// <summary>The session members' share of the ensemble at full baseline weight (w = 1).</summary>
     public float SessionGate { get; init; } = 1f;
 
@@ -78,42 +84,57 @@ public sealed record TrainingRecipe
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
         $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean)" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
         $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}; " +
-        $"ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}; seed {Train.Seed}";
+        $"{(Teachers > 0 && Net.UseFrames ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}; seed {Train.Seed}";
 
     /// <summary>Trains the ensemble on the given clips of the corpus.</summary>
     public List<EmotionNet> Fit(Corpus corpus, IReadOnlyList<int> clips, Action<double>? progress = null, Action<EpochReport, EmotionNet>? epochDone = null)
     {
         var members = new List<EmotionNet>();
         var configs = MemberConfigs();
+        var teachers = new List<EmotionNet>();
+        int teacherCount = Net.UseFrames ? Teachers : 0, total = teacherCount + configs.Count;
+        // Teachers' seeds lie apart from the members', so the statistics and session members (and their draws) are the
+        // same as without teachers: a comparison with the plain recipe differs only in how the CNN learnt.
+        for (int t = 0; t < teacherCount; t++)
+            teachers.Add(TrainOne(corpus, clips, Net, Seeds.Mix(Train.Seed, -1 - t, 99), t, total, [], progress, epochDone));
         for (int m = 0; m < configs.Count; m++)
         {
-            int seed = Seeds.Mix(Train.Seed, m, 99);
-            var source = new SessionExampleSource(corpus, clips, this, seed);
-            source.BeginEpoch(0);
-            var (frameMean, frameScale, statsMean, statsScale) = source.Standardisation();
-            var net = new EmotionNet(configs[m], seed);
-            frameMean.CopyTo(net.FrameMean);
-            frameScale.CopyTo(net.FrameScale);
-            statsMean.CopyTo(net.StatsMean);
-            statsScale.CopyTo(net.StatsScale);
-            if (configs[m].IsSessionMember)
-            {
-                // Blind to the absolute statistics: they are standardised to 0, in training and in the exported graph alike.
-                net.StatsMean.AsSpan(0, FeatureSchema.WindowStatisticsCount).Clear();
-                net.StatsScale.AsSpan(0, FeatureSchema.WindowStatisticsCount).Clear();
-            }
-            int member = m;
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            var trainer = new Trainer(net, Train with { Seed = seed })
-            {
-                Progress = progress is null ? null : p => progress((member + p) / configs.Count),
-                EpochDone = (epoch, loss, fresh) => epochDone?.Invoke(
-                    new EpochReport(member, epoch, source.Count, loss, fresh, null, source.FeatureSeconds, watch.Elapsed.TotalSeconds), net),
-            };
-            trainer.Train(source);
+            var net = TrainOne(corpus, clips, configs[m], Seeds.Mix(Train.Seed, m, 99), teacherCount + m, total,
+                configs[m].UseFrames ? teachers : [], progress, epochDone);
             net.Temperature = Temperature;
             members.Add(net);
         }
         return members;
+    }
+
+    /// <summary>Trains one net; <paramref name="slot"/> of <paramref name="slots"/> places it in the progress and curves
+    /// (teachers first).</summary>
+    private EmotionNet TrainOne(Corpus corpus, IReadOnlyList<int> clips, NetConfig config, int seed, int slot, int slots,
+        IReadOnlyList<EmotionNet> teachers, Action<double>? progress, Action<EpochReport, EmotionNet>? epochDone)
+    {
+        var source = new SessionExampleSource(corpus, clips, this, seed);
+        source.BeginEpoch(0);
+        var (frameMean, frameScale, statsMean, statsScale) = source.Standardisation();
+        var net = new EmotionNet(config, seed);
+        frameMean.CopyTo(net.FrameMean);
+        frameScale.CopyTo(net.FrameScale);
+        statsMean.CopyTo(net.StatsMean);
+        statsScale.CopyTo(net.StatsScale);
+        if (config.IsSessionMember)
+        {
+            // Blind to the absolute statistics: they are standardised to 0, in training and in the exported graph alike.
+            net.StatsMean.AsSpan(0, FeatureSchema.WindowStatisticsCount).Clear();
+            net.StatsScale.AsSpan(0, FeatureSchema.WindowStatisticsCount).Clear();
+        }
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var trainer = new Trainer(net, Train with { Seed = seed })
+        {
+            Progress = progress is null ? null : p => progress((slot + p) / slots),
+            EpochDone = (epoch, loss, fresh) => epochDone?.Invoke(
+                new EpochReport(slot, epoch, source.Count, loss, fresh, null, source.FeatureSeconds, watch.Elapsed.TotalSeconds), net),
+            Teachers = teachers,
+        };
+        trainer.Train(source);
+        return net;
     }
 }

@@ -173,8 +173,10 @@ public sealed class EmotionNet
 
     /// <summary>Cross-entropy with label smoothing for the last forward pass; accumulates the gradient. Returns the loss.
     /// With <paramref name="partner"/> (mixup) the target is (1 − <paramref name="partnerShare"/>) of <paramref name="label"/>
-    /// and <paramref name="partnerShare"/> of <paramref name="partner"/>, smoothed.</summary>
-    public float Backward(Workspace w, int label, float smoothing, float weight = 1f, int partner = -1, float partnerShare = 0)
+    /// and <paramref name="partnerShare"/> of <paramref name="partner"/>, smoothed. With <paramref name="teacher"/>
+    /// probabilities (distillation) they take the share <paramref name="teacherShare"/> of the target.</summary>
+    public float Backward(Workspace w, int label, float smoothing, float weight = 1f, int partner = -1, float partnerShare = 0,
+        ReadOnlySpan<float> teacher = default, float teacherShare = 0)
     {
         var c = Config;
         var p = Parameters.Values;
@@ -184,6 +186,7 @@ public sealed class EmotionNet
         for (int k = 0; k < c.Classes; k++)
         {
             float target = off + (1 - smoothing) * ((k == label ? 1 - partnerShare : 0) + (k == partner ? partnerShare : 0));
+            if (!teacher.IsEmpty) target = (1 - teacherShare) * target + teacherShare * teacher[k];
             loss -= target * MathF.Log(Math.Max(w.Probabilities[k], 1e-12f));
             w.DLogits[k] = (w.Probabilities[k] - target) * weight;
         }

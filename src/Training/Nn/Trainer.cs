@@ -36,6 +36,9 @@ public sealed record TrainOptions
     /// <summary>Decay of the exponential moving average of the weights that training ends with (and validates);
     /// 0 keeps the last step's weights.</summary>
     public float EmaDecay { get; init; } = 0;
+    /// <summary>With teachers (<see cref="Trainer.Teachers"/>): the share of their mean probabilities in each example's
+    /// target, the rest being the smoothed label (distillation).</summary>
+    public float TeacherShare { get; init; } = 0.5f;
     public int Seed { get; init; } = 1;
     public int Threads { get; init; } = 2;
 }
@@ -56,6 +59,11 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
     /// <summary>Called after each batch with the fraction of all training done.</summary>
     public Action<double>? Progress { get; set; }
 
+    /// <summary>Trained nets whose mean probabilities for each example (as given, without masks or dropout) take the
+    /// share <see cref="TrainOptions.TeacherShare"/> of its target. Computed once per example and epoch (the epoch's
+    /// passes see the same examples), or per draw with mixup, whose inputs are blends. Empty: labels only.</summary>
+    public IReadOnlyList<EmotionNet> Teachers { get; init; } = [];
+
     public void Train(IExampleSource source)
     {
         var c = net.Config;
@@ -68,6 +76,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         var partnerFrames = Enumerable.Range(0, threads).Select(_ => mixup && c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
         var partnerStats = Enumerable.Range(0, threads).Select(_ => mixup ? new float[c.Stats] : []).ToArray();
         var losses = new double[threads];
+        var teaching = Teachers.Count == 0 ? null : new Teaching(Teachers, threads, c.Classes);
         var gradient = new float[net.Parameters.Count];
         var optimizer = new AdamW(net.Parameters);
         var average = options.EmaDecay > 0 ? (float[])net.Parameters.Values.Clone() : null;
@@ -81,6 +90,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
             source.BeginEpoch(epoch);
+            teaching?.BeginEpoch(source.Count);
             int perEpoch = PerEpoch();
             double epochLoss = 0, firstPassLoss = 0;
             for (int pass = 0; pass < passes; pass++)
@@ -111,8 +121,9 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                                 TensorPrimitives.Lerp(frames[s], partnerFrames[s], share, frames[s]);
                                 TensorPrimitives.Lerp(stats[s], partnerStats[s], share, stats[s]);
                             }
+                            var taught = teaching is null ? default : teaching.Targets(s, mixup ? -1 : example, frames[s], stats[s]);
                             net.Forward(w, frames[s], stats[s], random);
-                            losses[s] += net.Backward(w, label, options.LabelSmoothing, 1f, partner, share);
+                            losses[s] += net.Backward(w, label, options.LabelSmoothing, 1f, partner, share, taught, teaching is null ? 0 : options.TeacherShare);
                         }
                     });
                     gradient.AsSpan().Clear();
@@ -141,6 +152,39 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
             if (average is not null) Swap(net.Parameters.Values, average, live!); // report (and end on) the average
             EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch), (float)(firstPassLoss / perEpoch));
             if (average is not null && epoch < options.Epochs - 1) Swap(net.Parameters.Values, average, live!);
+        }
+    }
+
+    /// <summary>The teachers' mean probabilities per example of the current epoch, each computed the first time it is asked
+    /// for (an example is in one thread's shard per pass, so slots are never shared), with a workspace per thread and teacher.</summary>
+    private sealed class Teaching(IReadOnlyList<EmotionNet> teachers, int threads, int classes)
+    {
+        private readonly EmotionNet.Workspace[][] _workspaces = Enumerable.Range(0, threads).Select(_ => teachers.Select(t => t.CreateWorkspace()).ToArray()).ToArray();
+        private readonly float[][] _scratch = Enumerable.Range(0, threads).Select(_ => new float[classes]).ToArray();
+        private float[] _targets = [];
+        private bool[] _known = [];
+
+        public void BeginEpoch(int count)
+        {
+            if (_known.Length < count) { _targets = new float[count * classes]; _known = new bool[count]; }
+            else Array.Clear(_known);
+        }
+
+        /// <summary>Mean teacher probabilities for example <paramref name="example"/> (−1: not cached, the inputs are a blend).</summary>
+        public ReadOnlySpan<float> Targets(int thread, int example, ReadOnlySpan<float> frames, ReadOnlySpan<float> stats)
+        {
+            var target = example < 0 ? _scratch[thread].AsSpan() : _targets.AsSpan(example * classes, classes);
+            if (example >= 0 && _known[example]) return target;
+            target.Clear();
+            for (int t = 0; t < teachers.Count; t++)
+            {
+                var w = _workspaces[thread][t];
+                teachers[t].Forward(w, frames, stats);
+                TensorPrimitives.Add(target, w.Probabilities, target);
+            }
+            TensorPrimitives.Multiply(target, 1f / teachers.Count, target);
+            if (example >= 0) _known[example] = true;
+            return target;
         }
     }
 

@@ -41,6 +41,10 @@ public sealed class TrainingCliTests : IDisposable
             TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--frame-shift", "session").Net.FrameShift);
         var narrow = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--channels", "32,48,40").Net;
         Assert.Equal((32, 48, 40), (narrow.Channels1, narrow.Channels2, narrow.Channels3));
+        var distilled = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--teachers", "2", "--teacher-share", "0.7");
+        Assert.Equal((2, 0.7f), (distilled.Teachers, distilled.Train.TeacherShare));
+        // Teachers are not members: the exported ensemble keeps its shape.
+        Assert.Equal(new TrainingRecipe().MemberConfigs(), distilled.MemberConfigs());
     }
 
     [Fact]
@@ -59,7 +63,7 @@ public sealed class TrainingCliTests : IDisposable
         string help = output.ToString();
         var shipped = new TrainingRecipe();
         foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
-                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--stats-members", "--session-members", "--session-gate", "--channels" })
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share" })
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);
@@ -91,6 +95,9 @@ public sealed class TrainingCliTests : IDisposable
     [InlineData("--stats-members needs a whole number (0 or more), got '-1'", "train", "--stats-members", "-1")]
     [InlineData("--channels needs three positive widths (at most 1024) like 48,64,64, got '32,48'", "train", "--channels", "32,48")]
     [InlineData("--channels needs three positive widths (at most 1024) like 48,64,64, got '32,0,48'", "train", "--channels", "32,0,48")]
+    [InlineData("--teachers needs a whole number (0 or more), got '-2'", "train", "--teachers", "-2")]
+    [InlineData("--teacher-share needs a number from 0 to 1, got '1.5'", "train", "--teacher-share", "1.5")]
+    [InlineData("--teachers are CNNs: they cannot go with --no-frames", "train", "--teachers", "1", "--no-frames")]
     [InlineData("--test", "transfer")] // --test missing
     [InlineData("--bogus", "cv", "--bogus")]
     public void BadValuesFailNamingTheOption(string expected, string command, params string[] extra)

@@ -147,6 +147,68 @@ public sealed class EmotionNetTests
     }
 
     [Fact]
+    public void ATeachersShareOfTheTargetBlendsItsProbabilitiesIntoTheGradient()
+    {
+        var net = new EmotionNet(Tiny, seed: 3);
+        var random = new Random(8);
+        var frames = RandomArray(Tiny.Frames * Tiny.Features, random);
+        var stats = RandomArray(Tiny.Stats, random);
+        var w = net.CreateWorkspace();
+        float[] Gradient(Func<float> backward, out float loss)
+        {
+            w.Gradient.AsSpan().Clear();
+            net.Forward(w, frames, stats);
+            loss = backward();
+            return (float[])w.Gradient.Clone();
+        }
+        var label = Gradient(() => net.Backward(w, 0, 0.1f), out float lossLabel);
+        var sure = Gradient(() => net.Backward(w, 2, 0f), out float lossSure);
+        float[] teacher = [0f, 0f, 1f];
+        var taught = Gradient(() => net.Backward(w, 0, 0.1f, teacher: teacher, teacherShare: 0.4f), out float lossTaught);
+        // A teacher sure of class 2 at share 0.4 is 0.6 of the smoothed label's target and 0.4 of an unsmoothed class 2.
+        Assert.Equal(0.6f * lossLabel + 0.4f * lossSure, lossTaught, 4);
+        for (int i = 0; i < taught.Length; i++) Assert.Equal(0.6f * label[i] + 0.4f * sure[i], taught[i], 4);
+        Assert.NotEqual(label, taught);
+        // Share 0: the teacher is ignored.
+        Assert.Equal(label, Gradient(() => net.Backward(w, 0, 0.1f, teacher: teacher, teacherShare: 0), out _));
+    }
+
+    [Fact]
+    public void AStudentLearnsWhatItsTeachersSayInTheShareItIsGiven()
+    {
+        var config = Tiny with { Dropout = 0.1f };
+        var source = new ToySource(config, 240, seed: 9);
+        var options = new TrainOptions { Epochs = 25, PassesPerEpoch = 2, BatchSize = 16, LearningRate = 1e-2f, Threads = 2, Seed = 4 };
+        // The teacher learnt a different naming of the classes (each label moved on by one): a student that follows
+        // it disagrees with its own labels, so what it learns shows whose targets it trained on.
+        var teacher = new EmotionNet(config, seed: 5);
+        new Trainer(teacher, options with { Seed = 6 }).Train(new RenamedSource(source, config.Classes));
+        EmotionNet Student(float share)
+        {
+            var net = new EmotionNet(config, seed: 1);
+            new Trainer(net, options with { TeacherShare = share }) { Teachers = [teacher] }.Train(source);
+            return net;
+        }
+        var follower = Student(1);
+        Assert.True(Correct(follower, new RenamedSource(source, config.Classes)) >= source.Count * 0.9, "a student at share 1 names the classes as its teacher does");
+        Assert.Equal(follower.Parameters.Values, Student(1).Parameters.Values);
+
+        // At share 0 the teacher changes nothing: the same weights as training without one.
+        var plain = new EmotionNet(config, seed: 1);
+        new Trainer(plain, options).Train(source);
+        Assert.Equal(plain.Parameters.Values, Student(0).Parameters.Values);
+        Assert.True(Correct(plain, source) >= source.Count * 0.9);
+    }
+
+    /// <summary>The same examples with every label moved on by one class.</summary>
+    private sealed class RenamedSource(IExampleSource inner, int classes) : IExampleSource
+    {
+        public int Count => inner.Count;
+
+        public int Fill(int index, Span<float> frames, Span<float> stats) => (inner.Fill(index, frames, stats) + 1) % classes;
+    }
+
+    [Fact]
     public void MixupTrainingIsDeterministicStillLearnsAndChangesTheWeights()
     {
         var config = Tiny with { Dropout = 0.1f };

@@ -136,6 +136,28 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void TeachersChangeOnlyTheCnnMembersAndAreNotExported()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var plain = new TrainingRecipe { Train = new TrainOptions { Epochs = 1, Seed = 4 }, ClipsPerSpeaker = 6 };
+        var reports = new List<EpochReport>();
+        var taught = (plain with { Teachers = 1 }).Fit(corpus, clips, epochDone: (r, _) => reports.Add(r));
+        var members = plain.Fit(corpus, clips);
+
+        Assert.Equal(members.Select(m => m.Config), taught.Select(m => m.Config));
+        for (int i = 0; i < members.Count; i++)
+        {
+            // The statistics and session members do not hear the teacher: same seeds, same draws, same weights.
+            if (members[i].Config.UseFrames) Assert.NotEqual(members[i].Parameters.Values, taught[i].Parameters.Values);
+            else Assert.Equal(members[i].Parameters.Values, taught[i].Parameters.Values);
+        }
+        // The teacher trains first and shows in the curves as the first of four nets.
+        Assert.Equal([0, 1, 2, 3], reports.Select(r => r.Member));
+        Assert.Contains("1 CNN teacher (share 0.5", (plain with { Teachers = 1 }).Describe());
+    }
+
+    [Fact]
     public void SessionScoringAssignsEveryClipTheUpdatesThatFallWhileItPlays()
     {
         var corpus = new Corpus([_data.Directory]);
