@@ -42,8 +42,10 @@ internal static class RecipeOptions
             (r, v) => r with { Train = r.Train with { EmaDecay = (float)v } }, below: 1),
         Fraction("--weight-decay", "decoupled weight decay (AdamW) per step, relative to the learning rate", r => r.Train.WeightDecay,
             (r, v) => r with { Train = r.Train with { WeightDecay = (float)v } }),
-        Widths("--channels", "output channels of the three convolutions, comma-separated", n => [n.Channels1, n.Channels2, n.Channels3],
-            (n, v) => n with { Channels1 = v[0], Channels2 = v[1], Channels3 = v[2] }),
+        Widths("--channels", "output channels of the three convolutions, comma-separated", string.Join(',', Shipped.Net.Channels1, Shipped.Net.Channels2, Shipped.Net.Channels3),
+            (r, v) => r with { Net = r.Net with { Channels1 = v[0], Channels2 = v[1], Channels3 = v[2] } }),
+        Widths("--teacher-channels", "the teachers' convolution widths, when they differ from the members' (--channels)", null,
+            (r, v) => r with { TeacherChannels = (v[0], v[1], v[2]) }),
         Fraction("--dropout", "dropout before the classifier layer", r => r.Net.Dropout, (r, v) => r with { Net = r.Net with { Dropout = (float)v } }, below: 1),
         Fraction("--smoothing", "label smoothing of the training targets", r => r.Train.LabelSmoothing,
             (r, v) => r with { Train = r.Train with { LabelSmoothing = (float)v } }, below: 1),
@@ -105,12 +107,12 @@ internal static class RecipeOptions
     private static double Shortest(double value) =>
         (double)(float)value == value ? double.Parse(((float)value).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : value;
 
-    /// <summary>Three positive widths written "48,64,64" (help shows the shipped ones in that form); a bad list is a parse
-    /// error naming the option.</summary>
-    private static Valued<string> Widths(string name, string description, Func<Nn.NetConfig, int[]> get, Func<Nn.NetConfig, int[], Nn.NetConfig> set) => new(
-        new Option<string>(name)
+    /// <summary>Three positive widths written "48,64,64" (help shows <paramref name="shipped"/>, when there is one, in that
+    /// form); a bad list is a parse error naming the option. Without a default, leaving the option out changes nothing.</summary>
+    private static Valued<string?> Widths(string name, string description, string? shipped, Func<TrainingRecipe, int[], TrainingRecipe> set) => new(
+        new Option<string?>(name)
         {
-            Description = description, HelpName = "C1,C2,C3", DefaultValueFactory = _ => string.Join(',', get(Shipped.Net)),
+            Description = description, HelpName = "C1,C2,C3", DefaultValueFactory = shipped is null ? null! : _ => shipped,
             CustomParser = r =>
             {
                 string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
@@ -118,7 +120,7 @@ internal static class RecipeOptions
                 return token;
             },
         },
-        (r, v) => r with { Net = set(r.Net, ParseWidths(v)!) }); // the parser has refused any list ParseWidths rejects
+        (r, v) => v is null ? r : set(r, ParseWidths(v)!)); // the parser has refused any list ParseWidths rejects
 
     private static int[]? ParseWidths(string list)
     {

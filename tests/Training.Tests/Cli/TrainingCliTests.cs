@@ -43,6 +43,11 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Equal((32, 48, 40), (narrow.Channels1, narrow.Channels2, narrow.Channels3));
         var distilled = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--teachers", "2", "--teacher-share", "0.7");
         Assert.Equal((2, 0.7f), (distilled.Teachers, distilled.Train.TeacherShare));
+        Assert.Equal(distilled.Net, distilled.TeacherNet);
+        var wide = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--teachers", "1", "--teacher-channels", "64,96,80", "--channels", "32,48,48");
+        Assert.Equal((64, 96, 80), (wide.TeacherNet.Channels1, wide.TeacherNet.Channels2, wide.TeacherNet.Channels3));
+        Assert.Equal(wide.Net with { Channels1 = 64, Channels2 = 96, Channels3 = 80 }, wide.TeacherNet);
+        Assert.Equal(32, wide.Net.Channels1);
         // Teachers are not members: the exported ensemble keeps its shape.
         Assert.Equal(new TrainingRecipe().MemberConfigs(), distilled.MemberConfigs());
     }
@@ -63,7 +68,7 @@ public sealed class TrainingCliTests : IDisposable
         string help = output.ToString();
         var shipped = new TrainingRecipe();
         foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
-                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share" })
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share", "--teacher-channels" })
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);
@@ -97,6 +102,7 @@ public sealed class TrainingCliTests : IDisposable
     [InlineData("--channels needs three positive widths (at most 1024) like 48,64,64, got '32,0,48'", "train", "--channels", "32,0,48")]
     [InlineData("--teachers needs a whole number (0 or more), got '-2'", "train", "--teachers", "-2")]
     [InlineData("--teacher-share needs a number from 0 to 1, got '1.5'", "train", "--teacher-share", "1.5")]
+    [InlineData("--teacher-channels needs three positive widths (at most 1024) like 48,64,64, got '64,96'", "train", "--teacher-channels", "64,96")]
     [InlineData("--teachers are CNNs: they cannot go with --no-frames", "train", "--teachers", "1", "--no-frames")]
     [InlineData("--test", "transfer")] // --test missing
     [InlineData("--bogus", "cv", "--bogus")]

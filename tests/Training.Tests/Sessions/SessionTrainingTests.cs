@@ -142,7 +142,14 @@ public sealed class SessionTrainingTests : IDisposable
         var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
         var plain = new TrainingRecipe { Train = new TrainOptions { Epochs = 1, Seed = 4 }, ClipsPerSpeaker = 6 };
         var reports = new List<EpochReport>();
-        var taught = (plain with { Teachers = 1 }).Fit(corpus, clips, epochDone: (r, _) => reports.Add(r));
+        var teachers = new List<EmotionNet>();
+        var taught = (plain with { Teachers = 1, TeacherChannels = (24, 32, 16) }).Fit(corpus, clips, epochDone: (r, net) =>
+        {
+            reports.Add(r);
+            if (r.Member == 0) teachers.Add(net);
+        });
+        // The teacher has its own widths (a wider teacher may teach a narrower member).
+        Assert.Equal(new TrainingRecipe().Net with { Channels1 = 24, Channels2 = 32, Channels3 = 16 }, Assert.Single(teachers).Config);
         var members = plain.Fit(corpus, clips);
 
         Assert.Equal(members.Select(m => m.Config), taught.Select(m => m.Config));
@@ -155,6 +162,7 @@ public sealed class SessionTrainingTests : IDisposable
         // The teacher trains first and shows in the curves as the first of four nets.
         Assert.Equal([0, 1, 2, 3], reports.Select(r => r.Member));
         Assert.Contains("1 CNN teacher (share 0.5", (plain with { Teachers = 1 }).Describe());
+        Assert.Contains("2 CNN teachers conv 64/96/96 (share 0.5", (plain with { Teachers = 2, TeacherChannels = (64, 96, 96) }).Describe());
     }
 
     [Fact]
