@@ -120,21 +120,30 @@ public sealed class EmotionNetTests
         Assert.True(correct >= source.Count * 0.9, $"{correct}/{source.Count} correct");
     }
 
-    [Fact]
-    public void AMixedTargetsGradientIsTheBlendOfItsTwoLabelsGradients()
+    private delegate float[] GradientOf(Func<float> backward, out float loss);
+
+    /// <summary>A net, its workspace and a function giving the gradient (and loss) of one backward pass after a fresh
+    /// forward pass over the same random window: for comparing the gradients of different targets.</summary>
+    private static (EmotionNet Net, EmotionNet.Workspace W, GradientOf Gradient) GradientProbe()
     {
         var net = new EmotionNet(Tiny, seed: 3);
         var random = new Random(8);
         var frames = RandomArray(Tiny.Frames * Tiny.Features, random);
         var stats = RandomArray(Tiny.Stats, random);
         var w = net.CreateWorkspace();
-        float[] Gradient(Func<float> backward, out float loss)
+        return (net, w, (Func<float> backward, out float loss) =>
         {
             w.Gradient.AsSpan().Clear();
             net.Forward(w, frames, stats);
             loss = backward();
             return (float[])w.Gradient.Clone();
-        }
+        });
+    }
+
+    [Fact]
+    public void AMixedTargetsGradientIsTheBlendOfItsTwoLabelsGradients()
+    {
+        var (net, w, Gradient) = GradientProbe();
         var a = Gradient(() => net.Backward(w, 0, 0.1f), out float lossA);
         var b = Gradient(() => net.Backward(w, 2, 0.1f), out float lossB);
         var mixed = Gradient(() => net.Backward(w, 0, 0.1f, 1f, partner: 2, partnerShare: 0.3f), out float lossMixed);
@@ -149,18 +158,7 @@ public sealed class EmotionNetTests
     [Fact]
     public void ATeachersShareOfTheTargetBlendsItsProbabilitiesIntoTheGradient()
     {
-        var net = new EmotionNet(Tiny, seed: 3);
-        var random = new Random(8);
-        var frames = RandomArray(Tiny.Frames * Tiny.Features, random);
-        var stats = RandomArray(Tiny.Stats, random);
-        var w = net.CreateWorkspace();
-        float[] Gradient(Func<float> backward, out float loss)
-        {
-            w.Gradient.AsSpan().Clear();
-            net.Forward(w, frames, stats);
-            loss = backward();
-            return (float[])w.Gradient.Clone();
-        }
+        var (net, w, Gradient) = GradientProbe();
         var label = Gradient(() => net.Backward(w, 0, 0.1f), out float lossLabel);
         var sure = Gradient(() => net.Backward(w, 2, 0f), out float lossSure);
         float[] teacher = [0f, 0f, 1f];
