@@ -56,7 +56,7 @@ public sealed record TrainingRecipe
     /// vote, w being the baseline's weight (<see cref="EnsembleWeights"/>).</summary>
     public int SessionMembers { get; init; } = 1;
 
-    /// <summary>CNNs of the shape <see cref="Net"/> trained first, each with its own seed and fresh draws, and then set
+    /// <summary>CNNs (of the shape <see cref="TeacherNet"/>) trained first, each with its own seed and fresh draws, and then set
     /// aside: every CNN member of the ensemble learns from targets that blend its label with their mean probabilities
     /// (distillation), so the shipped network can keep some of what averaging independently trained CNNs gains (stop 32)
     /// at one network's inference cost. Not exported. 0 = labels only.</summary>
