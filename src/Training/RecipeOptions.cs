@@ -112,7 +112,7 @@ internal static class RecipeOptions
     private static Valued<string?> Widths(string name, string description, string? shipped, Func<TrainingRecipe, int[], TrainingRecipe> set) => new(
         new Option<string?>(name)
         {
-            Description = description, HelpName = "C1,C2,C3", DefaultValueFactory = shipped is null ? null! : _ => shipped,
+            Description = description, HelpName = "C1,C2,C3", DefaultValueFactory = shipped is null ? null : _ => shipped,
             CustomParser = r =>
             {
                 string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";

@@ -62,6 +62,9 @@ public sealed record TrainingRecipe
     /// at one network's inference cost. Not exported. 0 = labels only.</summary>
     public int Teachers { get; init; }
 
+    /// <summary>The teachers trained: <see cref="Teachers"/>, or none when the members have no CNN to teach.</summary>
+    private int TrainedTeachers => Net.UseFrames ? Teachers : 0;
+
     /// <summary>The teachers' three convolution widths; null: the members' (<see cref="Net"/>).</summary>
     public (int C1, int C2, int C3)? TeacherChannels { get; init; }
 
@@ -90,7 +93,7 @@ public sealed record TrainingRecipe
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
         $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean)" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
         $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}; " +
-        $"{(Teachers > 0 && Net.UseFrames ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}; seed {Train.Seed}";
+        $"{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}; seed {Train.Seed}";
 
     /// <summary>Trains the ensemble on the given clips of the corpus.</summary>
     public List<EmotionNet> Fit(Corpus corpus, IReadOnlyList<int> clips, Action<double>? progress = null, Action<EpochReport, EmotionNet>? epochDone = null)
@@ -98,7 +101,7 @@ public sealed record TrainingRecipe
         var members = new List<EmotionNet>();
         var configs = MemberConfigs();
         var teachers = new List<EmotionNet>();
-        int teacherCount = Net.UseFrames ? Teachers : 0, total = teacherCount + configs.Count;
+        int teacherCount = TrainedTeachers, total = teacherCount + configs.Count;
         // Teachers' seeds lie apart from the members', so the statistics and session members (and their draws) are the
         // same as without teachers: a comparison with the plain recipe differs only in how the CNN learnt.
         for (int t = 0; t < teacherCount; t++)

@@ -123,7 +123,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                             }
                             var taught = teaching is null ? default : teaching.Targets(s, mixup ? -1 : example, frames[s], stats[s]);
                             net.Forward(w, frames[s], stats[s], random);
-                            losses[s] += net.Backward(w, label, options.LabelSmoothing, 1f, partner, share, taught, teaching is null ? 0 : options.TeacherShare);
+                            losses[s] += net.Backward(w, label, options.LabelSmoothing, 1f, partner, share, taught, options.TeacherShare);
                         }
                     });
                     gradient.AsSpan().Clear();
