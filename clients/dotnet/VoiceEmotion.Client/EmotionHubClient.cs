@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,6 +26,7 @@ public sealed class EmotionHubClient : IAsyncDisposable
         var builder = new HubConnectionBuilder().WithUrl(options.HubUrl, o =>
         {
             if (options.AccessToken is not null || options.AccessTokenProvider is not null) o.AccessTokenProvider = options.Token;
+            o.WebSocketFactory = ConnectWebSocketAsync;
         });
         if (options.Protocol == HubProtocol.MessagePack) builder.AddMessagePackProtocol();
         if (options.Reconnect is { } reconnect) builder.WithAutomaticReconnect([.. reconnect.Delays]);
@@ -94,6 +97,33 @@ public sealed class EmotionHubClient : IAsyncDisposable
             throw;
         }
         return client;
+    }
+
+    // SignalR's own WebSocket set-up (the connection's headers, cookies, credentials, proxy and token as a bearer header),
+    // with the socket wrapped so that a message goes out as one frame (WholeMessageWebSocket).
+    private static async ValueTask<WebSocket> ConnectWebSocketAsync(WebSocketConnectionContext context, CancellationToken cancellationToken)
+    {
+        var socket = new ClientWebSocket();
+        try
+        {
+            var o = context.Options;
+            foreach (var header in o.Headers) socket.Options.SetRequestHeader(header.Key, header.Value);
+            if (o.Cookies is { } cookies) socket.Options.Cookies = cookies;
+            if (o.ClientCertificates is { } certificates) socket.Options.ClientCertificates.AddRange(certificates);
+            if (o.Credentials is { } credentials) socket.Options.Credentials = credentials;
+            if (o.Proxy is { } proxy) socket.Options.Proxy = proxy;
+            if (o.UseDefaultCredentials is { } useDefault) socket.Options.UseDefaultCredentials = useDefault;
+            o.WebSocketConfiguration?.Invoke(socket.Options);
+            if (o.AccessTokenProvider is { } provider && await provider() is { Length: > 0 } token)
+                socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+            await socket.ConnectAsync(context.Uri, cancellationToken);
+            return new WholeMessageWebSocket(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>How this client was configured.</summary>
