@@ -39,6 +39,9 @@ public sealed class StreamHubOptions : IValidatedOptions
     /// <summary>Windows per batched model call.</summary>
     public int MaxInferenceBatch { get; set; } = 32;
 
+    /// <summary>Threads running the model (each one batch at a time, one core each); 0 = the machine's cores less one.</summary>
+    public int InferenceWorkers { get; set; }
+
     /// <summary>How long the readiness check waits for its probe window to come back through the inference batcher.</summary>
     public double ReadinessProbeSeconds { get; set; } = 5;
 
@@ -53,6 +56,7 @@ public sealed class StreamHubOptions : IValidatedOptions
         yield return OptionsValidation.Range($"{Section}:{nameof(MaxUploadBytes)}", MaxUploadBytes, 1024, 4L * 1024 * 1024 * 1024);
         yield return OptionsValidation.Range($"{Section}:{nameof(SlowClientSendTimeoutSeconds)}", SlowClientSendTimeoutSeconds, 0.1, 600);
         yield return OptionsValidation.Range($"{Section}:{nameof(MaxInferenceBatch)}", MaxInferenceBatch, 1, 1024);
+        yield return OptionsValidation.Range($"{Section}:{nameof(InferenceWorkers)}", InferenceWorkers, 0, 256);
         yield return OptionsValidation.Range($"{Section}:{nameof(ReadinessProbeSeconds)}", ReadinessProbeSeconds, 0.1, 60);
         yield return OptionsValidation.Range($"{Section}:{nameof(MaxConcurrentUploads)}", MaxConcurrentUploads, 1, 10_000);
         yield return OptionsValidation.Range($"{Section}:{nameof(MaxAnalysisJobs)}", MaxAnalysisJobs, 1, 100_000);

@@ -36,6 +36,18 @@ public sealed class ReadinessAndOptionsTests
     }
 
     [Fact]
+    public async Task TheModelRunsOnTheWorkersConfiguredAndTheServerStillStops()
+    {
+        // Two workers (the default on a machine of three cores or more): a stop used to leave one asleep for ever.
+        var server = await HubServer.StartAsync(o => o.InferenceWorkers = 2);
+        Assert.Equal(2, server.Services.GetRequiredService<ModelHost>().Batcher.Workers);
+        var (status, _) = await ReadyAsync(server);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var stopping = server.DisposeAsync().AsTask();
+        Assert.True(await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromSeconds(30))) == stopping, "the server did not stop");
+    }
+
+    [Fact]
     public async Task ReadinessIsUnhealthyWhenTheBatcherCannotAnswerWithinTheProbeTimeout()
     {
         // One window per model call and the shortest probe timeout; the batcher is then buried under thousands of windows,
@@ -77,6 +89,7 @@ public sealed class ReadinessAndOptionsTests
     [InlineData("CallLog:MaxPendingUpdates", "10", "CallLog:MaxPendingUpdates must be between 100 and 10000000, was 10")]
     [InlineData("CallLog:FlushBatch", "0", "CallLog:FlushBatch must be between 1 and 100000, was 0")]
     [InlineData("StreamHub:MaxInferenceBatch", "0", "StreamHub:MaxInferenceBatch must be between 1 and 1024, was 0")]
+    [InlineData("StreamHub:InferenceWorkers", "-1", "StreamHub:InferenceWorkers must be between 0 and 256, was -1")]
     [InlineData("StreamHub:SlowClientSendTimeoutSeconds", "-1", "StreamHub:SlowClientSendTimeoutSeconds must be between 0.1 and 600, was -1")]
     [InlineData("Alerts:Rules:0:MinProbability", "1.5", "Alerts:Rules:0:MinProbability must be between 0 and 1, was 1.5")]
     [InlineData("Alerts:Rules:0:Label", "bored", "Alerts:Rules:0:Label must be one of neutral, happy, sad, angry, fearful, disgust, surprised, was 'bored'")]

@@ -41,6 +41,9 @@ public sealed class InferenceBatcher : IAsyncDisposable
 
     public int MaxBatch { get; }
 
+    /// <summary>Threads running the model.</summary>
+    public int Workers => _workers.Length;
+
     /// <summary>Frames per window the classifier wants (sessions must build windows of this length).</summary>
     public int WindowFrames => _classifier.WindowFrames;
 
@@ -101,7 +104,13 @@ public sealed class InferenceBatcher : IAsyncDisposable
                 // returns at once; one queued before it is seen here.
                 _work.Reset();
                 if (reader.TryPeek(out _)) continue;
-                if (reader.Completion.IsCompleted) return;
+                if (reader.Completion.IsCompleted)
+                {
+                    // The stop's signal may be the one just reset: set it again for the other workers, or one still
+                    // asleep would never wake, and DisposeAsync would wait for it for ever.
+                    _work.Set();
+                    return;
+                }
                 _work.Wait();
                 continue;
             }

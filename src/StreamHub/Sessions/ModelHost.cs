@@ -11,7 +11,7 @@ public sealed class ModelHost : IAsyncDisposable
     {
         var path = Resolve(options.Value.ModelPath, environment.ContentRootPath);
         Model = EmotionModel.Load(path);
-        Batcher = new InferenceBatcher(Model, options.Value.MaxInferenceBatch);
+        Batcher = new InferenceBatcher(Model, options.Value.MaxInferenceBatch, options.Value.InferenceWorkers);
         logger.LogInformation("Emotion model {Path}: labels {Labels}, window {WindowSeconds} s", path, string.Join(",", Model.Labels), Model.WindowSeconds);
     }
 

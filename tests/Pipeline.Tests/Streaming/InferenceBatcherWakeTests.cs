@@ -64,3 +64,40 @@ public sealed class InferenceBatcherWakeTests
 
 [CollectionDefinition(nameof(InferenceBatcherWakeTests), DisableParallelization = true)]
 public sealed class InferenceBatcherWakeCollection;
+
+/// <summary>
+/// Every worker stops when the batcher is disposed. With several workers the one that saw the stop first used to reset
+/// the shared wake-up event on its way out, and a worker that had not yet woken slept for ever: disposal (a hub's
+/// shutdown, with two inference workers) hung. Many rounds, since it is a race.
+/// </summary>
+public sealed class InferenceBatcherStopTests
+{
+    private sealed class NeutralClassifier : IEmotionClassifier
+    {
+        public int WindowFrames => 300;
+        public bool UsesStats => true;
+
+        public void Predict(ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, int batchSize, Span<float> probabilities)
+        {
+            for (int b = 0; b < batchSize; b++) probabilities[b * EmotionLabels.Count + EmotionLabels.Neutral] = 1;
+        }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task EveryWorkerStopsWhenTheBatcherIsDisposed(int workers)
+    {
+        var classifier = new NeutralClassifier();
+        for (int round = 0; round < 200; round++)
+        {
+            var batcher = new InferenceBatcher(classifier, maxBatch: 4, workers: workers);
+            var probabilities = new float[EmotionLabels.Count];
+            await batcher.ClassifyAsync(new WindowInput(batcher.WindowFrames), probabilities);
+            Assert.Equal(1f, probabilities[EmotionLabels.Neutral]);
+            var disposing = Task.Run(async () => await batcher.DisposeAsync());
+            Assert.True(await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(10))) == disposing,
+                $"round {round}: a worker of {workers} never stopped");
+        }
+    }
+}
