@@ -161,7 +161,7 @@ public static class TrainingCli
 
     private static Command TransferCommand()
     {
-        var command = new Command("transfer", "Cross-corpus transfer: train on one corpus, score another (clip-level and streaming), over several seeds.");
+        var command = new Command("transfer", "Cross-corpus transfer: train on one corpus, score another (clip-level, streaming and each speaker as one call), over several seeds.");
         var train = Corpora("--train", "corpus to train on (repeat for several)");
         var test = Corpora("--test", "corpus to score (repeat for several)");
         var seeds = Positive("--seeds", "seeds (the recipe seed, +1, +2...)", () => 1);
