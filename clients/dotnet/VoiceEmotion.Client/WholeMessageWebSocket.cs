@@ -57,11 +57,8 @@ internal sealed class WholeMessageWebSocket(WebSocket inner) : WebSocket
 
     public override void Abort() => inner.Abort();
 
-    public override void Dispose()
-    {
-        inner.Dispose();
-        if (Interlocked.Exchange(ref _gathered, null) is { } gathered) ArrayPool<byte>.Shared.Return(gathered);
-    }
+    // The gathering buffer is not handed back to the pool here: a send the transport abandoned at shutdown may still hold it.
+    public override void Dispose() => inner.Dispose();
 
     private void Gather(ReadOnlySpan<byte> part)
     {
