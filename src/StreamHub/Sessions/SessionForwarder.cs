@@ -17,7 +17,7 @@ namespace VoiceEmotion.StreamHub.Sessions;
 /// are reached through the SignalR groups <c>watch:{id}</c> and <c>alerts</c> (Redis backplane).
 /// </summary>
 public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine alerts, WebhookSender webhooks, CallLogWriter log, Observability.HubMetrics metrics,
-    ListenerRegistry listeners, UpdateOutboxes outboxes, Microsoft.Extensions.Options.IOptions<StreamHubOptions> options,
+    ListenerRegistry listeners, UpdateOutboxes outboxes, NodeSessions sessions, Microsoft.Extensions.Options.IOptions<StreamHubOptions> options,
     Microsoft.Extensions.Options.IOptions<ScaleOut.ScaleOutOptions> scaleOut, ILogger<SessionForwarder> logger)
 {
     private readonly TimeSpan _sendTimeout = TimeSpan.FromSeconds(options.Value.SlowClientSendTimeoutSeconds);
@@ -91,6 +91,9 @@ public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine al
             var summary = pipeline.Summarize();
             log.Enqueue(new LogItem.Ended(summary, DateTimeOffset.UtcNow));
             ended = true;
+            // The session leaves the node before its summary goes out: a client that has the summary may start another
+            // session in its place at once (it used to be refused too_many_streams until the hub caught up).
+            sessions.Remove(session.Id);
             if (session.Refused) SendToOthers("SessionSummary", SessionSummaryMessage.From(summary));
             else await Send("SessionSummary", SessionSummaryMessage.From(summary));
             logger.LogInformation("Session {SessionId} ({Source}, call {CallId}, track {Track}) complete: {Seconds:F1} s audio, {Updates} updates, dominant {Dominant}",
@@ -102,6 +105,7 @@ public sealed class SessionForwarder(IHubContext<EmotionHub> hub, AlertEngine al
             string code = error is AudioFormatException ? HubError.ChunkInvalid : HubError.Internal;
             logger.LogWarning("Session {SessionId} failed: {Code} {Message}", session.Id, code, error.Message);
             metrics.Error(code);
+            sessions.Remove(session.Id);
             await Send("SessionError", new SessionErrorMessage(session.Id, code, error.Message));
         }
         finally
