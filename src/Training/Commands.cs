@@ -109,10 +109,9 @@ public static class Commands
             var seeded = recipe with { Train = recipe.Train with { Seed = recipe.Train.Seed + s } };
             var members = ProgressReporter.Run($"training, seed {seeded.Train.Seed}", p => seeded.Fit(train, Enumerable.Range(0, train.Clips.Count).ToList(), p));
             var scorer = new Scorer(new NetClassifier(members, DatasetLoader.TrainingLabels));
-            var clip = Evaluation.Metrics(Evaluation.Score(test, testClips, scorer, ScoreMode.Clip, "clean", seeded.Train.Seed), test.Skipped);
-            var streaming = Evaluation.Metrics(Evaluation.Score(test, testClips, scorer, ScoreMode.Streaming, "clean", seeded.Train.Seed), test.Skipped);
-            // Each test speaker's clips as one call: what the live service, with its session baseline, makes of the other corpus.
-            var sessions = Evaluation.Metrics(Evaluation.Score(test, testClips, scorer, ScoreMode.Sessions, "clean", seeded.Train.Seed), test.Skipped);
+            EvaluationResult Score(ScoreMode mode) => Evaluation.Metrics(Evaluation.Score(test, testClips, scorer, mode, "clean", seeded.Train.Seed), test.Skipped);
+            // Sessions: each test speaker's clips as one call — what the live service, with its session baseline, makes of the other corpus.
+            var (clip, streaming, sessions) = (Score(ScoreMode.Clip), Score(ScoreMode.Streaming), Score(ScoreMode.Sessions));
             rows.Add((seeded.Train.Seed, clip, streaming, sessions));
             Console.Error.WriteLine($"transfer seed {seeded.Train.Seed}: clip macro-F1 {clip.MacroF1:F3}, streaming {streaming.MacroF1:F3}, sessions {sessions.MacroF1:F3}");
         }

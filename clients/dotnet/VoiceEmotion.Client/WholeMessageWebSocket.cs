@@ -77,11 +77,11 @@ internal sealed class WholeMessageWebSocket(WebSocket inner) : WebSocket
         _count = needed;
     }
 
-    private async ValueTask SendGatheredAsync(WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+    private ValueTask SendGatheredAsync(WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
     {
         int count = _count;
         _count = 0; // a failed send fails the connection: nothing gathered is sent twice
-        await inner.SendAsync(_gathered.AsMemory(0, count), messageType, endOfMessage, cancellationToken);
+        return inner.SendAsync(_gathered.AsMemory(0, count), messageType, endOfMessage, cancellationToken);
     }
 
     // More than MaxGathered: what is gathered goes out as a frame of the message, then this part as the next.
