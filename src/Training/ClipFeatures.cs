@@ -14,14 +14,14 @@ public sealed class ClipFeatures
     private static readonly int S = FeatureSchema.WindowFeatureCount;
     private static readonly int W = FeatureSchema.WindowStatisticsCount;
 
-    public ClipFeatures(int clip, int trainingLabel, int label, string speaker, float[] audio16k, SessionOptions options)
+    public ClipFeatures(int clip, int trainingLabel, int label, string speaker, float[] audio16k, SessionOptions options, double formantWarp = 1)
     {
         Clip = clip;
         TrainingLabel = trainingLabel;
         Label = label;
         Speaker = speaker;
         WindowFrames = options.WindowFrames;
-        Frames = FrameFeatureExtractor.ExtractAll(audio16k, out int count);
+        Frames = FrameFeatureExtractor.ExtractAll(audio16k, formantWarp, out int count);
         FrameCount = count;
         Updates = count / options.UpdateFrames;
         _options = options;

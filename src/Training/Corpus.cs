@@ -114,11 +114,12 @@ public sealed class Corpus
         foreach (var key in _features.Keys.Where(k => set.Contains(k.Clip)).ToList()) _features.TryRemove(key, out _);
     }
 
-    /// <summary>Features of one clip's (possibly augmented) audio, not cached.</summary>
-    public ClipFeatures Extract(int clip, float[] audio16k)
+    /// <summary>Features of one clip's (possibly augmented) audio, not cached; <paramref name="formantWarp"/> other than 1
+    /// hears it with its formants moved (training augmentation).</summary>
+    public ClipFeatures Extract(int clip, float[] audio16k, double formantWarp = 1)
     {
         var c = Clips[clip];
-        return new ClipFeatures(clip, IndexOfTrainingLabel(c.TrainingLabel), c.Label, c.Speaker, audio16k, Options);
+        return new ClipFeatures(clip, IndexOfTrainingLabel(c.TrainingLabel), c.Label, c.Speaker, audio16k, Options, formantWarp);
     }
 
     /// <summary>Speaker-grouped folds: speakers sorted, dealt round-robin.</summary>

@@ -51,7 +51,7 @@ public sealed class SessionExampleSource : IExampleSource
         _epoch = epoch;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var random = new Random(Seeds.Mix(_seed, epoch, 7));
-        var sessions = new List<(string Speaker, List<int> Clips, LineCondition Line, int Seed)>();
+        var sessions = new List<(string Speaker, List<int> Clips, LineCondition Line, int Seed, double Warp)>();
         foreach (var (speaker, all) in _bySpeaker)
         {
             var chosen = all.ToArray();
@@ -61,7 +61,8 @@ public sealed class SessionExampleSource : IExampleSource
             {
                 var session = NextSession(remaining, random);
                 var line = _recipe.Augment ? LineCondition.Draw(random, _recipe.CleanShare) : LineCondition.Clean;
-                sessions.Add((speaker, session, line, random.Next()));
+                int sessionSeed = random.Next();
+                sessions.Add((speaker, session, line, sessionSeed, FormantWarp(sessionSeed)));
             }
         }
         var work = sessions.SelectMany((s, i) => s.Clips.Select((clip, position) => (Session: i, Position: position, Clip: clip))).ToList();
@@ -78,7 +79,7 @@ public sealed class SessionExampleSource : IExampleSource
                 Console.Error.WriteLine($"warning: non-finite audio from '{session.Line.Describe()}' on {_corpus.Clips[clip].Name}; using the clean clip");
                 audio = _corpus.Audio(clip);
             }
-            features[i] = _corpus.Extract(clip, audio);
+            features[i] = _corpus.Extract(clip, audio, session.Warp);
         });
 
         var examples = new List<(ClipFeatures, int, float[])>();
@@ -199,5 +200,13 @@ public sealed class SessionExampleSource : IExampleSource
             }
             return (mean, scale);
         }
+    }
+
+    /// <summary>The session's formant warp factor, from its own seed so that the recipe's other draws do not move.</summary>
+    private double FormantWarp(int sessionSeed)
+    {
+        if (!_recipe.Augment || _recipe.FormantWarp <= 0) return 1;
+        var r = new Random(Seeds.Mix(sessionSeed, 0x5741, 3));
+        return 1 + _recipe.FormantWarp * (2 * r.NextDouble() - 1);
     }
 }

@@ -37,6 +37,11 @@ public sealed record TrainingRecipe
     /// <summary>Share of augmented training sessions left clean.</summary>
     public double CleanShare { get; init; } = Channels.LineCondition.DefaultCleanShare;
 
+    /// <summary>Vocal tract length perturbation: above 0, every augmented session hears its speaker with the formants
+    /// moved by a factor drawn uniformly from 1 ± this (<see cref="FrameFeatureExtractor.FrameFeatureExtractor(double)"/>), a new voice of
+    /// the same speaking style. 0 (shipped): off, and the other draws are exactly those of a recipe without it.</summary>
+    public double FormantWarp { get; init; }
+
     /// <summary>Train the session block as live sessions fill it (simulated sessions of each speaker's clips); off:
     /// every clip is its own session, as in isolated-clip use.</summary>
     public bool SessionAdaptation { get; init; } = true;
@@ -91,7 +96,7 @@ public sealed record TrainingRecipe
 
     public string Describe() =>
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
-        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean)" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
+        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
         $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}; " +
         $"{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}; seed {Train.Seed}";
 

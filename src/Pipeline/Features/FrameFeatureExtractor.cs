@@ -62,6 +62,21 @@ public sealed class FrameFeatureExtractor
 
     public FrameFeatureExtractor() => Reset();
 
+    /// <summary>
+    /// An extractor that hears the voice with its formants moved by <paramref name="formantWarp"/> (vocal tract length
+    /// perturbation, for training only): the power spectrum's frequency axis is scaled by the factor below 4.8 kHz
+    /// (times the factor when it is below 1) and mapped linearly above it so that 8 kHz stays 8 kHz, before every spectral
+    /// feature is taken; pitch, loudness and zero crossings are the signal's own. 1 is the plain extractor.
+    /// </summary>
+    public FrameFeatureExtractor(double formantWarp) : this()
+    {
+        if (!(formantWarp >= 0.5 && formantWarp <= 2))
+            throw new ArgumentOutOfRangeException(nameof(formantWarp), formantWarp, "a formant warp factor is between 0.5 and 2");
+        if (formantWarp != 1) _warp = new SpectrumWarp(formantWarp, FftSize / 2 + 1, FeatureSchema.SampleRate / 2.0);
+    }
+
+    private readonly SpectrumWarp? _warp;
+
     /// <summary>Frames emitted since construction or <see cref="Reset"/>.</summary>
     public long FramesEmitted { get; private set; }
 
@@ -102,13 +117,16 @@ public sealed class FrameFeatureExtractor
     }
 
     /// <summary>All frames of a whole signal, row-major [frames × FrameFeatureCount].</summary>
-    public static float[] ExtractAll(ReadOnlySpan<float> samples16k, out int frameCount)
+    public static float[] ExtractAll(ReadOnlySpan<float> samples16k, out int frameCount) => ExtractAll(samples16k, 1, out frameCount);
+
+    /// <summary>All frames of a whole signal heard with its formants warped (see <see cref="FrameFeatureExtractor(double)"/>).</summary>
+    public static float[] ExtractAll(ReadOnlySpan<float> samples16k, double formantWarp, out int frameCount)
     {
         frameCount = samples16k.Length < FeatureSchema.FrameLength
             ? 0
             : (samples16k.Length - FeatureSchema.FrameLength) / FeatureSchema.HopLength + 1;
         var collector = new Collector(new float[frameCount * FeatureSchema.FrameFeatureCount]);
-        new FrameFeatureExtractor().Push(samples16k, collector);
+        new FrameFeatureExtractor(formantWarp).Push(samples16k, collector);
         return collector.Frames;
     }
 
@@ -124,6 +142,7 @@ public sealed class FrameFeatureExtractor
 
         TensorPrimitives.Multiply(frame, Hann, _windowed);
         _fft.PowerSpectrum(_windowed, _power);
+        _warp?.Apply(_power);
 
         Mel.Apply(_power, _mel);
         var logMel = f.Slice(FeatureSchema.LogMelStart, FeatureSchema.LogMelCount);
@@ -231,6 +250,46 @@ public sealed class FrameFeatureExtractor
         var w = new float[length];
         for (int i = 0; i < length; i++) w[i] = (float)(0.5 - 0.5 * Math.Cos(2 * Math.PI * i / length));
         return w;
+    }
+
+    /// <summary>Resamples a power spectrum along a piecewise-linear frequency warp (linear interpolation between bins).</summary>
+    private sealed class SpectrumWarp
+    {
+        private const double BoundaryHz = 4800;
+        private readonly int[] _below;
+        private readonly float[] _fraction;
+        private readonly float[] _source;
+
+        public SpectrumWarp(double factor, int bins, double nyquistHz)
+        {
+            _below = new int[bins];
+            _fraction = new float[bins];
+            _source = new float[bins];
+            double hzPerBin = nyquistHz / (bins - 1);
+            double warpedBoundary = BoundaryHz * Math.Min(factor, 1), sourceBoundary = warpedBoundary / factor;
+            for (int k = 0; k < bins; k++)
+            {
+                // The warp maps a source frequency f to f·factor up to the boundary and linearly to the Nyquist above
+                // it; output bin k takes the power at the source frequency the warp maps onto it.
+                double warped = k * hzPerBin;
+                double source = warped <= warpedBoundary
+                    ? warped / factor
+                    : nyquistHz - (nyquistHz - warped) * (nyquistHz - sourceBoundary) / (nyquistHz - warpedBoundary);
+                double position = Math.Clamp(source / hzPerBin, 0, bins - 1);
+                _below[k] = Math.Min((int)position, bins - 2);
+                _fraction[k] = (float)(position - _below[k]);
+            }
+        }
+
+        public void Apply(Span<float> power)
+        {
+            power.CopyTo(_source);
+            for (int k = 0; k < power.Length; k++)
+            {
+                int b = _below[k];
+                power[k] = _source[b] + _fraction[k] * (_source[b + 1] - _source[b]);
+            }
+        }
     }
 
     private sealed class Collector(float[] frames) : IFrameSink

@@ -118,6 +118,44 @@ public sealed class FrameFeatureExtractorTests
         Assert.True(row[FeatureSchema.SpectralFlatness] < 0.05f);
     }
 
+    [Theory]
+    [InlineData(0.9)]
+    [InlineData(1.1)]
+    public void AFormantWarpMovesTheSpectrumAndKeepsThePitch(double warp)
+    {
+        // A vowel-like tone: 150 Hz with harmonics; its energy sits low, below the warp's 4.8 kHz boundary, so the
+        // spectral centroid moves by the factor while pitch, loudness and zero crossings stay the signal's own.
+        var signal = Signals.Harmonic(150, 16000, 0.5, harmonics: 12, amplitude: 0.3);
+        var plain = FrameFeatureExtractor.ExtractAll(signal, out int n);
+        var warped = FrameFeatureExtractor.ExtractAll(signal, warp, out int m);
+        Assert.Equal(n, m);
+        for (int k = 5; k < n; k++)
+        {
+            var p = plain.AsSpan(k * F, F);
+            var w = warped.AsSpan(k * F, F);
+            Assert.InRange(w[FeatureSchema.SpectralCentroidHz] / p[FeatureSchema.SpectralCentroidHz], warp - 0.02, warp + 0.02);
+            Assert.Equal(p[FeatureSchema.F0Hz], w[FeatureSchema.F0Hz]);
+            Assert.Equal(p[FeatureSchema.LoudnessDb], w[FeatureSchema.LoudnessDb]);
+            Assert.Equal(p[FeatureSchema.ZeroCrossingRate], w[FeatureSchema.ZeroCrossingRate]);
+            Assert.NotEqual(p[FeatureSchema.MfccStart + 1], w[FeatureSchema.MfccStart + 1]);
+        }
+    }
+
+    [Fact]
+    public void AWarpOfOneIsThePlainExtractor()
+    {
+        var signal = Signals.SpeechLike(16000, 1.0, seed: 4);
+        Assert.Equal(FrameFeatureExtractor.ExtractAll(signal, out _), FrameFeatureExtractor.ExtractAll(signal, 1.0, out _));
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.4)]
+    [InlineData(2.5)]
+    [InlineData(double.NaN)]
+    public void AnImplausibleWarpIsRefused(double warp) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FrameFeatureExtractor(warp));
+
     [Fact]
     public void SilenceGivesFloorValues()
     {

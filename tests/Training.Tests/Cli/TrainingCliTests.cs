@@ -68,7 +68,7 @@ public sealed class TrainingCliTests : IDisposable
         string help = output.ToString();
         var shipped = new TrainingRecipe();
         foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
-                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share", "--teacher-channels" })
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--formant-warp", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share", "--teacher-channels" })
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);

@@ -44,6 +44,34 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void AFormantWarpChangesOnlyTheSpectrumOfTheSameDraws()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var plain = new SessionExampleSource(corpus, clips, new TrainingRecipe(), seed: 5);
+        var warped = new SessionExampleSource(corpus, clips, new TrainingRecipe { FormantWarp = 0.1 }, seed: 5);
+        plain.BeginEpoch(0);
+        warped.BeginEpoch(0);
+        Assert.Equal(plain.Count, warped.Count);
+        int F = FeatureSchema.FrameFeatureCount, moved = 0;
+        for (int i = 0; i < plain.Count; i += 5)
+        {
+            var p = Example(plain, i, out int plainLabel);
+            var w = Example(warped, i, out int warpedLabel);
+            Assert.Equal(plainLabel, warpedLabel);
+            // The same clips through the same lines: the signal's own pitch and loudness in every frame are unchanged,
+            // its spectrum is heard through a moved vocal tract.
+            for (int k = 0; k < FeatureSchema.DefaultWindowFrames; k++)
+            {
+                Assert.Equal(p[k * F + FeatureSchema.F0Hz], w[k * F + FeatureSchema.F0Hz]);
+                Assert.Equal(p[k * F + FeatureSchema.LoudnessDb], w[k * F + FeatureSchema.LoudnessDb]);
+            }
+            if (!p.AsSpan(0, FeatureSchema.DefaultWindowFrames * F).SequenceEqual(w.AsSpan(0, FeatureSchema.DefaultWindowFrames * F))) moved++;
+        }
+        Assert.True(moved > 0, "no example's spectrum moved");
+    }
+
+    [Fact]
     public void SessionsStartWithoutABaselineAndBuildOneFromTheSpeakersEarlierSpeech()
     {
         var corpus = new Corpus([_data.Directory]);
