@@ -51,7 +51,7 @@ public sealed class SessionExampleSource : IExampleSource
         _epoch = epoch;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var random = new Random(Seeds.Mix(_seed, epoch, 7));
-        var sessions = new List<(string Speaker, List<int> Clips, LineCondition Line, int Seed, double Warp)>();
+        var sessions = new List<(string Speaker, List<int> Clips, LineCondition Line, int Seed)>();
         foreach (var (speaker, all) in _bySpeaker)
         {
             var chosen = all.ToArray();
@@ -61,8 +61,7 @@ public sealed class SessionExampleSource : IExampleSource
             {
                 var session = NextSession(remaining, random);
                 var line = _recipe.Augment ? LineCondition.Draw(random, _recipe.CleanShare) : LineCondition.Clean;
-                int sessionSeed = random.Next();
-                sessions.Add((speaker, session, line, sessionSeed, FormantWarp(sessionSeed)));
+                sessions.Add((speaker, session, line, random.Next()));
             }
         }
         var work = sessions.SelectMany((s, i) => s.Clips.Select((clip, position) => (Session: i, Position: position, Clip: clip))).ToList();
@@ -79,7 +78,7 @@ public sealed class SessionExampleSource : IExampleSource
                 Console.Error.WriteLine($"warning: non-finite audio from '{session.Line.Describe()}' on {_corpus.Clips[clip].Name}; using the clean clip");
                 audio = _corpus.Audio(clip);
             }
-            features[i] = _corpus.Extract(clip, audio, session.Warp);
+            features[i] = _corpus.Extract(clip, audio, FormantWarp(session.Seed));
         });
 
         var examples = new List<(ClipFeatures, int, float[])>();

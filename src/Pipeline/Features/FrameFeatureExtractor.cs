@@ -59,6 +59,7 @@ public sealed class FrameFeatureExtractor
     private bool _previousVoiced;
     private float _previousPeriod, _previousDb;
     private float _voiceLevelDb = VoicedFloorDb;
+    private readonly SpectrumWarp? _warp;
 
     public FrameFeatureExtractor() => Reset();
 
@@ -74,8 +75,6 @@ public sealed class FrameFeatureExtractor
             throw new ArgumentOutOfRangeException(nameof(formantWarp), formantWarp, "a formant warp factor is between 0.5 and 2");
         if (formantWarp != 1) _warp = new SpectrumWarp(formantWarp, FftSize / 2 + 1, FeatureSchema.SampleRate / 2.0);
     }
-
-    private readonly SpectrumWarp? _warp;
 
     /// <summary>Frames emitted since construction or <see cref="Reset"/>.</summary>
     public long FramesEmitted { get; private set; }
