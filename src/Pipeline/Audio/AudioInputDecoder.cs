@@ -30,6 +30,15 @@ public sealed class AudioInputDecoder
     /// <summary>Decodes and resamples one chunk; returns the number of 16 kHz samples written.</summary>
     public int Push(ReadOnlySpan<byte> chunk, Span<float> output16k)
     {
+        if (_resampler.IsIdentity)
+        {
+            // 16 kHz on the wire (the hub's browsers and the replay client): decode straight into the output, no
+            // scratch buffer and no copy through the resampler.
+            int samples = _decoder.Decode(chunk, output16k);
+            InputSamples += samples;
+            OutputSamples += samples;
+            return samples;
+        }
         int decodedMax = _decoder.MaxOutputSamples(chunk.Length);
         if (_scratch.Length < decodedMax) _scratch = new float[Math.Max(decodedMax, 2 * _scratch.Length)];
         int decoded = _decoder.Decode(chunk, _scratch);

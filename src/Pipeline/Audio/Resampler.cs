@@ -79,6 +79,9 @@ public sealed class Resampler
     /// <summary>Whether this rate pair is served by the interpolated bank (false: an exact one, or pass-through).</summary>
     public bool IsInterpolated => _interpolated;
 
+    /// <summary>Input and output rates are equal: <see cref="Process"/> only copies.</summary>
+    public bool IsIdentity => _filter is null;
+
     /// <summary>Coefficients now held by the shared cache (for tests and diagnostics).</summary>
     internal static long CachedCoefficients => Interlocked.Read(ref _cachedCoefficients);
 

@@ -37,6 +37,36 @@ public sealed class ChunkDecoderTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void SixteenKilohertzInputIsDecodedStraightIntoTheOutputAsTheDecoderGivesIt(AudioEncoding encoding, int channels)
+    {
+        // At 16 kHz the input decoder skips its scratch buffer and the pass-through resampler: the samples, their
+        // counts and the bytes held back across chunks must be what the chunk decoder alone gives.
+        var format = new AudioFormat(encoding, 16000, channels);
+        var bytes = Encode(Signals.WhiteNoise(3000 * channels, seed: 9), encoding);
+        for (int seed = 0; seed < 5; seed++)
+        {
+            var plain = new ChunkDecoder(format);
+            var input = new AudioInputDecoder(format);
+            var expected = new float[plain.MaxOutputSamples(200)];
+            var actual = new float[input.MaxOutputSamples(200)];
+            Assert.Equal(expected.Length, actual.Length);
+            long total = 0;
+            foreach (var range in Signals.RandomChunks(bytes.Length, seed, maxChunk: 200))
+            {
+                int n = plain.Decode(bytes.AsSpan(range), expected);
+                Assert.Equal(n, input.Push(bytes.AsSpan(range), actual));
+                Assert.Equal(expected.AsSpan(0, n).ToArray(), actual.AsSpan(0, n).ToArray());
+                Assert.Equal(plain.PendingBytes, input.PendingBytes);
+                total += n;
+            }
+            Assert.Equal(3000, total);
+            Assert.Equal(total, input.InputSamples);
+            Assert.Equal(total, input.OutputSamples);
+        }
+    }
+
     [Fact]
     public void Pcm16MonoGivesSampleOver32768ForEveryValueAndEveryTailLength()
     {
