@@ -44,6 +44,14 @@ dotnet restore VoiceEmotion.sln
 dotnet build VoiceEmotion.sln -c Release --no-restore
 dotnet test VoiceEmotion.sln -c Release --no-build --filter "Category!=Measurement" --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log_dir/dotnet.log"
 
+# The DSP has a path per vector width (AVX-512, AVX2, portable); the run above tests the one this CPU takes. The DSP and
+# feature tests again with AVX-512 and then AVX2 switched off in the runtime test the others on the same machine.
+for isa in EnableAVX512F EnableAVX2; do
+  echo "== DSP and feature tests with DOTNET_$isa=0"
+  env "DOTNET_$isa=0" dotnet test tests/Pipeline.Tests -c Release --no-build \
+    --filter "FullyQualifiedName~Pipeline.Tests.Dsp|FullyQualifiedName~Pipeline.Tests.Features" --logger "console;verbosity=normal" 2>&1 | tee -a "$log_dir/dotnet.log"
+done
+
 echo "== TypeScript client package: unit tests and tests against the real hub (needs the Release StreamHub built above)"
 (cd clients/js && npm test 2>&1 | tee "$log_dir/vitest-client.log")
 

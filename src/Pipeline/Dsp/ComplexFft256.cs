@@ -40,8 +40,15 @@ internal static class ComplexFft256
             }
     }
 
-    /// <summary>True where 512-bit vectors run in hardware; elsewhere callers use their generic path.</summary>
-    public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+    /// <summary>True where 512-bit or (AVX2) 256-bit vectors run in hardware; elsewhere callers use their generic path.</summary>
+    public static bool IsSupported => Is512 || Is256;
+
+    /// <summary>Rows are one Vector512 each (AVX-512).</summary>
+    internal static bool Is512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+
+    /// <summary>Rows are two Vector256 each (AVX2 and FMA, no AVX-512): the same four steps, each 16-point DFT run once
+    /// per half row, the transpose as four 8 × 8 block transposes.</summary>
+    internal static bool Is256 => !Is512 && Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>Transforms (re, im) (256 values each, natural order); the result is written to (outRe, outIm) in natural
     /// order. (re, im) are used as scratch and overwritten.</summary>
@@ -53,6 +60,11 @@ internal static class ComplexFft256
         ref float xi = ref MemoryMarshal.GetReference(im);
         ref float yr = ref MemoryMarshal.GetReference(outRe);
         ref float yi = ref MemoryMarshal.GetReference(outIm);
+        if (!Is512)
+        {
+            Transform256(ref xr, ref xi, ref yr, ref yi);
+            return;
+        }
 
         // 1. Σ over n1 (rows) for every column n2 at once: A[k1] (lanes n2) into y.
         Dft16(ref xr, ref xi, ref yr, ref yi);
@@ -237,6 +249,113 @@ internal static class ComplexFft256
         Store(r14, ref destination, 14);
         Store(r15, ref destination, 15);
     }
+
+    private static void Transform256(ref float xr, ref float xi, ref float yr, ref float yi)
+    {
+        Dft16Half(ref xr, ref xi, ref yr, ref yi);
+        Dft16Half(ref Unsafe.Add(ref xr, 8), ref Unsafe.Add(ref xi, 8), ref Unsafe.Add(ref yr, 8), ref Unsafe.Add(ref yi, 8));
+        ref float tr = ref MemoryMarshal.GetArrayDataReference(TwiddleRe);
+        ref float ti = ref MemoryMarshal.GetArrayDataReference(TwiddleIm);
+        for (nuint o = 0; o < Size; o += 8)
+        {
+            var ar = Vector256.LoadUnsafe(ref yr, o);
+            var ai = Vector256.LoadUnsafe(ref yi, o);
+            var wr = Vector256.LoadUnsafe(ref tr, o);
+            var wi = Vector256.LoadUnsafe(ref ti, o);
+            (ar * wr - ai * wi).StoreUnsafe(ref yr, o);
+            (ar * wi + ai * wr).StoreUnsafe(ref yi, o);
+        }
+        // Block (i, j) of the 16 × 16 (rows 8i.., lanes 8j..) goes, transposed, to block (j, i).
+        for (int part = 0; part < 2; part++)
+        {
+            ref float from = ref part == 0 ? ref yr : ref yi;
+            ref float to = ref part == 0 ? ref xr : ref xi;
+            Transpose8(ref from, ref to);
+            Transpose8(ref Unsafe.Add(ref from, 8), ref Unsafe.Add(ref to, 8 * Row));
+            Transpose8(ref Unsafe.Add(ref from, 8 * Row), ref Unsafe.Add(ref to, 8));
+            Transpose8(ref Unsafe.Add(ref from, 8 * Row + 8), ref Unsafe.Add(ref to, 8 * Row + 8));
+        }
+        Dft16Half(ref xr, ref xi, ref yr, ref yi);
+        Dft16Half(ref Unsafe.Add(ref xr, 8), ref Unsafe.Add(ref xi, 8), ref Unsafe.Add(ref yr, 8), ref Unsafe.Add(ref yi, 8));
+    }
+
+    /// <summary><see cref="Dft16"/> for the eight lanes of 256-bit vectors at (sr, si) (row stride 16): the same
+    /// 4 × 4 decomposition, as two radix-4 passes over loops (the 16 ymm registers cannot hold all 32 rows).</summary>
+    private static void Dft16Half(ref float sr, ref float si, ref float dr, ref float di)
+    {
+        // Pass 1, for each m2: the 4-point DFT over m1 of rows 4·m1 + m2, times W16^{m2·k1}; kept in a[k1·4 + m2].
+        Span<Vector256<float>> ar = stackalloc Vector256<float>[16];
+        Span<Vector256<float>> ai = stackalloc Vector256<float>[16];
+        for (int m2 = 0; m2 < 4; m2++)
+        {
+            var x0r = Load8(ref sr, m2); var x0i = Load8(ref si, m2);
+            var x1r = Load8(ref sr, 4 + m2); var x1i = Load8(ref si, 4 + m2);
+            var x2r = Load8(ref sr, 8 + m2); var x2i = Load8(ref si, 8 + m2);
+            var x3r = Load8(ref sr, 12 + m2); var x3i = Load8(ref si, 12 + m2);
+            var t0r = x0r + x2r; var t0i = x0i + x2i; var t1r = x0r - x2r; var t1i = x0i - x2i;
+            var t2r = x1r + x3r; var t2i = x1i + x3i; var t3r = x1r - x3r; var t3i = x1i - x3i;
+            ar[m2] = t0r + t2r; ai[m2] = t0i + t2i;
+            Rotate(t1r + t3i, t1i - t3r, m2, out ar[4 + m2], out ai[4 + m2]);
+            Rotate(t0r - t2r, t0i - t2i, 2 * m2, out ar[8 + m2], out ai[8 + m2]);
+            Rotate(t1r - t3i, t1i + t3r, 3 * m2, out ar[12 + m2], out ai[12 + m2]);
+        }
+        // Pass 2, for each k1: the 4-point DFT over m2; output k = k1 + 4·k2.
+        for (int k1 = 0; k1 < 4; k1++)
+        {
+            int b = 4 * k1;
+            var t0r = ar[b] + ar[b + 2]; var t0i = ai[b] + ai[b + 2]; var t1r = ar[b] - ar[b + 2]; var t1i = ai[b] - ai[b + 2];
+            var t2r = ar[b + 1] + ar[b + 3]; var t2i = ai[b + 1] + ai[b + 3]; var t3r = ar[b + 1] - ar[b + 3]; var t3i = ai[b + 1] - ai[b + 3];
+            Store8(t0r + t2r, ref dr, k1); Store8(t0i + t2i, ref di, k1);
+            Store8(t1r + t3i, ref dr, 4 + k1); Store8(t1i - t3r, ref di, 4 + k1);
+            Store8(t0r - t2r, ref dr, 8 + k1); Store8(t0i - t2i, ref di, 8 + k1);
+            Store8(t1r - t3i, ref dr, 12 + k1); Store8(t1i + t3r, ref di, 12 + k1);
+        }
+    }
+
+    // W16^e = cos(2πe/16) − i·sin(2πe/16), e = 0..9.
+    private static readonly float[] RotateCos = Enumerable.Range(0, 10).Select(e => (float)Math.Cos(2 * Math.PI * e / 16)).ToArray();
+    private static readonly float[] RotateSin = Enumerable.Range(0, 10).Select(e => (float)Math.Sin(2 * Math.PI * e / 16)).ToArray();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rotate(Vector256<float> r, Vector256<float> i, int e, out Vector256<float> outR, out Vector256<float> outI)
+    {
+        var c = Vector256.Create(RotateCos[e]);
+        var s = Vector256.Create(RotateSin[e]);
+        outR = r * c + i * s;
+        outI = i * c - r * s;
+    }
+
+    /// <summary>Transposes the 8 × 8 block at <paramref name="source"/> (row stride 16) into the one at
+    /// <paramref name="destination"/>: pairs of rows interleaved, then pairs of pairs, then 128-bit halves exchanged.</summary>
+    private static void Transpose8(ref float source, ref float destination)
+    {
+        var r0 = Load8(ref source, 0); var r1 = Load8(ref source, 1);
+        var r2 = Load8(ref source, 2); var r3 = Load8(ref source, 3);
+        var r4 = Load8(ref source, 4); var r5 = Load8(ref source, 5);
+        var r6 = Load8(ref source, 6); var r7 = Load8(ref source, 7);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Store8(Avx.Permute2x128(u0, u4, 0x20), ref destination, 0);
+        Store8(Avx.Permute2x128(u1, u5, 0x20), ref destination, 1);
+        Store8(Avx.Permute2x128(u2, u6, 0x20), ref destination, 2);
+        Store8(Avx.Permute2x128(u3, u7, 0x20), ref destination, 3);
+        Store8(Avx.Permute2x128(u0, u4, 0x31), ref destination, 4);
+        Store8(Avx.Permute2x128(u1, u5, 0x31), ref destination, 5);
+        Store8(Avx.Permute2x128(u2, u6, 0x31), ref destination, 6);
+        Store8(Avx.Permute2x128(u3, u7, 0x31), ref destination, 7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load8(ref float source, int row) => Vector256.LoadUnsafe(ref source, (nuint)(row * Row));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store8(Vector256<float> value, ref float destination, int row) => value.StoreUnsafe(ref destination, (nuint)(row * Row));
 
     // Lane l of the new row i: row i's lane l where bit s of l is clear, else row (i + s)'s lane l − s (index ≥ 16
     // picks from the second source); of the new row i + s: row i's lane l + s, else row (i + s)'s lane l.

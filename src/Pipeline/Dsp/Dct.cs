@@ -4,7 +4,8 @@ using System.Runtime.Intrinsics;
 namespace VoiceEmotion.Pipeline.Dsp;
 
 /// <summary>Orthonormal DCT-II as a precomputed matrix, returning coefficients [first, first + count). Up to 16
-/// coefficients on a 512-bit SIMD CPU: one vector of outputs, a broadcast input times a matrix column per step.</summary>
+/// coefficients on a SIMD CPU: one vector of outputs (two of 256 bits without AVX-512), a broadcast input times a
+/// matrix column per step.</summary>
 public sealed class Dct
 {
     private readonly float[] _matrix;
@@ -23,7 +24,7 @@ public sealed class Dct
             for (int n = 0; n < inputs; n++)
                 _matrix[c * inputs + n] = (float)(scale * Math.Cos(Math.PI * k * (n + 0.5) / inputs));
         }
-        if (count <= 16 && Vector512.IsHardwareAccelerated)
+        if (count <= 16 && (Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated))
         {
             _columns = new float[inputs * 16];
             for (int c = 0; c < count; c++)
@@ -39,6 +40,22 @@ public sealed class Dct
         {
             if (input.Length < _inputs || output.Length < Count) throw new ArgumentException("input or output too short");
             ref float m = ref MemoryMarshal.GetArrayDataReference(_columns);
+            Span<float> all = stackalloc float[16];
+            if (!Vector512.IsHardwareAccelerated)
+            {
+                // 256-bit lanes: the low and high eight coefficients in two accumulators.
+                var lo = Vector256<float>.Zero; var hi = Vector256<float>.Zero;
+                for (int k = 0; k < _inputs; k++)
+                {
+                    var x = Vector256.Create(input[k]);
+                    lo = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref m, (nuint)(k * 16)), lo);
+                    hi = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref m, (nuint)(k * 16 + 8)), hi);
+                }
+                lo.CopyTo(all);
+                hi.CopyTo(all[8..]);
+                all[..Count].CopyTo(output);
+                return;
+            }
             var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero;
             int n = 0;
             for (; n + 2 <= _inputs; n += 2)
@@ -47,7 +64,6 @@ public sealed class Dct
                 a1 = Vector512.FusedMultiplyAdd(Vector512.Create(input[n + 1]), Vector512.LoadUnsafe(ref m, (nuint)(n * 16 + 16)), a1);
             }
             if (n < _inputs) a0 = Vector512.FusedMultiplyAdd(Vector512.Create(input[n]), Vector512.LoadUnsafe(ref m, (nuint)(n * 16)), a0);
-            Span<float> all = stackalloc float[16];
             (a0 + a1).CopyTo(all);
             all[..Count].CopyTo(output);
             return;

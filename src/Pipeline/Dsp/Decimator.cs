@@ -92,6 +92,27 @@ public sealed class Decimator
                 Avx512F.PermuteVar16x32x2(o01, Odd, o23).StoreUnsafe(ref ph, (nuint)(3 * phaseLength + done));
             }
         }
+        else if (factor == 4 && Avx2.IsSupported)
+        {
+            // 32 inputs → 8 of each phase: the 128-bit halves regrouped so each holds four inputs of one output
+            // step per lane group, then a 4 × 4 transpose within each half.
+            ref float x = ref MemoryMarshal.GetReference(input);
+            ref float ph = ref MemoryMarshal.GetArrayDataReference(_phases);
+            for (; 4 * done + 32 <= length; done += 8)
+            {
+                nuint at = (nuint)(4 * done);
+                var v0 = Vector256.LoadUnsafe(ref x, at); var v1 = Vector256.LoadUnsafe(ref x, at + 8);
+                var v2 = Vector256.LoadUnsafe(ref x, at + 16); var v3 = Vector256.LoadUnsafe(ref x, at + 24);
+                var a = Avx.Permute2x128(v0, v2, 0x20); var b = Avx.Permute2x128(v0, v2, 0x31);
+                var c = Avx.Permute2x128(v1, v3, 0x20); var d = Avx.Permute2x128(v1, v3, 0x31);
+                var t0 = Avx.UnpackLow(a, b); var t1 = Avx.UnpackLow(c, d);
+                var t2 = Avx.UnpackHigh(a, b); var t3 = Avx.UnpackHigh(c, d);
+                Avx.Shuffle(t0, t1, 0x44).StoreUnsafe(ref ph, (nuint)done);
+                Avx.Shuffle(t0, t1, 0xEE).StoreUnsafe(ref ph, (nuint)(phaseLength + done));
+                Avx.Shuffle(t2, t3, 0x44).StoreUnsafe(ref ph, (nuint)(2 * phaseLength + done));
+                Avx.Shuffle(t2, t3, 0xEE).StoreUnsafe(ref ph, (nuint)(3 * phaseLength + done));
+            }
+        }
         for (int p = 0; p < factor; p++)
         {
             var phase = _phases.AsSpan(p * phaseLength, phaseLength);
@@ -131,6 +152,36 @@ public sealed class Decimator
                         a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref h0, q)), Vector512.LoadUnsafe(ref x0, (nuint)q), a0);
                 }
                 (a0 + a1 + a2 + a3).StoreUnsafe(ref z, (nuint)m);
+            }
+            _out.AsSpan(0, outputs).CopyTo(output);
+            return;
+        }
+        // Without 512-bit vectors: the same polyphase sums with Vector<float> lanes along m (8 on AVX2, 4 on Arm).
+        // 160 dot products of 12 taps through TensorPrimitives.Dot were 1.6 µs a frame on an AVX2 core (stop 37).
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref float z = ref MemoryMarshal.GetArrayDataReference(_out);
+            int width = Vector<float>.Count;
+            for (int m = 0; m < outputs; m += width)
+            {
+                // Four accumulators over taps q mod 4: independent chains of multiply-adds.
+                var a0 = Vector<float>.Zero; var a1 = Vector<float>.Zero; var a2 = Vector<float>.Zero; var a3 = Vector<float>.Zero;
+                for (int p = 0; p < factor; p++)
+                {
+                    ref float x0 = ref Unsafe.Add(ref xs, p * phaseLength + m);
+                    ref float h0 = ref Unsafe.Add(ref hs, p * perPhase);
+                    int q = 0;
+                    for (; q + 4 <= perPhase; q += 4)
+                    {
+                        a0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref h0, q)), Vector.LoadUnsafe(ref x0, (nuint)q), a0);
+                        a1 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref h0, q + 1)), Vector.LoadUnsafe(ref x0, (nuint)(q + 1)), a1);
+                        a2 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref h0, q + 2)), Vector.LoadUnsafe(ref x0, (nuint)(q + 2)), a2);
+                        a3 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref h0, q + 3)), Vector.LoadUnsafe(ref x0, (nuint)(q + 3)), a3);
+                    }
+                    for (; q < perPhase; q++)
+                        a0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref h0, q)), Vector.LoadUnsafe(ref x0, (nuint)q), a0);
+                }
+                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref z, (nuint)m);
             }
             _out.AsSpan(0, outputs).CopyTo(output);
             return;

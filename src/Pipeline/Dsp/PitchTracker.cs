@@ -78,7 +78,7 @@ public sealed class PitchTracker
         // time, only as far as the search below reads (a voiced frame at 200 Hz stops after 32 of the 68 lags at 4 kHz).
         if (_fft is null)
         {
-            if (Vector512.IsHardwareAccelerated) buffer.CopyTo(_padded);
+            if (Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated) buffer.CopyTo(_padded);
             _acfReady = 0;
         }
         else
@@ -198,10 +198,50 @@ public sealed class PitchTracker
 
     // r(τ) for the next 16 lags. With 512-bit SIMD, lanes along τ: r[τ0 + l] += x_j · x_{j + τ0 + l} over j, the buffer
     // padded by zeros so each lag's sum stops at its overlap; four accumulators over j mod 4 keep the multiply-adds
-    // independent. Otherwise one dot product per lag.
+    // independent. With 256-bit SIMD the same, the 16 lags in two vectors (four chains each). Otherwise one dot product
+    // per lag.
     private void NextAutocorrelationBlock(ReadOnlySpan<float> buffer)
     {
         int n = BufferLength, lag = _acfReady, w = Vector512<float>.Count;
+        if (!Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated)
+        {
+            ref float p = ref MemoryMarshal.GetArrayDataReference(_padded);
+            // Four chains of each half (j mod 4): a multiply-add waits on its own chain only.
+            var lo0 = Vector256<float>.Zero; var hi0 = Vector256<float>.Zero;
+            var lo1 = Vector256<float>.Zero; var hi1 = Vector256<float>.Zero;
+            var lo2 = Vector256<float>.Zero; var hi2 = Vector256<float>.Zero;
+            var lo3 = Vector256<float>.Zero; var hi3 = Vector256<float>.Zero;
+            int i = 0, stop = n - lag;
+            for (; i + 4 <= stop; i += 4)
+            {
+                ref float at = ref Unsafe.Add(ref p, i + lag);
+                var x0 = Vector256.Create(Unsafe.Add(ref p, i));
+                var x1 = Vector256.Create(Unsafe.Add(ref p, i + 1));
+                var x2 = Vector256.Create(Unsafe.Add(ref p, i + 2));
+                var x3 = Vector256.Create(Unsafe.Add(ref p, i + 3));
+                lo0 = Vector256.FusedMultiplyAdd(x0, Vector256.LoadUnsafe(ref at), lo0);
+                hi0 = Vector256.FusedMultiplyAdd(x0, Vector256.LoadUnsafe(ref at, 8), hi0);
+                lo1 = Vector256.FusedMultiplyAdd(x1, Vector256.LoadUnsafe(ref at, 1), lo1);
+                hi1 = Vector256.FusedMultiplyAdd(x1, Vector256.LoadUnsafe(ref at, 9), hi1);
+                lo2 = Vector256.FusedMultiplyAdd(x2, Vector256.LoadUnsafe(ref at, 2), lo2);
+                hi2 = Vector256.FusedMultiplyAdd(x2, Vector256.LoadUnsafe(ref at, 10), hi2);
+                lo3 = Vector256.FusedMultiplyAdd(x3, Vector256.LoadUnsafe(ref at, 3), lo3);
+                hi3 = Vector256.FusedMultiplyAdd(x3, Vector256.LoadUnsafe(ref at, 11), hi3);
+            }
+            for (; i < stop; i++)
+            {
+                var x0 = Vector256.Create(Unsafe.Add(ref p, i));
+                lo0 = Vector256.FusedMultiplyAdd(x0, Vector256.LoadUnsafe(ref p, (nuint)(i + lag)), lo0);
+                hi0 = Vector256.FusedMultiplyAdd(x0, Vector256.LoadUnsafe(ref p, (nuint)(i + lag + 8)), hi0);
+            }
+            lo0 = (lo0 + lo1) + (lo2 + lo3);
+            hi0 = (hi0 + hi1) + (hi2 + hi3);
+            ref float acf = ref MemoryMarshal.GetArrayDataReference(_acf);
+            lo0.StoreUnsafe(ref acf, (nuint)lag);
+            hi0.StoreUnsafe(ref acf, (nuint)(lag + 8));
+            _acfReady = lag + w;
+            return;
+        }
         if (!Vector512.IsHardwareAccelerated)
         {
             for (int t = lag; t < lag + w && t <= _maxLag; t++) _acf[t] = TensorPrimitives.Dot(buffer[..(n - t)], buffer[t..]);

@@ -10,7 +10,7 @@ namespace VoiceEmotion.Pipeline.Dsp;
 /// <summary>
 /// Real-input FFT of a power-of-two size: one complex FFT of half the size plus a split step.
 /// Twiddles and bit-reversal are precomputed once per size and shared by every instance; transforms allocate nothing.
-/// Size 512 on a CPU with 512-bit SIMD takes <see cref="ComplexFft256"/> (natural order, vectorised split step);
+/// Size 512 on a CPU with AVX-512 or AVX2 takes <see cref="ComplexFft256"/> (natural order, vectorised split step);
 /// every other case takes the radix-2 path below.
 /// </summary>
 public sealed class RealFft
@@ -124,7 +124,8 @@ public sealed class RealFft
         power[h] = (z0r - z0i) * (z0r - z0i);
         if (_simd256)
         {
-            SplitPowerSimd(power);
+            if (ComplexFft256.Is512) SplitPowerSimd(power);
+            else SplitPower256(power);
             return;
         }
         power[0] = (z0r + z0i) * (z0r + z0i);
@@ -165,6 +166,36 @@ public sealed class RealFft
         }
     }
 
+    private static readonly Vector256<int> ReverseLanes8 = Vector256.Create(7, 6, 5, 4, 3, 2, 1, 0);
+
+    // SplitPowerSimd with 256-bit vectors, 8 bins a step.
+    private void SplitPower256(Span<float> power)
+    {
+        ref float zr = ref MemoryMarshal.GetArrayDataReference(_outRe);
+        ref float zi = ref MemoryMarshal.GetArrayDataReference(_outIm);
+        ref float cr = ref MemoryMarshal.GetArrayDataReference(_splitCos);
+        ref float ci = ref MemoryMarshal.GetArrayDataReference(_splitSin);
+        ref float p = ref MemoryMarshal.GetReference(power);
+        var reverse = ReverseLanes8;
+        var half = Vector256.Create(0.5f);
+        const int w = 8;
+        for (int k0 = 0; k0 < _half; k0 += w)
+        {
+            nuint at = (nuint)k0, mirror = (nuint)(_half - k0 - (w - 1));
+            var ar = Vector256.LoadUnsafe(ref zr, at);
+            var ai = Vector256.LoadUnsafe(ref zi, at);
+            var br = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref zr, mirror), reverse);
+            var bi = -Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref zi, mirror), reverse);
+            var er = half * (ar + br); var ei = half * (ai + bi);
+            var dr = half * (ar - br); var di = half * (ai - bi);
+            var wr = Vector256.LoadUnsafe(ref cr, at);
+            var wi = Vector256.LoadUnsafe(ref ci, at);
+            var xr = er + di * wr + dr * wi;
+            var xi = ei + di * wi - dr * wr;
+            (xr * xr + xi * xi).StoreUnsafe(ref p, at);
+        }
+    }
+
     private void LoadPacked(ReadOnlySpan<float> input)
     {
         if (input.Length > Size) throw new ArgumentException("input is longer than the FFT size", nameof(input));
@@ -173,7 +204,18 @@ public sealed class RealFft
             // Natural order: z[n] = x[2n] + i·x[2n + 1].
             int pairs = input.Length / 2, n = 0;
             ref float x = ref MemoryMarshal.GetReference(input);
-            for (; n + 16 <= pairs; n += 16)
+            if (!ComplexFft256.Is512)
+            {
+                for (; n + 8 <= pairs; n += 8)
+                {
+                    // Even and odd lanes of two vectors, in 128-bit halves; the 64-bit quarters then put in order.
+                    var a = Vector256.LoadUnsafe(ref x, (nuint)(2 * n));
+                    var b = Vector256.LoadUnsafe(ref x, (nuint)(2 * n + 8));
+                    Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle().StoreUnsafe(ref _re[0], (nuint)n);
+                    Avx2.Permute4x64(Avx.Shuffle(a, b, 0xDD).AsDouble(), 0xD8).AsSingle().StoreUnsafe(ref _im[0], (nuint)n);
+                }
+            }
+            for (; ComplexFft256.Is512 && n + 16 <= pairs; n += 16)
             {
                 var a = Vector512.LoadUnsafe(ref x, (nuint)(2 * n));
                 var b = Vector512.LoadUnsafe(ref x, (nuint)(2 * n + 16));

@@ -192,7 +192,7 @@ public sealed class FrameFeatureExtractor
         _previousDb = db;
     }
 
-    // Pairs (x[i−1], x[i]) whose signs (x < 0) differ, 16 pairs a step: the sign bits of x[i−1..] XOR x[i..].
+    // Pairs (x[i−1], x[i]) whose signs (x < 0) differ, 16 (or 8) pairs a step: the sign bits of x[i−1..] XOR x[i..].
     private static int CountSignChanges(ReadOnlySpan<float> x)
     {
         int count = 0, i = 1;
@@ -203,6 +203,16 @@ public sealed class FrameFeatureExtractor
             {
                 var previous = Vector512.LessThan(Vector512.LoadUnsafe(ref r, (nuint)(i - 1)), Vector512<float>.Zero);
                 var current = Vector512.LessThan(Vector512.LoadUnsafe(ref r, (nuint)i), Vector512<float>.Zero);
+                count += BitOperations.PopCount((previous ^ current).ExtractMostSignificantBits());
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            ref float r = ref MemoryMarshal.GetReference(x);
+            for (; i + Vector256<float>.Count <= x.Length; i += Vector256<float>.Count)
+            {
+                var previous = Vector256.LessThan(Vector256.LoadUnsafe(ref r, (nuint)(i - 1)), Vector256<float>.Zero);
+                var current = Vector256.LessThan(Vector256.LoadUnsafe(ref r, (nuint)i), Vector256<float>.Zero);
                 count += BitOperations.PopCount((previous ^ current).ExtractMostSignificantBits());
             }
         }

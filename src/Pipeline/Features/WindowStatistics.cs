@@ -229,6 +229,20 @@ public sealed class WindowStatistics
                 (Vector512.Create(squares[8..]) + (newHi * newHi - oldHi * oldHi)).CopyTo(squares[8..]);
             }
         }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= F; i += 8)
+            {
+                var (oldLo, oldHi) = Vector256.Widen(Vector256.Create(slot.Slice(i, 8)));
+                var (newLo, newHi) = Vector256.Widen(Vector256.Create(frame.Slice(i, 8)));
+                var sum = _sum.AsSpan(i, 8);
+                var squares = _sumSquares.AsSpan(i, 8);
+                (Vector256.Create(sum[..4]) + (newLo - oldLo)).CopyTo(sum[..4]);
+                (Vector256.Create(sum[4..]) + (newHi - oldHi)).CopyTo(sum[4..]);
+                (Vector256.Create(squares[..4]) + (newLo * newLo - oldLo * oldLo)).CopyTo(squares[..4]);
+                (Vector256.Create(squares[4..]) + (newHi * newHi - oldHi * oldHi)).CopyTo(squares[4..]);
+            }
+        }
         for (; i < F; i++)
         {
             double o = slot[i], v = frame[i];
@@ -257,6 +271,19 @@ public sealed class WindowStatistics
                 (sumHi + sHi).CopyTo(_sum.AsSpan(i + 8, 8));
                 (sqLo + sLo * lo).CopyTo(_sumSquares.AsSpan(i, 8));
                 (sqHi + sHi * hi).CopyTo(_sumSquares.AsSpan(i + 8, 8));
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var s = Vector256.Create((double)sign);
+            for (; i + 8 <= F; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Create(frame.Slice(i, 8)));
+                var sLo = s * lo; var sHi = s * hi;
+                (Vector256.Create(_sum.AsSpan(i, 4)) + sLo).CopyTo(_sum.AsSpan(i, 4));
+                (Vector256.Create(_sum.AsSpan(i + 4, 4)) + sHi).CopyTo(_sum.AsSpan(i + 4, 4));
+                (Vector256.Create(_sumSquares.AsSpan(i, 4)) + sLo * lo).CopyTo(_sumSquares.AsSpan(i, 4));
+                (Vector256.Create(_sumSquares.AsSpan(i + 4, 4)) + sHi * hi).CopyTo(_sumSquares.AsSpan(i + 4, 4));
             }
         }
         for (; i < F; i++)
@@ -335,8 +362,8 @@ public sealed class WindowStatistics
 
     /// <summary>
     /// The k-th smallest value (k from 0), by quickselect with out-of-place three-way partitions: each 16 values are
-    /// split by two comparisons against the pivot and lane compression (AVX-512 vcompressps) into a "less" and a
-    /// "greater" buffer; the pivot's equals are only counted. No branch depends on the data, so live windows (whose values
+    /// split by two comparisons against the pivot and lane compression (AVX-512 vcompressps; on AVX2, 8 values by a
+    /// permutation looked up by the comparison mask) into a "less" and a "greater" buffer; the pivot's equals are only counted. No branch depends on the data, so live windows (whose values
     /// change between calls) cost what a benchmark repeating one window shows — an in-place branchy partition
     /// mispredicted on every other element and cost 3–4× that, and even a branch-free in-place one waited on its own
     /// stores. Pivot: median of three. Ping-pongs between two buffer pairs in <paramref name="scratch"/>.
@@ -386,6 +413,26 @@ public sealed class WindowStatistics
                     ng += BitOperations.PopCount(mg.ExtractMostSignificantBits());
                 }
             }
+            else if (Avx2.IsSupported)
+            {
+                // AVX2 has no lane compression: the comparison's 8-bit mask picks a permutation that moves the
+                // selected lanes to the front (a 256-entry table), and the whole vector is stored (the buffers have slack).
+                ref float src = ref MemoryMarshal.GetReference(source);
+                ref float l = ref MemoryMarshal.GetReference(less);
+                ref float g = ref MemoryMarshal.GetReference(greater);
+                ref int table = ref MemoryMarshal.GetArrayDataReference(CompressTable);
+                var p = Vector256.Create(pivot);
+                for (; i0 + 8 <= n; i0 += 8)
+                {
+                    var v = Vector256.LoadUnsafe(ref src, (nuint)i0);
+                    uint ml = Vector256.LessThan(v, p).ExtractMostSignificantBits();
+                    uint mg = Vector256.GreaterThan(v, p).ExtractMostSignificantBits();
+                    Avx2.PermuteVar8x32(v, Vector256.LoadUnsafe(ref table, ml * 8)).StoreUnsafe(ref l, (nuint)nl);
+                    Avx2.PermuteVar8x32(v, Vector256.LoadUnsafe(ref table, mg * 8)).StoreUnsafe(ref g, (nuint)ng);
+                    nl += BitOperations.PopCount(ml);
+                    ng += BitOperations.PopCount(mg);
+                }
+            }
             for (int i = i0; i < n; i++)
             {
                 // Write to both, advance one: no branch on the value.
@@ -402,6 +449,20 @@ public sealed class WindowStatistics
         }
     }
 
+    // [mask · 8 + j] = the lane of the j-th set bit of mask (then zeros): Avx2.PermuteVar8x32 with it compresses.
+    private static readonly int[] CompressTable = BuildCompressTable();
+
+    private static int[] BuildCompressTable()
+    {
+        var table = new int[256 * 8];
+        for (int mask = 0; mask < 256; mask++)
+        {
+            int j = 0;
+            for (int lane = 0; lane < 8; lane++) if ((mask & (1 << lane)) != 0) table[mask * 8 + j++] = lane;
+        }
+        return table;
+    }
+
     private static int CountAtMost(ReadOnlySpan<float> values, float limit)
     {
         int count = 0, i = 0;
@@ -411,6 +472,13 @@ public sealed class WindowStatistics
             ref float r = ref MemoryMarshal.GetReference(values);
             for (; i + 16 <= values.Length; i += 16)
                 count += BitOperations.PopCount(Vector512.LessThanOrEqual(Vector512.LoadUnsafe(ref r, (nuint)i), p).ExtractMostSignificantBits());
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var p = Vector256.Create(limit);
+            ref float r = ref MemoryMarshal.GetReference(values);
+            for (; i + 8 <= values.Length; i += 8)
+                count += BitOperations.PopCount(Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref r, (nuint)i), p).ExtractMostSignificantBits());
         }
         for (; i < values.Length; i++) count += values[i] <= limit ? 1 : 0;
         return count;
@@ -432,6 +500,19 @@ public sealed class WindowStatistics
                 m = Vector512.Min(m, Vector512.ConditionalSelect(Vector512.GreaterThan(v, p), v, inf));
             }
             for (int lane = 0; lane < 16; lane++) best = Math.Min(best, m[lane]);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var p = Vector256.Create(limit);
+            var inf = Vector256.Create(float.PositiveInfinity);
+            var m = inf;
+            ref float r = ref MemoryMarshal.GetReference(values);
+            for (; i + 8 <= values.Length; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+                m = Vector256.Min(m, Vector256.ConditionalSelect(Vector256.GreaterThan(v, p), v, inf));
+            }
+            for (int lane = 0; lane < 8; lane++) best = Math.Min(best, m[lane]);
         }
         for (; i < values.Length; i++) if (values[i] > limit && values[i] < best) best = values[i];
         return best;

@@ -36,7 +36,8 @@ public sealed class DspTests
     [InlineData(512, false)]
     public void BothFftPathsMatchANaiveDftInDouble(int size, bool simd)
     {
-        // The 512-point transform has a SIMD path (16 × 16 four-step FFT on 512-bit vectors) and the generic radix-2
+        // The 512-point transform has a SIMD path (16 × 16 four-step FFT on 512-bit vectors, or 256-bit ones on AVX2
+        // machines, whichever this CPU runs) and the generic radix-2
         // one; both against a double-precision DFT, for full, short, odd-length and impulse inputs.
         var fft = new RealFft(size, allowSimd: simd);
         var re = new float[fft.Bins];
