@@ -80,6 +80,38 @@ public sealed class DspTests
     }
 
     [Fact]
+    public void MelBandsEqualTheirTriangleTimesThePowerSummedInDouble()
+    {
+        // Apply sums each band in chunks of 8 bins (the last chunk moved back to end at the last bin): against the
+        // triangles' weights read out one bin at a time (a unit spectrum per bin) and summed in double, on random spectra.
+        var mel = new MelFilterbank(40, 512, 16000, 20, 8000);
+        var weights = new float[257, 40];
+        var unit = new float[257];
+        var energies = new float[40];
+        for (int k = 0; k < 257; k++)
+        {
+            unit[k] = 1;
+            mel.Apply(unit, energies);
+            for (int b = 0; b < 40; b++) weights[k, b] = energies[b];
+            unit[k] = 0;
+        }
+        Assert.True(weights[256, 39] > 0 || weights[255, 39] > 0, "the top band reaches the last bins");
+        var random = new Random(4);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var power = Enumerable.Range(0, 257).Select(_ => (float)(random.NextDouble() * random.NextDouble() * 100)).ToArray();
+            mel.Apply(power, energies);
+            for (int b = 0; b < 40; b++)
+            {
+                double expected = 0;
+                for (int k = 0; k < 257; k++) expected += (double)weights[k, b] * power[k];
+                Assert.Equal(expected, energies[b], 1e-5 * Math.Max(1, expected));
+            }
+        }
+        Assert.Throws<ArgumentException>(() => mel.Apply(new float[256], energies));
+    }
+
+    [Fact]
     public void MelFiltersCoverTheSpectrumInIncreasingOrder()
     {
         var mel = new MelFilterbank(40, 512, 16000, 20, 8000);
