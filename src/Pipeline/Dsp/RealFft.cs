@@ -204,7 +204,17 @@ public sealed class RealFft
             // Natural order: z[n] = x[2n] + i·x[2n + 1].
             int pairs = input.Length / 2, n = 0;
             ref float x = ref MemoryMarshal.GetReference(input);
-            if (!ComplexFft256.Is512)
+            if (ComplexFft256.Is512)
+            {
+                for (; n + 16 <= pairs; n += 16)
+                {
+                    var a = Vector512.LoadUnsafe(ref x, (nuint)(2 * n));
+                    var b = Vector512.LoadUnsafe(ref x, (nuint)(2 * n + 16));
+                    Avx512F.PermuteVar16x32x2(a, EvenLanes, b).StoreUnsafe(ref _re[0], (nuint)n);
+                    Avx512F.PermuteVar16x32x2(a, OddLanes, b).StoreUnsafe(ref _im[0], (nuint)n);
+                }
+            }
+            else
             {
                 for (; n + 8 <= pairs; n += 8)
                 {
@@ -214,13 +224,6 @@ public sealed class RealFft
                     Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle().StoreUnsafe(ref _re[0], (nuint)n);
                     Avx2.Permute4x64(Avx.Shuffle(a, b, 0xDD).AsDouble(), 0xD8).AsSingle().StoreUnsafe(ref _im[0], (nuint)n);
                 }
-            }
-            for (; ComplexFft256.Is512 && n + 16 <= pairs; n += 16)
-            {
-                var a = Vector512.LoadUnsafe(ref x, (nuint)(2 * n));
-                var b = Vector512.LoadUnsafe(ref x, (nuint)(2 * n + 16));
-                Avx512F.PermuteVar16x32x2(a, EvenLanes, b).StoreUnsafe(ref _re[0], (nuint)n);
-                Avx512F.PermuteVar16x32x2(a, OddLanes, b).StoreUnsafe(ref _im[0], (nuint)n);
             }
             for (; n < pairs; n++)
             {

@@ -80,7 +80,7 @@ public sealed class WindowStatistics
         {
             Count++;
             frame.CopyTo(slot);
-            Account(slot, +1);
+            Account(slot);
         }
         if (++_next == WindowFrames) _next = 0;
         if (++_sinceResum >= WindowFrames) Resum();
@@ -210,17 +210,34 @@ public sealed class WindowStatistics
     }
 
     /// <summary>The oldest frame (in <paramref name="slot"/>) leaves the sums and <paramref name="frame"/> takes its
-    /// place, in one pass: sum += new − old, squares += new² − old², 16 features a step.</summary>
+    /// place.</summary>
     private void Replace(Span<float> slot, ReadOnlySpan<float> frame)
     {
         AccountVoiced(slot, -1);
+        AddDifference(slot, frame);
+        frame.CopyTo(slot);
+        AccountVoiced(slot, +1);
+    }
+
+    /// <summary>A frame joins the sums (as replacing a frame of zeros: the same values exactly).</summary>
+    private void Account(ReadOnlySpan<float> frame)
+    {
+        AddDifference(ZeroFrame, frame);
+        AccountVoiced(frame, +1);
+    }
+
+    private static readonly float[] ZeroFrame = new float[FeatureSchema.FrameFeatureCount];
+
+    /// <summary>In one pass: sum += new − old, squares += new² − old², in double, 16 (or 8) features a step.</summary>
+    private void AddDifference(ReadOnlySpan<float> leaving, ReadOnlySpan<float> entering)
+    {
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
             for (; i + 16 <= F; i += 16)
             {
-                var (oldLo, oldHi) = Vector512.Widen(Vector512.Create(slot.Slice(i, 16)));
-                var (newLo, newHi) = Vector512.Widen(Vector512.Create(frame.Slice(i, 16)));
+                var (oldLo, oldHi) = Vector512.Widen(Vector512.Create(leaving.Slice(i, 16)));
+                var (newLo, newHi) = Vector512.Widen(Vector512.Create(entering.Slice(i, 16)));
                 var sum = _sum.AsSpan(i, 16);
                 var squares = _sumSquares.AsSpan(i, 16);
                 (Vector512.Create(sum[..8]) + (newLo - oldLo)).CopyTo(sum[..8]);
@@ -233,8 +250,8 @@ public sealed class WindowStatistics
         {
             for (; i + 8 <= F; i += 8)
             {
-                var (oldLo, oldHi) = Vector256.Widen(Vector256.Create(slot.Slice(i, 8)));
-                var (newLo, newHi) = Vector256.Widen(Vector256.Create(frame.Slice(i, 8)));
+                var (oldLo, oldHi) = Vector256.Widen(Vector256.Create(leaving.Slice(i, 8)));
+                var (newLo, newHi) = Vector256.Widen(Vector256.Create(entering.Slice(i, 8)));
                 var sum = _sum.AsSpan(i, 8);
                 var squares = _sumSquares.AsSpan(i, 8);
                 (Vector256.Create(sum[..4]) + (newLo - oldLo)).CopyTo(sum[..4]);
@@ -245,54 +262,10 @@ public sealed class WindowStatistics
         }
         for (; i < F; i++)
         {
-            double o = slot[i], v = frame[i];
+            double o = leaving[i], v = entering[i];
             _sum[i] += v - o;
             _sumSquares[i] += v * v - o * o;
         }
-        frame.CopyTo(slot);
-        AccountVoiced(slot, +1);
-    }
-
-    private void Account(ReadOnlySpan<float> frame, int sign)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            // 16 features a step, widened to two 8-lane double vectors (the sums stay in double).
-            var s = Vector512.Create((double)sign);
-            for (; i + 16 <= F; i += 16)
-            {
-                var v = Vector512.Create(frame.Slice(i, 16));
-                var (lo, hi) = Vector512.Widen(v);
-                var sumLo = Vector512.Create(_sum.AsSpan(i, 8)); var sumHi = Vector512.Create(_sum.AsSpan(i + 8, 8));
-                var sqLo = Vector512.Create(_sumSquares.AsSpan(i, 8)); var sqHi = Vector512.Create(_sumSquares.AsSpan(i + 8, 8));
-                var sLo = s * lo; var sHi = s * hi;
-                (sumLo + sLo).CopyTo(_sum.AsSpan(i, 8));
-                (sumHi + sHi).CopyTo(_sum.AsSpan(i + 8, 8));
-                (sqLo + sLo * lo).CopyTo(_sumSquares.AsSpan(i, 8));
-                (sqHi + sHi * hi).CopyTo(_sumSquares.AsSpan(i + 8, 8));
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var s = Vector256.Create((double)sign);
-            for (; i + 8 <= F; i += 8)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.Create(frame.Slice(i, 8)));
-                var sLo = s * lo; var sHi = s * hi;
-                (Vector256.Create(_sum.AsSpan(i, 4)) + sLo).CopyTo(_sum.AsSpan(i, 4));
-                (Vector256.Create(_sum.AsSpan(i + 4, 4)) + sHi).CopyTo(_sum.AsSpan(i + 4, 4));
-                (Vector256.Create(_sumSquares.AsSpan(i, 4)) + sLo * lo).CopyTo(_sumSquares.AsSpan(i, 4));
-                (Vector256.Create(_sumSquares.AsSpan(i + 4, 4)) + sHi * hi).CopyTo(_sumSquares.AsSpan(i + 4, 4));
-            }
-        }
-        for (; i < F; i++)
-        {
-            double v = frame[i];
-            _sum[i] += sign * v;
-            _sumSquares[i] += sign * v * v;
-        }
-        AccountVoiced(frame, sign);
     }
 
     private void AccountVoiced(ReadOnlySpan<float> frame, int sign)
@@ -317,7 +290,7 @@ public sealed class WindowStatistics
         Array.Clear(_sumSquares);
         ClearVoiced();
         // Sums do not depend on order: the ring's first Count slots are exactly the window's rows.
-        for (int r = 0; r < Count; r++) Account(_ring.AsSpan(r * F, F), +1);
+        for (int r = 0; r < Count; r++) Account(_ring.AsSpan(r * F, F));
     }
 
     private void ClearVoiced()
