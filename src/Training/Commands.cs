@@ -85,12 +85,13 @@ public static class Commands
     }
 
     public static int CrossValidate(IReadOnlyList<string> data, string reportDir, int k, int seeds, IReadOnlyList<string> conditions, string? json,
-        string? windows, TrainingRecipe recipe)
+        string? windows, TrainingRecipe recipe, bool restart = false)
     {
         var corpus = new Corpus(data);
         if (corpus.Speakers.Count < k) throw new UsageException($"{k} folds need at least {k} speakers; the data has {corpus.Speakers.Count}");
         Console.Error.WriteLine($"cv: {corpus.Clips.Count} clips, {corpus.Speakers.Count} speakers, {k} folds, {seeds} seed(s); {recipe.Describe()}");
-        var result = CrossValidation.Run(corpus, recipe, k, seeds, conditions);
+        var checkpoints = FoldCheckpoints.Open(reportDir, corpus, recipe, k, conditions, restart);
+        var result = CrossValidation.Run(corpus, recipe, k, seeds, conditions, checkpoints);
         CrossValidationReport.Write(reportDir, corpus, recipe, k, result);
         if (json is not null) WriteJson(json, JsonSerializer.SerializeToNode(result.Summary(), Json)!);
         if (windows is not null) OutOfFoldWindows.Write(windows, result);

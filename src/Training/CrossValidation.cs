@@ -21,7 +21,7 @@ public sealed class SeedResult(int seed)
 }
 
 public sealed record CrossValidationResult(IReadOnlyList<SeedResult> Seeds, IReadOnlyList<string> Keys, IReadOnlyList<IReadOnlyList<string>> FoldSpeakers, int Skipped, double Seconds,
-    IReadOnlyDictionary<string, Func<int, bool>> Subsets)
+    IReadOnlyDictionary<string, Func<int, bool>> Subsets, int ResumedFolds = 0)
 {
     /// <summary>Mean macro-F1 (and per seed) per evaluation key, for the JSON summary.</summary>
     public Dictionary<string, object> Summary() => Keys.ToDictionary(k => k, k => (object)new
@@ -44,7 +44,10 @@ public sealed record CrossValidationResult(IReadOnlyList<SeedResult> Seeds, IRea
 /// </summary>
 public static class CrossValidation
 {
-    public static CrossValidationResult Run(Corpus corpus, TrainingRecipe recipe, int k, int seeds, IReadOnlyList<string> conditions)
+    /// <summary>Runs the cross-validation; with <paramref name="checkpoints"/> every finished fold is saved there and a
+    /// fold saved before is taken from it instead of being trained and scored again.</summary>
+    public static CrossValidationResult Run(Corpus corpus, TrainingRecipe recipe, int k, int seeds, IReadOnlyList<string> conditions,
+        FoldCheckpoints? checkpoints = null)
     {
         var watch = Stopwatch.StartNew();
         var folds = corpus.Folds(k);
@@ -52,6 +55,7 @@ public static class CrossValidation
         var keys = new List<string> { "clip", "streaming", "sessions" };
         keys.AddRange(conditions.Select(c => "clip/" + c));
         var results = new List<SeedResult>();
+        int resumed = 0;
         for (int s = 0; s < seeds; s++)
         {
             var seeded = recipe with { Train = recipe.Train with { Seed = recipe.Train.Seed + s } };
@@ -59,11 +63,22 @@ public static class CrossValidation
             foreach (var key in keys) result.Scores[key] = [];
             for (int f = 0; f < k; f++)
             {
+                string label = $"seed {seeded.Train.Seed}, fold {f + 1}/{k}";
+                if (checkpoints?.Load(seeded.Train.Seed, f) is { } saved)
+                {
+                    foreach (var key in keys)
+                        result.Scores[key].Add(saved.Scores.TryGetValue(key, out var part) ? part.ToScores()
+                            : throw new UsageException($"{checkpoints.PathOf(seeded.Train.Seed, f)} has no scores for '{key}'; delete it or give --restart"));
+                    result.Curves.Add(saved.Curve);
+                    Console.Error.WriteLine($"{label}: taken from {checkpoints.PathOf(seeded.Train.Seed, f)} (finished {saved.Written:yyyy-MM-dd HH:mm} UTC)");
+                    ReportFold(corpus, folds[f], keys, result, f, label, watch);
+                    resumed++;
+                    continue;
+                }
                 var held = folds[f].ToHashSet();
                 var train = all.Where(c => !held.Contains(c)).ToList();
                 var heldFeatures = corpus.Features(folds[f]);
                 var curve = new List<EpochReport>();
-                string label = $"seed {seeded.Train.Seed}, fold {f + 1}/{k}";
                 var members = ProgressReporter.Run(label, p => seeded.Fit(corpus, train, p, (report, net) =>
                 {
                     // Diagnostic only (no recipe choice is made on it): held-out clip-level macro-F1 after each epoch.
@@ -84,10 +99,8 @@ public static class CrossValidation
                     result.Scores[key].Add(Evaluation.Score(corpus, folds[f], scorer, mode, condition, seeded.Train.Seed, keepFeatures: condition == "clean"));
                 }
                 corpus.Forget(folds[f]);
-                var byCorpus = corpus.Clips.Select(c => c.Corpus).Distinct().ToList();
-                Console.Error.WriteLine($"{label}: " + string.Join(", ", keys.Select(key => $"{key} {Evaluation.Metrics(result.Scores[key][f]).MacroF1:F3}" +
-                    (byCorpus.Count > 1 ? " (" + string.Join("/", byCorpus.Select(name => Evaluation.Metrics(result.Scores[key][f].Where(c => corpus.Clips[c].Corpus == name)).MacroF1.ToString("F2"))) + ")" : ""))) +
-                                        $" ({string.Join(", ", folds[f].Select(c => corpus.Clips[c].Speaker).Distinct())}; {watch.Elapsed.TotalMinutes:F1} min)");
+                checkpoints?.Save(seeded.Train.Seed, f, keys.ToDictionary(key => key, key => result.Scores[key][f]), curve);
+                ReportFold(corpus, folds[f], keys, result, f, label, watch);
             }
             results.Add(result);
         }
@@ -96,6 +109,15 @@ public static class CrossValidation
         var perCorpus = subsets.Count > 1
             ? subsets.ToDictionary(name => name, name => (Func<int, bool>)(c => corpus.Clips[c].Corpus == name))
             : new Dictionary<string, Func<int, bool>>();
-        return new CrossValidationResult(results, keys, speakers, corpus.Skipped, watch.Elapsed.TotalSeconds, perCorpus);
+        return new CrossValidationResult(results, keys, speakers, corpus.Skipped, watch.Elapsed.TotalSeconds, perCorpus, resumed);
+    }
+
+    // One line per fold: every evaluation's macro-F1, per corpus when there are several.
+    private static void ReportFold(Corpus corpus, IReadOnlyList<int> fold, List<string> keys, SeedResult result, int f, string label, Stopwatch watch)
+    {
+        var byCorpus = corpus.Clips.Select(c => c.Corpus).Distinct().ToList();
+        Console.Error.WriteLine($"{label}: " + string.Join(", ", keys.Select(key => $"{key} {Evaluation.Metrics(result.Scores[key][f]).MacroF1:F3}" +
+            (byCorpus.Count > 1 ? " (" + string.Join("/", byCorpus.Select(name => Evaluation.Metrics(result.Scores[key][f].Where(c => corpus.Clips[c].Corpus == name)).MacroF1.ToString("F2"))) + ")" : ""))) +
+                                $" ({string.Join(", ", fold.Select(c => corpus.Clips[c].Speaker).Distinct())}; {watch.Elapsed.TotalMinutes:F1} min)");
     }
 }

@@ -18,7 +18,8 @@ public static class CrossValidationReport
         md.Append($"Recipe: {recipe.Describe()}\n\n");
         md.Append($"{corpus.Clips.Count} clips of {corpus.Speakers.Count} speakers; {k} speaker-grouped folds: ");
         md.Append(string.Join("; ", result.FoldSpeakers.Select((s, i) => $"{i + 1}: {string.Join(" ", s)}"))).Append('\n');
-        md.Append($"\nSeeds: {string.Join(", ", result.Seeds.Select(s => s.Seed))}. Time: {result.Seconds / 60:F1} min.\n\n");
+        md.Append($"\nSeeds: {string.Join(", ", result.Seeds.Select(s => s.Seed))}. Time: {result.Seconds / 60:F1} min" +
+                  (result.ResumedFolds > 0 ? $" in this run; {result.ResumedFolds} fold(s) were taken from earlier runs' saved folds ({FoldCheckpoints.Folder}/)" : "") + ".\n\n");
         var subsetNames = result.Subsets.Keys.ToList();
         md.Append("| evaluation | what | macro-F1 (mean ± sd over seeds) | per seed | accuracy (mean) |")
           .Append(string.Concat(subsetNames.Select(n => $" {n} clips only |"))).Append("\n|---|---|---:|---|---:|")

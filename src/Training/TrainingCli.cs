@@ -142,7 +142,11 @@ public static class TrainingCli
             Description = "write every out-of-fold scored window here (CSV: seed, fold, evaluation, truth, probabilities) for calibration studies; keep it out of the repository",
             HelpName = "windows.csv",
         };
-        foreach (var option in new Option[] { data, report, folds, seeds, conditions, json, windows }) command.Options.Add(option);
+        var restart = new Option<bool>("--restart")
+        {
+            Description = $"compute every fold again: delete the folds saved under the report folder ({FoldCheckpoints.Folder}/) by an earlier run; without it a run goes on from the first fold not saved",
+        };
+        foreach (var option in new Option[] { data, report, folds, seeds, conditions, json, windows, restart }) command.Options.Add(option);
         RecipeOptions.AddTo(command);
         command.SetAction(parse =>
         {
@@ -154,7 +158,7 @@ public static class TrainingCli
                 _ => ConditionList(list),
             };
             return Commands.CrossValidate(parse.GetValue(data)!, parse.GetValue(report)!, parse.GetValue(folds), parse.GetValue(seeds), scored,
-                parse.GetValue(json), parse.GetValue(windows), RecipeOptions.Read(parse.CommandResult));
+                parse.GetValue(json), parse.GetValue(windows), RecipeOptions.Read(parse.CommandResult), parse.GetValue(restart));
         });
         return command;
     }

@@ -256,6 +256,44 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void AStoppedCrossValidationGoesOnFromItsSavedFoldsWithTheSameResult()
+    {
+        string report = Path.Combine(_data.Directory, "cv-resume"), json = Path.Combine(report, "first.json");
+        string[] args = ["cv", "--data", _data.Directory, "--report", report, "--folds", "3", "--epochs", "1", "--passes", "1", "--conditions", "gsm"];
+        Assert.Equal(0, TrainingCli.Run([.. args, "--json", json]));
+        var saved = Enumerable.Range(1, 3).Select(f => Path.Combine(report, FoldCheckpoints.Folder, $"seed-1-fold-{f}.json")).ToList();
+        Assert.All(saved, p => Assert.True(File.Exists(p), p));
+        Assert.DoesNotContain("taken from", File.ReadAllText(Path.Combine(report, "cross-validation.md")));
+
+        // A run stopped during fold 2: folds 1 and 3 come from their files untouched, fold 2 is trained again, and the
+        // summary is the uninterrupted run's to the last digit (training is deterministic for a seed).
+        var before = saved.Select(File.ReadAllBytes).ToList();
+        File.Delete(saved[1]);
+        string resumedJson = Path.Combine(report, "resumed.json");
+        Assert.Equal(0, TrainingCli.Run([.. args, "--json", resumedJson]));
+        Assert.Equal(before[0], File.ReadAllBytes(saved[0]));
+        Assert.Equal(before[2], File.ReadAllBytes(saved[2]));
+        Assert.True(File.Exists(saved[1]));
+        Assert.Equal(File.ReadAllText(json), File.ReadAllText(resumedJson));
+        Assert.Contains("2 fold(s) were taken from earlier runs' saved folds", File.ReadAllText(Path.Combine(report, "cross-validation.md")));
+
+        // Another recipe in the same folder is refused with the file named, not mixed in; --restart computes it afresh.
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. args, "--clips-per-speaker", "9"], error: error));
+        Assert.Contains(saved[0], error.ToString());
+        Assert.Contains("another cross-validation", error.ToString());
+        Assert.Equal(0, TrainingCli.Run([.. args, "--clips-per-speaker", "9", "--restart", "--json", json]));
+        Assert.NotEqual(before[0], File.ReadAllBytes(saved[0]));
+        Assert.DoesNotContain("taken from", File.ReadAllText(Path.Combine(report, "cross-validation.md")));
+
+        // A damaged file is named too.
+        File.WriteAllText(saved[2], "{ not json");
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. args, "--clips-per-speaker", "9"], error: error));
+        Assert.Contains($"{saved[2]} is not a saved fold", error.ToString());
+    }
+
+    [Fact]
     public void AFolderWithAnUnreadableFileNamesItAndGoesOn()
     {
         File.WriteAllText(Path.Combine(_data.Directory, "03-01-05-01-01-01-09.wav"), "this is not a wav file");

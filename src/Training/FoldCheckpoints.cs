@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using VoiceEmotion.Pipeline.Features;
+
+namespace VoiceEmotion.Training;
+
+/// <summary>
+/// The finished folds of a cross-validation, one file per seed and fold under <c>REPORT/folds/</c>, so a run that
+/// stops — a machine restart, Ctrl+C, a session that ends — goes on from the first fold it had not finished (a full
+/// five-fold run is hours on two cores). A file holds the fold's out-of-fold scores under every evaluation (clips, truth,
+/// prediction, every scored window's raw probabilities) and its training curve, with a fingerprint of what decides them:
+/// the recipe (every option, the seed included), the number of folds, the conditions scored, the feature schema and
+/// the corpus's clips in order. A file whose fingerprint differs is refused with its name; <c>--restart</c> deletes
+/// the saved folds and computes all of them again. Files are written whole (a temporary file, then a rename), so a run
+/// killed while writing leaves the previous state.
+/// </summary>
+public sealed class FoldCheckpoints
+{
+    public const string Folder = "folds";
+    private static readonly JsonSerializerOptions Options = new() { IncludeFields = true };
+    private readonly string _dir;
+    private readonly string _fingerprint;
+
+    private FoldCheckpoints(string dir, string fingerprint)
+    {
+        _dir = dir;
+        _fingerprint = fingerprint;
+    }
+
+    /// <summary>The store under <paramref name="reportDir"/> for this cross-validation; with <paramref name="restart"/>
+    /// every fold saved there before is deleted first.</summary>
+    public static FoldCheckpoints Open(string reportDir, Corpus corpus, TrainingRecipe recipe, int k, IReadOnlyList<string> conditions, bool restart)
+    {
+        string dir = Path.Combine(reportDir, Folder);
+        if (restart && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        Directory.CreateDirectory(dir);
+        return new FoldCheckpoints(dir, Fingerprint(corpus, recipe, k, conditions));
+    }
+
+    /// <summary>A hash of everything that decides a fold's scores but the code itself.</summary>
+    public static string Fingerprint(Corpus corpus, TrainingRecipe recipe, int k, IReadOnlyList<string> conditions)
+    {
+        var text = new StringBuilder();
+        text.Append(JsonSerializer.Serialize(recipe, Options)).Append('\n');
+        text.Append($"folds {k}; conditions {string.Join(",", conditions)}; schema {FeatureSchema.Version}\n");
+        foreach (var clip in corpus.Clips) text.Append(clip.Corpus).Append('/').Append(clip.Speaker).Append('/').Append(clip.Name).Append('\n');
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    public string PathOf(int seed, int fold) => Path.Combine(_dir, $"seed-{seed}-fold-{fold + 1}.json");
+
+    /// <summary>The saved fold, or null if it was not finished. Throws <see cref="UsageException"/> naming the file if it
+    /// belongs to another cross-validation or cannot be read.</summary>
+    public SavedFold? Load(int seed, int fold)
+    {
+        string path = PathOf(seed, fold);
+        if (!File.Exists(path)) return null;
+        SavedFold? saved;
+        try
+        {
+            saved = JsonSerializer.Deserialize<SavedFold>(File.ReadAllBytes(path), Options);
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"{path} is not a saved fold ({e.Message}); delete it or give --restart");
+        }
+        if (saved is null || saved.Scores is null || saved.Curve is null) throw new UsageException($"{path} is not a saved fold; delete it or give --restart");
+        if (saved.Fingerprint != _fingerprint)
+            throw new UsageException($"{path} holds a fold of another cross-validation (its recipe, seed, folds, conditions, features or clips differ); " +
+                                     "give another --report folder, or --restart to compute every fold again");
+        return saved;
+    }
+
+    public void Save(int seed, int fold, IReadOnlyDictionary<string, ClipScores> scores, IReadOnlyList<EpochReport> curve)
+    {
+        var saved = new SavedFold(_fingerprint, DateTime.UtcNow, [.. curve],
+            scores.ToDictionary(p => p.Key, p => new SavedScores(p.Value.Clips, p.Value.Truth, p.Value.Predicted,
+                [.. p.Value.Windows.Select(w => w.Raw)], [.. p.Value.Windows.Select(w => w.Truth)])));
+        string path = PathOf(seed, fold), temporary = path + ".part";
+        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(saved, Options));
+        File.Move(temporary, path, overwrite: true);
+    }
+}
+
+public sealed record SavedScores(int[] Clips, int[] Truth, int[] Predicted, float[][] Raw, int[] WindowTruth)
+{
+    public ClipScores ToScores() => new(Clips, Truth, Predicted, [.. Raw.Select((r, i) => (r, WindowTruth[i]))]);
+}
+
+public sealed record SavedFold(string Fingerprint, DateTime Written, List<EpochReport> Curve, Dictionary<string, SavedScores> Scores);
