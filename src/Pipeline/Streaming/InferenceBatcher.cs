@@ -119,7 +119,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
                 for (int i = 0; i < batch.Count; i++)
                 {
                     var w = batch[i].Window;
-                    if (_frameValues > 0) w.Frames.AsSpan(0, _frameValues).CopyTo(tensors is null ? frames.AsSpan(i * _frameValues) : tensors.Frames(i));
+                    if (_frameValues > 0) w.CopyFramesTo(tensors is null ? frames.AsSpan(i * _frameValues, _frameValues) : tensors.Frames(i));
                     if (_classifier.UsesStats) w.Stats.CopyTo(tensors is null ? stats.AsSpan(i * FeatureSchema.WindowFeatureCount) : tensors.Stats(i));
                 }
                 if (tensors is null) _classifier.Predict(frames, stats, batch.Count, output);

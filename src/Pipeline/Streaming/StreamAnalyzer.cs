@@ -23,6 +23,8 @@ public sealed class StreamAnalyzer : IFrameSink
     private readonly int[] _topCounts = new int[EmotionLabels.Count];
     private float[] _samples = [];
     private List<WindowInput>? _ready;
+    // The newest speech window while its frames are still read from the ring (WindowInput.Defer): copied out before the ring moves.
+    private WindowInput? _deferred;
     private int _seq, _speechUpdates;
     private long _realSamples = -1;
 
@@ -84,6 +86,7 @@ public sealed class StreamAnalyzer : IFrameSink
     void IFrameSink.OnFrame(ReadOnlySpan<float> frame)
     {
         var window = _window ??= WindowPool.RentStatistics(Options.WindowFrames);
+        KeepDeferredFrames();
         window.Push(frame);
         if (_extractor.FramesEmitted % Options.UpdateFrames != 0) return;
         if (_realSamples >= 0 && _extractor.FramesEmitted * FeatureSchema.HopLength > _realSamples) return;
@@ -99,7 +102,8 @@ public sealed class StreamAnalyzer : IFrameSink
         w.PitchHz = window.VoicedPitchHz;
         if (w.Speech)
         {
-            window.CopyFrames(w.Frames, Options.WindowFrames);
+            w.Defer(window);
+            _deferred = w;
             window.Compute(w.Stats);
             _baseline.Step(w.Stats.AsSpan(0, FeatureSchema.WindowStatisticsCount), w.Stats.AsSpan(FeatureSchema.WindowStatisticsCount), w.FoldedIntoBaseline);
         }
@@ -130,8 +134,18 @@ public sealed class StreamAnalyzer : IFrameSink
         var update = new EmotionUpdate(Id, w.Seq, w.AudioTime, w.WindowSeconds, w.Speech, w.VoicedFraction, p, top,
             confidence, arousal, valence, w.LoudnessDb, w.PitchHz);
         Updates++;
+        // The model has read it: the ring may move on without copying it out.
+        if (ReferenceEquals(w, _deferred)) _deferred = null;
         _pool.Push(w);
         return update;
+    }
+
+    // The ring is about to change: a window not completed yet gets its own copy of its frames (the model may not have read them).
+    private void KeepDeferredFrames()
+    {
+        if (_deferred is null) return;
+        _deferred.Materialize();
+        _deferred = null;
     }
 
     /// <summary>
@@ -143,6 +157,7 @@ public sealed class StreamAnalyzer : IFrameSink
     {
         if (_released) return;
         _released = true;
+        KeepDeferredFrames();
         WindowPool.Return(_pool);
         if (_window is not null) WindowPool.Return(_window);
         _window = null;

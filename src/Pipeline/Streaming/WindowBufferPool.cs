@@ -39,7 +39,7 @@ public sealed class WindowBufferPool(int capacity = WindowBufferPool.DefaultCapa
     public WindowInput RentInput(int windowFrames)
     {
         lock (_gate)
-            if (_inputs.TryPeek(out var w) && w.Frames.Length == windowFrames * FeatureSchema.FrameFeatureCount)
+            if (_inputs.TryPeek(out var w) && w.FrameValues == windowFrames * FeatureSchema.FrameFeatureCount)
                 return _inputs.Pop();
         return new WindowInput(windowFrames);
     }

@@ -93,6 +93,58 @@ public sealed class WindowBufferPoolTests
         Assert.Equal((1, 1), pool.Count);
     }
 
+    [Fact]
+    public void AWindowReadAfterItsSessionWentOnHoldsTheFramesOfItsOwnTime()
+    {
+        // The model reads a live window's frames from the session's ring (one copy, into its batch tensor); the session
+        // copies them out only when it goes on before the model has read them. Either way the model must read the frames
+        // of the window's own time.
+        var audio = Signals.SpeechLike(16000, 6, seed: 4);
+        int values = SessionOptions.Default.WindowFrames * F;
+        var probabilities = new float[EmotionLabels.Count];
+
+        // Live: 0.1 s pieces (at most one window each), every window read as soon as it is made — from the ring.
+        var live = new StreamAnalyzer("live");
+        var read = new List<float[]>();
+        var ready = new List<WindowInput>();
+        for (int i = 0; i < audio.Length; i += 1600)
+        {
+            live.PushSamples(audio.AsSpan(i, Math.Min(1600, audio.Length - i)), ready);
+            foreach (var w in ready)
+            {
+                if (w.Speech)
+                {
+                    var frames = new float[values];
+                    w.CopyFramesTo(frames);
+                    read.Add(frames);
+                }
+                live.Complete(w, probabilities);
+            }
+            ready.Clear();
+        }
+
+        // An upload: all of it in one piece before the model reads anything, then more audio.
+        var upload = new StreamAnalyzer("upload");
+        var windows = new List<WindowInput>();
+        upload.PushSamples(audio, windows);
+        var speech = windows.Where(w => w.Speech).ToList();
+        Assert.True(speech.Count >= 6, $"{speech.Count} speech windows");
+        Assert.Equal(read.Count, speech.Count);
+        var last = new float[values];
+        speech[^1].CopyFramesTo(last); // still in the ring
+        Assert.Equal(read[^1], last);
+        upload.PushSamples(Signals.SpeechLike(16000, 2, seed: 8), windows); // the ring moves on
+        for (int i = 0; i < speech.Count; i++)
+        {
+            var frames = new float[values];
+            speech[i].CopyFramesTo(frames);
+            Assert.Equal(read[i], frames);
+            Assert.Equal(read[i], speech[i].Frames);
+        }
+        // (Not a comparison of zeros.)
+        Assert.Contains(read, r => r.AsSpan().IndexOfAnyExcept(0f) >= 0);
+    }
+
     private static List<WindowInput> Completed(StreamAnalyzer analyzer, float[] audio)
     {
         var windows = new List<WindowInput>();
