@@ -86,6 +86,18 @@ public sealed class WindowStatistics
         if (++_sinceResum >= WindowFrames) Resum();
     }
 
+    /// <summary>Where the window's frames lie in the ring: its frame j (oldest first, j &lt; <see cref="Count"/>) is in
+    /// slot (OldestSlot + j) mod <see cref="WindowFrames"/> (<see cref="Slots"/>).</summary>
+    internal int OldestSlot => Count == WindowFrames ? _next : 0;
+
+    /// <summary>The ring slot <paramref name="frame"/> will be written to by <see cref="Push"/>, or −1 if it restarts the
+    /// window (a voiced frame after a pause: the ring starts again from slot 0).</summary>
+    internal int SlotFor(ReadOnlySpan<float> frame) =>
+        frame[FeatureSchema.Voiced] > 0.5f && _unvoicedRun >= FeatureSchema.PauseResetFrames ? -1 : _next;
+
+    /// <summary><paramref name="count"/> consecutive slots of the ring (frame vectors), from <paramref name="first"/>.</summary>
+    internal ReadOnlySpan<float> Slots(int first, int count) => _ring.AsSpan(first * F, count * F);
+
     public void Reset()
     {
         Count = _next = _sinceResum = _unvoicedRun = 0;

@@ -23,7 +23,8 @@ public sealed class StreamAnalyzer : IFrameSink
     private readonly int[] _topCounts = new int[EmotionLabels.Count];
     private float[] _samples = [];
     private List<WindowInput>? _ready;
-    // The newest speech window while its frames are still read from the ring (WindowInput.Defer): copied out before the ring moves.
+    // The newest speech window while some of its frames are still read from the ring (WindowInput.Defer): each is saved
+    // into the window just before the ring overwrites it.
     private WindowInput? _deferred;
     private int _seq, _speechUpdates;
     private long _realSamples = -1;
@@ -86,7 +87,7 @@ public sealed class StreamAnalyzer : IFrameSink
     void IFrameSink.OnFrame(ReadOnlySpan<float> frame)
     {
         var window = _window ??= WindowPool.RentStatistics(Options.WindowFrames);
-        KeepDeferredFrames();
+        if (_deferred is not null && !_deferred.BeforeRingWrite(frame)) _deferred = null;
         window.Push(frame);
         if (_extractor.FramesEmitted % Options.UpdateFrames != 0) return;
         if (_realSamples >= 0 && _extractor.FramesEmitted * FeatureSchema.HopLength > _realSamples) return;
@@ -102,6 +103,8 @@ public sealed class StreamAnalyzer : IFrameSink
         w.PitchHz = window.VoicedPitchHz;
         if (w.Speech)
         {
+            // Several windows in one push (an upload's large piece): the earlier one is copied out whole, as before.
+            KeepDeferredFrames();
             w.Defer(window);
             _deferred = w;
             window.Compute(w.Stats);
@@ -140,7 +143,8 @@ public sealed class StreamAnalyzer : IFrameSink
         return update;
     }
 
-    // The ring is about to change: a window not completed yet gets its own copy of its frames (the model may not have read them).
+    // The ring is about to be reset or handed on, or a newer window takes over the ring: a window not completed yet gets
+    // its own copy of every frame (the model may not have read them).
     private void KeepDeferredFrames()
     {
         if (_deferred is null) return;

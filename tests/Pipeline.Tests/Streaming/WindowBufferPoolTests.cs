@@ -96,53 +96,71 @@ public sealed class WindowBufferPoolTests
     [Fact]
     public void AWindowReadAfterItsSessionWentOnHoldsTheFramesOfItsOwnTime()
     {
-        // The model reads a live window's frames from the session's ring (one copy, into its batch tensor); the session
-        // copies them out only when it goes on before the model has read them. Either way the model must read the frames
-        // of the window's own time.
-        var audio = Signals.SpeechLike(16000, 6, seed: 4);
-        int values = SessionOptions.Default.WindowFrames * F;
-        var probabilities = new float[EmotionLabels.Count];
+        // The model reads a live window's frames from the session's ring (one copy, into its batch tensor) while the
+        // session saves each frame the ring is about to overwrite. Whenever the model reads, it must get the frames of the
+        // window's own time. Speech with pauses long enough to restart the window (the ring starts again from slot 0), and
+        // 6 s of voice without one, so the ring fills and wraps: frames of a window being read are overwritten.
+        float[] voice = [.. Signals.Harmonic(140, 16000, 1.5), .. Signals.Harmonic(190, 16000, 1.5, amplitude: 0.2),
+            .. Signals.Harmonic(120, 16000, 1.5, harmonics: 4), .. Signals.Harmonic(230, 16000, 1.5, amplitude: 0.3)];
+        float[] audio = [.. Signals.SpeechLike(16000, 2.2, seed: 4), .. new float[9600], .. voice, .. new float[7200],
+            .. Signals.SpeechLike(16000, 1.7, seed: 6)];
+        var seconds = new List<double>();
+        var reference = Read(audio, pieceSamples: FeatureSchema.HopLength, readAtEnd: false, seconds);
+        Assert.True(reference.Count >= 10, $"{reference.Count} speech windows");
+        Assert.True(seconds.Count(s => s >= 3) >= 4, $"full windows: {seconds.Count(s => s >= 3)}");
+        Assert.Contains(reference, r => r.AsSpan().IndexOfAnyExcept(0f) >= 0);
+        foreach (int piece in new[] { 1600, 5920, 8000, 12345 })
+            Assert.Equal(reference, Read(audio, piece, readAtEnd: false));
+        Assert.Equal(reference, Read(audio, audio.Length, readAtEnd: true));
+    }
 
-        // Live: 0.1 s pieces (at most one window each), every window read as soon as it is made — from the ring.
-        var live = new StreamAnalyzer("live");
+    /// <summary>The frames the model reads of every speech window: each window read (<see cref="WindowInput.CopyFramesTo"/>)
+    /// and completed as soon as the piece that made it was pushed, or all read only after all audio and 2 s more (an upload
+    /// the model is slow on; compared also with <see cref="WindowInput.Frames"/>). Pieces of one hop make at most one frame,
+    /// so a window is read before the ring has moved: the reference.</summary>
+    private static List<float[]> Read(float[] audio, int pieceSamples, bool readAtEnd, List<double>? seconds = null)
+    {
+        var analyzer = new StreamAnalyzer("s");
+        var probabilities = new float[EmotionLabels.Count];
         var read = new List<float[]>();
         var ready = new List<WindowInput>();
-        for (int i = 0; i < audio.Length; i += 1600)
+        var pending = new List<WindowInput>();
+        for (int i = 0; i < audio.Length; i += pieceSamples)
         {
-            live.PushSamples(audio.AsSpan(i, Math.Min(1600, audio.Length - i)), ready);
+            analyzer.PushSamples(audio.AsSpan(i, Math.Min(pieceSamples, audio.Length - i)), ready);
+            if (readAtEnd)
+            {
+                pending.AddRange(ready);
+                ready.Clear();
+                continue;
+            }
             foreach (var w in ready)
             {
                 if (w.Speech)
                 {
-                    var frames = new float[values];
-                    w.CopyFramesTo(frames);
-                    read.Add(frames);
+                    read.Add(Frames(w));
+                    seconds?.Add(w.WindowSeconds);
                 }
-                live.Complete(w, probabilities);
+                analyzer.Complete(w, probabilities);
             }
             ready.Clear();
         }
-
-        // An upload: all of it in one piece before the model reads anything, then more audio.
-        var upload = new StreamAnalyzer("upload");
-        var windows = new List<WindowInput>();
-        upload.PushSamples(audio, windows);
-        var speech = windows.Where(w => w.Speech).ToList();
-        Assert.True(speech.Count >= 6, $"{speech.Count} speech windows");
-        Assert.Equal(read.Count, speech.Count);
-        var last = new float[values];
-        speech[^1].CopyFramesTo(last); // still in the ring
-        Assert.Equal(read[^1], last);
-        upload.PushSamples(Signals.SpeechLike(16000, 2, seed: 8), windows); // the ring moves on
-        for (int i = 0; i < speech.Count; i++)
+        if (!readAtEnd) return read;
+        analyzer.PushSamples(Signals.SpeechLike(16000, 2, seed: 8), ready); // the ring moves on before the model reads
+        foreach (var w in pending.Where(w => w.Speech))
         {
-            var frames = new float[values];
-            speech[i].CopyFramesTo(frames);
-            Assert.Equal(read[i], frames);
-            Assert.Equal(read[i], speech[i].Frames);
+            var frames = Frames(w);
+            Assert.Equal(frames, w.Frames);
+            read.Add(frames);
         }
-        // (Not a comparison of zeros.)
-        Assert.Contains(read, r => r.AsSpan().IndexOfAnyExcept(0f) >= 0);
+        return read;
+    }
+
+    private static float[] Frames(WindowInput w)
+    {
+        var frames = new float[SessionOptions.Default.WindowFrames * F];
+        w.CopyFramesTo(frames);
+        return frames;
     }
 
     private static List<WindowInput> Completed(StreamAnalyzer analyzer, float[] audio)
