@@ -138,6 +138,7 @@ public sealed class StreamAnalyzer : IFrameSink
             confidence, arousal, valence, w.LoudnessDb, w.PitchHz);
         Updates++;
         // The model has read it: the ring may move on without copying it out.
+        w.Detach();
         if (ReferenceEquals(w, _deferred)) _deferred = null;
         _pool.Push(w);
         return update;

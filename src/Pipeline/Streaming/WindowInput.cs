@@ -46,7 +46,7 @@ public sealed class WindowInput
     public float PitchHz { get; internal set; }
 
     /// <summary>[WindowFrames × FrameFeatureCount], oldest frame first, short windows tiled (copied out of the session's
-    /// ring on first read if they are still there).</summary>
+    /// ring on first read if they are still there). Valid until the window is completed (<see cref="StreamAnalyzer.Complete"/>).</summary>
     public float[] Frames
     {
         get
@@ -105,6 +105,13 @@ public sealed class WindowInput
             Save(_rows);
             Settle();
         }
+    }
+
+    /// <summary>The window is completed (the model has read it): it lets go of the ring without copying what is left
+    /// there, so a window in a pool never points at a ring that another session may have by then.</summary>
+    internal void Detach()
+    {
+        lock (_gate) _source = null;
     }
 
     /// <summary>Writes the frames into <paramref name="destination"/> (<see cref="FrameValues"/> long), from wherever they
