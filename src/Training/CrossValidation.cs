@@ -112,12 +112,15 @@ public static class CrossValidation
         return new CrossValidationResult(results, keys, speakers, corpus.Skipped, watch.Elapsed.TotalSeconds, perCorpus, resumed);
     }
 
-    // One line per fold: every evaluation's macro-F1, per corpus when there are several.
+    // One line per fold: every evaluation's macro-F1, per corpus when there are several ("–" for a corpus with no
+    // speaker in the fold, not a score of 0).
     private static void ReportFold(Corpus corpus, IReadOnlyList<int> fold, List<string> keys, SeedResult result, int f, string label, Stopwatch watch)
     {
         var byCorpus = corpus.Clips.Select(c => c.Corpus).Distinct().ToList();
+        string PerCorpus(ClipScores scores, string name) =>
+            scores.Where(c => corpus.Clips[c].Corpus == name) is { Clips.Length: > 0 } part ? Evaluation.Metrics(part).MacroF1.ToString("F2") : "–";
         Console.Error.WriteLine($"{label}: " + string.Join(", ", keys.Select(key => $"{key} {Evaluation.Metrics(result.Scores[key][f]).MacroF1:F3}" +
-            (byCorpus.Count > 1 ? " (" + string.Join("/", byCorpus.Select(name => Evaluation.Metrics(result.Scores[key][f].Where(c => corpus.Clips[c].Corpus == name)).MacroF1.ToString("F2"))) + ")" : ""))) +
+            (byCorpus.Count > 1 ? " (" + string.Join("/", byCorpus.Select(name => PerCorpus(result.Scores[key][f], name))) + ")" : ""))) +
                                 $" ({string.Join(", ", fold.Select(c => corpus.Clips[c].Speaker).Distinct())}; {watch.Elapsed.TotalMinutes:F1} min)");
     }
 }
