@@ -66,9 +66,8 @@ public static class CrossValidation
                 string label = $"seed {seeded.Train.Seed}, fold {f + 1}/{k}";
                 if (checkpoints?.Load(seeded.Train.Seed, f) is { } saved)
                 {
-                    foreach (var key in keys)
-                        result.Scores[key].Add(saved.Scores.TryGetValue(key, out var part) ? part.ToScores()
-                            : throw new UsageException($"{checkpoints.PathOf(seeded.Train.Seed, f)} has no scores for '{key}'; delete it or give --restart"));
+                    // The fingerprint covers the conditions, so a saved fold has every key.
+                    foreach (var key in keys) result.Scores[key].Add(saved.Scores[key].ToScores());
                     result.Curves.Add(saved.Curve);
                     Console.Error.WriteLine($"{label}: taken from {checkpoints.PathOf(seeded.Train.Seed, f)} (finished {saved.Written:yyyy-MM-dd HH:mm} UTC)");
                     ReportFold(corpus, folds[f], keys, result, f, label, watch);
