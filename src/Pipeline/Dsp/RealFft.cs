@@ -312,6 +312,42 @@ public sealed class RealFft
         }
     }
 
+    /// <summary>Inverse of <see cref="Forward"/>: the real signal of length Size whose bins 0..Size/2 are
+    /// <paramref name="real"/> + i·<paramref name="imaginary"/> (the imaginary parts of bins 0 and Size/2 are ignored, as
+    /// a real signal's are zero), scaled by 1/Size so that Inverse(Forward(x)) = x. Writes the first
+    /// <paramref name="output"/>.Length samples (≤ Size).</summary>
+    public void Inverse(ReadOnlySpan<float> real, ReadOnlySpan<float> imaginary, Span<float> output)
+    {
+        int h = _half;
+        if (real.Length < h + 1 || imaginary.Length < h + 1) throw new ArgumentException("the spectrum needs Size / 2 + 1 bins");
+        if (output.Length > Size) throw new ArgumentException("output is longer than the FFT size", nameof(output));
+        // The packed half-size spectrum Z[k] = E[k] + i·O[k] of z[n] = x[2n] + i·x[2n + 1], with
+        // E[k] = (X[k] + conj X[h − k]) / 2 and O[k] = (X[k] − conj X[h − k]) · conj(W^k) / 2 (Forward's split step
+        // solved for E and O). z = conj(FFT(conj Z)) / h: Z is loaded conjugated in bit-reversed order for the radix-2
+        // transform, the one path every size has.
+        for (int k = 0; k < h; k++)
+        {
+            float ar = real[k], ai = k == 0 ? 0f : imaginary[k];
+            float br = real[h - k], bi = k == 0 ? 0f : -imaginary[h - k];
+            float er = 0.5f * (ar + br), ei = 0.5f * (ai + bi);
+            float dr = 0.5f * (ar - br), di = 0.5f * (ai - bi);
+            float wr = _splitCos[k], wi = -_splitSin[k]; // conj(W^k)
+            float or_ = dr * wr - di * wi, oi = dr * wi + di * wr;
+            int r = _bitReverse[k];
+            _re[r] = er - oi; // Re(E + i·O)
+            _im[r] = -(ei + or_); // −Im(E + i·O): conjugated
+        }
+        TransformRadix2();
+        float scale = 1f / h;
+        int pairs = output.Length / 2;
+        for (int n = 0; n < pairs; n++)
+        {
+            output[2 * n] = _re[n] * scale;
+            output[2 * n + 1] = -_im[n] * scale;
+        }
+        if ((output.Length & 1) != 0) output[^1] = _re[pairs] * scale;
+    }
+
     private void Split(Span<float> real, Span<float> imaginary)
     {
         int h = _half;

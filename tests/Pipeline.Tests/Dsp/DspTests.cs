@@ -32,6 +32,78 @@ public sealed class DspTests
     }
 
     [Theory]
+    [InlineData(8, true)]
+    [InlineData(512, true)]
+    [InlineData(512, false)]
+    [InlineData(4096, true)]
+    public void RealFftInverseUndoesForward(int size, bool simd)
+    {
+        // Full, short (zero-padded) and odd-length signals; the inverse writes as many samples as asked for.
+        var fft = new RealFft(size, allowSimd: simd);
+        var re = new float[fft.Bins];
+        var im = new float[fft.Bins];
+        foreach (int length in new[] { size, size / 2 + 1, size - 3 })
+        {
+            var x = Signals.WhiteNoise(length, seed: size + length);
+            fft.Forward(x, re, im);
+            var back = new float[length];
+            fft.Inverse(re, im, back);
+            for (int n = 0; n < length; n++) Assert.Equal(x[n], back[n], 2e-6 * Math.Log2(size) * 10);
+            // The zero padding comes back as zeros.
+            var whole = new float[size];
+            fft.Inverse(re, im, whole);
+            for (int n = length; n < size; n++) Assert.Equal(0f, whole[n], 2e-6 * Math.Log2(size) * 10);
+        }
+    }
+
+    [Fact]
+    public void RealFftInverseMatchesANaiveInverseDft()
+    {
+        // A spectrum that is not the transform of anything we made: each bin drawn at random (bins 0 and N/2 real).
+        const int size = 64;
+        var rng = new Random(11);
+        var re = new float[size / 2 + 1];
+        var im = new float[size / 2 + 1];
+        for (int k = 0; k <= size / 2; k++)
+        {
+            re[k] = (float)(rng.NextDouble() - 0.5);
+            im[k] = k == 0 || k == size / 2 ? 0 : (float)(rng.NextDouble() - 0.5);
+        }
+        var y = new float[size];
+        new RealFft(size).Inverse(re, im, y);
+        for (int n = 0; n < size; n++)
+        {
+            // x[n] = (1/N) Σ_k X[k] e^{2πikn/N} over all N bins, X[N−k] = conj X[k].
+            double sum = re[0] + re[size / 2] * Math.Cos(Math.PI * n);
+            for (int k = 1; k < size / 2; k++)
+            {
+                double angle = 2 * Math.PI * k * n / size;
+                sum += 2 * (re[k] * Math.Cos(angle) - im[k] * Math.Sin(angle));
+            }
+            Assert.Equal(sum / size, y[n], 1e-5);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(100, 7, 100)]
+    [InlineData(333, 250, 600)]
+    [InlineData(40, 90, 10)]
+    public void FftConvolutionMatchesTheDirectSum(int signalLength, int kernelLength, int outputLength)
+    {
+        var x = Signals.WhiteNoise(signalLength, seed: 1);
+        var h = Signals.WhiteNoise(kernelLength, seed: 2);
+        var y = FftConvolution.Convolve(x, h, outputLength);
+        Assert.Equal(outputLength, y.Length);
+        for (int n = 0; n < outputLength; n++)
+        {
+            double sum = 0;
+            for (int k = Math.Max(0, n - signalLength + 1); k <= Math.Min(n, kernelLength - 1); k++) sum += h[k] * (double)x[n - k];
+            Assert.Equal(sum, y[n], 1e-5); // past the full result's end (n ≥ signal + kernel − 1) the sum is empty: 0
+        }
+    }
+
+    [Theory]
     [InlineData(512, true)]
     [InlineData(512, false)]
     public void BothFftPathsMatchANaiveDftInDouble(int size, bool simd)
