@@ -32,7 +32,9 @@ public static class ProgressReporter
                 if (tenth <= lastTenth) return;
                 lastTenth = tenth;
                 double elapsed = watch.Elapsed.TotalSeconds;
-                string left = p > 0 && p < 1 ? $"; about {Remaining(elapsed * (1 - p) / p)} left" : "";
+                // From the first tenth on: before it the pace is a start-up's (a run's first report comes a few
+                // seconds in, at a fraction of a per cent, and extrapolated to "87 h").
+                string left = tenth >= 1 && p < 1 ? $"; about {Remaining(elapsed * (1 - p) / p)} left" : "";
                 Console.Error.WriteLine($"{title}: {tenth * 10}% ({elapsed:F0} s{left})");
             }
         });

@@ -13,6 +13,7 @@ public sealed class ProgressReporterTests
         {
             result = ProgressReporter.Run("unit of work", report =>
             {
+                report(0.0001); // a start-up's pace: no estimate yet
                 Thread.Sleep(200);
                 report(0.25); // a quarter in ≈ 0.2 s: ≈ 0.6 s left
                 report(0.26); // the same tenth: no second line
@@ -26,11 +27,12 @@ public sealed class ProgressReporterTests
         }
         Assert.Equal(7, result);
         var lines = captured.ToString().Split('\n', StringSplitOptions.TrimEntries).Where(l => l.StartsWith("unit of work:", StringComparison.Ordinal)).ToList();
-        Assert.Equal(3, lines.Count);
+        Assert.Equal(4, lines.Count);
+        Assert.Matches(@"^unit of work: 0% \(\d+ s\)$", lines[0]);
         // Seconds, not a fixed value: a loaded machine may sleep longer than asked.
-        Assert.Matches(@"^unit of work: 20% \(\d+ s; about \d+ s left\)$", lines[0]);
-        Assert.Matches(@"^unit of work: 100% \(\d+ s\)$", lines[1]);
-        Assert.StartsWith("unit of work: done in ", lines[2]);
+        Assert.Matches(@"^unit of work: 20% \(\d+ s; about \d+ s left\)$", lines[1]);
+        Assert.Matches(@"^unit of work: 100% \(\d+ s\)$", lines[2]);
+        Assert.StartsWith("unit of work: done in ", lines[3]);
     }
 
     [Theory]
