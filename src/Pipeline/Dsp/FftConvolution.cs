@@ -3,7 +3,7 @@ namespace VoiceEmotion.Pipeline.Dsp;
 /// <summary>
 /// Linear convolution through one <see cref="RealFft"/> of the next power of two that holds the whole result (so the
 /// circular product does not wrap). For the long kernels of training's room responses (up to 1 s): at 131,072 points
-/// our transform is ≈ 8× NWaves' (docs/PERFORMANCE.md, model section), which did this before.
+/// a convolution this way is 7–8× NWaves' Operation.Convolve, which did this before (docs/PERFORMANCE.md, model section).
 /// </summary>
 public static class FftConvolution
 {

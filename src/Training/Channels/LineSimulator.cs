@@ -14,7 +14,7 @@ namespace VoiceEmotion.Training.Channels;
 /// Applies a <see cref="LineCondition"/> to 16 kHz audio, in the order sound meets them: voice perturbation, room,
 /// background, microphone/line filtering, level and clipping, codec, lost packets. Deterministic for a given
 /// <see cref="Random"/>. NWaves does the EQ shelf and pitch shifting; the room's convolution is our
-/// <see cref="FftConvolution"/> (≈ 8× NWaves' at its sizes); band limits are our own
+/// <see cref="FftConvolution"/> (7–8× NWaves' at its sizes); band limits are our own
 /// second-order sections (NWaves' Butterworth designs run as one high-order transfer function, which goes unstable
 /// in float at low cut-offs: 4th order at 50 Hz gave NaN); speed and rate changes use our own resampler; the codecs
 /// are G.711 (ours), G.722 and GSM 06.10 (ours, src/Training/Channels) and Opus (Concentus).
