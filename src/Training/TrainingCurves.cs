@@ -10,14 +10,24 @@ public static class TrainingCurves
     {
         Directory.CreateDirectory(dir);
         var md = new StringBuilder("# Training\n\n");
-        md.Append($"- model: `{model}` ({bytes / 1024.0:F0} KiB)\n- {summary}\n- time: {seconds:F0} s " +
-                  $"(of which augmented features {curve.LastOrDefault()?.FeatureSeconds ?? 0:F0} s)\n");
+        md.Append($"- model: `{model}` ({bytes / 1024.0:F0} KiB)\n- {summary}\n- time: {TimeLine(seconds, curve)}\n");
         md.Append(validated ? "- validation: clean clip-level macro-F1 on the `--validate` data after each epoch\n\n"
                             : "- validation: none (`train --validate <data>` adds a validation macro-F1 column)\n\n");
         md.Append(Table(curve));
         if (TryPlot(Path.Combine(dir, "training-curves.png"), "training", [curve])) md.Append("\n![training curves](training-curves.png)\n");
         File.WriteAllText(Path.Combine(dir, "training.md"), md.ToString());
         File.WriteAllText(Path.Combine(dir, "training-curves.csv"), Csv(curve));
+    }
+
+    /// <summary>"1377 s (of which drawing augmented features 1050 s: members 1–3 380 / 340 / 330 s)". Each member
+    /// draws its own examples and its count is cumulative over its epochs, so the total is the sum of every member's
+    /// last count (the draw made before a member's first epoch included), not the last member's alone.</summary>
+    public static string TimeLine(double seconds, IReadOnlyList<EpochReport> curve)
+    {
+        var perMember = curve.GroupBy(r => r.Member).OrderBy(g => g.Key).Select(g => g.Max(r => r.FeatureSeconds)).ToList();
+        if (perMember.Count == 0) return $"{seconds:F0} s";
+        string members = perMember.Count == 1 ? "" : $": members 1–{perMember.Count} {string.Join(" / ", perMember.Select(f => f.ToString("F0", CultureInfo.InvariantCulture)))} s";
+        return string.Create(CultureInfo.InvariantCulture, $"{seconds:F0} s (of which drawing augmented features {perMember.Sum():F0} s{members})");
     }
 
     public static string Table(IReadOnlyList<EpochReport> curve)

@@ -36,4 +36,15 @@ public sealed class TrainingCurvesTests : IDisposable
         Assert.True(bytes.Length > 1000);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
     }
+
+    [Fact]
+    public void TheFeatureTimeIsEveryMembersDrawsNotTheLastMembers()
+    {
+        // Each member's count is cumulative over its own epochs: 10 s a draw for member 1, 20 s for member 2, 5 s for 3.
+        double[] perDraw = [10, 20, 5];
+        var curve = Enumerable.Range(0, 3).SelectMany(m => Enumerable.Range(0, 4).Select(e =>
+            new EpochReport(m, e, 100, 1, 1, null, perDraw[m] * (e + 1), 30 * (e + 1)))).ToList();
+        Assert.Equal("500 s (of which drawing augmented features 140 s: members 1–3 40 / 80 / 20 s)", TrainingCurves.TimeLine(500, curve));
+        Assert.Equal("90 s (of which drawing augmented features 40 s)", TrainingCurves.TimeLine(90, curve.Where(r => r.Member == 0).ToList()));
+    }
 }
