@@ -66,29 +66,70 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
 
     public void Train(IExampleSource source)
     {
-        var c = net.Config;
-        int threads = Math.Max(1, options.Threads);
-        var workspaces = Enumerable.Range(0, threads).Select(_ => net.CreateWorkspace()).ToArray();
-        // A statistics-only net never reads frames: an empty buffer keeps the source from copying every window.
-        var frames = Enumerable.Range(0, threads).Select(_ => c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
-        var stats = Enumerable.Range(0, threads).Select(_ => new float[c.Stats]).ToArray();
-        bool mixup = options.Mixup > 0;
-        var partnerFrames = Enumerable.Range(0, threads).Select(_ => mixup && c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
-        var partnerStats = Enumerable.Range(0, threads).Select(_ => mixup ? new float[c.Stats] : []).ToArray();
-        var losses = new double[threads];
-        var teaching = Teachers.Count == 0 ? null : new Teaching(Teachers, threads, c.Classes);
-        var gradient = new float[net.Parameters.Count];
-        var optimizer = new AdamW(net.Parameters);
-        var average = options.EmaDecay > 0 ? (float[])net.Parameters.Values.Clone() : null;
-        var live = average is null ? null : new float[average.Length];
-        source.BeginEpoch(0);
-        int PerEpoch() => options.ExamplesPerEpoch > 0 ? Math.Min(options.ExamplesPerEpoch, source.Count) : source.Count;
-        // The schedule is planned from the first epoch's size; later epochs may differ a little, so it is clamped.
-        int passes = Math.Max(1, options.PassesPerEpoch);
-        int totalSteps = Math.Max(1, (PerEpoch() + options.BatchSize - 1) / options.BatchSize * options.Epochs * passes), step = 0;
+        var run = Start(source);
+        for (int epoch = 0; epoch < options.Epochs; epoch++) run.Epoch(epoch);
+    }
 
-        for (int epoch = 0; epoch < options.Epochs; epoch++)
+    /// <summary>Training one epoch at a time: <see cref="Train"/> is <c>Start</c> and then every epoch in order. Several
+    /// nets stepped through their epochs side by side can share one source's draw of each epoch (the source's
+    /// <see cref="IExampleSource.BeginEpoch"/> does nothing for an epoch it has already drawn).</summary>
+    public Run Start(IExampleSource source) => new(this, net, options, source);
+
+    public sealed class Run
+    {
+        private readonly Trainer _trainer;
+        private readonly IExampleSource _source;
+        private readonly EmotionNet _net;
+        private readonly TrainOptions _options;
+        private readonly int _threads, _passes, _totalSteps;
+        private readonly EmotionNet.Workspace[] _workspaces;
+        private readonly float[][] _frames, _stats, _partnerFrames, _partnerStats;
+        private readonly double[] _losses;
+        private readonly Teaching? _teaching;
+        private readonly float[] _gradient;
+        private readonly AdamW _optimizer;
+        private readonly float[]? _average, _live;
+        private int _step;
+
+        internal Run(Trainer trainer, EmotionNet net, TrainOptions options, IExampleSource source)
         {
+            _trainer = trainer;
+            _source = source;
+            _net = net;
+            _options = options;
+            var c = _net.Config;
+            _threads = Math.Max(1, _options.Threads);
+            _workspaces = Enumerable.Range(0, _threads).Select(_ => _net.CreateWorkspace()).ToArray();
+            // A statistics-only net never reads frames: an empty buffer keeps the source from copying every window.
+            _frames = Enumerable.Range(0, _threads).Select(_ => c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
+            _stats = Enumerable.Range(0, _threads).Select(_ => new float[c.Stats]).ToArray();
+            bool mixup = _options.Mixup > 0;
+            _partnerFrames = Enumerable.Range(0, _threads).Select(_ => mixup && c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
+            _partnerStats = Enumerable.Range(0, _threads).Select(_ => mixup ? new float[c.Stats] : []).ToArray();
+            _losses = new double[_threads];
+            _teaching = trainer.Teachers.Count == 0 ? null : new Teaching(trainer.Teachers, _threads, c.Classes);
+            _gradient = new float[_net.Parameters.Count];
+            _optimizer = new AdamW(_net.Parameters);
+            _average = _options.EmaDecay > 0 ? (float[])_net.Parameters.Values.Clone() : null;
+            _live = _average is null ? null : new float[_average.Length];
+            source.BeginEpoch(0);
+            // The schedule is planned from the first epoch's size; later epochs may differ a little, so it is clamped.
+            _passes = Math.Max(1, _options.PassesPerEpoch);
+            _totalSteps = Math.Max(1, (PerEpoch() + _options.BatchSize - 1) / _options.BatchSize * _options.Epochs * _passes);
+        }
+
+        private int PerEpoch() => _options.ExamplesPerEpoch > 0 ? Math.Min(_options.ExamplesPerEpoch, _source.Count) : _source.Count;
+
+        /// <summary>Epoch <paramref name="epoch"/> (0-based; call them in order): its draw, its passes, its report.</summary>
+        public void Epoch(int epoch)
+        {
+            var options = _options;
+            var net = _net;
+            var source = _source;
+            int threads = _threads, passes = _passes;
+            var (workspaces, frames, stats, partnerFrames, partnerStats, losses, teaching, gradient) =
+                (_workspaces, _frames, _stats, _partnerFrames, _partnerStats, _losses, _teaching, _gradient);
+            bool mixup = options.Mixup > 0;
             source.BeginEpoch(epoch);
             teaching?.BeginEpoch(source.Count);
             int perEpoch = PerEpoch();
@@ -131,27 +172,27 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                     TensorPrimitives.Multiply(gradient, 1f / batch, gradient);
                     float norm = TensorPrimitives.Norm(gradient);
                     if (norm > options.ClipNorm) TensorPrimitives.Multiply(gradient, options.ClipNorm / norm, gradient);
-                    float lr = options.LearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(1f, (float)step / totalSteps)));
-                    optimizer.Step(gradient, lr, options.WeightDecay);
-                    if (average is not null)
+                    float lr = options.LearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(1f, (float)_step / _totalSteps)));
+                    _optimizer.Step(gradient, lr, options.WeightDecay);
+                    if (_average is not null)
                     {
                         // Early on the average follows the weights closely (warm-up), later it spans ~1/(1 − decay) steps.
-                        float decay = Math.Min(options.EmaDecay, (1f + step) / (10f + step));
-                        TensorPrimitives.Lerp(net.Parameters.Values, average, decay, average);
+                        float decay = Math.Min(options.EmaDecay, (1f + _step) / (10f + _step));
+                        TensorPrimitives.Lerp(net.Parameters.Values, _average, decay, _average);
                     }
                     double batchLoss = losses.Sum();
                     epochLoss += batchLoss;
                     if (pass == 0) firstPassLoss += batchLoss;
-                    step++;
-                    Progress?.Invoke(Math.Min(1.0, (double)step / totalSteps));
+                    _step++;
+                    _trainer.Progress?.Invoke(Math.Min(1.0, (double)_step / _totalSteps));
                 }
             }
             epochLoss /= passes;
             if (!double.IsFinite(epochLoss))
                 throw new InvalidOperationException($"training diverged in epoch {epoch + 1} (loss is not finite): lower --lr or check the inputs");
-            if (average is not null) Swap(net.Parameters.Values, average, live!); // report (and end on) the average
-            EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch), (float)(firstPassLoss / perEpoch));
-            if (average is not null && epoch < options.Epochs - 1) Swap(net.Parameters.Values, average, live!);
+            if (_average is not null) Swap(net.Parameters.Values, _average, _live!); // report (and end on) the average
+            _trainer.EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch), (float)(firstPassLoss / perEpoch));
+            if (_average is not null && epoch < options.Epochs - 1) Swap(net.Parameters.Values, _average, _live!);
         }
     }
 
