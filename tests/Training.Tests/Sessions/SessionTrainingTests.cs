@@ -194,6 +194,38 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void SharedDrawsLeaveTheFirstMemberAsItWasAndStepTheOthersThroughItsExamples()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var plain = new TrainingRecipe { Train = new TrainOptions { Epochs = 2, Seed = 4 }, ClipsPerSpeaker = 6 };
+        var shared = plain with { SharedDraws = true };
+        var reports = new List<EpochReport>();
+        var progress = new List<double>();
+        var members = shared.Fit(corpus, clips, p => { lock (progress) progress.Add(p); }, (r, _) => reports.Add(r));
+        var own = plain.Fit(corpus, clips);
+
+        Assert.Equal(3, members.Count);
+        // The first member's draw is the one shared: it trains exactly as without sharing; the others hear its examples.
+        Assert.Equal(own[0].Parameters.Values, members[0].Parameters.Values);
+        for (int i = 1; i < members.Count; i++) Assert.NotEqual(own[i].Parameters.Values, members[i].Parameters.Values);
+        // Side by side, epoch by epoch; every member sees the same number of examples in an epoch; the draw is counted once.
+        Assert.Equal([0, 1, 2, 0, 1, 2], reports.Select(r => r.Member));
+        Assert.Equal([0, 0, 0, 1, 1, 1], reports.Select(r => r.Epoch));
+        foreach (var epoch in reports.GroupBy(r => r.Epoch)) Assert.Single(epoch.Select(r => r.Examples).Distinct());
+        Assert.True(reports[0].FeatureSeconds > 0);
+        Assert.All(reports.Where(r => r.Member > 0), r => Assert.Equal(0, r.FeatureSeconds));
+        // One progress figure for the whole ensemble, never going back, ending at the end.
+        Assert.True(progress.Zip(progress.Skip(1)).All(p => p.Second >= p.First), "progress went back");
+        Assert.Equal(1.0, progress[^1], 9);
+        // Deterministic for a seed, like every recipe.
+        var again = shared.Fit(corpus, clips);
+        for (int i = 0; i < members.Count; i++) Assert.Equal(members[i].Parameters.Values, again[i].Parameters.Values);
+        Assert.Contains("members share each epoch's draw", shared.Describe());
+        Assert.DoesNotContain("share each epoch's draw", plain.Describe());
+    }
+
+    [Fact]
     public void SessionScoringAssignsEveryClipTheUpdatesThatFallWhileItPlays()
     {
         var corpus = new Corpus([_data.Directory]);
