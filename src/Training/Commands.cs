@@ -25,6 +25,7 @@ public static class Commands
         var curve = new List<EpochReport>();
         var validationClips = validation is null ? null : Enumerable.Range(0, validation.Clips.Count).ToList();
         var validationFeatures = validation?.Features(validationClips!);
+        int nets = recipe.TrainedTeachers + recipe.MemberConfigs().Count; // with --shared-draws their epochs interleave
         var members = ProgressReporter.Run("training", p => recipe.Fit(corpus, all, p, (report, net) =>
         {
             double? f1 = null;
@@ -35,7 +36,7 @@ public static class Commands
             }
             report = report with { ValidationMacroF1 = f1 };
             curve.Add(report);
-            Console.Error.WriteLine($"  epoch {report.Epoch + 1}/{recipe.Train.Epochs}: {report.Examples} windows, loss {report.Loss:F3} (first pass {report.FreshLoss:F3})" +
+            Console.Error.WriteLine($"  {(nets > 1 ? $"net {report.Member + 1}/{nets}, " : "")}epoch {report.Epoch + 1}/{recipe.Train.Epochs}: {report.Examples} windows, loss {report.Loss:F3} (first pass {report.FreshLoss:F3})" +
                                     (f1 is null ? "" : $", validation macro-F1 {f1:F3}") + $" ({report.Seconds:F0} s)");
         }));
         string summary = $"{corpus.Clips.Count} clips of {corpus.Speakers.Count} speakers from {string.Join(", ", data.Select(Path.GetFileName))}; {recipe.Describe()}";

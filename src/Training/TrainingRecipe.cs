@@ -74,7 +74,7 @@ public sealed record TrainingRecipe
     public int Teachers { get; init; }
 
     /// <summary>The teachers trained: <see cref="Teachers"/>, or none when the members have no CNN to teach.</summary>
-    private int TrainedTeachers => Net.UseFrames ? Teachers : 0;
+    internal int TrainedTeachers => Net.UseFrames ? Teachers : 0;
 
     /// <summary>The teachers' three convolution widths; null: the members' (<see cref="Net"/>).</summary>
     public (int C1, int C2, int C3)? TeacherChannels { get; init; }

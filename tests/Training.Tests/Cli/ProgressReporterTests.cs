@@ -1,5 +1,6 @@
 namespace VoiceEmotion.Training.Tests.Cli;
 
+[Collection(ConsoleError.Name)] // captures Console.Error, which is the process's: one such class at a time
 public sealed class ProgressReporterTests
 {
     [Fact]

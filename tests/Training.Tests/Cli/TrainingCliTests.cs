@@ -1,6 +1,7 @@
 namespace VoiceEmotion.Training.Tests.Cli;
 
 /// <summary>The command line: defaults are the shipped recipe, help comes from the definitions, bad values are named.</summary>
+[Collection(ConsoleError.Name)] // captures Console.Error, which is the process's: one such class at a time
 public sealed class TrainingCliTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("ve-cli-");
@@ -50,6 +51,32 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Equal(32, wide.Net.Channels1);
         // Teachers are not members: the exported ensemble keeps its shape.
         Assert.Equal(new TrainingRecipe().MemberConfigs(), distilled.MemberConfigs());
+        Assert.True(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--shared-draws").SharedDraws);
+    }
+
+    [Fact]
+    public void TrainingWithSharedDrawsSaysWhichNetEachEpochLineIsAbout()
+    {
+        // Side by side, the members' epoch lines interleave: each says which of the three nets it is about.
+        using var data = new SyntheticCorpus();
+        string model = Path.Combine(_dir.FullName, "m.onnx");
+        var original = Console.Error;
+        var captured = new StringWriter();
+        Console.SetError(captured);
+        int code;
+        try
+        {
+            code = TrainingCli.Run(["train", "--data", data.Directory, "--out", model, "--epochs", "2", "--clips-per-speaker", "4", "--shared-draws"], new StringWriter());
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+        Assert.Equal(0, code);
+        Assert.True(new FileInfo(model).Length > 10_000);
+        var epochs = captured.ToString().Split('\n').Where(l => l.Contains("epoch ", StringComparison.Ordinal) && l.Contains("windows", StringComparison.Ordinal))
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"net (\d)/3, epoch (\d)/2").Groups is var g && g[0].Success ? $"{g[1].Value}:{g[2].Value}" : l).ToList();
+        Assert.Equal(["1:1", "2:1", "3:1", "1:2", "2:2", "3:2"], epochs);
     }
 
     [Fact]
@@ -68,7 +95,7 @@ public sealed class TrainingCliTests : IDisposable
         string help = output.ToString();
         var shipped = new TrainingRecipe();
         foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
-                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--formant-warp", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share", "--teacher-channels" })
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--formant-warp", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share", "--teacher-channels", "--shared-draws" })
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);
