@@ -123,76 +123,70 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         /// <summary>Epoch <paramref name="epoch"/> (0-based; call them in order): its draw, its passes, its report.</summary>
         public void Epoch(int epoch)
         {
-            var options = _options;
-            var net = _net;
-            var source = _source;
-            int threads = _threads, passes = _passes;
-            var (workspaces, frames, stats, partnerFrames, partnerStats, losses, teaching, gradient) =
-                (_workspaces, _frames, _stats, _partnerFrames, _partnerStats, _losses, _teaching, _gradient);
-            bool mixup = options.Mixup > 0;
-            source.BeginEpoch(epoch);
-            teaching?.BeginEpoch(source.Count);
+            bool mixup = _options.Mixup > 0;
+            _source.BeginEpoch(epoch);
+            _teaching?.BeginEpoch(_source.Count);
             int perEpoch = PerEpoch();
             double epochLoss = 0, firstPassLoss = 0;
-            for (int pass = 0; pass < passes; pass++)
+            for (int pass = 0; pass < _passes; pass++)
             {
-                int round = epoch * passes + pass;
-                var order = Shuffle(source.Count, new Random(Seeds.Mix(options.Seed, round, -1)));
-                for (int batchStart = 0; batchStart < perEpoch; batchStart += options.BatchSize)
+                int round = epoch * _passes + pass;
+                var order = Shuffle(_source.Count, new Random(Seeds.Mix(_options.Seed, round, -1)));
+                for (int batchStart = 0; batchStart < perEpoch; batchStart += _options.BatchSize)
                 {
-                    int batch = Math.Min(options.BatchSize, perEpoch - batchStart);
-                    int shard = (batch + threads - 1) / threads;
-                    Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, s =>
+                    int batch = Math.Min(_options.BatchSize, perEpoch - batchStart);
+                    int shard = (batch + _threads - 1) / _threads;
+                    Parallel.For(0, _threads, new ParallelOptions { MaxDegreeOfParallelism = _threads }, s =>
                     {
-                        var w = workspaces[s];
+                        var w = _workspaces[s];
                         w.Gradient.AsSpan().Clear();
-                        losses[s] = 0;
+                        _losses[s] = 0;
                         for (int i = s * shard; i < Math.Min(batch, (s + 1) * shard); i++)
                         {
                             int example = order[batchStart + i];
-                            int label = source.Fill(example, frames[s], stats[s]);
-                            var random = new Random(Seeds.Mix(options.Seed, round, example));
+                            int label = _source.Fill(example, _frames[s], _stats[s]);
+                            var random = new Random(Seeds.Mix(_options.Seed, round, example));
                             int partner = -1;
                             float share = 0;
                             if (mixup)
                             {
-                                partner = source.Fill(order[random.Next(perEpoch)], partnerFrames[s], partnerStats[s]);
-                                double lambda = Sampling.SymmetricBeta(random, options.Mixup);
+                                partner = _source.Fill(order[random.Next(perEpoch)], _partnerFrames[s], _partnerStats[s]);
+                                double lambda = Sampling.SymmetricBeta(random, _options.Mixup);
                                 share = (float)Math.Min(lambda, 1 - lambda);
-                                TensorPrimitives.Lerp(frames[s], partnerFrames[s], share, frames[s]);
-                                TensorPrimitives.Lerp(stats[s], partnerStats[s], share, stats[s]);
+                                TensorPrimitives.Lerp(_frames[s], _partnerFrames[s], share, _frames[s]);
+                                TensorPrimitives.Lerp(_stats[s], _partnerStats[s], share, _stats[s]);
                             }
-                            var taught = teaching is null ? default : teaching.Targets(s, mixup ? -1 : example, frames[s], stats[s]);
-                            net.Forward(w, frames[s], stats[s], random);
-                            losses[s] += net.Backward(w, label, options.LabelSmoothing, 1f, partner, share, taught, options.TeacherShare);
+                            var taught = _teaching is null ? default : _teaching.Targets(s, mixup ? -1 : example, _frames[s], _stats[s]);
+                            _net.Forward(w, _frames[s], _stats[s], random);
+                            _losses[s] += _net.Backward(w, label, _options.LabelSmoothing, 1f, partner, share, taught, _options.TeacherShare);
                         }
                     });
-                    gradient.AsSpan().Clear();
-                    for (int s = 0; s < threads; s++) TensorPrimitives.Add(gradient, workspaces[s].Gradient, gradient);
-                    TensorPrimitives.Multiply(gradient, 1f / batch, gradient);
-                    float norm = TensorPrimitives.Norm(gradient);
-                    if (norm > options.ClipNorm) TensorPrimitives.Multiply(gradient, options.ClipNorm / norm, gradient);
-                    float lr = options.LearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(1f, (float)_step / _totalSteps)));
-                    _optimizer.Step(gradient, lr, options.WeightDecay);
+                    _gradient.AsSpan().Clear();
+                    for (int s = 0; s < _threads; s++) TensorPrimitives.Add(_gradient, _workspaces[s].Gradient, _gradient);
+                    TensorPrimitives.Multiply(_gradient, 1f / batch, _gradient);
+                    float norm = TensorPrimitives.Norm(_gradient);
+                    if (norm > _options.ClipNorm) TensorPrimitives.Multiply(_gradient, _options.ClipNorm / norm, _gradient);
+                    float lr = _options.LearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(1f, (float)_step / _totalSteps)));
+                    _optimizer.Step(_gradient, lr, _options.WeightDecay);
                     if (_average is not null)
                     {
                         // Early on the average follows the weights closely (warm-up), later it spans ~1/(1 − decay) steps.
-                        float decay = Math.Min(options.EmaDecay, (1f + _step) / (10f + _step));
-                        TensorPrimitives.Lerp(net.Parameters.Values, _average, decay, _average);
+                        float decay = Math.Min(_options.EmaDecay, (1f + _step) / (10f + _step));
+                        TensorPrimitives.Lerp(_net.Parameters.Values, _average, decay, _average);
                     }
-                    double batchLoss = losses.Sum();
+                    double batchLoss = _losses.Sum();
                     epochLoss += batchLoss;
                     if (pass == 0) firstPassLoss += batchLoss;
                     _step++;
                     _trainer.Progress?.Invoke(Math.Min(1.0, (double)_step / _totalSteps));
                 }
             }
-            epochLoss /= passes;
+            epochLoss /= _passes;
             if (!double.IsFinite(epochLoss))
                 throw new InvalidOperationException($"training diverged in epoch {epoch + 1} (loss is not finite): lower --lr or check the inputs");
-            if (_average is not null) Swap(net.Parameters.Values, _average, _live!); // report (and end on) the average
+            if (_average is not null) Swap(_net.Parameters.Values, _average, _live!); // report (and end on) the average
             _trainer.EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch), (float)(firstPassLoss / perEpoch));
-            if (_average is not null && epoch < options.Epochs - 1) Swap(net.Parameters.Values, _average, _live!);
+            if (_average is not null && epoch < _options.Epochs - 1) Swap(_net.Parameters.Values, _average, _live!);
         }
     }
 
