@@ -22,7 +22,6 @@ internal static class StageProfile
         var mel = new MelFilterbank(40, 512, 16000, 20, 8000);
         var melOut = new float[40];
         var bands = new SpectrumBands(512, 16000);
-        var logs = new float[257];
         var extractor = new FrameFeatureExtractor();
         var sink = new NullSink();
         var stats = new WindowStatistics();
@@ -48,7 +47,7 @@ internal static class StageProfile
         Time("pitch 4k direct, noise", 1, () => pitchDirect.Estimate(noiseNarrow));
         Time("pitch 4k fft", 1, () => pitchFft.Estimate(narrow));
         Time("mel", 1, () => mel.Apply(power, melOut));
-        Time("spectral shape", 1, () => bands.Describe(power, logs, out _, out _, out _, out _, out _));
+        Time("spectral shape", 1, () => bands.Describe(power, out _, out _, out _, out _, out _));
         Time("window push", 1, () => stats.Push(frames.AsSpan(k++ % n * f, f)));
         Time("window compute", 1, () => stats.Compute(window));
         var minute = SyntheticSpeech.GenerateContinuous(16000 * 20);

@@ -51,7 +51,6 @@ public sealed class FrameFeatureExtractor
     private readonly SampleHistory _history = new(AnalysisLength + 4096);
     private readonly float[] _windowed = new float[FeatureSchema.FrameLength];
     private readonly float[] _power = new float[FftSize / 2 + 1];
-    private readonly float[] _logPower = new float[FftSize / 2 + 1];
     private readonly float[] _mel = new float[FeatureSchema.LogMelCount];
     private readonly float[] _previousLogMel = new float[FeatureSchema.LogMelCount];
     private readonly float[] _mfccHistory = new float[DeltaFrames * FeatureSchema.MfccCount];
@@ -145,8 +144,7 @@ public sealed class FrameFeatureExtractor
 
         Mel.Apply(_power, _mel);
         var logMel = f.Slice(FeatureSchema.LogMelStart, FeatureSchema.LogMelCount);
-        TensorPrimitives.Max(_mel, LogFloor, _mel);
-        TensorPrimitives.Log(_mel, logMel);
+        VectorLog.LogOfAtLeast(_mel, LogFloor, logMel);
 
         var mfcc = f.Slice(FeatureSchema.MfccStart, FeatureSchema.MfccCount);
         MfccDct.Apply(logMel, mfcc);
@@ -155,7 +153,7 @@ public sealed class FrameFeatureExtractor
         float flux = FramesEmitted > 0 ? TensorPrimitives.Distance(logMel, _previousLogMel) / MathF.Sqrt(logMel.Length) : 0;
         logMel.CopyTo(_previousLogMel);
 
-        Bands.Describe(_power, _logPower, out float centroid, out float rolloff, out float flatness, out float slope, out float alpha);
+        Bands.Describe(_power, out float centroid, out float rolloff, out float flatness, out float slope, out float alpha);
 
         UpdateNarrow(analysis);
         // Below the voicing energy floor a frame is unvoiced whatever its periodicity: skip the pitch search there
