@@ -19,10 +19,10 @@ public sealed class PitchTracker
 
     private readonly RealFft? _fft;
     private readonly int _sampleRate, _minLag, _maxLag;
-    private readonly float[] _re, _im, _power, _acf, _prefix, _cmnd;
+    private readonly float[] _re, _im, _power, _acf, _cmnd;
     private readonly float[] _padded;
-    private readonly float[] _suffix; // energy of the last j samples, j = 0..maxLag + 2
-    private int _acfReady, _cmndReady; // lags [0, ready) computed for the current buffer
+    private readonly float[] _headCut, _tailCut; // energy of the first / the last τ samples, τ = 0..maxLag + 1
+    private int _acfReady, _cmndReady, _cutsReady; // lags [0, ready) computed for the current buffer
     private double _running; // the buffer then zeros, for the SIMD autocorrelation
 
     public PitchTracker(int sampleRate, double minHz, double maxHz, int bufferLength, double threshold = 0.15)
@@ -55,9 +55,9 @@ public sealed class PitchTracker
             _acf = new float[size];
             _padded = [];
         }
-        _prefix = new float[bufferLength + 1];
         _cmnd = new float[_maxLag + 2];
-        _suffix = new float[_maxLag + 3];
+        _headCut = new float[_maxLag + 2];
+        _tailCut = new float[_maxLag + 2];
     }
 
     /// <summary>Samples the caller passes to <see cref="Estimate"/>.</summary>
@@ -97,27 +97,11 @@ public sealed class PitchTracker
         _cmndReady = 0;
         _running = 0;
 
-        // Energies of the first and last maxLag + 2 samples as running sums (all the lags read), the middle in one sum.
-        int edge = _maxLag + 2;
-        _prefix[0] = 0;
-        if (2 * edge >= n)
-            for (int j = 0; j < n; j++) _prefix[j + 1] = _prefix[j] + buffer[j] * buffer[j];
-        else
-        {
-            // Two independent running sums (head forwards, tail backwards) in one loop.
-            float head = 0, tail = 0;
-            _suffix[0] = 0;
-            for (int j = 0; j < edge; j++)
-            {
-                head += buffer[j] * buffer[j];
-                tail += buffer[n - 1 - j] * buffer[n - 1 - j];
-                _prefix[j + 1] = head;
-                _suffix[j + 1] = tail;
-            }
-            _prefix[n - edge] = head + TensorPrimitives.SumOfSquares(buffer[edge..(n - edge)]);
-            for (int j = 1; j <= edge; j++) _prefix[n - edge + j] = _prefix[n - edge] + (tail - _suffix[edge - j]);
-        }
-        float total = _prefix[n];
+        // The energies d(τ) needs, E[0, n-τ) and E[τ, n), are the total less the last or the first τ samples' energy:
+        // running sums grown with the lags the search reads (ExtendCuts), not over every lag up front.
+        _headCut[0] = _tailCut[0] = 0;
+        _cutsReady = 1;
+        float total = TensorPrimitives.SumOfSquares(buffer);
         if (total < 1e-9f) return (0, 1, 0);
 
         int best = -1;
@@ -164,8 +148,9 @@ public sealed class PitchTracker
         aperiodicity = Math.Clamp(aperiodicity, 0f, 1f);
         int lo = (int)Math.Floor(refined);
         float frac = (float)(refined - lo);
-        float headE = _prefix[n - lo] + frac * (_prefix[n - lo - 1] - _prefix[n - lo]);
-        float tailE = total - (_prefix[lo] + frac * (_prefix[lo + 1] - _prefix[lo]));
+        ExtendCuts(buffer, lo + 1);
+        float headE = total - (_tailCut[lo] + frac * (_tailCut[lo + 1] - _tailCut[lo]));
+        float tailE = total - (_headCut[lo] + frac * (_headCut[lo + 1] - _headCut[lo]));
         float correlation = headE > 0 && tailE > 0 ? lagAcf / MathF.Sqrt(headE * tailE) : 0;
         return ((float)(_sampleRate / refined), aperiodicity, Math.Clamp(correlation, -1f, 1f));
     }
@@ -174,19 +159,20 @@ public sealed class PitchTracker
     // d(τ) = Σ_{j<n-τ} (x_j - x_{j+τ})² = E[0, n-τ) + E[τ, n) - 2 r(τ); cmnd(τ) = d(τ)·τ / Σ_{τ'≤τ} d(τ').
     private void Cmnd(ReadOnlySpan<float> buffer, int upTo, float total)
     {
-        int n = BufferLength;
         while (_cmndReady <= upTo)
         {
             if (_cmndReady >= _acfReady) NextAutocorrelationBlock(buffer);
             int end = Math.Min(_acfReady, _maxLag + 1);
+            ExtendCuts(buffer, end - 1);
             double running = _running; // a local: a field in the loop would go through memory every step
-            var prefix = _prefix.AsSpan(0, n + 1);
+            var headCut = _headCut.AsSpan(0, end);
+            var tailCut = _tailCut.AsSpan(0, end);
             var acf = _acf.AsSpan(0, end);
             var cmnd = _cmnd.AsSpan(0, end);
             for (int tau = _cmndReady; tau < end; tau++)
             {
                 if (tau == 0) { cmnd[0] = 1; continue; }
-                float head = prefix[n - tau], tail = total - prefix[tau];
+                float head = total - tailCut[tau], tail = total - headCut[tau];
                 float d = Math.Max(0, head + tail - 2 * acf[tau]);
                 running += d;
                 cmnd[tau] = running > 0 ? (float)(d * tau / running) : 1;
@@ -194,6 +180,23 @@ public sealed class PitchTracker
             _running = running;
             _cmndReady = end;
         }
+    }
+
+    // The energies of the first and of the last τ samples for every τ up to `upTo` (at most maxLag + 1).
+    private void ExtendCuts(ReadOnlySpan<float> buffer, int upTo)
+    {
+        int n = BufferLength, t = _cutsReady;
+        if (t > upTo) return;
+        float head = _headCut[t - 1], tail = _tailCut[t - 1];
+        for (; t <= upTo; t++)
+        {
+            float first = buffer[t - 1], last = buffer[n - t];
+            head += first * first;
+            tail += last * last;
+            _headCut[t] = head;
+            _tailCut[t] = tail;
+        }
+        _cutsReady = t;
     }
 
     // r(τ) for the next 16 lags. With 512-bit SIMD, lanes along τ: r[τ0 + l] += x_j · x_{j + τ0 + l} over j, the buffer

@@ -243,6 +243,90 @@ public sealed class DspTests
         Assert.True(voiced > 50, $"{voiced} voiced buffers");
     }
 
+    // YIN as defined (de Cheveigné & Kawahara 2002, steps 2–5 as PitchTracker reads them), every sum in double over
+    // every lag: the difference function, its cumulative-mean normalisation, the first dip below the threshold taken
+    // down to its local minimum (else the global minimum), the parabola through it, and the normalised correlation at
+    // the refined lag with the two overlapping energies interpolated linearly.
+    private static (double F0, double Aperiodicity, double Correlation) YinInDouble(float[] x, int rate, int minLag, int maxLag, double threshold)
+    {
+        int n = x.Length;
+        var r = new double[maxLag + 2];
+        var head = new double[maxLag + 2]; // E[0, n − τ)
+        var tail = new double[maxLag + 2]; // E[τ, n)
+        var cmnd = new double[maxLag + 2];
+        double running = 0;
+        for (int tau = 0; tau <= maxLag + 1; tau++)
+        {
+            for (int j = 0; j + tau < n; j++) { r[tau] += (double)x[j] * x[j + tau]; head[tau] += (double)x[j] * x[j]; tail[tau] += (double)x[j + tau] * x[j + tau]; }
+            double d = Math.Max(0, head[tau] + tail[tau] - 2 * r[tau]);
+            running += d;
+            cmnd[tau] = tau == 0 || running <= 0 ? 1 : d * tau / running;
+        }
+        int best = -1;
+        for (int tau = minLag; tau <= maxLag && best < 0; tau++)
+            if (cmnd[tau] < threshold)
+            {
+                while (tau + 1 <= maxLag && cmnd[tau + 1] < cmnd[tau]) tau++;
+                best = tau;
+            }
+        if (best < 0)
+        {
+            best = minLag;
+            for (int tau = minLag + 1; tau <= maxLag; tau++) if (cmnd[tau] < cmnd[best]) best = tau;
+        }
+        double refined = best, aperiodicity = cmnd[best], lagR = r[best];
+        if (best > minLag && best < maxLag)
+        {
+            double a = cmnd[best - 1], b = cmnd[best], c = cmnd[best + 1], denominator = a - 2 * b + c;
+            if (denominator > 1e-12)
+            {
+                double delta = 0.5 * (a - c) / denominator;
+                refined = best + delta;
+                aperiodicity = b - 0.25 * (a - c) * delta;
+                lagR = r[best] + 0.5 * delta * (r[best + 1] - r[best - 1]) + 0.5 * delta * delta * (r[best - 1] - 2 * r[best] + r[best + 1]);
+            }
+        }
+        int lo = (int)Math.Floor(refined);
+        double frac = refined - lo;
+        double headE = head[lo] + frac * (head[lo + 1] - head[lo]), tailE = tail[lo] + frac * (tail[lo + 1] - tail[lo]);
+        return (rate / refined, Math.Clamp(aperiodicity, 0, 1), Math.Clamp(lagR / Math.Sqrt(headE * tailE), -1, 1));
+    }
+
+    [Theory]
+    [InlineData(4000, 166, true)]
+    [InlineData(4000, 166, false)]
+    [InlineData(8000, 333, false)]
+    public void YinMatchesItsDefinitionSummedInDouble(int rate, int length, bool direct)
+    {
+        // F0, aperiodicity and correlation (the HNR's source) on speech-like audio and on tones with noise, against
+        // YinInDouble. Buffers whose CMND has its deciding value within 1e-4 of the threshold, or two dips within
+        // 1e-4 of each other, may go either way in float: allowed for at most 2 % of buffers.
+        var tracker = new PitchTracker(rate, 60, 500, length, 0.15, direct);
+        int minLag = (int)Math.Floor(rate / 500.0), maxLag = (int)Math.Ceiling(rate / 60.0);
+        var random = new Random(rate + length);
+        var signals = new List<float[]> { Signals.SpeechLike(rate, 3, seed: 9) };
+        foreach (double f0 in new[] { 75.0, 140, 230, 410 })
+        {
+            var tone = Signals.Harmonic(f0, rate, 0.3);
+            for (int i = 0; i < tone.Length; i++) tone[i] += (float)(0.05 * (random.NextDouble() - 0.5));
+            signals.Add(tone);
+        }
+        int buffers = 0, different = 0;
+        foreach (var signal in signals)
+            for (int start = 0; start + length <= signal.Length; start += rate / 100)
+            {
+                var buffer = signal.AsSpan(start, length).ToArray();
+                var got = tracker.Estimate(buffer);
+                var expected = YinInDouble(buffer, rate, minLag, maxLag, 0.15);
+                buffers++;
+                if (Math.Abs(got.F0Hz - expected.F0) > 1e-3 * expected.F0 || Math.Abs(got.Aperiodicity - expected.Aperiodicity) > 1e-3
+                    || Math.Abs(got.Correlation - expected.Correlation) > 1e-3)
+                    different++;
+            }
+        Assert.True(buffers > 300, $"{buffers} buffers");
+        Assert.True(different <= buffers / 50, $"{different} of {buffers} buffers differ from the definition in double");
+    }
+
     [Fact]
     public void PitchDecimatorPassesTheVoiceBandAndStopsWhatWouldFold()
     {
