@@ -15,8 +15,8 @@ internal sealed class SpectrumBands
     private const float Floor = 1e-10f;
     private readonly int _bins; // bins 1..N/2 (DC left out)
     private readonly float[] _frequencies; // Hz of bins 0..N/2
-    // Per bin of 1..N/2: its frequency, its centred kHz inside the slope's range (else 0), 1 inside each alpha band (else 0).
-    private readonly float[] _binHz, _slopeWeight, _lowBand, _highBand;
+    // Per bin of 1..N/2: its centred kHz inside the slope's range (else 0), 1 inside each alpha band (else 0).
+    private readonly float[] _slopeWeight, _lowBand, _highBand;
     private readonly double _slopeSxx;
 
     public SpectrumBands(int fftSize, int sampleRate)
@@ -33,13 +33,11 @@ internal sealed class SpectrumBands
         double sx = 0, sxx = 0;
         for (int k = 1; k <= slopeBins; k++) { double x = k * binHz / 1000; sx += x; sxx += x * x; }
         _slopeSxx = sxx - sx * sx / slopeBins;
-        _binHz = new float[_bins];
         _slopeWeight = new float[_bins];
         _lowBand = new float[_bins];
         _highBand = new float[_bins];
         for (int k = 1; k <= _bins; k++)
         {
-            _binHz[k - 1] = _frequencies[k];
             if (k <= slopeBins) _slopeWeight[k - 1] = (float)(k * binHz / 1000 - sx / slopeBins);
             if (k >= alphaLowStart && k <= alphaLowEnd) _lowBand[k - 1] = 1;
             if (k > alphaLowEnd && k <= alphaHighEnd) _highBand[k - 1] = 1;
@@ -56,7 +54,7 @@ internal sealed class SpectrumBands
         if (Vector256.IsHardwareAccelerated)
         {
             ref float pr = ref MemoryMarshal.GetReference(p);
-            ref float hz = ref MemoryMarshal.GetArrayDataReference(_binHz);
+            ref float hz = ref _frequencies[1]; // bin k of p is bin k + 1 of the spectrum
             ref float sw = ref MemoryMarshal.GetArrayDataReference(_slopeWeight);
             ref float lb = ref MemoryMarshal.GetArrayDataReference(_lowBand);
             ref float hb = ref MemoryMarshal.GetArrayDataReference(_highBand);
@@ -84,7 +82,7 @@ internal sealed class SpectrumBands
         {
             float v = p[k], log = MathF.Log(v + Floor);
             total += v;
-            moment += v * _binHz[k];
+            moment += v * _frequencies[k + 1];
             sumLog += log;
             slopeSum += log * _slopeWeight[k];
             low += v * _lowBand[k];

@@ -82,6 +82,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         private readonly EmotionNet _net;
         private readonly TrainOptions _options;
         private readonly int _threads, _passes, _totalSteps;
+        private readonly bool _mixup;
         private readonly EmotionNet.Workspace[] _workspaces;
         private readonly float[][] _frames, _stats, _partnerFrames, _partnerStats;
         private readonly double[] _losses;
@@ -103,9 +104,9 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
             // A statistics-only net never reads frames: an empty buffer keeps the source from copying every window.
             _frames = Enumerable.Range(0, _threads).Select(_ => c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
             _stats = Enumerable.Range(0, _threads).Select(_ => new float[c.Stats]).ToArray();
-            bool mixup = _options.Mixup > 0;
-            _partnerFrames = Enumerable.Range(0, _threads).Select(_ => mixup && c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
-            _partnerStats = Enumerable.Range(0, _threads).Select(_ => mixup ? new float[c.Stats] : []).ToArray();
+            _mixup = _options.Mixup > 0;
+            _partnerFrames = Enumerable.Range(0, _threads).Select(_ => _mixup && c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
+            _partnerStats = Enumerable.Range(0, _threads).Select(_ => _mixup ? new float[c.Stats] : []).ToArray();
             _losses = new double[_threads];
             _teaching = trainer.Teachers.Count == 0 ? null : new Teaching(trainer.Teachers, _threads, c.Classes);
             _gradient = new float[_net.Parameters.Count];
@@ -123,7 +124,6 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         /// <summary>Epoch <paramref name="epoch"/> (0-based; call them in order): its draw, its passes, its report.</summary>
         public void Epoch(int epoch)
         {
-            bool mixup = _options.Mixup > 0;
             _source.BeginEpoch(epoch);
             _teaching?.BeginEpoch(_source.Count);
             int perEpoch = PerEpoch();
@@ -148,7 +148,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                             var random = new Random(Seeds.Mix(_options.Seed, round, example));
                             int partner = -1;
                             float share = 0;
-                            if (mixup)
+                            if (_mixup)
                             {
                                 partner = _source.Fill(order[random.Next(perEpoch)], _partnerFrames[s], _partnerStats[s]);
                                 double lambda = Sampling.SymmetricBeta(random, _options.Mixup);
@@ -156,7 +156,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                                 TensorPrimitives.Lerp(_frames[s], _partnerFrames[s], share, _frames[s]);
                                 TensorPrimitives.Lerp(_stats[s], _partnerStats[s], share, _stats[s]);
                             }
-                            var taught = _teaching is null ? default : _teaching.Targets(s, mixup ? -1 : example, _frames[s], _stats[s]);
+                            var taught = _teaching is null ? default : _teaching.Targets(s, _mixup ? -1 : example, _frames[s], _stats[s]);
                             _net.Forward(w, _frames[s], _stats[s], random);
                             _losses[s] += _net.Backward(w, label, _options.LabelSmoothing, 1f, partner, share, taught, _options.TeacherShare);
                         }
