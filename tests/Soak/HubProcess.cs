@@ -9,12 +9,13 @@ namespace VoiceEmotion.Soak;
 public sealed class HubProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly List<string> _output = [];
+    private readonly List<string> _output;
 
-    private HubProcess(Process process, Uri address)
+    private HubProcess(Process process, Uri address, List<string> output)
     {
         _process = process;
         Address = address;
+        _output = output;
     }
 
     public Uri Address { get; }
@@ -68,11 +69,8 @@ public sealed class HubProcess : IAsyncDisposable
             if (!process.HasExited) process.Kill(entireProcessTree: true);
             lock (lines) throw new InvalidOperationException($"the StreamHub did not start listening:\n{string.Join('\n', lines)}");
         }
-        var hub = new HubProcess(process, new Uri(await address.Task));
-        lock (lines) hub._output.AddRange(lines);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (hub._output) hub._output.Add(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (hub._output) hub._output.Add(e.Data); };
-        return hub;
+        // The lines captured from the start are the hub's output: one list, so no line is lost between start-up and now.
+        return new HubProcess(process, new Uri(await address.Task), lines);
     }
 
     /// <summary>Resident memory, open file descriptors (sockets included) and threads, from /proc.</summary>

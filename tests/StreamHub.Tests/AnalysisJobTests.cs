@@ -61,7 +61,9 @@ public sealed class AnalysisJobTests
         Assert.Equal("done", done.State);
         Assert.Null(done.Error);
         Assert.NotNull(done.FinishedAt);
-        Assert.All(seen, s => Assert.Equal(60.0, s.Progress.TotalSeconds!.Value, 6));
+        // The length is known once the job has read the header (a first poll may come before that) and never changes.
+        Assert.All(seen, s => Assert.True(s.Progress.TotalSeconds is null or 60.0, $"total {s.Progress.TotalSeconds}"));
+        Assert.Equal(60.0, done.Progress.TotalSeconds!.Value, 6);
         Assert.Equal(60.0, done.Progress.SecondsAnalysed, 6);
         var progress = seen.Select(s => s.Progress.SecondsAnalysed).ToList();
         Assert.Equal(progress.Order(), progress); // never goes back
@@ -129,7 +131,7 @@ public sealed class AnalysisJobTests
     [Fact]
     public async Task FinishedJobsExpire()
     {
-        await using var server = await HubServer.StartAsync(o => o.AnalysisJobExpirySeconds = 1);
+        await using var server = await HubServer.StartAsync(o => o.AnalysisJobExpirySeconds = 3); // 1 s could pass between two polls on a busy machine
         using var http = server.Http();
         var (_, job) = await StartJobAsync(http, Wav(2));
         Assert.Equal("done", (await WaitFinishedAsync(http, job.JobId))[^1].State);

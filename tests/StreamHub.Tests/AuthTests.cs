@@ -116,7 +116,7 @@ public sealed class AuthTests
         // Alice streams; while she does, Bob can neither list nor watch her session, nor stream into it; the supervisor can.
         var watched = new List<EmotionUpdateMessage>();
         sup.On<EmotionUpdateMessage>("EmotionUpdate", u => { lock (watched) watched.Add(u); });
-        var streaming = HubClient.StreamAsync(alice, Pcm16k, Speech(4.0), TimeSpan.FromMilliseconds(60));
+        var streaming = HubClient.StreamAsync(alice, Pcm16k, Speech(4.0), TimeSpan.FromMilliseconds(120)); // ≈ 5 s: live while the supervisor finds and watches it
         List<LiveSessionInfo> live = [];
         for (int i = 0; i < 200 && live.Count == 0; i++) { live = await sup.InvokeAsync<List<LiveSessionInfo>>("ListSessions"); await Task.Delay(20); }
         var session = Assert.Single(live);
@@ -135,6 +135,8 @@ public sealed class AuthTests
         Assert.Empty(errors);
         Assert.NotNull(summary);
         Assert.Equal(8, updates.Count);
+        // The supervisor's copies travel on its own connection: they may land after Alice's summary.
+        for (int i = 0; i < 400; i++) { lock (watched) if (watched.Count > 0) break; await Task.Delay(25); }
         lock (watched) Assert.NotEmpty(watched);
         await Task.Delay(200);
         lock (leaked) Assert.Empty(leaked);
@@ -224,7 +226,7 @@ public sealed class AuthTests
         await using var hub = await Soak.HubProcess.StartAsync("--urls", "http://0.0.0.0:0");
         Assert.True(AuthSetup.IsLoopbackHost(hub.Address.Host), $"listening on {hub.Address}");
         Assert.Contains("binding http://127.0.0.1:0 instead of http://0.0.0.0:0", hub.Output);
-        for (int i = 0; i < 100 && !hub.Output.Contains("listening on localhost only", StringComparison.Ordinal); i++) await Task.Delay(20);
+        for (int i = 0; i < 1500 && !hub.Output.Contains("listening on localhost only", StringComparison.Ordinal); i++) await Task.Delay(20);
         Assert.Contains("listening on localhost only", hub.Output);
         using var http = new HttpClient { BaseAddress = hub.Address };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/sessions")).StatusCode); // the local user has every role
@@ -276,7 +278,7 @@ public sealed class AuthTests
         using var allowed = new System.Net.Sockets.TcpClient();
         await allowed.ConnectAsync(local, allowing.AudioSocket.Port);
         await allowed.GetStream().WriteAsync(uuid);
-        for (int i = 0; i < 200 && allowing.Sessions.Count == 0; i++) await Task.Delay(10);
+        for (int i = 0; i < 3000 && allowing.Sessions.Count == 0; i++) await Task.Delay(10);
         var session = Assert.Single(allowing.Sessions.All);
         Assert.Equal("audiosocket", session.Owner);
     }

@@ -39,6 +39,19 @@ public sealed class CallLogTests : IDisposable
 
     private Task<JsonElement> Get(HubServer server, string path) => Get(server.Address, path);
 
+    /// <summary>Waits (up to 30 s) until the log lists <paramref name="sessions"/> sessions and none of them is live.</summary>
+    private async Task WaitLoggedAsync(HubServer server, int sessions)
+    {
+        JsonElement page = default;
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(25))
+        {
+            page = await Get(server, "/api/sessions");
+            if (page.GetProperty("total").GetInt32() == sessions
+                && page.GetProperty("items").EnumerateArray().All(i => i.GetProperty("status").GetString() != "live")) return;
+        }
+        Assert.Fail($"the log did not show {sessions} ended sessions within 30 s: {page}");
+    }
+
     private async Task<JsonElement> Get(Uri address, string path)
     {
         using var response = await _http.GetAsync(new Uri(address, path));
@@ -78,7 +91,8 @@ public sealed class CallLogTests : IDisposable
             using var upload = await _http.PostAsync(new Uri(server.Address, "/api/analyze"), form);
             Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
         }
-        await Task.Delay(300); // one flush interval
+        // The log writes in batches (every 250 ms by default, later on a busy machine): wait until all four have ended in it.
+        await WaitLoggedAsync(server, sessions: 4);
 
         Assert.Equal(4, (await Get(server, "/api/sessions")).GetProperty("total").GetInt32());
         Assert.Equal(1, (await Get(server, "/api/sessions?source=upload")).GetProperty("total").GetInt32());
@@ -248,9 +262,9 @@ public sealed class CallLogTests : IDisposable
         var startedAt = session.GetProperty("startedAt").GetDateTimeOffset();
         var endedAt = session.GetProperty("endedAt").GetDateTimeOffset();
         Assert.Equal(startedAt.AddSeconds(lastAudio).ToUnixTimeMilliseconds(), endedAt.ToUnixTimeMilliseconds(), 1.0);
-        // Lost: at most what reached the client within the last flush interval before the kill (+1 s of scheduling slack
+        // Lost: at most what reached the client within the last flush interval before the kill (+3 s of scheduling slack
         // on a shared machine). Everything received earlier is in the log.
-        var cutoff = killedAt - TimeSpan.FromMilliseconds(flushMs) - TimeSpan.FromSeconds(1);
+        var cutoff = killedAt - TimeSpan.FromMilliseconds(flushMs) - TimeSpan.FromSeconds(3);
         var mustBeLogged = sent.Where(s => s.At <= cutoff).Select(s => s.Update.Seq).ToList();
         Assert.True(mustBeLogged.Count >= 6, $"only {mustBeLogged.Count} updates older than the cut-off");
         Assert.All(mustBeLogged, seq => Assert.True(seq < logged, $"update {seq}, received before {cutoff:O} (kill {killedAt:O}), is not in the log ({logged} logged)"));

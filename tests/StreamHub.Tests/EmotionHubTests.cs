@@ -186,7 +186,7 @@ public sealed class EmotionHubTests : IAsyncLifetime
 
     private static async Task WaitUntil(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
     }
 }

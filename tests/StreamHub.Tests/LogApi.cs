@@ -9,7 +9,7 @@ internal static class LogApi
     /// <summary>GET /api/sessions/{id} once the session has an end in the log ({ session, alerts }).</summary>
     public static async Task<JsonElement> WaitEndedAsync(HttpClient http, string sessionId)
     {
-        for (int i = 0; i < 200; i++)
+        for (int i = 0; i < 1200; i++) // 30 s: the log writes in batches, later on a busy machine
         {
             var response = await http.GetAsync($"/api/sessions/{sessionId}");
             if (response.IsSuccessStatusCode)

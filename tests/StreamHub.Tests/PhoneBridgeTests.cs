@@ -37,7 +37,7 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
         /// <summary>Watches every live session that matches, as soon as it appears.</summary>
         public async Task<List<LiveSessionInfo>> WatchAsync(Func<LiveSessionInfo, bool> match, int count)
         {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
             while (DateTime.UtcNow < deadline)
             {
                 var live = (await Connection.InvokeAsync<List<LiveSessionInfo>>("ListSessions")).Where(match).ToList();
@@ -269,7 +269,7 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
 
     private static async Task WaitUntil(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
     }
 }
