@@ -25,7 +25,7 @@ public static class Commands
         var curve = new List<EpochReport>();
         var validationClips = validation is null ? null : Enumerable.Range(0, validation.Clips.Count).ToList();
         var validationFeatures = validation?.Features(validationClips!);
-        int nets = recipe.TrainedTeachers + recipe.MemberConfigs().Count; // with --shared-draws their epochs interleave
+        int nets = recipe.TrainedTeachers + recipe.MemberConfigs().Count; // with shared draws (the default) their epochs interleave
         var members = ProgressReporter.Run("training", p => recipe.Fit(corpus, all, p, (report, net) =>
         {
             double? f1 = null;

@@ -59,7 +59,8 @@ internal static class RecipeOptions
                 Description = "subtracted from every frame before the convolutions: none, the window's own means, or the session baseline's",
                 DefaultValueFactory = _ => Shipped.Net.FrameShift,
             }, (r, v) => r with { Net = r.Net with { FrameShift = v } }),
-        Switch("--shared-draws", "every ensemble member learns from one draw per epoch (the first member's) instead of its own: about half the training time; a recipe change", r => r with { SharedDraws = true }),
+        Switch("--own-draws", "every ensemble member draws its own examples each epoch instead of learning from the first member's draw (the recipe before stop 41; about twice the training time)", r => r with { SharedDraws = false }),
+        Switch("--shared-draws", "every ensemble member learns from one draw per epoch, the first member's (the default; kept so that earlier commands still run)", r => r with { SharedDraws = true }),
         Switch("--no-augment", "train on clean audio (no simulated line conditions)", r => r with { Augment = false }),
         Switch("--no-session", "every clip is its own session (no session adaptation)", r => r with { SessionAdaptation = false }),
         Switch("--no-stats", "drop the window-statistics branch of the model", r => r with { Net = r.Net with { StatsHidden = 0 } }),
@@ -72,6 +73,8 @@ internal static class RecipeOptions
         foreach (var option in Definitions()) command.Options.Add(option.Option);
         command.Validators.Add(result =>
         {
+            if (result.GetValue<bool>("--own-draws") && result.GetValue<bool>("--shared-draws"))
+                result.AddError("--own-draws and --shared-draws contradict each other: give one (shared draws are the default)");
             if (result.GetValue<bool>("--no-stats") && result.GetValue<bool>("--no-frames"))
                 result.AddError("--no-stats and --no-frames together leave the model no input");
             if (result.GetValue<bool>("--no-stats") && result.GetValue<Nn.FrameShift>("--frame-shift") != Nn.FrameShift.None)

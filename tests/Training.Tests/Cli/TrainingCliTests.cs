@@ -52,6 +52,8 @@ public sealed class TrainingCliTests : IDisposable
         // Teachers are not members: the exported ensemble keeps its shape.
         Assert.Equal(new TrainingRecipe().MemberConfigs(), distilled.MemberConfigs());
         Assert.True(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--shared-draws").SharedDraws);
+        Assert.True(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx").SharedDraws);
+        Assert.False(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--own-draws").SharedDraws);
     }
 
     [Fact]
@@ -95,7 +97,7 @@ public sealed class TrainingCliTests : IDisposable
         string help = output.ToString();
         var shipped = new TrainingRecipe();
         foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
-                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--formant-warp", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share", "--teacher-channels", "--shared-draws" })
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--formant-warp", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share", "--teacher-channels", "--shared-draws", "--own-draws" })
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);
@@ -131,6 +133,7 @@ public sealed class TrainingCliTests : IDisposable
     [InlineData("--teacher-share needs a number from 0 to 1, got '1.5'", "train", "--teacher-share", "1.5")]
     [InlineData("--teacher-channels needs three positive widths (at most 1024) like 48,64,64, got '64,96'", "train", "--teacher-channels", "64,96")]
     [InlineData("--teachers are CNNs: they cannot go with --no-frames", "train", "--teachers", "1", "--no-frames")]
+    [InlineData("--own-draws and --shared-draws contradict each other", "cv", "--own-draws", "--shared-draws")]
     [InlineData("--test", "transfer")] // --test missing
     [InlineData("--bogus", "cv", "--bogus")]
     public void BadValuesFailNamingTheOption(string expected, string command, params string[] extra)

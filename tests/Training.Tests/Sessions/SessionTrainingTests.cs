@@ -198,8 +198,9 @@ public sealed class SessionTrainingTests : IDisposable
     {
         var corpus = new Corpus([_data.Directory]);
         var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
-        var plain = new TrainingRecipe { Train = new TrainOptions { Epochs = 2, Seed = 4 }, ClipsPerSpeaker = 6 };
+        var plain = new TrainingRecipe { Train = new TrainOptions { Epochs = 2, Seed = 4 }, ClipsPerSpeaker = 6, SharedDraws = false };
         var shared = plain with { SharedDraws = true };
+        Assert.True(new TrainingRecipe().SharedDraws, "shared draws are the shipped recipe");
         var reports = new List<EpochReport>();
         var progress = new List<double>();
         var members = shared.Fit(corpus, clips, p => { lock (progress) progress.Add(p); }, (r, _) => reports.Add(r));
