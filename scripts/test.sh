@@ -42,14 +42,27 @@ echo "== web client: npm ci, build, unit tests"
 echo "== .NET: restore, build, tests"
 dotnet restore VoiceEmotion.sln
 dotnet build VoiceEmotion.sln -c Release --no-restore
-dotnet test VoiceEmotion.sln -c Release --no-build --filter "Category!=Measurement" --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log_dir/dotnet.log"
+# A failing test's name and message can be thousands of lines above the end of this output, which is the part a CI
+# log viewer shows: on failure they are repeated last.
+dotnet_tests() {
+  set +e
+  "$@" 2>&1 | tee -a "$log_dir/dotnet.log"
+  local status=${PIPESTATUS[0]}
+  set -e
+  if [ "$status" -ne 0 ]; then
+    echo "== failed .NET tests (repeated from above):" >&2
+    sed 's/\x1b\[[0-9;]*m//g' "$log_dir/dotnet.log" | grep -E '^\s+Failed [A-Za-z]' -A8 | grep -vE '^\s+at System\.' >&2 || true
+    exit "$status"
+  fi
+}
+dotnet_tests dotnet test VoiceEmotion.sln -c Release --no-build --filter "Category!=Measurement" --logger "console;verbosity=normal" "$@"
 
 # The DSP has a path per vector width (AVX-512, AVX2, portable); the run above tests the one this CPU takes. The DSP and
 # feature tests again with AVX-512 and then AVX2 switched off in the runtime test the others on the same machine.
 for isa in EnableAVX512F EnableAVX2; do
   echo "== DSP and feature tests with DOTNET_$isa=0"
-  env "DOTNET_$isa=0" dotnet test tests/Pipeline.Tests -c Release --no-build \
-    --filter "FullyQualifiedName~Pipeline.Tests.Dsp|FullyQualifiedName~Pipeline.Tests.Features" --logger "console;verbosity=normal" 2>&1 | tee -a "$log_dir/dotnet.log"
+  dotnet_tests env "DOTNET_$isa=0" dotnet test tests/Pipeline.Tests -c Release --no-build \
+    --filter "FullyQualifiedName~Pipeline.Tests.Dsp|FullyQualifiedName~Pipeline.Tests.Features" --logger "console;verbosity=normal"
 done
 
 echo "== TypeScript client package: unit tests and tests against the real hub (needs the Release StreamHub built above)"
