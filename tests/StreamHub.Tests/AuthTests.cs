@@ -118,7 +118,7 @@ public sealed class AuthTests
         sup.On<EmotionUpdateMessage>("EmotionUpdate", u => { lock (watched) watched.Add(u); });
         var streaming = HubClient.StreamAsync(alice, Pcm16k, Speech(4.0), TimeSpan.FromMilliseconds(120)); // ≈ 5 s: live while the supervisor finds and watches it
         List<LiveSessionInfo> live = [];
-        for (int i = 0; i < 200 && live.Count == 0; i++) { live = await sup.InvokeAsync<List<LiveSessionInfo>>("ListSessions"); await Task.Delay(20); }
+        for (int i = 0; i < 1000 && live.Count == 0; i++) { live = await sup.InvokeAsync<List<LiveSessionInfo>>("ListSessions"); await Task.Delay(20); }
         var session = Assert.Single(live);
         Assert.Equal("alice", session.Owner);
         Assert.Empty(await bob.InvokeAsync<List<LiveSessionInfo>>("ListSessions"));
@@ -285,7 +285,7 @@ public sealed class AuthTests
 
     private static async Task<JsonElement> WaitListAsync(HttpClient http, int count)
     {
-        for (int i = 0; i < 200; i++)
+        for (int i = 0; i < 1200; i++) // 30 s: the log writes in batches
         {
             var page = await http.GetFromJsonAsync<JsonElement>("/api/sessions");
             if (page.GetProperty("total").GetInt32() >= count) return page;

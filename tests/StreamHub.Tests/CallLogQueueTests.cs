@@ -163,7 +163,7 @@ public sealed class CallLogQueueTests : IAsyncLifetime
     private static async Task<double> ScrapeDroppedAsync(HttpClient http, string database, long expected)
     {
         string? line = null;
-        for (int i = 0; i < 100; i++)
+        for (int i = 0; i < 300; i++) // up to 30 s
         {
             line = (await http.GetStringAsync("/metrics")).Split('\n').FirstOrDefault(l =>
                 l.StartsWith("voiceemotion_calllog_dropped_total{", StringComparison.Ordinal) && l.Contains($"database=\"{database}\"", StringComparison.Ordinal));

@@ -20,7 +20,7 @@ public sealed class ObservabilityTests
         using var http = new HttpClient();
         string text = "";
         // The exporter caches a scrape briefly; ask until the counts of this run are in.
-        for (int i = 0; i < 50 && !HasLine(text, "voiceemotion_errors_total{", "kind=\"format_invalid\""); i++)
+        for (int i = 0; i < 300 && !HasLine(text, "voiceemotion_errors_total{", "kind=\"format_invalid\""); i++) // up to 30 s
         {
             await Task.Delay(100);
             text = await http.GetStringAsync(new Uri(server.Address, "/metrics"));

@@ -62,7 +62,7 @@ public sealed class ScaleOutTests
 
         // Node A finds the session in the directory and watches it live.
         LiveSessionInfo? found = null;
-        for (int i = 0; i < 100 && found is null; i++)
+        for (int i = 0; i < 600 && found is null; i++)
         {
             found = (await supervisorA.InvokeAsync<List<LiveSessionInfo>>("ListSessions")).FirstOrDefault(s => s.SessionId == started.SessionId);
             if (found is null) await Task.Delay(50);
@@ -86,7 +86,7 @@ public sealed class ScaleOutTests
         }
 
         // Alerts reach supervisors on both nodes.
-        for (int i = 0; i < 100; i++) { lock (alertsA) lock (alertsB) if (alertsA.Count > 0 && alertsB.Count > 0) break; await Task.Delay(50); }
+        for (int i = 0; i < 600; i++) { lock (alertsA) lock (alertsB) if (alertsA.Count > 0 && alertsB.Count > 0) break; await Task.Delay(50); }
         lock (alertsA) Assert.Contains(alertsA, x => x.SessionId == started.SessionId);
         lock (alertsB) Assert.Contains(alertsB, x => x.SessionId == started.SessionId);
 
@@ -102,7 +102,7 @@ public sealed class ScaleOutTests
 
         // Once ended, the session leaves the directory that node A reads.
         bool gone = false;
-        for (int i = 0; i < 100 && !gone; i++)
+        for (int i = 0; i < 600 && !gone; i++)
         {
             gone = !(await supervisorA.InvokeAsync<List<LiveSessionInfo>>("ListSessions")).Any(s => s.SessionId == started.SessionId);
             if (!gone) await Task.Delay(50);
