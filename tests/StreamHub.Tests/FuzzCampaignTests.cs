@@ -116,7 +116,7 @@ public sealed class FuzzCampaignTests(ITestOutputHelper output)
                 }
                 if (ws.State == WebSocketState.Open) await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
                 var buffer = new byte[256];
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 while (ws.State is WebSocketState.Open or WebSocketState.CloseSent)
                     if ((await ws.ReceiveAsync(buffer, timeout.Token)).MessageType == WebSocketMessageType.Close) break;
             }
@@ -150,7 +150,7 @@ public sealed class FuzzCampaignTests(ITestOutputHelper output)
                 await stream.WriteAsync(frames.ToArray());
                 tcp.Client.Shutdown(SocketShutdown.Send);
                 var reply = new byte[64];
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 while (await stream.ReadAsync(reply, timeout.Token) > 0) { }
                 answered++;
             }
