@@ -9,7 +9,7 @@ using VoiceEmotion.Training.Channels;
 namespace VoiceEmotion.Training;
 
 /// <summary>
-/// The console's commands and options (System.CommandLine): train, evaluate, cv, transfer. Help is generated from these
+/// The console's commands and options (System.CommandLine): train, evaluate, cv, transfer, compare. Help is generated from these
 /// definitions, defaults are defined once (recipe options in <see cref="RecipeOptions"/>), and every bad value is a
 /// parse error naming its option. The work itself is in <see cref="Commands"/>.
 /// </summary>
@@ -64,6 +64,7 @@ public static class TrainingCli
         root.Subcommands.Add(EvaluateCommand());
         root.Subcommands.Add(CrossValidateCommand());
         root.Subcommands.Add(TransferCommand());
+        root.Subcommands.Add(CompareCommand());
         return root;
     }
 
@@ -175,6 +176,32 @@ public static class TrainingCli
         RecipeOptions.AddTo(command);
         command.SetAction(parse => Commands.Transfer(parse.GetValue(train)!, parse.GetValue(test)!, parse.GetValue(seeds), parse.GetValue(report),
             parse.GetValue(json), RecipeOptions.Read(parse.CommandResult)));
+        return command;
+    }
+
+    private static Command CompareCommand()
+    {
+        var command = new Command("compare", "Two cross-validation summaries (cv --json) side by side: every figure, its change, and the headline figures a recipe decision reads.");
+        var baseline = ExistingFile("--baseline", "the summary of the recipe to compare against", "summary.json");
+        var candidate = ExistingFile("--candidate", "the summary of the recipe under test", "summary.json");
+        var margin = new Option<double?>("--margin")
+        {
+            Description = "also say whether every headline figure is at least the baseline's minus this (a non-inferiority margin, 0 to 1)", HelpName = "X",
+            CustomParser = r =>
+            {
+                string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+                if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v is >= 0 and <= 1) return v;
+                r.AddError($"--margin needs a number from 0 to 1, got '{token}'");
+                return null;
+            },
+        };
+        foreach (var option in new Option[] { baseline, candidate, margin }) command.Options.Add(option);
+        command.SetAction(parse =>
+        {
+            var rows = CvComparison.Compare(CvComparison.Read(parse.GetValue(baseline)!), CvComparison.Read(parse.GetValue(candidate)!));
+            parse.InvocationConfiguration.Output.Write(CvComparison.Format(rows, parse.GetValue(margin)));
+            return 0;
+        });
         return command;
     }
 

@@ -153,6 +153,53 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Contains(expected, error.ToString());
     }
 
+    [Fact]
+    public void CompareSetsTwoSummariesSideBySideWithTheHeadlineFiguresAndTheMargin()
+    {
+        // Two cv --json summaries as the cv command writes them (one seed each; per-corpus subsets beside the pooled mean).
+        string Summary(string name, double clip, double streaming, double sessions, double g711, double gsm)
+        {
+            static string Entry(double f)
+            {
+                string v = f.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return "{\"macroF1\":[" + v + "],\"mean\":" + v + ",\"subsets\":{\"ravdess\":[0.6],\"tess\":[0.5]}}";
+            }
+            string path = Path.Combine(_dir.FullName, name);
+            File.WriteAllText(path, $"{{\"clip\":{Entry(clip)},\"streaming\":{Entry(streaming)},\"sessions\":{Entry(sessions)},\"clip/g711\":{Entry(g711)},\"clip/gsm\":{Entry(gsm)}}}");
+            return path;
+        }
+        string baseline = Summary("base.json", 0.50, 0.50, 0.55, 0.40, 0.30);
+        string candidate = Summary("cand.json", 0.53, 0.47, 0.56, 0.44, 0.30);
+
+        var output = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", candidate, "--margin", "0.01"], output));
+        string text = output.ToString();
+        Assert.Contains("| clip | 0.5000 | 0.5300 | +0.0300 |", text);
+        Assert.Contains("| streaming | 0.5000 | 0.4700 | −0.0300 |", text);
+        Assert.Contains("| clip/gsm | 0.3000 | 0.3000 | 0.0000 |", text);
+        Assert.Contains("| conditions' mean | 0.3500 | 0.3700 | +0.0200 |", text); // the mean of the two conditions
+        // Headline: clip +0.03, streaming −0.03, sessions +0.01, conditions +0.02 → mean +0.0075, smallest −0.03.
+        Assert.Contains("mean change +0.0075, smallest −0.0300", text);
+        Assert.Contains("at least the baseline's − 0.01: no (streaming −0.0300)", text);
+
+        var lenient = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", candidate, "--margin", "0.05"], lenient));
+        Assert.Contains("at least the baseline's − 0.05: yes", lenient.ToString());
+        var plain = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", candidate], plain));
+        Assert.DoesNotContain("at least the baseline", plain.ToString());
+
+        // A file that is not a summary is an input error naming it; a missing one a usage error.
+        string other = Path.Combine(_dir.FullName, "other.json");
+        File.WriteAllText(other, "{\"labels\":[\"a\"],\"macroF1\":0.5}");
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.InputError, TrainingCli.Run(["compare", "--baseline", other, "--candidate", candidate], error: error));
+        Assert.Contains("other.json: evaluation 'labels' has no \"mean\"", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", Path.Combine(_dir.FullName, "none.json"), "--candidate", candidate], error: error));
+        Assert.Contains("--baseline: no such file", error.ToString());
+    }
+
     private string ModelFile()
     {
         string path = Path.Combine(_dir.FullName, "model.onnx");

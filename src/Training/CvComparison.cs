@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace VoiceEmotion.Training;
+
+/// <summary>
+/// Two cross-validation summaries (<c>cv --json</c>) side by side: every evaluation both scored, the change, and the four
+/// headline figures a recipe decision reads — clip-level, streaming, whole calls (sessions) and the mean of the line
+/// conditions — with the mean and the smallest of their changes, and, given a margin, whether each is at least the
+/// baseline's minus it. Pooled macro-F1, the mean over seeds where a summary has several.
+/// </summary>
+public static class CvComparison
+{
+    public sealed record Row(string Figure, double Baseline, double Candidate)
+    {
+        public double Change => Candidate - Baseline;
+    }
+
+    public const string ConditionsMean = "conditions' mean";
+    private static readonly string[] Headline = ["clip", "streaming", "sessions", ConditionsMean];
+
+    /// <summary>The mean macro-F1 per evaluation key of a summary file.</summary>
+    public static Dictionary<string, double> Read(string path)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOperationException($"{path} is not JSON: {e.Message}");
+        }
+        if (root is not JsonObject figures || figures.Count == 0)
+            throw new InvalidOperationException($"{path} is not a cross-validation summary (cv --json): expected an object of evaluations");
+        var means = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (key, value) in figures)
+        {
+            if (value is not JsonObject evaluation || evaluation["mean"] is not JsonValue mean || !mean.TryGetValue(out double m))
+                throw new InvalidOperationException($"{path}: evaluation '{key}' has no \"mean\" macro-F1 (is this a cv --json summary?)");
+            means[key] = m;
+        }
+        return means;
+    }
+
+    /// <summary>Every evaluation in both summaries (in the baseline's order), then the conditions' mean when both scored
+    /// the same conditions.</summary>
+    public static List<Row> Compare(IReadOnlyDictionary<string, double> baseline, IReadOnlyDictionary<string, double> candidate)
+    {
+        var rows = baseline.Keys.Where(candidate.ContainsKey).Select(k => new Row(k, baseline[k], candidate[k])).ToList();
+        if (rows.Count == 0) throw new InvalidOperationException("the two summaries share no evaluation");
+        var conditions = rows.Where(r => r.Figure.StartsWith("clip/", StringComparison.Ordinal)).ToList();
+        bool same = conditions.Count > 0
+                    && baseline.Keys.Count(k => k.StartsWith("clip/", StringComparison.Ordinal)) == conditions.Count
+                    && candidate.Keys.Count(k => k.StartsWith("clip/", StringComparison.Ordinal)) == conditions.Count;
+        if (same) rows.Add(new Row(ConditionsMean, conditions.Average(r => r.Baseline), conditions.Average(r => r.Candidate)));
+        return rows;
+    }
+
+    /// <summary>A Markdown table of <paramref name="rows"/> and the headline summary; with a margin, the
+    /// non-inferiority verdict.</summary>
+    public static string Format(IReadOnlyList<Row> rows, double? margin)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine("| figure (macro-F1, pooled) | baseline | candidate | change |");
+        text.AppendLine("|---|---:|---:|---:|");
+        foreach (var r in rows)
+            text.AppendLine(c, $"| {r.Figure} | {r.Baseline:0.0000} | {r.Candidate:0.0000} | {r.Change:+0.0000;−0.0000;0.0000} |");
+        var headline = rows.Where(r => Headline.Contains(r.Figure)).ToList();
+        if (headline.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine(c, $"headline ({string.Join(", ", headline.Select(r => r.Figure))}): mean change {headline.Average(r => r.Change):+0.0000;−0.0000;0.0000}, " +
+                               $"smallest {headline.Min(r => r.Change):+0.0000;−0.0000;0.0000}");
+            if (margin is { } m)
+            {
+                var below = headline.Where(r => r.Change < -m).ToList();
+                text.AppendLine(below.Count == 0
+                    ? string.Create(c, $"every headline figure is at least the baseline's − {m:0.###}: yes")
+                    : string.Create(c, $"every headline figure is at least the baseline's − {m:0.###}: no ({string.Join(", ", below.Select(r => $"{r.Figure} {r.Change:+0.0000;−0.0000}"))})"));
+            }
+        }
+        return text.ToString();
+    }
+}
