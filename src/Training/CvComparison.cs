@@ -77,10 +77,8 @@ public static class CvComparison
                                $"smallest {headline.Min(r => r.Change):+0.0000;−0.0000;0.0000}");
             if (margin is { } m)
             {
-                var below = headline.Where(r => r.Change < -m).ToList();
-                text.AppendLine(below.Count == 0
-                    ? string.Create(c, $"every headline figure is at least the baseline's − {m:0.###}: yes")
-                    : string.Create(c, $"every headline figure is at least the baseline's − {m:0.###}: no ({string.Join(", ", below.Select(r => $"{r.Figure} {r.Change:+0.0000;−0.0000}"))})"));
+                var below = headline.Where(r => r.Change < -m).Select(r => string.Create(c, $"{r.Figure} {r.Change:+0.0000;−0.0000}")).ToList();
+                text.AppendLine(c, $"every headline figure is at least the baseline's − {m:0.###}: {(below.Count == 0 ? "yes" : $"no ({string.Join(", ", below)})")}");
             }
         }
         return text.ToString();

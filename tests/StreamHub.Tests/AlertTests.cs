@@ -67,8 +67,7 @@ public sealed class AlertTests
         // many as the owner had.
         int owned;
         lock (ownerAlerts) owned = ownerAlerts.Count;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline) { lock (received) if (received.Count > 0 && received.Count >= owned) break; await Task.Delay(20); }
+        await Poll.UntilAsync(() => { lock (received) return received.Count > 0 && received.Count >= owned; });
         lock (received)
         {
             Assert.NotEmpty(received);

@@ -115,10 +115,8 @@ public sealed class AnalysisJobTests
         Assert.Contains("ended after", cut.Error!.Message);
         // Each job's temporary copy of its upload is gone once it has finished. Other tests' jobs, running beside this
         // one, spool into the same folder: wait until every copy that appeared meanwhile is gone, theirs included.
-        var left = Spooled().Except(spooled).ToList();
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); left.Count > 0 && DateTime.UtcNow < deadline; left = Spooled().Except(spooled).ToList())
-            await Task.Delay(50);
-        Assert.Empty(left);
+        await Poll.UntilAsync(() => !Spooled().Except(spooled).Any(), intervalMs: 50);
+        Assert.Empty(Spooled().Except(spooled));
     }
 
     private static HashSet<string> Spooled() => [.. Directory.GetFiles(Path.GetTempPath(), "voiceemotion-upload-*.wav")];

@@ -136,7 +136,7 @@ public sealed class AuthTests
         Assert.NotNull(summary);
         Assert.Equal(8, updates.Count);
         // The supervisor's copies travel on its own connection: they may land after Alice's summary.
-        for (int i = 0; i < 400; i++) { lock (watched) if (watched.Count > 0) break; await Task.Delay(25); }
+        await Poll.UntilAsync(() => { lock (watched) return watched.Count > 0; });
         lock (watched) Assert.NotEmpty(watched);
         await Task.Delay(200);
         lock (leaked) Assert.Empty(leaked);

@@ -116,7 +116,7 @@ public sealed class CompactUpdateTests : IAsyncLifetime
         Assert.Same(done.Task, await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(30))));
         // The supervisor's summary and the owner's updates travel on two connections: wait for the owner's (and then a
         // little more, so that a fifth, if one were sent, would be counted).
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); Volatile.Read(ref owned) < 4 && DateTime.UtcNow < deadline;) await Task.Delay(20);
+        await Poll.UntilAsync(() => Volatile.Read(ref owned) >= 4);
         await Task.Delay(100);
         Assert.Equal(4, owned);
         lock (watched) Assert.Equal(4, watched.Count);

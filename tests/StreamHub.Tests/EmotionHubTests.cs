@@ -146,9 +146,9 @@ public sealed class EmotionHubTests : IAsyncLifetime
         var channel = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
         _ = connection.SendAsync("StreamAudio", started.SessionId, channel.Reader);
         await channel.Writer.WriteAsync(new byte[32000]);
-        await WaitUntil(() => _server.Sessions.Count == 1);
+        await Poll.UntilAsync(() => _server.Sessions.Count == 1);
         await connection.DisposeAsync();
-        await WaitUntil(() => _server.Sessions.Count == 0);
+        await Poll.UntilAsync(() => _server.Sessions.Count == 0);
         Assert.Equal(0, _server.Sessions.Count);
     }
 
@@ -170,7 +170,7 @@ public sealed class EmotionHubTests : IAsyncLifetime
 
         // A session that ends gives its places back, on its connection and on the server.
         await first.SendAsync("StreamAudio", ending.SessionId, NoAudio());
-        await WaitUntil(() => server.Sessions.Count == 2);
+        await Poll.UntilAsync(() => server.Sessions.Count == 2);
         Assert.Equal(2, server.Sessions.Count);
         await first.InvokeAsync<SessionStarted>("StartSession", format);
         Assert.Equal(3, server.Sessions.Count);
@@ -184,9 +184,4 @@ public sealed class EmotionHubTests : IAsyncLifetime
         yield break;
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
-    }
 }

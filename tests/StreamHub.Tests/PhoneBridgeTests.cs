@@ -112,7 +112,7 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
         await SendText(ws, Json(new { @event = "stop", sequenceNumber = "999", streamSid = "MZ1", stop = new { accountSid = "AC123", callSid = "CA-both" } }));
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await WaitForClose(ws));
 
-        await WaitUntil(() => { lock (supervisor.Summaries) return supervisor.Summaries.Count == 2; });
+        await Poll.UntilAsync(() => { lock (supervisor.Summaries) return supervisor.Summaries.Count == 2; });
         lock (supervisor.Updates)
         {
             foreach (var s in watched)
@@ -123,7 +123,7 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
             }
         }
         Assert.All(supervisor.Summaries, s => Assert.Equal(3.0, s.DurationSeconds, 2));
-        await WaitUntil(() => _server.Sessions.Count == 0);
+        await Poll.UntilAsync(() => _server.Sessions.Count == 0);
         Assert.Equal(0, _server.Sessions.Count);
     }
 
@@ -156,7 +156,7 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await WaitForClose(ws));
 
         // Nothing is lost: what was gathered when stop came is analysed too.
-        await WaitUntil(() => { lock (supervisor.Summaries) return supervisor.Summaries.Count == 1; });
+        await Poll.UntilAsync(() => { lock (supervisor.Summaries) return supervisor.Summaries.Count == 1; });
         Assert.Equal(sent / 8000.0, supervisor.Summaries[0].DurationSeconds, 3);
         lock (supervisor.Updates) Assert.Equal(sent / 4000, supervisor.Updates.Count(u => u.SessionId == watched[0].SessionId)); // one per whole 0.5 s
         Assert.Equal(sent / 800 + 1, session.Pipeline.ChunkPaths.Inline + session.Pipeline.ChunkPaths.Queued);
@@ -210,7 +210,7 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
         Assert.Empty(errors);
         Assert.Equal(4, updates.Count);
         Assert.NotNull(summary);
-        await WaitUntil(() => _server.Sessions.Count == 0);
+        await Poll.UntilAsync(() => _server.Sessions.Count == 0);
         Assert.Equal(0, _server.Sessions.Count);
     }
 
@@ -231,10 +231,10 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
         await stream.WriteAsync(AudioSocketFrames.Frame(0x03, "5"u8.ToArray()));
         await stream.WriteAsync(AudioSocketFrames.Frame(0x00, []));
 
-        await WaitUntil(() => { lock (supervisor.Summaries) return supervisor.Summaries.Count == 1; });
+        await Poll.UntilAsync(() => { lock (supervisor.Summaries) return supervisor.Summaries.Count == 1; });
         lock (supervisor.Updates) Assert.Equal(4, supervisor.Updates.Count(u => u.SessionId == watched[0].SessionId));
         Assert.Equal(2.0, supervisor.Summaries[0].DurationSeconds, 2);
-        await WaitUntil(() => _server.Sessions.Count == 0);
+        await Poll.UntilAsync(() => _server.Sessions.Count == 0);
     }
 
     public static TheoryData<string> MalformedAudioSocket() => new() { "unknown-kind", "audio-before-uuid", "oversize", "truncated", "odd-audio", "short-uuid" };
@@ -263,13 +263,8 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
         int n = await stream.ReadAsync(reply, timeout.Token);
         Assert.True(n >= 3, $"{kind}: expected an error frame, got {n} bytes");
         Assert.Equal(0xff, reply[0]);
-        await WaitUntil(() => _server.Sessions.Count == 0);
+        await Poll.UntilAsync(() => _server.Sessions.Count == 0);
         Assert.Equal(0, _server.Sessions.Count);
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
-    }
 }
