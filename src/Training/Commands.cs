@@ -37,7 +37,8 @@ public static class Commands
             report = report with { ValidationMacroF1 = f1 };
             curve.Add(report);
             Console.Error.WriteLine($"  {(nets > 1 ? $"net {report.Member + 1}/{nets}, " : "")}epoch {report.Epoch + 1}/{recipe.Train.Epochs}: {report.Examples} windows, loss {report.Loss:F3} (first pass {report.FreshLoss:F3})" +
-                                    (f1 is null ? "" : $", validation macro-F1 {f1:F3}") + $" ({report.Seconds:F0} s)");
+                                    (f1 is null ? "" : $", validation macro-F1 {f1:F3}") +
+                                    (report.SpeakerAccuracy is { } heard ? $", speaker adversary right on {heard:P0}" : "") + $" ({report.Seconds:F0} s)");
         }));
         string summary = $"{corpus.Clips.Count} clips of {corpus.Speakers.Count} speakers from {string.Join(", ", data.Select(Path.GetFileName))}; {recipe.Describe()}";
         var bytes = OnnxExporter.Export(members, ExportMetadata.Create(DatasetLoader.TrainingLabels, recipe.Net, summary));

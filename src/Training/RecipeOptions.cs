@@ -51,6 +51,8 @@ internal static class RecipeOptions
             (r, v) => r with { Train = r.Train with { LabelSmoothing = (float)v } }, below: 1),
         Fraction("--mixup", "mixup α: each example blended with another by a Beta(α, α) share, targets too (0 = off)", r => r.Train.Mixup,
             (r, v) => r with { Train = r.Train with { Mixup = (float)v } }, below: 10),
+        Fraction("--adversary", "speaker-adversarial training: the largest weight of a loss that leaves a speaker classifier on the hidden layer guessing (0 = off)", r => r.Train.Adversary,
+            (r, v) => r with { Train = r.Train with { Adversary = (float)v } }, below: 10),
         Fraction("--formant-warp", "vocal tract length perturbation: each augmented session's formants moved by a factor in 1 ± this (0 = off)", r => r.FormantWarp,
             (r, v) => r with { FormantWarp = v }, below: 0.5),
         Fraction("--clean-share", "share of augmented training sessions left clean", r => r.CleanShare, (r, v) => r with { CleanShare = v }),

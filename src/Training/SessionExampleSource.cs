@@ -24,7 +24,8 @@ public sealed class SessionExampleSource : IExampleSource
     private readonly TrainingRecipe _recipe;
     private readonly int _seed;
     private readonly Dictionary<string, List<int>> _bySpeaker;
-    private List<(ClipFeatures Clip, int Update, float[] Block)> _examples = [];
+    private readonly Dictionary<string, int> _speakerIndex;
+    private List<(ClipFeatures Clip, int Update, float[] Block, int Speaker)> _examples = [];
     private int _epoch = -1;
 
     public SessionExampleSource(Corpus corpus, IReadOnlyList<int> clips, TrainingRecipe recipe, int seed)
@@ -35,9 +36,14 @@ public sealed class SessionExampleSource : IExampleSource
         _recipe = recipe;
         _seed = seed;
         _bySpeaker = clips.GroupBy(c => corpus.Clips[c].Speaker).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList());
+        _speakerIndex = _bySpeaker.Keys.Select((speaker, i) => (speaker, i)).ToDictionary(p => p.speaker, p => p.i);
     }
 
     public int Count => _examples.Count;
+
+    public int Speakers => _bySpeaker.Count;
+
+    public int SpeakerOf(int index) => _examples[index].Speaker;
 
     /// <summary>Seconds spent computing augmented features, all epochs so far.</summary>
     public double FeatureSeconds { get; private set; }
@@ -81,11 +87,12 @@ public sealed class SessionExampleSource : IExampleSource
             features[i] = _corpus.Extract(clip, audio, FormantWarp(session.Seed));
         });
 
-        var examples = new List<(ClipFeatures, int, float[])>();
+        var examples = new List<(ClipFeatures, int, float[], int)>();
         int k = 0;
         foreach (var session in sessions)
         {
             var baseline = new SpeakerBaseline();
+            int speaker = _speakerIndex[session.Speaker];
             foreach (var _ in session.Clips)
             {
                 var clip = features[k++];
@@ -95,7 +102,7 @@ public sealed class SessionExampleSource : IExampleSource
                     if (!clip.IsSpeech(u)) continue;
                     var block = new float[B];
                     clip.WalkSession(u, baseline, block);
-                    examples.Add((clip, u, block));
+                    examples.Add((clip, u, block, speaker));
                 }
             }
         }
@@ -106,7 +113,7 @@ public sealed class SessionExampleSource : IExampleSource
 
     public int Fill(int index, Span<float> frames, Span<float> stats)
     {
-        var (clip, u, block) = _examples[index];
+        var (clip, u, block, _) = _examples[index];
         if (!frames.IsEmpty) clip.CopyWindow(u, _corpus.Options.UpdateFrames, frames);
         clip.UpdateStats(u)[..W].CopyTo(stats);
         block.CopyTo(stats[W..]);

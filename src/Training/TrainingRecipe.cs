@@ -5,8 +5,10 @@ using VoiceEmotion.Training.Nn;
 namespace VoiceEmotion.Training;
 
 /// <summary>One epoch of one member, for progress lines and training curves: <paramref name="Loss"/> is the mean over the epoch's passes, <paramref name="FreshLoss"/>
-/// the first pass's (each example met before the net stepped on it; see <see cref="Nn.Trainer.EpochDone"/>).</summary>
-public sealed record EpochReport(int Member, int Epoch, int Examples, double Loss, double FreshLoss, double? ValidationMacroF1, double FeatureSeconds, double Seconds);
+/// the first pass's (each example met before the net stepped on it; see <see cref="Nn.Trainer.EpochDone"/>). With a speaker
+/// adversary, <paramref name="SpeakerAccuracy"/> is the share of training windows whose speaker it guessed.</summary>
+public sealed record EpochReport(int Member, int Epoch, int Examples, double Loss, double FreshLoss, double? ValidationMacroF1, double FeatureSeconds, double Seconds,
+    double? SpeakerAccuracy = null);
 
 /// <summary>
 /// Everything that decides a trained model: architecture, data drawing (clips per speaker, augmentation, session
@@ -104,7 +106,7 @@ public sealed record TrainingRecipe
     public string Describe() =>
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
         $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
-        $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}; " +
+        $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}{(Train.Adversary > 0 ? $", speaker adversary λ {Train.Adversary:0.###}" : "")}; " +
         $"{(SharedDraws ? "members share each epoch's draw; " : "")}{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}; seed {Train.Seed}";
 
     /// <summary>Trains the ensemble on the given clips of the corpus.</summary>
@@ -142,6 +144,7 @@ public sealed record TrainingRecipe
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var members = new List<EmotionNet>();
         var runs = new List<Trainer.Run>();
+        var speakerAccuracy = new double?[configs.Count];
         for (int m = 0; m < configs.Count; m++)
         {
             int member = m, seed = Seeds.Mix(Train.Seed, m, 99);
@@ -149,9 +152,10 @@ public sealed record TrainingRecipe
             var trainer = new Trainer(net, Train with { Seed = seed })
             {
                 Progress = progress is null ? null : p => { done[member] = p; progress((teacherCount + done.Sum()) / total); },
+                AdversaryDone = (_, _, accuracy) => speakerAccuracy[member] = accuracy,
                 // The draw is counted once, with the member that owns it.
                 EpochDone = (epoch, loss, fresh) => epochDone?.Invoke(new EpochReport(teacherCount + member, epoch, source.Count, loss, fresh,
-                    null, member == 0 ? source.FeatureSeconds : 0, watch.Elapsed.TotalSeconds), net),
+                    null, member == 0 ? source.FeatureSeconds : 0, watch.Elapsed.TotalSeconds, speakerAccuracy[member]), net),
                 Teachers = configs[m].UseFrames ? teachers : [],
             };
             members.Add(net);
@@ -189,11 +193,13 @@ public sealed record TrainingRecipe
         source.BeginEpoch(0);
         var net = NewNet(config, seed, source.Standardisation());
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        double? speakerAccuracy = null;
         var trainer = new Trainer(net, Train with { Seed = seed })
         {
             Progress = progress is null ? null : p => progress((slot + p) / slots),
+            AdversaryDone = (_, _, accuracy) => speakerAccuracy = accuracy,
             EpochDone = (epoch, loss, fresh) => epochDone?.Invoke(
-                new EpochReport(slot, epoch, source.Count, loss, fresh, null, source.FeatureSeconds, watch.Elapsed.TotalSeconds), net),
+                new EpochReport(slot, epoch, source.Count, loss, fresh, null, source.FeatureSeconds, watch.Elapsed.TotalSeconds, speakerAccuracy), net),
             Teachers = teachers,
         };
         trainer.Train(source);

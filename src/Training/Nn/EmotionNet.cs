@@ -174,9 +174,10 @@ public sealed class EmotionNet
     /// <summary>Cross-entropy with label smoothing for the last forward pass; accumulates the gradient. Returns the loss.
     /// With <paramref name="partner"/> (mixup) the target is (1 − <paramref name="partnerShare"/>) of <paramref name="label"/>
     /// and <paramref name="partnerShare"/> of <paramref name="partner"/>, smoothed. With <paramref name="teacher"/>
-    /// probabilities (distillation) they take the share <paramref name="teacherShare"/> of the target.</summary>
+    /// probabilities (distillation) they take the share <paramref name="teacherShare"/> of the target.
+    /// <paramref name="hiddenGradient"/> (speaker-adversarial training) is added to the gradient at the hidden layer's output.</summary>
     public float Backward(Workspace w, int label, float smoothing, float weight = 1f, int partner = -1, float partnerShare = 0,
-        ReadOnlySpan<float> teacher = default, float teacherShare = 0)
+        ReadOnlySpan<float> teacher = default, float teacherShare = 0, ReadOnlySpan<float> hiddenGradient = default)
     {
         var c = Config;
         var p = Parameters.Values;
@@ -191,6 +192,7 @@ public sealed class EmotionNet
             w.DLogits[k] = (w.Probabilities[k] - target) * weight;
         }
         Ops.DenseBackward(Parameters.Get(p, "out.w"), w.Hidden, w.DLogits, Slice(g, "out.w"), Slice(g, "out.b"), w.DHidden.AsSpan().Cleared());
+        if (!hiddenGradient.IsEmpty) TensorPrimitives.Add(w.DHidden, hiddenGradient, w.DHidden);
         for (int i = 0; i < c.Hidden; i++) if (w.Hidden[i] <= 0) w.DHidden[i] = 0; else w.DHidden[i] *= w.Mask[i];
         Ops.DenseBackward(Parameters.Get(p, "hidden.w"), w.Join, w.DHidden, Slice(g, "hidden.w"), Slice(g, "hidden.b"), w.DJoin.AsSpan().Cleared());
 

@@ -14,6 +14,12 @@ public interface IExampleSource
 
     /// <summary>Called before each epoch: a source that draws examples afresh does it here (Count may change).</summary>
     void BeginEpoch(int epoch) { }
+
+    /// <summary>Training speakers, numbered 0 … Speakers − 1 by <see cref="SpeakerOf"/>; 0 when the source does not know them.</summary>
+    int Speakers => 0;
+
+    /// <summary>The speaker of example <paramref name="index"/> (−1: unknown).</summary>
+    int SpeakerOf(int index) => -1;
 }
 
 public sealed record TrainOptions
@@ -39,6 +45,9 @@ public sealed record TrainOptions
     /// <summary>With teachers (<see cref="Trainer.Teachers"/>): the share of their mean probabilities in each example's
     /// target, the rest being the smoothed label (distillation).</summary>
     public float TeacherShare { get; init; } = 0.5f;
+    /// <summary>Speaker-adversarial training: the largest weight λ of the speaker-confusion gradient on the hidden layer
+    /// (<see cref="SpeakerAdversary"/>). 0 = off: no adversary, and the weights are exactly those of training without it.</summary>
+    public float Adversary { get; init; }
     public int Seed { get; init; } = 1;
     public int Threads { get; init; } = 2;
 }
@@ -58,6 +67,10 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
 
     /// <summary>Called after each batch with the fraction of all training done.</summary>
     public Action<double>? Progress { get; set; }
+
+    /// <summary>With <see cref="TrainOptions.Adversary"/>: called after each epoch, before <see cref="EpochDone"/>, with
+    /// (epoch, mean speaker loss, share of speakers the adversary guessed right) over the epoch's passes.</summary>
+    public Action<int, double, double>? AdversaryDone { get; set; }
 
     /// <summary>Trained nets whose mean probabilities for each example (as given, without masks or dropout) take the
     /// share <see cref="TrainOptions.TeacherShare"/> of its target. Computed once per example and epoch (the epoch's
@@ -90,6 +103,8 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         private readonly float[] _gradient;
         private readonly AdamW _optimizer;
         private readonly float[]? _average, _live;
+        private readonly SpeakerAdversary? _adversary;
+        private readonly float[][] _reversed;
         private int _step;
 
         internal Run(Trainer trainer, EmotionNet net, TrainOptions options, IExampleSource source)
@@ -114,6 +129,10 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
             _average = _options.EmaDecay > 0 ? (float[])_net.Parameters.Values.Clone() : null;
             _live = _average is null ? null : new float[_average.Length];
             source.BeginEpoch(0);
+            _adversary = _options.Adversary > 0
+                ? new SpeakerAdversary(c.Hidden, source.Speakers, _options.Adversary, _threads, Seeds.Mix(_options.Seed, 0xAD5, 11))
+                : null;
+            _reversed = Enumerable.Range(0, _threads).Select(_ => _adversary is null ? [] : new float[c.Hidden]).ToArray();
             // The schedule is planned from the first epoch's size; later epochs may differ a little, so it is clamped.
             _passes = Math.Max(1, _options.PassesPerEpoch);
             _totalSteps = Math.Max(1, (PerEpoch() + _options.BatchSize - 1) / _options.BatchSize * _options.Epochs * _passes);
@@ -127,7 +146,8 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
             _source.BeginEpoch(epoch);
             _teaching?.BeginEpoch(_source.Count);
             int perEpoch = PerEpoch();
-            double epochLoss = 0, firstPassLoss = 0;
+            double epochLoss = 0, firstPassLoss = 0, speakerLoss = 0;
+            long speakerCorrect = 0, speakerSeen = 0;
             for (int pass = 0; pass < _passes; pass++)
             {
                 int round = epoch * _passes + pass;
@@ -136,11 +156,13 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                 {
                     int batch = Math.Min(_options.BatchSize, perEpoch - batchStart);
                     int shard = (batch + _threads - 1) / _threads;
+                    float lambda = _adversary?.Lambda((double)_step / _totalSteps) ?? 0;
                     Parallel.For(0, _threads, new ParallelOptions { MaxDegreeOfParallelism = _threads }, s =>
                     {
                         var w = _workspaces[s];
                         w.Gradient.AsSpan().Clear();
                         _losses[s] = 0;
+                        _adversary?.BeginShard(s);
                         for (int i = s * shard; i < Math.Min(batch, (s + 1) * shard); i++)
                         {
                             int example = order[batchStart + i];
@@ -158,7 +180,8 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                             }
                             var taught = _teaching is null ? default : _teaching.Targets(s, _mixup ? -1 : example, _frames[s], _stats[s]);
                             _net.Forward(w, _frames[s], _stats[s], random);
-                            _losses[s] += _net.Backward(w, label, _options.LabelSmoothing, 1f, partner, share, taught, _options.TeacherShare);
+                            _adversary?.Example(s, w.Hidden, _source.SpeakerOf(example), lambda, _reversed[s]);
+                            _losses[s] += _net.Backward(w, label, _options.LabelSmoothing, 1f, partner, share, taught, _options.TeacherShare, _reversed[s]);
                         }
                     });
                     _gradient.AsSpan().Clear();
@@ -168,6 +191,14 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                     if (norm > _options.ClipNorm) TensorPrimitives.Multiply(_gradient, _options.ClipNorm / norm, _gradient);
                     float lr = _options.LearningRate * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(1f, (float)_step / _totalSteps)));
                     _optimizer.Step(_gradient, lr, _options.WeightDecay);
+                    if (_adversary is not null)
+                    {
+                        // The adversary keeps the peak rate: it must keep up with a net that keeps changing.
+                        var (loss, correct) = _adversary.Step(batch, _options.LearningRate, _options.WeightDecay);
+                        speakerLoss += loss;
+                        speakerCorrect += correct;
+                        speakerSeen += batch;
+                    }
                     if (_average is not null)
                     {
                         // Early on the average follows the weights closely (warm-up), later it spans ~1/(1 − decay) steps.
@@ -184,6 +215,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
             epochLoss /= _passes;
             if (!double.IsFinite(epochLoss))
                 throw new InvalidOperationException($"training diverged in epoch {epoch + 1} (loss is not finite): lower --lr or check the inputs");
+            if (_adversary is not null) _trainer.AdversaryDone?.Invoke(epoch, speakerLoss / Math.Max(1, speakerSeen), (double)speakerCorrect / Math.Max(1, speakerSeen));
             if (_average is not null) Swap(_net.Parameters.Values, _average, _live!); // report (and end on) the average
             _trainer.EpochDone?.Invoke(epoch, (float)(epochLoss / perEpoch), (float)(firstPassLoss / perEpoch));
             if (_average is not null && epoch < _options.Epochs - 1) Swap(_net.Parameters.Values, _average, _live!);
