@@ -22,7 +22,7 @@ public sealed class SpeakerAdversary
 
     public SpeakerAdversary(int hidden, int speakers, float strength, int threads, int seed)
     {
-        if (speakers < 2) throw new ArgumentException("speaker-adversarial training needs at least two training speakers", nameof(speakers));
+        if (speakers < 2) throw new ArgumentException($"speaker-adversarial training (--adversary) needs at least two training speakers; the training data has {speakers}");
         _hidden = hidden;
         _speakers = speakers;
         Strength = strength;
