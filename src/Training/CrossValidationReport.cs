@@ -69,11 +69,14 @@ public static class CrossValidationReport
         md.Append("no recipe choice is made on it. Loss is the mean over an epoch's passes, first pass the fresh-data loss (docs/model/training.md).\n\n")
           .Append("Each member of the ensemble trains on its own (member 1 the CNN, then the statistics-only and session members); ")
           .Append("its held-out macro-F1 is that member's alone, not the ensemble's.\n\n")
-          .Append("| member | epoch | loss (mean over folds) | loss, first pass | held-out macro-F1 (mean over folds) |\n|---:|---:|---:|---:|---:|\n");
+          .Append("| member | epoch | loss (mean over folds) | loss, first pass | held-out macro-F1 (mean over folds) |");
+        bool adversary = first.Curves.Any(c => c.Any(r => r.SpeakerAccuracy is not null));
+        md.Append(adversary ? " speaker adversary right, training windows (mean over folds) |\n|---:|---:|---:|---:|---:|---:|\n" : "\n|---:|---:|---:|---:|---:|\n");
         int epochs = first.Curves.Min(c => c.Count);
         for (int e = 0; e < epochs; e++)
             md.Append($"| {first.Curves[0][e].Member + 1} | {first.Curves[0][e].Epoch + 1} | {first.Curves.Average(c => c[e].Loss):F3} | " +
-                      $"{first.Curves.Average(c => c[e].FreshLoss):F3} | {first.Curves.Average(c => c[e].ValidationMacroF1 ?? 0):F3} |\n");
+                      $"{first.Curves.Average(c => c[e].FreshLoss):F3} | {first.Curves.Average(c => c[e].ValidationMacroF1 ?? 0):F3} |" +
+                      (adversary ? $" {first.Curves.Average(c => c[e].SpeakerAccuracy ?? 0):P1} |\n" : "\n"));
         if (TrainingCurves.TryPlot(Path.Combine(dir, "cross-validation-curves.png"), "cross-validation folds (first seed)", first.Curves))
             md.Append("\n![training curves per fold](cross-validation-curves.png)\n");
 

@@ -35,17 +35,22 @@ public static class TrainingCurves
         var md = new StringBuilder("Loss is the mean over the epoch's passes over its fresh draw; first pass is the loss of the first pass alone, ")
             .Append("where each example is met before the net has stepped on it (the fresh-data loss). Later passes fit the draw the more, ")
             .Append("the higher the learning rate, so the mean over passes is not comparable between early and annealed epochs.\n\n")
-            .Append("| member | epoch | windows | loss | loss, first pass | validation macro-F1 | seconds |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+            .Append("| member | epoch | windows | loss | loss, first pass | validation macro-F1 | seconds |");
+        bool adversary = curve.Any(r => r.SpeakerAccuracy is not null);
+        md.Append(adversary ? " speaker adversary right |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n" : "\n|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (var r in curve)
-            md.Append($"| {r.Member + 1} | {r.Epoch + 1} | {r.Examples} | {r.Loss:F3} | {r.FreshLoss:F3} | {(r.ValidationMacroF1 is { } f ? f.ToString("F3", CultureInfo.InvariantCulture) : "–")} | {r.Seconds:F0} |\n");
+            md.Append($"| {r.Member + 1} | {r.Epoch + 1} | {r.Examples} | {r.Loss:F3} | {r.FreshLoss:F3} | {(r.ValidationMacroF1 is { } f ? f.ToString("F3", CultureInfo.InvariantCulture) : "–")} | {r.Seconds:F0} |" +
+                      (adversary ? $" {(r.SpeakerAccuracy is { } a ? a.ToString("P1", CultureInfo.InvariantCulture) : "–")} |\n" : "\n"));
         return md.ToString();
     }
 
     public static string Csv(IReadOnlyList<EpochReport> curve)
     {
-        var csv = new StringBuilder("member,epoch,windows,loss,first_pass_loss,validation_macro_f1,seconds\n");
+        bool adversary = curve.Any(r => r.SpeakerAccuracy is not null);
+        var csv = new StringBuilder("member,epoch,windows,loss,first_pass_loss,validation_macro_f1,seconds").Append(adversary ? ",speaker_adversary_right\n" : "\n");
         foreach (var r in curve)
-            csv.Append(string.Create(CultureInfo.InvariantCulture, $"{r.Member + 1},{r.Epoch + 1},{r.Examples},{r.Loss:F4},{r.FreshLoss:F4},{r.ValidationMacroF1?.ToString("F4", CultureInfo.InvariantCulture) ?? ""},{r.Seconds:F1}\n"));
+            csv.Append(string.Create(CultureInfo.InvariantCulture, $"{r.Member + 1},{r.Epoch + 1},{r.Examples},{r.Loss:F4},{r.FreshLoss:F4},{r.ValidationMacroF1?.ToString("F4", CultureInfo.InvariantCulture) ?? ""},{r.Seconds:F1}"))
+               .Append(adversary ? string.Create(CultureInfo.InvariantCulture, $",{r.SpeakerAccuracy?.ToString("F4", CultureInfo.InvariantCulture) ?? ""}\n") : "\n");
         return csv.ToString();
     }
 

@@ -28,6 +28,22 @@ public sealed class TrainingCurvesTests : IDisposable
     }
 
     [Fact]
+    public void TheSpeakerAdversarysShareRightIsAColumnOnlyWhenThereWasOne()
+    {
+        var plain = Curve(2, 3, validated: false);
+        var against = plain.Select(r => r with { SpeakerAccuracy = 0.125 + 0.01 * r.Epoch }).ToList();
+
+        Assert.DoesNotContain("speaker adversary", TrainingCurves.Table(plain));
+        Assert.DoesNotContain("speaker_adversary", TrainingCurves.Csv(plain));
+        var table = TrainingCurves.Table(against).Split('\n');
+        Assert.Contains(table, l => l.EndsWith("| speaker adversary right |", StringComparison.Ordinal));
+        Assert.Contains(table, l => l.StartsWith("| 2 | 3 |", StringComparison.Ordinal) && l.EndsWith("| 14.5 % |", StringComparison.Ordinal));
+        var csv = TrainingCurves.Csv(against).Split('\n');
+        Assert.EndsWith(",speaker_adversary_right", csv[0]);
+        Assert.EndsWith(",0.1450", csv[6]);
+    }
+
+    [Fact]
     public void ThePlotIsWrittenForAnEnsemble()
     {
         string png = Path.Combine(_dir.FullName, "curves.png");
