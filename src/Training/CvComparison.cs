@@ -45,6 +45,32 @@ public static class CvComparison
         return means;
     }
 
+    /// <summary>
+    /// The same figures from the saved folds of two <c>cv --report</c> folders, over the folds both have finished (the
+    /// same seed and fold number): per seed, macro-F1 pooled over those folds' clips, then the mean over seeds. With every
+    /// fold in both, these are the summaries' own figures; with fewer, a run stopped early (or still going) is read
+    /// against its baseline on the same speakers. Returns the two sets of figures and the shared folds' names.
+    /// </summary>
+    public static (Dictionary<string, double> Baseline, Dictionary<string, double> Candidate, IReadOnlyList<string> Folds) ReadSharedFolds(string baselineDir, string candidateDir)
+    {
+        var baseline = FoldCheckpoints.ReadAll(baselineDir);
+        var candidate = FoldCheckpoints.ReadAll(candidateDir);
+        var shared = baseline.Keys.Where(candidate.ContainsKey).ToList();
+        if (shared.Count == 0)
+            throw new UsageException($"{baselineDir} and {candidateDir} have no finished fold in common (baseline: {string.Join(", ", baseline.Keys)}; candidate: {string.Join(", ", candidate.Keys)})");
+        return (Pooled(baseline, shared), Pooled(candidate, shared), shared);
+    }
+
+    private static Dictionary<string, double> Pooled(IReadOnlyDictionary<string, SavedFold> folds, IReadOnlyList<string> names)
+    {
+        var chosen = names.Select(n => folds[n]).ToList();
+        var keys = chosen[0].Scores.Keys.Where(k => chosen.All(f => f.Scores.ContainsKey(k))).ToList();
+        // Names are seed-S-fold-F: a seed's folds are pooled, as cv pools them; seeds are averaged.
+        var bySeed = names.GroupBy(n => n[..n.LastIndexOf("-fold-", StringComparison.Ordinal)]).ToList();
+        return keys.ToDictionary(k => k, k => bySeed.Average(seed =>
+            Evaluation.Metrics(ClipScores.Concat(seed.Select(n => folds[n].Scores[k].ToScores()))).MacroF1), StringComparer.Ordinal);
+    }
+
     /// <summary>Every evaluation in both summaries (in the baseline's order), then the conditions' mean when both scored
     /// the same conditions.</summary>
     public static List<Row> Compare(IReadOnlyDictionary<string, double> baseline, IReadOnlyDictionary<string, double> candidate)

@@ -48,6 +48,30 @@ public sealed class FoldCheckpoints
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
+    /// <summary>Every fold saved under <paramref name="reportDir"/> (a <c>cv --report</c> folder), by file name
+    /// (<c>seed-S-fold-F.json</c>), whatever cross-validation it belongs to. Throws <see cref="UsageException"/> when there
+    /// is none or a file cannot be read.</summary>
+    public static SortedDictionary<string, SavedFold> ReadAll(string reportDir)
+    {
+        string dir = Path.Combine(reportDir, Folder);
+        var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "seed-*-fold-*.json") : [];
+        if (files.Length == 0) throw new UsageException($"{reportDir} has no saved folds ({Path.Combine(reportDir, Folder, "seed-S-fold-F.json")}): is it a cv --report folder?");
+        var folds = new SortedDictionary<string, SavedFold>(StringComparer.Ordinal);
+        foreach (var path in files)
+        {
+            try
+            {
+                folds[Path.GetFileNameWithoutExtension(path)] = JsonSerializer.Deserialize<SavedFold>(File.ReadAllBytes(path), Options)
+                    is { Scores: not null } fold ? fold : throw new UsageException($"{path} is not a saved fold");
+            }
+            catch (JsonException e)
+            {
+                throw new UsageException($"{path} is not a saved fold ({e.Message})");
+            }
+        }
+        return folds;
+    }
+
     public string PathOf(int seed, int fold) => Path.Combine(_dir, $"seed-{seed}-fold-{fold + 1}.json");
 
     /// <summary>The saved fold, or null if it was not finished. Throws <see cref="UsageException"/> naming the file if it

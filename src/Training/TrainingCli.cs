@@ -181,9 +181,10 @@ public static class TrainingCli
 
     private static Command CompareCommand()
     {
-        var command = new Command("compare", "Two cross-validation summaries (cv --json) side by side: every figure, its change, and the headline figures a recipe decision reads.");
-        var baseline = ExistingFile("--baseline", "the summary of the recipe to compare against", "summary.json");
-        var candidate = ExistingFile("--candidate", "the summary of the recipe under test", "summary.json");
+        var command = new Command("compare", "Two cross-validations side by side: every figure, its change, and the headline figures a recipe decision reads. " +
+                                             "Given two summaries (cv --json), their figures; given two report folders (cv --report), the figures of the folds both have finished.");
+        var baseline = ExistingPath("--baseline", "the recipe to compare against: its summary (cv --json) or its report folder (cv --report)", "summary.json|DIR");
+        var candidate = ExistingPath("--candidate", "the recipe under test: its summary (cv --json) or its report folder (cv --report)", "summary.json|DIR");
         var margin = new Option<double?>("--margin")
         {
             Description = "also say whether every headline figure is at least the baseline's minus this (a non-inferiority margin, 0 to 1)", HelpName = "X",
@@ -198,8 +199,20 @@ public static class TrainingCli
         foreach (var option in new Option[] { baseline, candidate, margin }) command.Options.Add(option);
         command.SetAction(parse =>
         {
-            var rows = CvComparison.Compare(CvComparison.Read(parse.GetValue(baseline)!), CvComparison.Read(parse.GetValue(candidate)!));
-            parse.InvocationConfiguration.Output.Write(CvComparison.Format(rows, parse.GetValue(margin)));
+            string a = parse.GetValue(baseline)!, b = parse.GetValue(candidate)!;
+            var output = parse.InvocationConfiguration.Output;
+            if (Directory.Exists(a) != Directory.Exists(b))
+                throw new UsageException("--baseline and --candidate must both be summaries (cv --json) or both report folders (cv --report)");
+            List<CvComparison.Row> rows;
+            if (Directory.Exists(a))
+            {
+                var (x, y, folds) = CvComparison.ReadSharedFolds(a, b);
+                output.WriteLine($"folds both have finished ({folds.Count}): {string.Join(", ", folds)}");
+                output.WriteLine();
+                rows = CvComparison.Compare(x, y);
+            }
+            else rows = CvComparison.Compare(CvComparison.Read(a), CvComparison.Read(b));
+            output.Write(CvComparison.Format(rows, parse.GetValue(margin)));
             return 0;
         });
         return command;
@@ -246,10 +259,19 @@ public static class TrainingCli
         return option;
     }
 
+    private static Option<string> ExistingPath(string name, string description, string helpName)
+    {
+        var option = new Option<string>(name) { Description = description, Required = true, HelpName = helpName };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path) && !Directory.Exists(path)) r.AddError($"{name}: no such file or folder '{path}'");
+        });
+        return option;
+    }
+
     private static Option<string> Folder(string name, string description, bool required = false) =>
         new(name) { Description = description, Required = required, HelpName = "dir" };
 
-    /// <summary>A numeric option that must be positive; a bad value is a parse error naming the option and the value.</summary>
     /// <summary>A number in [0, <paramref name="below"/>) (or [0, 1] when <paramref name="below"/> is null).</summary>
     internal static Option<double> Fraction(string name, string description, Func<double> defaultValue, double? below = null) => new(name)
     {
@@ -267,6 +289,7 @@ public static class TrainingCli
     internal static Option<int> Count(string name, string description, Func<int> defaultValue) =>
         Number(name, description, defaultValue, v => v >= 0, "a whole number (0 or more)");
 
+    /// <summary>A number that must be positive; a bad value is a parse error naming the option and the value.</summary>
     internal static Option<T> Positive<T>(string name, string description, Func<T> defaultValue) where T : struct, INumber<T> =>
         Number(name, description, defaultValue, v => v > T.Zero, typeof(T) == typeof(int) ? "a positive integer" : "a positive number");
 

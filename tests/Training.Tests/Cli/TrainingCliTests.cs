@@ -200,6 +200,63 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Contains("--baseline: no such file", error.ToString());
     }
 
+    [Fact]
+    public void CompareReadsTwoReportFoldersOnTheFoldsBothHaveFinished()
+    {
+        // One clip of each of the seven classes per fold; a fold's scores under four evaluations, saved as cv saves them.
+        int[] truth = [0, 1, 2, 3, 4, 5, 6];
+        string Report(string name, params (int Fold, int[] Predicted)[] folds)
+        {
+            string dir = Path.Combine(_dir.FullName, name);
+            Directory.CreateDirectory(Path.Combine(dir, FoldCheckpoints.Folder));
+            foreach (var (fold, predicted) in folds)
+            {
+                var scores = new SavedScores([.. Enumerable.Range(0, 7)], truth, predicted, [], []);
+                var saved = new SavedFold("fingerprint of " + name, DateTime.UtcNow, [],
+                    new() { ["clip"] = scores, ["streaming"] = scores, ["sessions"] = scores, ["clip/gsm"] = scores });
+                File.WriteAllBytes(Path.Combine(dir, FoldCheckpoints.Folder, $"seed-1-fold-{fold}.json"),
+                    System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(saved, new System.Text.Json.JsonSerializerOptions { IncludeFields = true }));
+            }
+            return dir;
+        }
+        // The baseline finished two folds, all right in fold 1 and all "neutral" in fold 2; the candidate stopped after
+        // fold 1, where it swapped neutral and happy (those two classes F1 0, the other five 1: macro-F1 5/7).
+        string baseline = Report("base", (1, truth), (2, [0, 0, 0, 0, 0, 0, 0]));
+        string candidate = Report("cand", (1, [1, 0, 2, 3, 4, 5, 6]));
+
+        var output = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", candidate, "--margin", "0.01"], output));
+        string text = output.ToString();
+        Assert.StartsWith("folds both have finished (1): seed-1-fold-1", text);
+        Assert.Contains("| clip | 1.0000 | 0.7143 | −0.2857 |", text); // fold 2 of the baseline is not read
+        Assert.Contains("| conditions' mean | 1.0000 | 0.7143 | −0.2857 |", text);
+        Assert.Contains("at least the baseline's − 0.01: no (clip −0.2857", text);
+
+        // Both folds on both sides: the figures pool the two folds' 14 clips, as cv does — neutral 2 right and 6 others
+        // called neutral (F1 4/10), every other class 1 of 2 found and never wrongly (F1 2/3).
+        var both = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", baseline], both));
+        double pooled = (4.0 / 10 + 6 * 2.0 / 3) / 7;
+        Assert.Contains($"| clip | {pooled.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)} |", both.ToString());
+        Assert.StartsWith("folds both have finished (2): seed-1-fold-1, seed-1-fold-2", both.ToString());
+
+        // A folder and a file, a folder without folds, two folders with no fold in common: usage errors that say so.
+        string summary = Path.Combine(_dir.FullName, "summary.json");
+        File.WriteAllText(summary, "{}");
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", summary], error: error));
+        Assert.Contains("both be summaries (cv --json) or both report folders", error.ToString());
+        string empty = Path.Combine(_dir.FullName, "empty");
+        Directory.CreateDirectory(empty);
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", empty], error: error));
+        Assert.Contains("has no saved folds", error.ToString());
+        string other = Report("other", (3, truth));
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", other], error: error));
+        Assert.Contains("no finished fold in common", error.ToString());
+    }
+
     private string ModelFile()
     {
         string path = Path.Combine(_dir.FullName, "model.onnx");
