@@ -226,7 +226,7 @@ public sealed class EmotionNetTests
     }
 
     /// <summary>How many of the source's examples the net classifies right.</summary>
-    private static int Correct(EmotionNet net, IExampleSource source)
+    internal static int Correct(EmotionNet net, IExampleSource source)
     {
         var w = net.CreateWorkspace();
         var frames = new float[net.Config.Frames * net.Config.Features];

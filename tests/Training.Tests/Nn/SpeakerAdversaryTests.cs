@@ -100,7 +100,7 @@ public sealed class SpeakerAdversaryTests
             var net = new EmotionNet(config, seed: 1);
             var guessed = new List<double>();
             new Trainer(net, options with { Adversary = adversary }) { AdversaryDone = (_, _, right) => guessed.Add(right) }.Train(source);
-            return ((float[])net.Parameters.Values.Clone(), ProbeAccuracy(net, source), Correct(net, source), guessed);
+            return ((float[])net.Parameters.Values.Clone(), ProbeAccuracy(net, source), EmotionNetTests.Correct(net, source), guessed);
         }
         var plain = Train(0);
         var against = Train(3);
@@ -139,21 +139,6 @@ public sealed class SpeakerAdversaryTests
         probe.BeginShard(0);
         for (int i = half; i < source.Count; i++) probe.Example(0, hidden[i], source.SpeakerOf(i), 0, scratch);
         return probe.ShardCorrect(0) / (double)(source.Count - half);
-    }
-
-    private static int Correct(EmotionNet net, IExampleSource source)
-    {
-        var w = net.CreateWorkspace();
-        var frames = new float[net.Config.Frames * net.Config.Features];
-        var stats = new float[net.Config.Stats];
-        int correct = 0;
-        for (int i = 0; i < source.Count; i++)
-        {
-            int label = source.Fill(i, frames, stats);
-            net.Forward(w, frames, stats);
-            if (Array.IndexOf(w.Probabilities, w.Probabilities.Max()) == label) correct++;
-        }
-        return correct;
     }
 
     private sealed class SpeakerSource(NetConfig config, int count, int speakers, int seed) : IExampleSource
