@@ -51,13 +51,19 @@ public static class CvComparison
     /// fold in both, these are the summaries' own figures; with fewer, a run stopped early (or still going) is read
     /// against its baseline on the same speakers. Returns the two sets of figures and the shared folds' names.
     /// </summary>
-    public static (Dictionary<string, double> Baseline, Dictionary<string, double> Candidate, IReadOnlyList<string> Folds) ReadSharedFolds(string baselineDir, string candidateDir)
+    /// <remarks>With <paramref name="onlyFolds"/> (fold numbers from 1), only those folds are read: e.g. the folds that hold
+    /// out RAVDESS actors alone, which move far less from seed to seed than the two with a TESS speaker.</remarks>
+    public static (Dictionary<string, double> Baseline, Dictionary<string, double> Candidate, IReadOnlyList<string> Folds) ReadSharedFolds(
+        string baselineDir, string candidateDir, IReadOnlyCollection<int>? onlyFolds = null)
     {
         var baseline = FoldCheckpoints.ReadAll(baselineDir);
         var candidate = FoldCheckpoints.ReadAll(candidateDir);
-        var shared = baseline.Keys.Where(candidate.ContainsKey).ToList();
+        var shared = baseline.Keys.Where(candidate.ContainsKey)
+            .Where(n => onlyFolds is null || (int.TryParse(n[(n.LastIndexOf("-fold-", StringComparison.Ordinal) + "-fold-".Length)..], out int f) && onlyFolds.Contains(f)))
+            .ToList();
         if (shared.Count == 0)
-            throw new UsageException($"{baselineDir} and {candidateDir} have no finished fold in common (baseline: {string.Join(", ", baseline.Keys)}; candidate: {string.Join(", ", candidate.Keys)})");
+            throw new UsageException($"{baselineDir} and {candidateDir} have no finished fold in common{(onlyFolds is null ? "" : $" among folds {string.Join(",", onlyFolds)}")} " +
+                                     $"(baseline: {string.Join(", ", baseline.Keys)}; candidate: {string.Join(", ", candidate.Keys)})");
         return (Pooled(baseline, shared), Pooled(candidate, shared), shared);
     }
 

@@ -196,18 +196,39 @@ public static class TrainingCli
                 return null;
             },
         };
-        foreach (var option in new Option[] { baseline, candidate, margin }) command.Options.Add(option);
+        var folds = new Option<int[]?>("--folds")
+        {
+            Description = "with report folders: read only these folds (numbers from 1, comma-separated), e.g. 3,4,5 for the folds that hold out RAVDESS actors alone",
+            HelpName = "F,F,...", Arity = ArgumentArity.ExactlyOne,
+            CustomParser = r =>
+            {
+                string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+                var parts = token.Split(',', StringSplitOptions.TrimEntries);
+                var numbers = new int[parts.Length];
+                for (int i = 0; i < parts.Length; i++)
+                    if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out numbers[i]) || numbers[i] < 1)
+                    {
+                        r.AddError($"--folds needs fold numbers from 1, comma-separated (like 3,4,5), got '{token}'");
+                        return null;
+                    }
+                return numbers;
+            },
+        };
+        foreach (var option in new Option[] { baseline, candidate, margin, folds }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             string a = parse.GetValue(baseline)!, b = parse.GetValue(candidate)!;
             var output = parse.InvocationConfiguration.Output;
             if (Directory.Exists(a) != Directory.Exists(b))
                 throw new UsageException("--baseline and --candidate must both be summaries (cv --json) or both report folders (cv --report)");
+            var only = parse.GetValue(folds) is { Length: > 0 } chosen ? chosen : null; // absent: every fold
+            if (only is not null && !Directory.Exists(a))
+                throw new UsageException("--folds reads saved folds: give two report folders (cv --report), not summaries");
             List<CvComparison.Row> rows;
             if (Directory.Exists(a))
             {
-                var (x, y, folds) = CvComparison.ReadSharedFolds(a, b);
-                output.WriteLine($"folds both have finished ({folds.Count}): {string.Join(", ", folds)}");
+                var (x, y, shared) = CvComparison.ReadSharedFolds(a, b, only);
+                output.WriteLine($"folds both have finished ({shared.Count}): {string.Join(", ", shared)}");
                 output.WriteLine();
                 rows = CvComparison.Compare(x, y);
             }

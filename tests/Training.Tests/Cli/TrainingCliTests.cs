@@ -240,6 +240,12 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Contains($"| clip | {pooled.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)} |", both.ToString());
         Assert.StartsWith("folds both have finished (2): seed-1-fold-1, seed-1-fold-2", both.ToString());
 
+        // --folds reads only the folds named: fold 2 alone is the all-neutral one (neutral F1 2/8, the rest 0).
+        var fold2 = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", baseline, "--folds", "2"], fold2));
+        Assert.StartsWith("folds both have finished (1): seed-1-fold-2", fold2.ToString());
+        Assert.Contains($"| clip | {(2.0 / 8 / 7).ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)} |", fold2.ToString());
+
         // A folder and a file, a folder without folds, two folders with no fold in common: usage errors that say so.
         string summary = Path.Combine(_dir.FullName, "summary.json");
         File.WriteAllText(summary, "{}");
@@ -255,6 +261,15 @@ public sealed class TrainingCliTests : IDisposable
         error = new StringWriter();
         Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", other], error: error));
         Assert.Contains("no finished fold in common", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", candidate, "--folds", "2"], error: error));
+        Assert.Contains("no finished fold in common among folds 2", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", baseline, "--folds", "0,x"], error: error));
+        Assert.Contains("--folds needs fold numbers from 1", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", summary, "--candidate", summary, "--folds", "3"], error: error));
+        Assert.Contains("--folds reads saved folds", error.ToString());
     }
 
     private string ModelFile()
