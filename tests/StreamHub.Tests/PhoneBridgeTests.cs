@@ -18,6 +18,22 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
+    [Fact]
+    public async Task AnAudioSocketListenerStoppedBeforeItBoundStillCompletesStarted()
+    {
+        // .NET 10 may cancel a BackgroundService's ExecuteAsync before it ever runs when the host stops right after it
+        // started (a server that refuses to serve unauthenticated beyond loopback stops itself in ApplicationStarted):
+        // Started must complete all the same, or whoever waits for the listener waits for ever (a test run hung on it).
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Services.AddVoiceEmotion(builder.Configuration);
+        await using var app = builder.Build();
+        var listener = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<VoiceEmotion.StreamHub.PhoneBridge.AudioSocketListener>(app.Services);
+        Assert.False(listener.Started.IsCompleted);
+        await listener.StopAsync(CancellationToken.None);
+        Assert.True(listener.Started.IsCompletedSuccessfully);
+        Assert.Null(listener.Endpoint);
+    }
+
     /// <summary>A supervisor connection collecting every event of the sessions it watches.</summary>
     private sealed class Supervisor : IAsyncDisposable
     {

@@ -28,8 +28,24 @@ public sealed class AudioSocketListener(Sessions.SessionOpener opener, IOptions<
 
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Completes when the listener is bound (or immediately when disabled).</summary>
+    /// <summary>Completes when the listener is bound (or immediately when disabled), or when the service stops before it
+    /// was (then <see cref="Endpoint"/> stays null).</summary>
     public Task Started => _started.Task;
+
+    // .NET 10 runs ExecuteAsync through Task.Run with the stopping token, so a host stopped right after it started (a
+    // server that refuses to serve unauthenticated beyond loopback stops itself in ApplicationStarted) can cancel it before
+    // it ever runs (dotnet/runtime#131249): whoever waits for Started must not wait for a listener that will not come.
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        _started.TrySetResult();
+        return base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _started.TrySetResult();
+        base.Dispose();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
