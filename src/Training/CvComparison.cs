@@ -58,23 +58,21 @@ public static class CvComparison
     {
         var baseline = FoldCheckpoints.ReadAll(baselineDir);
         var candidate = FoldCheckpoints.ReadAll(candidateDir);
-        var shared = baseline.Keys.Where(candidate.ContainsKey)
-            .Where(n => onlyFolds is null || (int.TryParse(n[(n.LastIndexOf("-fold-", StringComparison.Ordinal) + "-fold-".Length)..], out int f) && onlyFolds.Contains(f)))
-            .ToList();
+        var shared = baseline.Keys.Where(k => candidate.ContainsKey(k) && (onlyFolds is null || onlyFolds.Contains(k.Fold))).ToList();
+        string Names(IEnumerable<(int Seed, int Fold)> keys) => string.Join(", ", keys.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold)));
         if (shared.Count == 0)
             throw new UsageException($"{baselineDir} and {candidateDir} have no finished fold in common{(onlyFolds is null ? "" : $" among folds {string.Join(",", onlyFolds)}")} " +
-                                     $"(baseline: {string.Join(", ", baseline.Keys)}; candidate: {string.Join(", ", candidate.Keys)})");
-        return (Pooled(baseline, shared), Pooled(candidate, shared), shared);
+                                     $"(baseline: {Names(baseline.Keys)}; candidate: {Names(candidate.Keys)})");
+        return (Pooled(baseline, shared), Pooled(candidate, shared), [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
     }
 
-    private static Dictionary<string, double> Pooled(IReadOnlyDictionary<string, SavedFold> folds, IReadOnlyList<string> names)
+    private static Dictionary<string, double> Pooled(IReadOnlyDictionary<(int Seed, int Fold), SavedFold> folds, IReadOnlyList<(int Seed, int Fold)> chosen)
     {
-        var chosen = names.Select(n => folds[n]).ToList();
-        var keys = chosen[0].Scores.Keys.Where(k => chosen.All(f => f.Scores.ContainsKey(k))).ToList();
-        // Names are seed-S-fold-F: a seed's folds are pooled, as cv pools them; seeds are averaged.
-        var bySeed = names.GroupBy(n => n[..n.LastIndexOf("-fold-", StringComparison.Ordinal)]).ToList();
+        var keys = folds[chosen[0]].Scores.Keys.Where(k => chosen.All(f => folds[f].Scores.ContainsKey(k))).ToList();
+        // A seed's folds are pooled, as cv pools them; seeds are averaged.
+        var bySeed = chosen.GroupBy(f => f.Seed).ToList();
         return keys.ToDictionary(k => k, k => bySeed.Average(seed =>
-            Evaluation.Metrics(ClipScores.Concat(seed.Select(n => folds[n].Scores[k].ToScores()))).MacroF1), StringComparer.Ordinal);
+            Evaluation.Metrics(ClipScores.Concat(seed.Select(f => folds[f].Scores[k].ToScores()))).MacroF1), StringComparer.Ordinal);
     }
 
     /// <summary>Every evaluation in both summaries (in the baseline's order), then the conditions' mean when both scored

@@ -48,21 +48,23 @@ public sealed class FoldCheckpoints
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    /// <summary>Every fold saved under <paramref name="reportDir"/> (a <c>cv --report</c> folder), by file name
-    /// (<c>seed-S-fold-F.json</c>), whatever cross-validation it belongs to. Throws <see cref="UsageException"/> when there
-    /// is none or a file cannot be read.</summary>
-    public static SortedDictionary<string, SavedFold> ReadAll(string reportDir)
+    /// <summary>Every fold saved under <paramref name="reportDir"/> (a <c>cv --report</c> folder), by seed and fold number
+    /// (from 1, as in the file name <c>seed-S-fold-F.json</c>), whatever cross-validation it belongs to. Throws
+    /// <see cref="UsageException"/> when there is none or a file cannot be read.</summary>
+    public static SortedDictionary<(int Seed, int Fold), SavedFold> ReadAll(string reportDir)
     {
         string dir = Path.Combine(reportDir, Folder);
         var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "seed-*-fold-*.json") : [];
         if (files.Length == 0) throw new UsageException($"{reportDir} has no saved folds ({Path.Combine(reportDir, Folder, "seed-S-fold-F.json")}): is it a cv --report folder?");
-        var folds = new SortedDictionary<string, SavedFold>(StringComparer.Ordinal);
+        var folds = new SortedDictionary<(int Seed, int Fold), SavedFold>();
         foreach (var path in files)
         {
+            var parts = Path.GetFileNameWithoutExtension(path).Split('-');
+            if (parts.Length != 4 || !int.TryParse(parts[1], out int seed) || !int.TryParse(parts[3], out int fold)) continue; // not a name cv writes
             try
             {
-                folds[Path.GetFileNameWithoutExtension(path)] = JsonSerializer.Deserialize<SavedFold>(File.ReadAllBytes(path), Options)
-                    is { Scores: not null } fold ? fold : throw new UsageException($"{path} is not a saved fold");
+                folds[(seed, fold)] = JsonSerializer.Deserialize<SavedFold>(File.ReadAllBytes(path), Options)
+                    is { Scores: not null } saved ? saved : throw new UsageException($"{path} is not a saved fold");
             }
             catch (JsonException e)
             {
@@ -72,7 +74,10 @@ public sealed class FoldCheckpoints
         return folds;
     }
 
-    public string PathOf(int seed, int fold) => Path.Combine(_dir, $"seed-{seed}-fold-{fold + 1}.json");
+    /// <summary>A saved fold's name: <c>seed-S-fold-F</c>, fold numbered from 1.</summary>
+    public static string Name(int seed, int fold) => $"seed-{seed}-fold-{fold}";
+
+    public string PathOf(int seed, int fold) => Path.Combine(_dir, Name(seed, fold + 1) + ".json");
 
     /// <summary>The saved fold, or null if it was not finished. Throws <see cref="UsageException"/> naming the file if it
     /// belongs to another cross-validation or cannot be read.</summary>

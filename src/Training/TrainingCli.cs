@@ -183,8 +183,8 @@ public static class TrainingCli
     {
         var command = new Command("compare", "Two cross-validations side by side: every figure, its change, and the headline figures a recipe decision reads. " +
                                              "Given two summaries (cv --json), their figures; given two report folders (cv --report), the figures of the folds both have finished.");
-        var baseline = ExistingPath("--baseline", "the recipe to compare against: its summary (cv --json) or its report folder (cv --report)", "summary.json|DIR");
-        var candidate = ExistingPath("--candidate", "the recipe under test: its summary (cv --json) or its report folder (cv --report)", "summary.json|DIR");
+        var baseline = ExistingFile("--baseline", "the recipe to compare against: its summary (cv --json) or its report folder (cv --report)", "summary.json|DIR", folderToo: true);
+        var candidate = ExistingFile("--candidate", "the recipe under test: its summary (cv --json) or its report folder (cv --report)", "summary.json|DIR", folderToo: true);
         var margin = new Option<double?>("--margin")
         {
             Description = "also say whether every headline figure is at least the baseline's minus this (a non-inferiority margin, 0 to 1)", HelpName = "X",
@@ -270,22 +270,14 @@ public static class TrainingCli
         if (!File.Exists(path) && !Directory.Exists(path)) r.AddError($"{name}: no such file or folder '{path}'");
     }
 
-    private static Option<string> ExistingFile(string name, string description, string helpName)
+    /// <summary>A required path option that must name an existing file (or, with <paramref name="folderToo"/>, a folder).</summary>
+    private static Option<string> ExistingFile(string name, string description, string helpName, bool folderToo = false)
     {
         var option = new Option<string>(name) { Description = description, Required = true, HelpName = helpName };
         option.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path)) r.AddError($"{name}: no such file '{path}'");
-        });
-        return option;
-    }
-
-    private static Option<string> ExistingPath(string name, string description, string helpName)
-    {
-        var option = new Option<string>(name) { Description = description, Required = true, HelpName = helpName };
-        option.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path) && !Directory.Exists(path)) r.AddError($"{name}: no such file or folder '{path}'");
+            if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path) && !(folderToo && Directory.Exists(path)))
+                r.AddError($"{name}: no such file{(folderToo ? " or folder" : "")} '{path}'");
         });
         return option;
     }

@@ -104,7 +104,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         private readonly AdamW _optimizer;
         private readonly float[]? _average, _live;
         private readonly SpeakerAdversary? _adversary;
-        private readonly float[][] _reversed;
+        private readonly float[][] _confusion;
         private int _step;
 
         internal Run(Trainer trainer, EmotionNet net, TrainOptions options, IExampleSource source)
@@ -132,7 +132,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
             _adversary = _options.Adversary > 0
                 ? new SpeakerAdversary(c.Hidden, source.Speakers, _options.Adversary, _threads, Seeds.Mix(_options.Seed, 0xAD5, 11))
                 : null;
-            _reversed = Enumerable.Range(0, _threads).Select(_ => _adversary is null ? [] : new float[c.Hidden]).ToArray();
+            _confusion = Enumerable.Range(0, _threads).Select(_ => _adversary is null ? [] : new float[c.Hidden]).ToArray();
             // The schedule is planned from the first epoch's size; later epochs may differ a little, so it is clamped.
             _passes = Math.Max(1, _options.PassesPerEpoch);
             _totalSteps = Math.Max(1, (PerEpoch() + _options.BatchSize - 1) / _options.BatchSize * _options.Epochs * _passes);
@@ -180,8 +180,8 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                             }
                             var taught = _teaching is null ? default : _teaching.Targets(s, _mixup ? -1 : example, _frames[s], _stats[s]);
                             _net.Forward(w, _frames[s], _stats[s], random);
-                            _adversary?.Example(s, w.Hidden, _source.SpeakerOf(example), lambda, _reversed[s]);
-                            _losses[s] += _net.Backward(w, label, _options.LabelSmoothing, 1f, partner, share, taught, _options.TeacherShare, _reversed[s]);
+                            _adversary?.Example(s, w.Hidden, _source.SpeakerOf(example), lambda, _confusion[s]);
+                            _losses[s] += _net.Backward(w, label, _options.LabelSmoothing, 1f, partner, share, taught, _options.TeacherShare, _confusion[s]);
                         }
                     });
                     _gradient.AsSpan().Clear();
