@@ -87,13 +87,22 @@ public static class Commands
     }
 
     public static int CrossValidate(IReadOnlyList<string> data, string reportDir, int k, int seeds, IReadOnlyList<string> conditions, string? json,
-        string? windows, TrainingRecipe recipe, bool restart = false)
+        string? windows, TrainingRecipe recipe, bool restart = false, IReadOnlyList<int>? onlyFolds = null)
     {
+        foreach (int f in onlyFolds ?? [])
+            if (f > k) throw new UsageException($"--only-folds: there is no fold {f} in a {k}-fold cross-validation");
         var corpus = new Corpus(data);
         if (corpus.Speakers.Count < k) throw new UsageException($"{k} folds need at least {k} speakers; the data has {corpus.Speakers.Count}");
         Console.Error.WriteLine($"cv: {corpus.Clips.Count} clips, {corpus.Speakers.Count} speakers, {k} folds, {seeds} seed(s); {recipe.Describe()}");
         var checkpoints = FoldCheckpoints.Open(reportDir, corpus, recipe, k, conditions, restart);
-        var result = CrossValidation.Run(corpus, recipe, k, seeds, conditions, checkpoints);
+        var only = onlyFolds?.Select(f => f - 1).ToHashSet();
+        var result = CrossValidation.Run(corpus, recipe, k, seeds, conditions, checkpoints, only);
+        if (result is null)
+        {
+            Console.Error.WriteLine($"cv: folds {string.Join(",", onlyFolds!)} are saved under {Path.GetDirectoryName(checkpoints.PathOf(recipe.Train.Seed, 0))}; " +
+                                    "the report and summary need every fold: run again without --only-folds to finish the others, or read these with compare --folds");
+            return 0;
+        }
         CrossValidationReport.Write(reportDir, corpus, recipe, k, result);
         if (json is not null) WriteJson(json, JsonSerializer.SerializeToNode(result.Summary(), Json)!);
         if (windows is not null) OutOfFoldWindows.Write(windows, result);

@@ -45,9 +45,11 @@ public sealed record CrossValidationResult(IReadOnlyList<SeedResult> Seeds, IRea
 public static class CrossValidation
 {
     /// <summary>Runs the cross-validation; with <paramref name="checkpoints"/> every finished fold is saved there and a
-    /// fold saved before is taken from it instead of being trained and scored again.</summary>
-    public static CrossValidationResult Run(Corpus corpus, TrainingRecipe recipe, int k, int seeds, IReadOnlyList<string> conditions,
-        FoldCheckpoints? checkpoints = null)
+    /// fold saved before is taken from it instead of being trained and scored again. With <paramref name="only"/> (fold
+    /// indices from 0; needs <paramref name="checkpoints"/>) every other fold not saved yet is left for a later run, and
+    /// the result is null unless every fold of every seed was then at hand.</summary>
+    public static CrossValidationResult? Run(Corpus corpus, TrainingRecipe recipe, int k, int seeds, IReadOnlyList<string> conditions,
+        FoldCheckpoints? checkpoints = null, IReadOnlySet<int>? only = null)
     {
         var watch = Stopwatch.StartNew();
         var folds = corpus.Folds(k);
@@ -55,7 +57,8 @@ public static class CrossValidation
         var keys = new List<string> { "clip", "streaming", "sessions" };
         keys.AddRange(conditions.Select(c => "clip/" + c));
         var results = new List<SeedResult>();
-        int resumed = 0;
+        if (only is not null && checkpoints is null) throw new ArgumentException("a subset of folds is kept only in saved folds", nameof(only));
+        int resumed = 0, left = 0;
         for (int s = 0; s < seeds; s++)
         {
             var seeded = recipe with { Train = recipe.Train with { Seed = recipe.Train.Seed + s } };
@@ -70,8 +73,13 @@ public static class CrossValidation
                     foreach (var key in keys) result.Scores[key].Add(saved.Scores[key].ToScores());
                     result.Curves.Add(saved.Curve);
                     Console.Error.WriteLine($"{label}: taken from {checkpoints.PathOf(seeded.Train.Seed, f)} (finished {saved.Written:yyyy-MM-dd HH:mm} UTC)");
-                    ReportFold(corpus, folds[f], keys, result, f, label, watch);
+                    ReportFold(corpus, folds[f], keys, result, label, watch);
                     resumed++;
+                    continue;
+                }
+                if (only is not null && !only.Contains(f))
+                {
+                    left++;
                     continue;
                 }
                 var held = folds[f].ToHashSet();
@@ -98,11 +106,12 @@ public static class CrossValidation
                     result.Scores[key].Add(Evaluation.Score(corpus, folds[f], scorer, mode, condition, seeded.Train.Seed, keepFeatures: condition == "clean"));
                 }
                 corpus.Forget(folds[f]);
-                checkpoints?.Save(seeded.Train.Seed, f, keys.ToDictionary(key => key, key => result.Scores[key][f]), curve);
-                ReportFold(corpus, folds[f], keys, result, f, label, watch);
+                checkpoints?.Save(seeded.Train.Seed, f, keys.ToDictionary(key => key, key => result.Scores[key][^1]), curve);
+                ReportFold(corpus, folds[f], keys, result, label, watch);
             }
             results.Add(result);
         }
+        if (left > 0) return null;
         var speakers = folds.Select(fold => (IReadOnlyList<string>)fold.Select(c => corpus.Clips[c].Speaker).Distinct().ToList()).ToList();
         var subsets = corpus.Clips.Select(c => c.Corpus).Distinct().Order(StringComparer.Ordinal).ToList();
         var perCorpus = subsets.Count > 1
@@ -111,15 +120,15 @@ public static class CrossValidation
         return new CrossValidationResult(results, keys, speakers, corpus.Skipped, watch.Elapsed.TotalSeconds, perCorpus, resumed);
     }
 
-    // One line per fold: every evaluation's macro-F1, per corpus when there are several ("–" for a corpus with no
-    // speaker in the fold, not a score of 0).
-    private static void ReportFold(Corpus corpus, IReadOnlyList<int> fold, List<string> keys, SeedResult result, int f, string label, Stopwatch watch)
+    // One line per fold (the one just added to the result): every evaluation's macro-F1, per corpus when there are
+    // several ("–" for a corpus with no speaker in the fold, not a score of 0).
+    private static void ReportFold(Corpus corpus, IReadOnlyList<int> fold, List<string> keys, SeedResult result, string label, Stopwatch watch)
     {
         var byCorpus = corpus.Clips.Select(c => c.Corpus).Distinct().ToList();
         string PerCorpus(ClipScores scores, string name) =>
             scores.Where(c => corpus.Clips[c].Corpus == name) is { Clips.Length: > 0 } part ? Evaluation.Metrics(part).MacroF1.ToString("F2") : "–";
-        Console.Error.WriteLine($"{label}: " + string.Join(", ", keys.Select(key => $"{key} {Evaluation.Metrics(result.Scores[key][f]).MacroF1:F3}" +
-            (byCorpus.Count > 1 ? " (" + string.Join("/", byCorpus.Select(name => PerCorpus(result.Scores[key][f], name))) + ")" : ""))) +
+        Console.Error.WriteLine($"{label}: " + string.Join(", ", keys.Select(key => $"{key} {Evaluation.Metrics(result.Scores[key][^1]).MacroF1:F3}" +
+            (byCorpus.Count > 1 ? " (" + string.Join("/", byCorpus.Select(name => PerCorpus(result.Scores[key][^1], name))) + ")" : ""))) +
                                 $" ({string.Join(", ", fold.Select(c => corpus.Clips[c].Speaker).Distinct())}; {watch.Elapsed.TotalMinutes:F1} min)");
     }
 }

@@ -147,7 +147,9 @@ public static class TrainingCli
         {
             Description = $"compute every fold again: delete the folds saved under the report folder ({FoldCheckpoints.Folder}/) by an earlier run; without it a run goes on from the first fold not saved",
         };
-        foreach (var option in new Option[] { data, report, folds, seeds, conditions, json, windows, restart }) command.Options.Add(option);
+        var only = FoldList("--only-folds", "train and score only these folds (numbers from 1, comma-separated) and save them under the report folder; " +
+                                            "the report and summary are written once every fold is saved (run again without it to finish, or read the saved folds with compare --folds)");
+        foreach (var option in new Option[] { data, report, folds, seeds, conditions, json, windows, restart, only }) command.Options.Add(option);
         RecipeOptions.AddTo(command);
         command.SetAction(parse =>
         {
@@ -159,7 +161,8 @@ public static class TrainingCli
                 _ => ConditionList(list),
             };
             return Commands.CrossValidate(parse.GetValue(data)!, parse.GetValue(report)!, parse.GetValue(folds), parse.GetValue(seeds), scored,
-                parse.GetValue(json), parse.GetValue(windows), RecipeOptions.Read(parse.CommandResult), parse.GetValue(restart));
+                parse.GetValue(json), parse.GetValue(windows), RecipeOptions.Read(parse.CommandResult), parse.GetValue(restart),
+                parse.GetValue(only) is { Length: > 0 } chosen ? chosen : null); // absent: every fold
         });
         return command;
     }
@@ -196,24 +199,7 @@ public static class TrainingCli
                 return null;
             },
         };
-        var folds = new Option<int[]?>("--folds")
-        {
-            Description = "with report folders: read only these folds (numbers from 1, comma-separated), e.g. 3,4,5 for the folds that hold out RAVDESS actors alone",
-            HelpName = "F,F,...", Arity = ArgumentArity.ExactlyOne,
-            CustomParser = r =>
-            {
-                string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
-                var parts = token.Split(',', StringSplitOptions.TrimEntries);
-                var numbers = new int[parts.Length];
-                for (int i = 0; i < parts.Length; i++)
-                    if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out numbers[i]) || numbers[i] < 1)
-                    {
-                        r.AddError($"--folds needs fold numbers from 1, comma-separated (like 3,4,5), got '{token}'");
-                        return null;
-                    }
-                return numbers;
-            },
-        };
+        var folds = FoldList("--folds", "with report folders: read only these folds (numbers from 1, comma-separated), e.g. 3,4,5 for the folds that hold out RAVDESS actors alone");
         foreach (var option in new Option[] { baseline, candidate, margin, folds }) command.Options.Add(option);
         command.SetAction(parse =>
         {
@@ -240,6 +226,25 @@ public static class TrainingCli
     }
 
     /// <summary>A corpus path option: each value must be an existing folder or file.</summary>
+    /// <summary>Fold numbers from 1, comma-separated (like 3,4,5).</summary>
+    private static Option<int[]?> FoldList(string name, string description) => new(name)
+    {
+        Description = description, HelpName = "F,F,...", Arity = ArgumentArity.ExactlyOne,
+        CustomParser = r =>
+        {
+            string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+            var parts = token.Split(',', StringSplitOptions.TrimEntries);
+            var numbers = new int[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+                if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out numbers[i]) || numbers[i] < 1)
+                {
+                    r.AddError($"{name} needs fold numbers from 1, comma-separated (like 3,4,5), got '{token}'");
+                    return null;
+                }
+            return numbers;
+        },
+    };
+
     private static Option<string[]> Corpora(string name, string description)
     {
         var option = new Option<string[]>(name)

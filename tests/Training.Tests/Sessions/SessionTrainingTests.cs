@@ -330,6 +330,36 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void OnlyFoldsSavesTheNamedFoldsAndTheReportWaitsForTheOthers()
+    {
+        string report = Path.Combine(_data.Directory, "cv-only"), json = Path.Combine(report, "summary.json");
+        string md = Path.Combine(report, "cross-validation.md");
+        string[] args = ["cv", "--data", _data.Directory, "--report", report, "--folds", "3", "--epochs", "1", "--passes", "1", "--conditions", "gsm"];
+        string Saved(int fold) => Path.Combine(report, FoldCheckpoints.Folder, $"seed-1-fold-{fold}.json");
+
+        Assert.Equal(0, TrainingCli.Run([.. args, "--only-folds", "3,2", "--json", json]));
+        Assert.True(File.Exists(Saved(2)) && File.Exists(Saved(3)));
+        Assert.False(File.Exists(Saved(1)));
+        Assert.False(File.Exists(md), "a report over part of the folds would read as the whole cross-validation");
+        Assert.False(File.Exists(json));
+
+        // The next run trains the fold left and writes the report over all three, the other two taken as saved.
+        var second = File.ReadAllBytes(Saved(2));
+        Assert.Equal(0, TrainingCli.Run([.. args, "--json", json]));
+        Assert.True(File.Exists(Saved(1)));
+        Assert.Equal(second, File.ReadAllBytes(Saved(2)));
+        Assert.Contains("2 fold(s) were taken from earlier runs' saved folds", File.ReadAllText(md));
+        Assert.True(File.Exists(json));
+
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. args, "--only-folds", "4"], error: error));
+        Assert.Contains("there is no fold 4 in a 3-fold cross-validation", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. args, "--only-folds", "0,2"], error: error));
+        Assert.Contains("--only-folds needs fold numbers from 1", error.ToString());
+    }
+
+    [Fact]
     public void AFolderWithAnUnreadableFileNamesItAndGoesOn()
     {
         File.WriteAllText(Path.Combine(_data.Directory, "03-01-05-01-01-01-09.wav"), "this is not a wav file");
