@@ -364,4 +364,28 @@ public sealed class CallLogTests : IDisposable
         Assert.Equal("angry-sustained", Assert.Single(log.AlertRules()).Name);
         Assert.Equal("caller", log.Get("in")!.Role);
     }
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task EntriesQueuedBeforeAnImmediateStopAreWrittenWhetherOrNotTheWriterStarted(bool started)
+    {
+        // A host that stops right after starting (a server that refuses to serve unauthenticated beyond loopback stops
+        // itself in ApplicationStarted) may never run a .NET 10 BackgroundService's ExecuteAsync (dotnet/runtime#131249):
+        // what was queued by then must still reach the database.
+        string db = Path.Combine(_dir.FullName, $"stop-{started}.db");
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration["CallLog:SqlitePath"] = db;
+        builder.Services.AddVoiceEmotion(builder.Configuration);
+        await using var app = builder.Build();
+        var writer = app.Services.GetRequiredService<CallLogWriter>();
+        if (started) await writer.StartAsync(CancellationToken.None);
+        var at = new DateTimeOffset(2026, 12, 5, 4, 0, 0, TimeSpan.Zero);
+        for (int i = 0; i < 3; i++) Assert.True(writer.Enqueue(new LogItem.Started(new SessionRecord($"s{i}", "test", null, null, null, at))));
+        await writer.StopAsync(CancellationToken.None);
+        Assert.Equal(3, writer.Written);
+        Assert.Equal(0, writer.Pending);
+        var log = app.Services.GetRequiredService<SqlCallLog>();
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal("test", log.Get($"s{i}")!.Source));
+        Assert.False(writer.Enqueue(new LogItem.Started(new SessionRecord("late", "test", null, null, null, at))), "a closed log takes nothing more");
+    }
 }

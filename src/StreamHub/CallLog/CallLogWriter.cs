@@ -11,8 +11,12 @@ namespace VoiceEmotion.StreamHub.CallLog;
 /// starts, summaries and alerts wait in a queue of their own and are never dropped. On graceful shutdown (SIGTERM)
 /// everything queued is written before the host exits; after a crash at most the last flush interval is missing.
 /// A failing database is retried.
+/// A plain hosted service, not a <see cref="BackgroundService"/>: .NET 10 may never run a BackgroundService's
+/// ExecuteAsync when the host stops right after starting (dotnet/runtime#131249), and entries queued by then would be
+/// lost. The loop starts in <see cref="StartAsync"/>, or in <see cref="StopAsync"/> to drain the queues if the host
+/// never started it.
 /// </summary>
-public sealed class CallLogWriter : BackgroundService
+public sealed class CallLogWriter : IHostedService, IDisposable
 {
     private static readonly TimeSpan WarnEvery = TimeSpan.FromSeconds(10);
 
@@ -28,10 +32,16 @@ public sealed class CallLogWriter : BackgroundService
     private readonly ManualResetEventSlim _batchReady = new(false);
     private long _written, _pendingUpdates, _pendingSessionEntries, _dropped, _droppedAtLastWarning, _lastWarningTicks;
     private volatile bool _closed;
+    private Task? _loop;
+    private readonly Lock _loopLock = new();
 
-    public CallLogWriter(SqlCallLog store, Sessions.NodeSessions sessions, IOptions<CallLogOptions> options, ILogger<CallLogWriter> logger)
+    private readonly IHostApplicationLifetime _lifetime;
+
+    public CallLogWriter(SqlCallLog store, Sessions.NodeSessions sessions, IOptions<CallLogOptions> options, ILogger<CallLogWriter> logger,
+        IHostApplicationLifetime lifetime)
     {
         _store = store;
+        _lifetime = lifetime;
         _sessions = sessions;
         _options = options.Value;
         _logger = logger;
@@ -93,12 +103,34 @@ public sealed class CallLogWriter : BackgroundService
             _options.MaxPendingUpdates, _store.Description, since, total);
     }
 
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        StartLoop();
+        return Task.CompletedTask;
+    }
+
     // Database work is synchronous and can take milliseconds: it runs on a thread of its own, never on the thread
     // pool that serves every session's network I/O (measured: on pool threads p95 latency at 1,000 streams was 4.8 s).
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    private Task StartLoop()
+    {
+        lock (_loopLock)
+            return _loop ??= Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
 
     private void WriteLoop()
+    {
+        try { WriteQueued(); }
+        catch (Exception e)
+        {
+            // Not a database failure (those are retried in Flush): a fault here would leave the log silently unwritten.
+            // Stop the host, as a faulted BackgroundService does by default, so that its supervisor restarts it.
+            _logger.LogCritical(e, "Call log writer failed; stopping the service");
+            _lifetime.StopApplication();
+            throw;
+        }
+    }
+
+    private void WriteQueued()
     {
         var batch = new List<LogItem>();
         var updates = new List<LogItem>(_options.FlushBatch);
@@ -132,7 +164,7 @@ public sealed class CallLogWriter : BackgroundService
         return (updates.IsCompleted ? entries : updates).GetAwaiter().GetResult();
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         // Sessions still live at shutdown end now: their summaries are logged before the queue closes.
         var live = _sessions.All;
@@ -142,7 +174,13 @@ public sealed class CallLogWriter : BackgroundService
         _updates.Writer.TryComplete();
         _sessionEntries.Writer.TryComplete();
         _batchReady.Set();
-        await base.StopAsync(cancellationToken);
+        // Waits for the loop to write what is queued, or until the host's shutdown timeout; then the host goes on.
+        try { await StartLoop().WaitAsync(cancellationToken); }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogWarning("Call log: shutdown timed out with {Pending} entries not written to {Database}", Pending, _store.Description);
+            return;
+        }
         _logger.LogInformation("Call log flushed: {Written} entries written, {Dropped} updates dropped since start", Written, DroppedUpdates);
     }
 
@@ -166,9 +204,5 @@ public sealed class CallLogWriter : BackgroundService
         }
     }
 
-    public override void Dispose()
-    {
-        base.Dispose();
-        _batchReady.Dispose();
-    }
+    public void Dispose() => _batchReady.Dispose();
 }
