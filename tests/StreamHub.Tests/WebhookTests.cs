@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.StreamHub.Alerts;
@@ -137,6 +138,31 @@ public sealed class WebhookTests
         Assert.True(Verify(Secret, post.Headers["X-VoiceEmotion-Timestamp"], post.Body, post.Headers["X-VoiceEmotion-Signature"]));
         await Until(() => counters.Delivered == 1, "the delivered counter");
         Assert.Equal(0, counters.Failed);
+    }
+
+    [Fact]
+    public async Task AlertsQueuedWhenAServiceStopsBeforeItsDeliveryLoopRanAreCountedAsUndelivered()
+    {
+        // .NET 10 may never run a BackgroundService's ExecuteAsync when the host stops right after starting
+        // (dotnet/runtime#131249): the alerts lost with the queue are logged all the same.
+        var logs = new RecordedLogs();
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration["Alerts:Webhooks:0:Url"] = WebhookReceiver.UrlAt(WebhookReceiver.FreePort()).ToString();
+        builder.Configuration["Alerts:Webhooks:0:Secret"] = Secret;
+        var dir = Directory.CreateTempSubdirectory("ve-webhook-stop-");
+        builder.Configuration["CallLog:SqlitePath"] = Path.Combine(dir.FullName, "log.db");
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddVoiceEmotion(builder.Configuration);
+        await using (var app = builder.Build())
+        {
+            var sender = app.Services.GetRequiredService<WebhookSender>();
+            sender.Enqueue(Alert("a1"));
+            sender.Enqueue(Alert("a2"));
+            await sender.StopAsync(CancellationToken.None);
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        dir.Delete(recursive: true);
+        Assert.Contains(logs.Messages, m => m.Level == LogLevel.Warning && m.Text.EndsWith("2 alert(s) undelivered at shutdown", StringComparison.Ordinal));
     }
 
     [Fact]

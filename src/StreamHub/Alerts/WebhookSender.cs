@@ -86,9 +86,17 @@ public sealed class WebhookSender : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    // Counted here rather than where the loops end: .NET 10 may never run ExecuteAsync when the host stops right after
+    // starting (dotnet/runtime#131249), and alerts queued by then are lost all the same.
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        foreach (var target in _targets)
             if (target.Queue.Reader.Count > 0)
                 _logger.LogWarning("Webhook {Target}: {Count} alert(s) undelivered at shutdown", target.Name, target.Queue.Reader.Count);
-        }
     }
 
     private async Task DeliverAsync(Target target, Delivery delivery, CancellationToken stoppingToken)
