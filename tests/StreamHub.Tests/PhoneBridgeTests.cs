@@ -24,9 +24,7 @@ public sealed class PhoneBridgeTests : IAsyncLifetime
         // .NET 10 may cancel a BackgroundService's ExecuteAsync before it ever runs when the host stops right after it
         // started (a server that refuses to serve unauthenticated beyond loopback stops itself in ApplicationStarted):
         // Started must complete all the same, or whoever waits for the listener waits for ever (a test run hung on it).
-        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Services.AddVoiceEmotion(builder.Configuration);
-        await using var app = builder.Build();
+        await using var app = UnstartedHost.Build();
         var listener = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<VoiceEmotion.StreamHub.PhoneBridge.AudioSocketListener>(app.Services);
         Assert.False(listener.Started.IsCompleted);
         await listener.StopAsync(CancellationToken.None);
