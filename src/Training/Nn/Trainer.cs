@@ -24,11 +24,11 @@ public interface IExampleSource
 
 public sealed record TrainOptions
 {
-    public int Epochs { get; init; } = 40;
+    public int Epochs { get; init; } = 80;
 
     /// <summary>Passes over each epoch's examples (each pass reshuffled, with new masks and dropout): a source that
     /// draws augmented examples once per epoch is costly to draw and cheap to learn from.</summary>
-    public int PassesPerEpoch { get; init; } = 2;
+    public int PassesPerEpoch { get; init; } = 1;
     /// <summary>At most this many examples per epoch (0 = every example the source offers that epoch).</summary>
     public int ExamplesPerEpoch { get; init; }
     public int BatchSize { get; init; } = 64;
