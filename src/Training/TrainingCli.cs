@@ -162,7 +162,7 @@ public static class TrainingCli
             };
             return Commands.CrossValidate(parse.GetValue(data)!, parse.GetValue(report)!, parse.GetValue(folds), parse.GetValue(seeds), scored,
                 parse.GetValue(json), parse.GetValue(windows), RecipeOptions.Read(parse.CommandResult), parse.GetValue(restart),
-                parse.GetValue(only) is { Length: > 0 } chosen ? chosen : null); // absent: every fold
+                ChosenFolds(parse, only));
         });
         return command;
     }
@@ -207,7 +207,7 @@ public static class TrainingCli
             var output = parse.InvocationConfiguration.Output;
             if (Directory.Exists(a) != Directory.Exists(b))
                 throw new UsageException("--baseline and --candidate must both be summaries (cv --json) or both report folders (cv --report)");
-            var only = parse.GetValue(folds) is { Length: > 0 } chosen ? chosen : null; // absent: every fold
+            var only = ChosenFolds(parse, folds);
             if (only is not null && !Directory.Exists(a))
                 throw new UsageException("--folds reads saved folds: give two report folders (cv --report), not summaries");
             List<CvComparison.Row> rows;
@@ -225,8 +225,7 @@ public static class TrainingCli
         return command;
     }
 
-    /// <summary>A corpus path option: each value must be an existing folder or file.</summary>
-    /// <summary>Fold numbers from 1, comma-separated (like 3,4,5).</summary>
+    /// <summary>Fold numbers from 1, comma-separated (like 3,4,5); <see cref="ChosenFolds"/> reads it.</summary>
     private static Option<int[]?> FoldList(string name, string description) => new(name)
     {
         Description = description, HelpName = "F,F,...", Arity = ArgumentArity.ExactlyOne,
@@ -245,6 +244,10 @@ public static class TrainingCli
         },
     };
 
+    /// <summary>The folds a <see cref="FoldList"/> option names, or null when it is absent (every fold).</summary>
+    private static int[]? ChosenFolds(ParseResult parse, Option<int[]?> option) => parse.GetValue(option) is { Length: > 0 } chosen ? chosen : null;
+
+    /// <summary>A corpus path option: each value must be an existing folder or file.</summary>
     private static Option<string[]> Corpora(string name, string description)
     {
         var option = new Option<string[]>(name)

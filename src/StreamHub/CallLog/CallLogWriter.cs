@@ -32,17 +32,16 @@ public sealed class CallLogWriter : IHostedService, IDisposable
     private readonly ManualResetEventSlim _batchReady = new(false);
     private long _written, _pendingUpdates, _pendingSessionEntries, _dropped, _droppedAtLastWarning, _lastWarningTicks;
     private volatile bool _closed;
-    private Task? _loop;
-    private readonly Lock _loopLock = new();
-
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly Lock _loopLock = new();
+    private Task? _loop; // the write loop, once started
 
     public CallLogWriter(SqlCallLog store, Sessions.NodeSessions sessions, IOptions<CallLogOptions> options, ILogger<CallLogWriter> logger,
         IHostApplicationLifetime lifetime)
     {
         _store = store;
-        _lifetime = lifetime;
         _sessions = sessions;
+        _lifetime = lifetime;
         _options = options.Value;
         _logger = logger;
         _updates = Channel.CreateBounded<LogItem.Update>(new BoundedChannelOptions(_options.MaxPendingUpdates)
