@@ -46,6 +46,8 @@ internal static class RecipeOptions
             (r, v) => r with { Net = r.Net with { Channels1 = v[0], Channels2 = v[1], Channels3 = v[2] } }),
         Widths("--teacher-channels", "the teachers' convolution widths, when they differ from the members' (--channels)", null,
             (r, v) => r with { TeacherChannels = (v[0], v[1], v[2]) }),
+        new Valued<int>(TrainingCli.Count("--attention", "attentive statistics pooling over the CNN's last layer with a scoring layer this wide (0 = plain mean and std over time)", () => Shipped.Net.Attention),
+            (r, v) => r with { Net = r.Net with { Attention = v } }),
         Fraction("--dropout", "dropout before the classifier layer", r => r.Net.Dropout, (r, v) => r with { Net = r.Net with { Dropout = (float)v } }, below: 1),
         Fraction("--smoothing", "label smoothing of the training targets", r => r.Train.LabelSmoothing,
             (r, v) => r with { Train = r.Train with { LabelSmoothing = (float)v } }, below: 1),

@@ -35,6 +35,13 @@ public sealed class EmotionNet
         Parameters.Add("hidden.b", false, c.Hidden);
         Parameters.Add("out.w", true, c.Classes, c.Hidden);
         Parameters.Add("out.b", false, c.Classes);
+        if (c.UsesAttention)
+        {
+            // Last, so that every other weight is drawn as without attention.
+            Parameters.Add("attn.w", true, c.Attention, c.Channels3);
+            Parameters.Add("attn.b", false, c.Attention);
+            Parameters.Add("attn.score.w", true, 1, c.Attention);
+        }
         Parameters.Allocate();
 
         var random = new Random(seed);
@@ -43,7 +50,7 @@ public sealed class EmotionNet
             if (!name.EndsWith(".w", StringComparison.Ordinal)) continue;
             var shape = Parameters.Shape(name);
             int fanIn = shape.Skip(1).Aggregate(1, (a, b) => a * b);
-            double std = Math.Sqrt((name == "out.w" ? 1.0 : 2.0) / fanIn);
+            double std = Math.Sqrt((name is "out.w" or "attn.score.w" ? 1.0 : 2.0) / fanIn);
             var w = Parameters.Get(name);
             for (int i = 0; i < w.Length; i++) w[i] = (float)(std * Sampling.Gaussian(random));
         }
@@ -94,10 +101,17 @@ public sealed class EmotionNet
             DJoin = new float[Join.Length];
             DHidden = new float[c.Hidden];
             DLogits = new float[c.Classes];
+            int ha = c.UsesAttention ? c.Attention : 0;
+            AttnU = new float[ha * t1];
+            Alpha = new float[c.UsesAttention ? t1 : 0];
+            DAlpha = new float[Alpha.Length];
+            DAttnZ = new float[AttnU.Length];
         }
 
         internal readonly float[] X0, Col1, A1, Col2, A2, Col3, A3, Join, StatsIn, Hidden, Mask;
         internal readonly float[] DA3, DCol3, DA2, DCol2, DA1, DJoin, DHidden, DLogits;
+        // Attentive pooling: tanh(W a_t + b) [Ha × T1], the step weights α [T1], and their gradients.
+        internal readonly float[] AttnU, Alpha, DAlpha, DAttnZ;
 
         /// <summary>Output of the last forward pass.</summary>
         public float[] Probabilities { get; }
@@ -136,14 +150,16 @@ public sealed class EmotionNet
             Ops.ConvReluForward(Parameters.Get(p, "conv2.w"), Parameters.Get(p, "conv2.b"), w.Col2, c.Channels2, c.Channels1 * c.Kernel2, t1, w.A2);
             Ops.Im2Col(w.A2, c.Channels2, t1, c.Kernel3, 1, c.Dilation3, c.Pad3, t1, w.Col3);
             Ops.ConvReluForward(Parameters.Get(p, "conv3.w"), Parameters.Get(p, "conv3.b"), w.Col3, c.Channels3, c.Channels2 * c.Kernel3, t1, w.A3);
-            for (int ch = 0; ch < c.Channels3; ch++)
-            {
-                var a = w.A3.AsSpan(ch * t1, t1);
-                float mean = TensorPrimitives.Sum(a) / t1;
-                float sq = TensorPrimitives.SumOfSquares(a) / t1;
-                w.Join[ch] = mean;
-                w.Join[c.Channels3 + ch] = MathF.Sqrt(Math.Max(0, sq - mean * mean) + StdEpsilon);
-            }
+            if (c.UsesAttention) AttentivePool(w);
+            else
+                for (int ch = 0; ch < c.Channels3; ch++)
+                {
+                    var a = w.A3.AsSpan(ch * t1, t1);
+                    float mean = TensorPrimitives.Sum(a) / t1;
+                    float sq = TensorPrimitives.SumOfSquares(a) / t1;
+                    w.Join[ch] = mean;
+                    w.Join[c.Channels3 + ch] = MathF.Sqrt(Math.Max(0, sq - mean * mean) + StdEpsilon);
+                }
             join = 2 * c.Channels3;
         }
         if (c.UseStats)
@@ -200,14 +216,16 @@ public sealed class EmotionNet
         if (c.UseFrames)
         {
             int t1 = c.Time1;
-            for (int ch = 0; ch < c.Channels3; ch++)
-            {
-                float mean = w.Join[ch], std = w.Join[c.Channels3 + ch];
-                float dMean = w.DJoin[ch] / t1, dStd = w.DJoin[c.Channels3 + ch] / (t1 * std);
-                var a = w.A3.AsSpan(ch * t1, t1);
-                var da = w.DA3.AsSpan(ch * t1, t1);
-                for (int t = 0; t < t1; t++) da[t] = dMean + dStd * (a[t] - mean);
-            }
+            if (c.UsesAttention) AttentivePoolBackward(w, g);
+            else
+                for (int ch = 0; ch < c.Channels3; ch++)
+                {
+                    float mean = w.Join[ch], std = w.Join[c.Channels3 + ch];
+                    float dMean = w.DJoin[ch] / t1, dStd = w.DJoin[c.Channels3 + ch] / (t1 * std);
+                    var a = w.A3.AsSpan(ch * t1, t1);
+                    var da = w.DA3.AsSpan(ch * t1, t1);
+                    for (int t = 0; t < t1; t++) da[t] = dMean + dStd * (a[t] - mean);
+                }
             Ops.ConvReluBackward(w.A3, w.DA3, Parameters.Get(p, "conv3.w"), w.Col3, c.Channels3, c.Channels2 * c.Kernel3, t1, Slice(g, "conv3.w"), Slice(g, "conv3.b"), w.DCol3);
             w.DA2.AsSpan().Clear();
             Ops.Col2ImAdd(w.DCol3, c.Channels2, t1, c.Kernel3, 1, c.Dilation3, c.Pad3, t1, w.DA2);
@@ -225,6 +243,91 @@ public sealed class EmotionNet
             Ops.DenseBackward(Parameters.Get(p, "stats.w"), w.StatsIn, dsh, Slice(g, "stats.w"), Slice(g, "stats.b"), []);
         }
         return loss;
+    }
+
+    /// <summary>
+    /// Attentive statistics pooling of conv3's output a [C3 × T1] into Join: scores e_t = v · tanh(W a_t + b), weights
+    /// α = softmax over t, mean_c = Σ α_t a_ct, std_c = sqrt(Σ α_t a_ct² − mean_c² + ε). With equal scores it is the
+    /// plain mean ‖ std.
+    /// </summary>
+    private void AttentivePool(Workspace w)
+    {
+        var c = Config;
+        var p = Parameters.Values;
+        int t1 = c.Time1, ha = c.Attention, c3 = c.Channels3;
+        var weights = Parameters.Get(p, "attn.w");
+        var bias = Parameters.Get(p, "attn.b");
+        var score = Parameters.Get(p, "attn.score.w");
+        var alpha = w.Alpha.AsSpan();
+        alpha.Clear();
+        for (int j = 0; j < ha; j++)
+        {
+            var u = w.AttnU.AsSpan(j * t1, t1);
+            u.Fill(bias[j]);
+            for (int ch = 0; ch < c3; ch++)
+                TensorPrimitives.MultiplyAdd(w.A3.AsSpan(ch * t1, t1), weights[j * c3 + ch], u, u);
+            TensorPrimitives.Tanh(u, u);
+            TensorPrimitives.MultiplyAdd(u, score[j], alpha, alpha);
+        }
+        Ops.Softmax(alpha);
+        Span<float> weighted = stackalloc float[t1];
+        for (int ch = 0; ch < c3; ch++)
+        {
+            var a = w.A3.AsSpan(ch * t1, t1);
+            TensorPrimitives.Multiply(a, alpha, weighted);
+            float mean = TensorPrimitives.Sum(weighted);
+            float sq = TensorPrimitives.Dot(weighted, a);
+            w.Join[ch] = mean;
+            w.Join[c3 + ch] = MathF.Sqrt(Math.Max(0, sq - mean * mean) + StdEpsilon);
+        }
+    }
+
+    /// <summary>The adjoint of <see cref="AttentivePool"/>: from the gradient at Join to DA3 and the attention weights' gradients.</summary>
+    private void AttentivePoolBackward(Workspace w, float[] g)
+    {
+        var c = Config;
+        var p = Parameters.Values;
+        int t1 = c.Time1, ha = c.Attention, c3 = c.Channels3;
+        var alpha = w.Alpha.AsSpan();
+        var dAlpha = w.DAlpha.AsSpan();
+        dAlpha.Clear();
+        // Through the weighted moments: ∂mean_c/∂a_ct = α_t, ∂std_c/∂a_ct = α_t (a_ct − mean_c) / std_c;
+        // ∂mean_c/∂α_t = a_ct, ∂std_c/∂α_t = (a_ct² − 2 mean_c a_ct) / (2 std_c).
+        for (int ch = 0; ch < c3; ch++)
+        {
+            float mean = w.Join[ch], std = w.Join[c3 + ch];
+            float dMean = w.DJoin[ch], dStd = w.DJoin[c3 + ch] / std;
+            var a = w.A3.AsSpan(ch * t1, t1);
+            var da = w.DA3.AsSpan(ch * t1, t1);
+            for (int t = 0; t < t1; t++)
+            {
+                da[t] = alpha[t] * (dMean + dStd * (a[t] - mean));
+                dAlpha[t] += dMean * a[t] + 0.5f * dStd * a[t] * (a[t] - 2 * mean);
+            }
+        }
+        // Through the softmax: ∂L/∂e_t = α_t (∂L/∂α_t − Σ_τ α_τ ∂L/∂α_τ), kept in dAlpha.
+        float centre = TensorPrimitives.Dot(alpha, dAlpha);
+        for (int t = 0; t < t1; t++) dAlpha[t] = alpha[t] * (dAlpha[t] - centre);
+        var weights = Parameters.Get(p, "attn.w");
+        var score = Parameters.Get(p, "attn.score.w");
+        var dWeights = Slice(g, "attn.w");
+        var dBias = Slice(g, "attn.b");
+        var dScore = Slice(g, "attn.score.w");
+        for (int j = 0; j < ha; j++)
+        {
+            var u = w.AttnU.AsSpan(j * t1, t1);
+            var dz = w.DAttnZ.AsSpan(j * t1, t1);
+            dScore[j] += TensorPrimitives.Dot(dAlpha, u);
+            // dz = de · v_j · (1 − u²)
+            for (int t = 0; t < t1; t++) dz[t] = dAlpha[t] * score[j] * (1 - u[t] * u[t]);
+            dBias[j] += TensorPrimitives.Sum(dz);
+            for (int ch = 0; ch < c3; ch++)
+            {
+                var a = w.A3.AsSpan(ch * t1, t1);
+                dWeights[j * c3 + ch] += TensorPrimitives.Dot(dz, a);
+                TensorPrimitives.MultiplyAdd(dz, weights[j * c3 + ch], w.DA3.AsSpan(ch * t1, t1), w.DA3.AsSpan(ch * t1, t1));
+            }
+        }
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace VoiceEmotion.Training.Nn;
 
 /// <summary>
@@ -19,6 +21,19 @@ public sealed record NetConfig
     public int Channels3 { get; init; } = 64;
     public int Kernel3 { get; init; } = 3;
     public int Dilation3 { get; init; } = 2;
+
+    /// <summary>
+    /// Above 0: attentive statistics pooling over conv3's output, with a scoring layer of this width — each time step gets
+    /// a weight softmax_t(v · tanh(W a_t + b)) and the pooled mean ‖ std are weighted by it, so the network can lean on
+    /// the steps that carry the emotion (voiced speech, the target voice under babble) instead of every step alike.
+    /// 0 (shipped): plain mean ‖ std over time. Left out of the JSON at 0, so cross-validations saved before it keep
+    /// their fingerprint (<see cref="Training.FoldCheckpoints"/>).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Attention { get; init; }
+
+    [JsonIgnore]
+    public bool UsesAttention => UseFrames && Attention > 0;
 
     /// <summary>Width of the dense layer over the window statistics; 0 disables the stats branch.</summary>
     public int StatsHidden { get; init; } = 64;

@@ -4,7 +4,7 @@ namespace VoiceEmotion.Training.Onnx;
 
 /// <summary>
 /// Writes one <see cref="EmotionNet"/> or an ensemble (probabilities combined by <see cref="EnsembleWeights"/>) as a single ONNX graph with standard
-/// operators: Slice/Sub/Mul (the frame shift, <see cref="FrameShift"/>), Reshape/MatMul/Gemm/Add (conv1, below), Unsqueeze, Transpose, Conv, Relu, ReduceMean, Sub/Mul/Add/Sqrt (the std pooling, temperature), Concat, Gemm, Softmax, Sum, Clip (the session members' share).
+/// operators: Slice/Sub/Mul (the frame shift, <see cref="FrameShift"/>), Reshape/MatMul/Gemm/Add (conv1, below), Unsqueeze, Transpose, Conv, Relu, ReduceMean, Sub/Mul/Add/Sqrt (the std pooling, temperature), Tanh/Softmax/MatMul (attentive pooling, when the net has it), Concat, Gemm, Softmax, Sum, Clip (the session members' share).
 /// Input standardisation ((x − mean) · scale per feature) is folded into the first layer that reads each input —
 /// conv1 for the frames (no padding, so every tap sees a real frame), the stats Gemm for the statistics — so the
 /// runtime does not make two extra passes over every window (issue #14).
@@ -136,14 +136,7 @@ public static class OnnxExporter
                 ("kernel_shape", new long[] { 1, c.Kernel3 }), ("pads", new long[] { 0, c.Pad3, 0, c.Pad3 }),
                 ("dilations", new long[] { 1, c.Dilation3 }));
             x = g.Node("Relu", [x]);
-            long[] time = [2, 3];
-            var mean = g.Node("ReduceMean", [x], null, ("axes", time), ("keepdims", 0));
-            var meanKeep = g.Node("ReduceMean", [x], null, ("axes", time), ("keepdims", 1));
-            var centred = g.Node("Sub", [x, meanKeep]);
-            var variance = g.Node("ReduceMean", [g.Node("Mul", [centred, centred])], null, ("axes", time), ("keepdims", 0));
-            var std = g.Node("Sqrt", [g.Node("Add", [variance, g.Initializer(prefix + "std_epsilon", [1e-5f], 1)])]);
-            joined.Add(mean);
-            joined.Add(std);
+            joined.AddRange(c.UsesAttention ? AttentivePool(g, net, prefix, x) : MeanStdPool(g, prefix, x));
         }
         if (c.UseStats)
         {
@@ -157,6 +150,45 @@ public static class OnnxExporter
         var logits = g.Node("Gemm", [h, W("out.w"), W("out.b")], null, ("transB", 1));
         if (net.Temperature != 1) logits = g.Node("Mul", [logits, g.Initializer(prefix + "inverse_temperature", [1 / net.Temperature], 1)]);
         return g.Node("Softmax", [logits], null, ("axis", 1));
+    }
+
+    // Mean ‖ std over the time axes of conv3's output [N, C3, 1, T]: two [N, C3].
+    private static string[] MeanStdPool(OnnxGraph g, string prefix, string x)
+    {
+        long[] time = [2, 3];
+        var mean = g.Node("ReduceMean", [x], null, ("axes", time), ("keepdims", 0));
+        var meanKeep = g.Node("ReduceMean", [x], null, ("axes", time), ("keepdims", 1));
+        var centred = g.Node("Sub", [x, meanKeep]);
+        var variance = g.Node("ReduceMean", [g.Node("Mul", [centred, centred])], null, ("axes", time), ("keepdims", 0));
+        var std = g.Node("Sqrt", [g.Node("Add", [variance, g.Initializer(prefix + "std_epsilon", [1e-5f], 1)])]);
+        return [mean, std];
+    }
+
+    /// <summary>
+    /// <see cref="EmotionNet"/>'s attentive statistics pooling of conv3's output [N, C3, 1, T]: step scores
+    /// tanh(a_t W^T + b) v^T as [N, T, 1], Softmax over T, and the weighted moments as batched MatMuls
+    /// ([N, C3, T] × [N, T, 1]); std = sqrt(relu(E[a²] − mean²) + ε) as in C#. Two [N, C3].
+    /// </summary>
+    private static string[] AttentivePool(OnnxGraph g, EmotionNet net, string prefix, string x)
+    {
+        var c = net.Config;
+        var p = net.Parameters;
+        var a = g.Node("Reshape", [x, g.Int64Initializer(prefix + "attn_channels_time", [0, c.Channels3, -1])]);
+        var steps = g.Node("Transpose", [a], null, ("perm", new long[] { 0, 2, 1 }));
+        var transposed = new float[c.Channels3 * c.Attention];
+        var w = p.Get("attn.w");
+        for (int j = 0; j < c.Attention; j++)
+            for (int ch = 0; ch < c.Channels3; ch++) transposed[ch * c.Attention + j] = w[j * c.Channels3 + ch];
+        var hidden = g.Node("Tanh", [g.Node("Add", [g.Node("MatMul", [steps, g.Initializer(prefix + "attn.w", transposed, c.Channels3, c.Attention)]),
+            g.Initializer(prefix + "attn.b", p.Get("attn.b"), c.Attention)])]);
+        var scores = g.Node("MatMul", [hidden, g.Initializer(prefix + "attn.score.w", p.Get("attn.score.w"), c.Attention, 1)]);
+        var alpha = g.Node("Softmax", [scores], null, ("axis", 1));
+        var flat = g.Int64Initializer(prefix + "attn_pooled", [0, c.Channels3]);
+        var mean = g.Node("MatMul", [a, alpha]);
+        var square = g.Node("MatMul", [g.Node("Mul", [a, a]), alpha]);
+        var variance = g.Node("Relu", [g.Node("Sub", [square, g.Node("Mul", [mean, mean])])]);
+        var std = g.Node("Sqrt", [g.Node("Add", [variance, g.Initializer(prefix + "std_epsilon", [1e-5f], 1)])]);
+        return [g.Node("Reshape", [mean, flat]), g.Node("Reshape", [std, flat])];
     }
 
     /// <summary>

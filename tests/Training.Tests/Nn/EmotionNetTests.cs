@@ -11,12 +11,13 @@ public sealed class EmotionNetTests
         StatsHidden = 4, Hidden = 8, Dropout = 0,
     };
 
-    public static TheoryData<string> Variants() => new() { "both", "frames-only", "stats-only" };
+    public static TheoryData<string> Variants() => new() { "both", "frames-only", "stats-only", "attention" };
 
     private static NetConfig Variant(string name) => name switch
     {
         "frames-only" => Tiny with { StatsHidden = 0 },
         "stats-only" => Tiny with { UseFrames = false },
+        "attention" => Tiny with { Attention = 3 },
         _ => Tiny,
     };
 
@@ -66,6 +67,44 @@ public sealed class EmotionNetTests
         // ReLU kinks make a rare finite difference straddle a corner; demand almost all to agree.
         Assert.True(bad <= checkedCount / 50, $"{bad} of {checkedCount} gradients disagree ({variant})");
         Assert.True(checkedCount > 40);
+    }
+
+    [Fact]
+    public void AttentivePoolingWithEqualScoresIsThePlainMeanAndStdAndOtherwiseWeighsTheSteps()
+    {
+        var plain = new EmotionNet(Tiny, seed: 7);
+        var attentive = new EmotionNet(Tiny with { Attention = 4 }, seed: 7);
+        // Attention's weights come last, so every other weight is drawn as without it.
+        Assert.Equal(plain.Parameters.Values, attentive.Parameters.Values.AsSpan(0, plain.Parameters.Count).ToArray());
+        var random = new Random(9);
+        var frames = RandomArray(Tiny.Frames * Tiny.Features, random);
+        var stats = RandomArray(Tiny.Stats, random);
+        var expected = new float[Tiny.Classes];
+        var plainWorkspace = plain.CreateWorkspace();
+        plain.Predict(plainWorkspace, frames, stats, expected);
+        int pooled = 2 * Tiny.Channels3;
+        Assert.Contains(plainWorkspace.A3, v => v > 0);
+
+        attentive.Parameters.Get("attn.score.w").Clear();
+        var same = new float[Tiny.Classes];
+        var workspace = attentive.CreateWorkspace();
+        attentive.Predict(workspace, frames, stats, same);
+        for (int k = 0; k < Tiny.Classes; k++) Assert.Equal(expected[k], same[k], 5);
+        for (int i = 0; i < pooled; i++) Assert.Equal(plainWorkspace.Join[i], workspace.Join[i], 5);
+
+        // Scores that differ by step weigh the steps: the pooled mean is no longer the plain one, and stays inside the
+        // range of its channel's values (a weighted mean).
+        attentive.Parameters.Get("attn.score.w").Fill(3f);
+        attentive.Predict(workspace, frames, stats, same);
+        Assert.True(Enumerable.Range(0, pooled).Max(i => Math.Abs(workspace.Join[i] - plainWorkspace.Join[i])) > 1e-3f);
+        Assert.True(workspace.Alpha.Max() > workspace.Alpha.Min() + 1e-3f);
+        Assert.Equal(1f, workspace.Alpha.Sum(), 5);
+        int t1 = Tiny.Time1;
+        for (int ch = 0; ch < Tiny.Channels3; ch++)
+        {
+            var values = workspace.A3.AsSpan(ch * t1, t1).ToArray();
+            Assert.InRange(workspace.Join[ch], values.Min() - 1e-6f, values.Max() + 1e-6f);
+        }
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class OnnxParityTests
     {
         { "both", 1 }, { "both", 7 }, { "frames-only", 3 }, { "stats-only", 5 }, { "ensemble", 4 },
         { "window-shift", 3 }, { "session-shift", 4 }, { "cnn-and-stats-only", 3 },
-        { "with-session-member", 6 }, { "uneven-patches", 2 },
+        { "with-session-member", 6 }, { "uneven-patches", 2 }, { "attention", 1 }, { "attention", 5 },
     };
 
     [Theory]
@@ -32,6 +32,7 @@ public sealed class OnnxParityTests
             // conv1 is exported as a product over patches of K1 frames: a window that is not a whole number of patches
             // leaves its last frames out, as the strided convolution does.
             "uneven-patches" => Real with { Frames = 151, Kernel1 = 3, FrameShift = FrameShift.Session },
+            "attention" => Real with { FrameShift = FrameShift.Session, Attention = 16 },
             _ => Real,
         };
         var members = Enumerable.Range(0, variant == "ensemble" ? 3 : 1).Select(k => RandomNet(config, seed: 10 + k)).ToList();
