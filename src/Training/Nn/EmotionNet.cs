@@ -101,16 +101,17 @@ public sealed class EmotionNet
             DJoin = new float[Join.Length];
             DHidden = new float[c.Hidden];
             DLogits = new float[c.Classes];
-            int ha = c.UsesAttention ? c.Attention : 0;
-            AttnU = new float[ha * t1];
-            Alpha = new float[c.UsesAttention ? t1 : 0];
-            DAlpha = new float[Alpha.Length];
-            DAttnZ = new float[AttnU.Length];
+            int steps = c.UsesAttention ? t1 : 0;
+            AttnU = new float[c.Attention * steps];
+            Alpha = new float[steps];
+            DAlpha = new float[steps];
+            DAttnZ = new float[steps];
         }
 
         internal readonly float[] X0, Col1, A1, Col2, A2, Col3, A3, Join, StatsIn, Hidden, Mask;
         internal readonly float[] DA3, DCol3, DA2, DCol2, DA1, DJoin, DHidden, DLogits;
-        // Attentive pooling: tanh(W a_t + b) [Ha × T1], the step weights α [T1], and their gradients.
+        // Attentive pooling: tanh(W a_t + b) [Ha × T1], the step weights α [T1], their gradient, and one scoring unit's
+        // pre-tanh gradient [T1] (the backward pass takes the units in turn).
         internal readonly float[] AttnU, Alpha, DAlpha, DAttnZ;
 
         /// <summary>Output of the last forward pass.</summary>
@@ -316,7 +317,7 @@ public sealed class EmotionNet
         for (int j = 0; j < ha; j++)
         {
             var u = w.AttnU.AsSpan(j * t1, t1);
-            var dz = w.DAttnZ.AsSpan(j * t1, t1);
+            var dz = w.DAttnZ.AsSpan();
             dScore[j] += TensorPrimitives.Dot(dAlpha, u);
             // dz = de · v_j · (1 − u²)
             for (int t = 0; t < t1; t++) dz[t] = dAlpha[t] * score[j] * (1 - u[t] * u[t]);
