@@ -60,7 +60,7 @@ internal static class RecipeOptions
         Fraction("--clean-share", "share of augmented training sessions left clean", r => r.CleanShare, (r, v) => r with { CleanShare = v }),
         new Valued<Nn.FrameShift>(new Option<Nn.FrameShift>("--frame-shift")
             {
-                Description = "subtracted from every frame before the convolutions: none, the window's own means, or the session baseline's",
+                Description = "subtracted from every frame before the convolutions: none, the window's own means, the session baseline's (scaled by its weight w), or a blend of the two ((1 - w) window + w baseline)",
                 DefaultValueFactory = _ => Shipped.Net.FrameShift,
             }, (r, v) => r with { Net = r.Net with { FrameShift = v } }),
         Switch("--own-draws", "every ensemble member draws its own examples each epoch instead of learning from the first member's draw (the recipe before stop 41; about twice the training time)", r => r with { SharedDraws = false }),

@@ -334,7 +334,7 @@ public sealed class EmotionNet
     /// <summary>
     /// The vector <see cref="NetConfig.FrameShift"/> subtracts from every frame, from the raw statistics input:
     /// window means are its first F values; the session block holds w · (statistic − baseline) and w is its last value,
-    /// so w · baseline = w · statistic − block.
+    /// so w · baseline = w · statistic − block, and the blend (1 − w) · statistic + w · baseline = statistic − block.
     /// </summary>
     public static void ShiftOf(NetConfig config, ReadOnlySpan<float> stats, Span<float> shift)
     {
@@ -351,6 +351,11 @@ public sealed class EmotionNet
                 int s = Pipeline.Features.FeatureSchema.WindowStatisticsCount;
                 float weight = stats[Pipeline.Features.FeatureSchema.SessionWeightIndex];
                 for (int k = 0; k < f; k++) shift[k] = weight * stats[k] - stats[s + k];
+                break;
+            case FrameShift.Blend:
+                // statistic − w · (statistic − baseline) = (1 − w) · statistic + w · baseline.
+                int b = Pipeline.Features.FeatureSchema.WindowStatisticsCount;
+                for (int k = 0; k < f; k++) shift[k] = stats[k] - stats[b + k];
                 break;
         }
     }

@@ -75,11 +75,14 @@ public sealed record NetConfig
 /// statistics input (so the exported graph needs no other input): none; the window's own mean of each frame feature
 /// (the convolutions see only the course within the window, its level stays in the statistics branch); or the
 /// session baseline's mean of each frame feature scaled by the baseline weight (frames relative to the speaker's usual
-/// voice once the session has heard enough of it).
+/// voice once the session has heard enough of it); or the two blended by that weight, (1 − w) · window means + w ·
+/// baseline means, so the frames are relative to something at every weight (the window at a session's start or in an
+/// isolated clip, the speaker's baseline once it has weight) and never carry the absolute level of a voice or studio.
 /// </summary>
 public enum FrameShift
 {
     None,
     Window,
     Session,
+    Blend,
 }

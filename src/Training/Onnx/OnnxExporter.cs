@@ -65,6 +65,8 @@ public static class OnnxExporter
         string shift = SliceStats(g, prefix + "window_means", 0, f);
         if (c.FrameShift == FrameShift.Session)
             shift = g.Node("Sub", [g.Node("Mul", [shift, SliceStats(g, prefix + "session_weight", w, w + 1)]), SliceStats(g, prefix + "session_means", s, s + f)]);
+        else if (c.FrameShift == FrameShift.Blend)
+            shift = g.Node("Sub", [shift, SliceStats(g, prefix + "session_means", s, s + f)]);
         return shift;
     }
 

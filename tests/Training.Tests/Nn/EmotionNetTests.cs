@@ -70,6 +70,40 @@ public sealed class EmotionNetTests
     }
 
     [Fact]
+    public void EachFrameShiftIsWhatItsNameSaysOfTheStatisticsInput()
+    {
+        // The statistics input as the live session writes it: window statistics (frame means first), then the session
+        // block w · (statistic − baseline), then w.
+        int f = Pipeline.Features.FeatureSchema.FrameFeatureCount, s = Pipeline.Features.FeatureSchema.WindowStatisticsCount;
+        var config = new NetConfig { Features = f, Stats = Pipeline.Features.FeatureSchema.WindowFeatureCount, Classes = 3 };
+        var random = new Random(4);
+        var means = RandomArray(f, random);
+        var baseline = RandomArray(f, random);
+        float[] Shift(FrameShift kind, float w)
+        {
+            var stats = new float[config.Stats];
+            means.CopyTo(stats, 0);
+            for (int k = 0; k < f; k++) stats[s + k] = w * (means[k] - baseline[k]);
+            stats[s + s] = w;
+            var shift = new float[f];
+            EmotionNet.ShiftOf(config with { FrameShift = kind }, stats, shift);
+            return shift;
+        }
+        for (int k = 0; k < f; k++)
+        {
+            Assert.Equal(0f, Shift(FrameShift.None, 0.4f)[k]);
+            Assert.Equal(means[k], Shift(FrameShift.Window, 0.4f)[k]);
+            Assert.Equal(0.4f * baseline[k], Shift(FrameShift.Session, 0.4f)[k], 5);
+            // Blend: the window's means with no baseline, the baseline's at full weight, and between them by w.
+            Assert.Equal(means[k], Shift(FrameShift.Blend, 0)[k]);
+            Assert.Equal(baseline[k], Shift(FrameShift.Blend, 1)[k], 5);
+            Assert.Equal(0.6f * means[k] + 0.4f * baseline[k], Shift(FrameShift.Blend, 0.4f)[k], 5);
+        }
+        // A session shift at weight 0 leaves the frames' absolute level in; a blend never does.
+        Assert.All(Shift(FrameShift.Session, 0), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void AttentivePoolingWithEqualScoresIsThePlainMeanAndStdAndOtherwiseWeighsTheSteps()
     {
         var plain = new EmotionNet(Tiny, seed: 7);

@@ -15,7 +15,7 @@ public sealed class OnnxParityTests
     public static TheoryData<string, int> Cases() => new()
     {
         { "both", 1 }, { "both", 7 }, { "frames-only", 3 }, { "stats-only", 5 }, { "ensemble", 4 },
-        { "window-shift", 3 }, { "session-shift", 4 }, { "cnn-and-stats-only", 3 },
+        { "window-shift", 3 }, { "session-shift", 4 }, { "blend-shift", 4 }, { "cnn-and-stats-only", 3 },
         { "with-session-member", 6 }, { "uneven-patches", 2 }, { "attention", 1 }, { "attention", 5 },
     };
 
@@ -29,6 +29,7 @@ public sealed class OnnxParityTests
             "stats-only" => Real with { UseFrames = false },
             "window-shift" => Real with { FrameShift = FrameShift.Window },
             "session-shift" => Real with { FrameShift = FrameShift.Session },
+            "blend-shift" => Real with { FrameShift = FrameShift.Blend },
             // conv1 is exported as a product over patches of K1 frames: a window that is not a whole number of patches
             // leaves its last frames out, as the strided convolution does.
             "uneven-patches" => Real with { Frames = 151, Kernel1 = 3, FrameShift = FrameShift.Session },
