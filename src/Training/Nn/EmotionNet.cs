@@ -338,7 +338,7 @@ public sealed class EmotionNet
     /// </summary>
     public static void ShiftOf(NetConfig config, ReadOnlySpan<float> stats, Span<float> shift)
     {
-        int f = config.Features;
+        int f = config.Features, s = Pipeline.Features.FeatureSchema.WindowStatisticsCount;
         switch (config.FrameShift)
         {
             case FrameShift.None:
@@ -348,14 +348,12 @@ public sealed class EmotionNet
                 stats[..f].CopyTo(shift);
                 break;
             case FrameShift.Session:
-                int s = Pipeline.Features.FeatureSchema.WindowStatisticsCount;
                 float weight = stats[Pipeline.Features.FeatureSchema.SessionWeightIndex];
                 for (int k = 0; k < f; k++) shift[k] = weight * stats[k] - stats[s + k];
                 break;
             case FrameShift.Blend:
                 // statistic − w · (statistic − baseline) = (1 − w) · statistic + w · baseline.
-                int b = Pipeline.Features.FeatureSchema.WindowStatisticsCount;
-                for (int k = 0; k < f; k++) shift[k] = stats[k] - stats[b + k];
+                for (int k = 0; k < f; k++) shift[k] = stats[k] - stats[s + k];
                 break;
         }
     }

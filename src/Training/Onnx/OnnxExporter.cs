@@ -63,9 +63,10 @@ public static class OnnxExporter
     {
         int f = c.Features, s = Pipeline.Features.FeatureSchema.WindowStatisticsCount, w = Pipeline.Features.FeatureSchema.SessionWeightIndex;
         string shift = SliceStats(g, prefix + "window_means", 0, f);
+        // Session: w · statistic − block; blend: statistic − block.
         if (c.FrameShift == FrameShift.Session)
-            shift = g.Node("Sub", [g.Node("Mul", [shift, SliceStats(g, prefix + "session_weight", w, w + 1)]), SliceStats(g, prefix + "session_means", s, s + f)]);
-        else if (c.FrameShift == FrameShift.Blend)
+            shift = g.Node("Mul", [shift, SliceStats(g, prefix + "session_weight", w, w + 1)]);
+        if (c.FrameShift is FrameShift.Session or FrameShift.Blend)
             shift = g.Node("Sub", [shift, SliceStats(g, prefix + "session_means", s, s + f)]);
         return shift;
     }
