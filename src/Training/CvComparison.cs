@@ -46,7 +46,8 @@ public static class CvComparison
     }
 
     /// <summary>
-    /// The same figures from the saved folds of two <c>cv --report</c> folders, over the folds both have finished (the
+    /// The same figures from the saved folds of two <c>cv --report</c> folders, or of the fold-confusions files that keep
+    /// them (<see cref="FoldConfusions"/>; either side may be either), over the folds both have finished (the
     /// same seed and fold number): per seed, macro-F1 pooled over those folds' clips, then the mean over seeds. With every
     /// fold in both, these are the summaries' own figures; with fewer, a run stopped early (or still going) is read
     /// against its baseline on the same speakers. Returns the two sets of figures and the shared folds' names.
@@ -54,25 +55,16 @@ public static class CvComparison
     /// <remarks>With <paramref name="onlyFolds"/> (fold numbers from 1), only those folds are read: e.g. the folds that hold
     /// out RAVDESS actors alone, which move far less from seed to seed than the two with a TESS speaker.</remarks>
     public static (Dictionary<string, double> Baseline, Dictionary<string, double> Candidate, IReadOnlyList<string> Folds) ReadSharedFolds(
-        string baselineDir, string candidateDir, IReadOnlyCollection<int>? onlyFolds = null)
+        string baselineSource, string candidateSource, IReadOnlyCollection<int>? onlyFolds = null)
     {
-        var baseline = FoldCheckpoints.ReadAll(baselineDir);
-        var candidate = FoldCheckpoints.ReadAll(candidateDir);
+        var baseline = FoldConfusions.Load(baselineSource);
+        var candidate = FoldConfusions.Load(candidateSource);
         var shared = baseline.Keys.Where(k => candidate.ContainsKey(k) && (onlyFolds is null || onlyFolds.Contains(k.Fold))).ToList();
         string Names(IEnumerable<(int Seed, int Fold)> keys) => string.Join(", ", keys.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold)));
         if (shared.Count == 0)
-            throw new UsageException($"{baselineDir} and {candidateDir} have no finished fold in common{(onlyFolds is null ? "" : $" among folds {string.Join(",", onlyFolds)}")} " +
+            throw new UsageException($"{baselineSource} and {candidateSource} have no finished fold in common{(onlyFolds is null ? "" : $" among folds {string.Join(",", onlyFolds)}")} " +
                                      $"(baseline: {Names(baseline.Keys)}; candidate: {Names(candidate.Keys)})");
-        return (Pooled(baseline, shared), Pooled(candidate, shared), [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
-    }
-
-    private static Dictionary<string, double> Pooled(IReadOnlyDictionary<(int Seed, int Fold), SavedFold> folds, IReadOnlyList<(int Seed, int Fold)> chosen)
-    {
-        var keys = folds[chosen[0]].Scores.Keys.Where(k => chosen.All(f => folds[f].Scores.ContainsKey(k))).ToList();
-        // A seed's folds are pooled, as cv pools them; seeds are averaged.
-        var bySeed = chosen.GroupBy(f => f.Seed).ToList();
-        return keys.ToDictionary(k => k, k => bySeed.Average(seed =>
-            Evaluation.Metrics(ClipScores.Concat(seed.Select(f => folds[f].Scores[k].ToScores()))).MacroF1), StringComparer.Ordinal);
+        return (FoldConfusions.Pooled(baseline, shared), FoldConfusions.Pooled(candidate, shared), [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
     }
 
     /// <summary>Every evaluation in both summaries (in the baseline's order), then the conditions' mean when both scored

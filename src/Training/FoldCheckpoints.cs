@@ -109,6 +109,16 @@ public sealed class FoldCheckpoints
         string path = PathOf(seed, fold), temporary = path + ".part";
         File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(saved, Options));
         File.Move(temporary, path, overwrite: true);
+        string reportDir = Path.GetDirectoryName(_dir)!;
+        try
+        {
+            FoldConfusions.WriteFor(reportDir);
+        }
+        catch (UsageException e)
+        {
+            // The fold itself is saved; only its compact copy waits (fold-confusions --report DIR writes it later).
+            Console.Error.WriteLine($"cv: {Path.Combine(reportDir, FoldConfusions.FileName)} not updated: {e.Message}");
+        }
     }
 }
 

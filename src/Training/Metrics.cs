@@ -26,11 +26,21 @@ public static class Metrics
         if (truth.Count != predicted.Count) throw new ArgumentException("truth and predictions differ in length");
         int k = labels.Count;
         var confusion = Enumerable.Range(0, k).Select(_ => new int[k]).ToArray();
-        int correct = 0;
-        for (int i = 0; i < truth.Count; i++)
+        for (int i = 0; i < truth.Count; i++) confusion[truth[i]][predicted[i]]++;
+        return FromConfusion(labels, confusion, skipped);
+    }
+
+    /// <summary>The same figures from a confusion matrix alone (rows truth, columns prediction): every figure here is a
+    /// function of it, so matrices summed over folds give the figures of the folds' clips pooled.</summary>
+    public static EvaluationResult FromConfusion(IReadOnlyList<string> labels, int[][] confusion, int skipped = 0)
+    {
+        int k = labels.Count;
+        if (confusion.Length != k || confusion.Any(row => row.Length != k)) throw new ArgumentException($"a confusion matrix of {k} × {k} was expected");
+        int correct = 0, files = 0;
+        for (int c = 0; c < k; c++)
         {
-            confusion[truth[i]][predicted[i]]++;
-            if (truth[i] == predicted[i]) correct++;
+            correct += confusion[c][c];
+            files += confusion[c].Sum();
         }
         var perClass = new Dictionary<string, ClassMetrics>();
         double f1Sum = 0;
@@ -46,7 +56,7 @@ public static class Metrics
             perClass[labels[c]] = new ClassMetrics(precision, recall, f1, support);
             if (support > 0) { f1Sum += f1; present++; }
         }
-        return new EvaluationResult(labels, truth.Count, skipped, truth.Count == 0 ? 0 : (double)correct / truth.Count,
+        return new EvaluationResult(labels, files, skipped, files == 0 ? 0 : (double)correct / files,
             present == 0 ? 0 : f1Sum / present, perClass, confusion);
     }
 }

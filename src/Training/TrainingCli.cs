@@ -65,6 +65,7 @@ public static class TrainingCli
         root.Subcommands.Add(CrossValidateCommand());
         root.Subcommands.Add(TransferCommand());
         root.Subcommands.Add(CompareCommand());
+        root.Subcommands.Add(FoldConfusionsCommand());
         return root;
     }
 
@@ -185,9 +186,12 @@ public static class TrainingCli
     private static Command CompareCommand()
     {
         var command = new Command("compare", "Two cross-validations side by side: every figure, its change, and the headline figures a recipe decision reads. " +
-                                             "Given two summaries (cv --json), their figures; given two report folders (cv --report), the figures of the folds both have finished.");
-        var baseline = ExistingFile("--baseline", "the recipe to compare against: its summary (cv --json) or its report folder (cv --report)", "summary.json|DIR", folderToo: true);
-        var candidate = ExistingFile("--candidate", "the recipe under test: its summary (cv --json) or its report folder (cv --report)", "summary.json|DIR", folderToo: true);
+                                             "Given two summaries (cv --json), their figures; given two sets of saved folds (a cv --report folder or its " +
+                                             $"{FoldConfusions.FileName}, e.g. a baseline kept in docs/model/folds/), the figures of the folds both have finished.");
+        var baseline = ExistingFile("--baseline", $"the recipe to compare against: its summary (cv --json), its report folder (cv --report) or that folder's {FoldConfusions.FileName}",
+            "summary.json|DIR|fold-confusions.json", folderToo: true);
+        var candidate = ExistingFile("--candidate", $"the recipe under test: its summary (cv --json), its report folder (cv --report) or that folder's {FoldConfusions.FileName}",
+            "summary.json|DIR|fold-confusions.json", folderToo: true);
         var margin = new Option<double?>("--margin")
         {
             Description = "also say whether every headline figure is at least the baseline's minus this (a non-inferiority margin, 0 to 1)", HelpName = "X",
@@ -205,13 +209,14 @@ public static class TrainingCli
         {
             string a = parse.GetValue(baseline)!, b = parse.GetValue(candidate)!;
             var output = parse.InvocationConfiguration.Output;
-            if (Directory.Exists(a) != Directory.Exists(b))
-                throw new UsageException("--baseline and --candidate must both be summaries (cv --json) or both report folders (cv --report)");
+            static bool SavedFolds(string path) => Directory.Exists(path) || FoldConfusions.IsConfusionFile(path);
+            if (SavedFolds(a) != SavedFolds(b))
+                throw new UsageException($"--baseline and --candidate must both be summaries (cv --json) or both saved folds (cv --report folders or their {FoldConfusions.FileName})");
             var only = ChosenFolds(parse, folds);
-            if (only is not null && !Directory.Exists(a))
-                throw new UsageException("--folds reads saved folds: give two report folders (cv --report), not summaries");
+            if (only is not null && !SavedFolds(a))
+                throw new UsageException($"--folds reads saved folds: give two report folders (cv --report) or their {FoldConfusions.FileName}, not summaries");
             List<CvComparison.Row> rows;
-            if (Directory.Exists(a))
+            if (SavedFolds(a))
             {
                 var (x, y, shared) = CvComparison.ReadSharedFolds(a, b, only);
                 output.WriteLine($"folds both have finished ({shared.Count}): {string.Join(", ", shared)}");
@@ -220,6 +225,32 @@ public static class TrainingCli
             }
             else rows = CvComparison.Compare(CvComparison.Read(a), CvComparison.Read(b));
             output.Write(CvComparison.Format(rows, parse.GetValue(margin)));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command FoldConfusionsCommand()
+    {
+        var command = new Command("fold-confusions", "Writes the saved folds of a cv --report folder as confusion matrices per seed, fold and evaluation: " +
+                                                     "a few kilobytes that compare reads as it reads the folder (macro-F1 pooled to the last digit), to keep a " +
+                                                     "baseline in the repository (docs/model/folds/). cv keeps REPORT/" + FoldConfusions.FileName + " up to date itself; " +
+                                                     "this writes it for a folder saved by an earlier build.");
+        var report = new Option<string>("--report") { Description = "the cv --report folder whose saved folds (folds/) to read", Required = true, HelpName = "DIR" };
+        report.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } dir && !Directory.Exists(dir)) r.AddError($"--report: no such folder '{dir}'");
+        });
+        var output = new Option<string?>("--out") { Description = $"write here instead of REPORT/{FoldConfusions.FileName}", HelpName = "FILE" };
+        command.Options.Add(report);
+        command.Options.Add(output);
+        command.SetAction(parse =>
+        {
+            string dir = parse.GetValue(report)!;
+            string path = FoldConfusions.WriteFor(dir, parse.GetValue(output));
+            var folds = FoldConfusions.Load(path);
+            parse.InvocationConfiguration.Output.WriteLine($"{path}: {folds.Count} fold(s) ({string.Join(", ", folds.Keys.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold)))}), " +
+                                                           $"{new FileInfo(path).Length:N0} bytes");
             return 0;
         });
         return command;

@@ -251,7 +251,7 @@ public sealed class TrainingCliTests : IDisposable
         File.WriteAllText(summary, "{}");
         var error = new StringWriter();
         Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", summary], error: error));
-        Assert.Contains("both be summaries (cv --json) or both report folders", error.ToString());
+        Assert.Contains("both be summaries (cv --json) or both saved folds", error.ToString());
         string empty = Path.Combine(_dir.FullName, "empty");
         Directory.CreateDirectory(empty);
         error = new StringWriter();
@@ -270,6 +270,51 @@ public sealed class TrainingCliTests : IDisposable
         error = new StringWriter();
         Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", summary, "--candidate", summary, "--folds", "3"], error: error));
         Assert.Contains("--folds reads saved folds", error.ToString());
+
+        // The folds kept as confusion matrices (fold-confusions) read as the folders do, to the last digit, either side.
+        var written = new StringWriter();
+        string kept = Path.Combine(_dir.FullName, "base-folds.json");
+        Assert.Equal(0, TrainingCli.Run(["fold-confusions", "--report", baseline, "--out", kept], written));
+        Assert.StartsWith($"{kept}: 2 fold(s) (seed-1-fold-1, seed-1-fold-2)", written.ToString());
+        Assert.True(new FileInfo(kept).Length < 4000, "a kept fold is a few matrices, not its windows");
+        Assert.Equal(0, TrainingCli.Run(["fold-confusions", "--report", candidate], new StringWriter()));
+        string candidateKept = Path.Combine(candidate, FoldConfusions.FileName);
+        foreach (var (b, c, folds) in new[] { (kept, candidateKept, ""), (kept, candidate, ""), (baseline, candidateKept, ""), (kept, kept, "2") })
+        {
+            string[] extra = folds == "" ? [] : ["--folds", folds];
+            var fromFiles = new StringWriter();
+            var fromFolders = new StringWriter();
+            Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", b, "--candidate", c, .. extra], fromFiles));
+            Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", b == kept ? baseline : b, "--candidate", c == candidateKept ? candidate : c == kept ? baseline : c, .. extra], fromFolders));
+            Assert.Equal(fromFolders.ToString(), fromFiles.ToString());
+        }
+
+        // A damaged or foreign file is refused with its name and what is wrong.
+        string bad = Path.Combine(_dir.FullName, "bad-folds.json");
+        File.WriteAllText(bad, File.ReadAllText(kept).Replace("[1,0,0,0,0,0,0]", "[1,0,0]"));
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", bad, "--candidate", kept], error: error));
+        Assert.Contains($"{bad}: fold seed-1-fold-1 holds a matrix that is not 7 × 7 counts", error.ToString());
+        File.WriteAllText(bad, File.ReadAllText(kept).Replace("\"version\":1", "\"version\":9"));
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", bad, "--candidate", kept], error: error));
+        Assert.Contains("of version 9; this build reads version 1", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["fold-confusions", "--report", empty], error: error));
+        Assert.Contains("has no saved folds", error.ToString());
+    }
+
+    [Fact]
+    public void MetricsFromAConfusionMatrixAreTheClipsOwn()
+    {
+        var random = new Random(5);
+        int[] truth = [.. Enumerable.Range(0, 200).Select(_ => random.Next(7))];
+        int[] predicted = [.. truth.Select(t => random.NextDouble() < 0.6 ? t : random.Next(7))];
+        var direct = Metrics.Compute(VoiceEmotion.Pipeline.Inference.EmotionLabels.All, truth, predicted, skipped: 3);
+        var viaMatrix = Metrics.FromConfusion(VoiceEmotion.Pipeline.Inference.EmotionLabels.All, direct.Confusion, skipped: 3);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(direct), System.Text.Json.JsonSerializer.Serialize(viaMatrix));
+        Assert.Equal(200, viaMatrix.Files);
+        Assert.Throws<ArgumentException>(() => Metrics.FromConfusion(VoiceEmotion.Pipeline.Inference.EmotionLabels.All, [[1, 2]]));
     }
 
     private string ModelFile()

@@ -343,11 +343,22 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.False(File.Exists(md), "a report over part of the folds would read as the whole cross-validation");
         Assert.False(File.Exists(json));
 
+        // Each saved fold is kept as confusion matrices too, and they read as the saved folds do.
+        string kept = Path.Combine(report, FoldConfusions.FileName);
+        Assert.Equal([(1, 2), (1, 3)], FoldConfusions.Load(kept).Keys);
+        var fromFolder = new StringWriter();
+        var fromFile = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", report, "--candidate", report], fromFolder));
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", kept, "--candidate", kept], fromFile));
+        Assert.Contains("| clip/gsm |", fromFile.ToString());
+        Assert.Equal(fromFolder.ToString(), fromFile.ToString());
+
         // The next run trains the fold left and writes the report over all three, the other two taken as saved.
         var second = File.ReadAllBytes(Saved(2));
         Assert.Equal(0, TrainingCli.Run([.. args, "--json", json]));
         Assert.True(File.Exists(Saved(1)));
         Assert.Equal(second, File.ReadAllBytes(Saved(2)));
+        Assert.Equal([(1, 1), (1, 2), (1, 3)], FoldConfusions.Load(kept).Keys);
         Assert.Contains("2 fold(s) were taken from earlier runs' saved folds", File.ReadAllText(md));
         Assert.True(File.Exists(json));
 
