@@ -87,26 +87,43 @@ public static class Commands
     }
 
     public static int CrossValidate(IReadOnlyList<string> data, string reportDir, int k, int seeds, IReadOnlyList<string> conditions, string? json,
-        string? windows, TrainingRecipe recipe, bool restart = false, IReadOnlyList<int>? onlyFolds = null)
+        string? windows, TrainingRecipe recipe, bool restart = false, IReadOnlyList<int>? onlyFolds = null, (TrainingRecipe Recipe, string ReportDir)? candidate = null)
     {
         foreach (int f in onlyFolds ?? [])
             if (f > k) throw new UsageException($"--only-folds: there is no fold {f} in a {k}-fold cross-validation");
+        if (candidate is { } c)
+        {
+            if (recipe.PairingProblems(c.Recipe) is { Count: > 0 } problems)
+                throw new UsageException($"--candidate cannot share the baseline's draws: {string.Join("; ", problems)}");
+            if (c.Recipe == recipe) throw new UsageException("--candidate changes nothing in the recipe: name the options it changes");
+        }
         var corpus = new Corpus(data);
         if (corpus.Speakers.Count < k) throw new UsageException($"{k} folds need at least {k} speakers; the data has {corpus.Speakers.Count}");
         Console.Error.WriteLine($"cv: {corpus.Clips.Count} clips, {corpus.Speakers.Count} speakers, {k} folds, {seeds} seed(s); {recipe.Describe()}");
-        var checkpoints = FoldCheckpoints.Open(reportDir, corpus, recipe, k, conditions, restart);
-        var only = onlyFolds?.Select(f => f - 1).ToHashSet();
-        var result = CrossValidation.Run(corpus, recipe, k, seeds, conditions, checkpoints, only);
-        if (result is null)
+        var arms = new List<(TrainingRecipe Recipe, string ReportDir, string? Json)> { (recipe, reportDir, json) };
+        if (candidate is { } paired)
         {
-            Console.Error.WriteLine($"cv: folds {string.Join(",", onlyFolds!)} are saved under {Path.GetDirectoryName(checkpoints.PathOf(recipe.Train.Seed, 0))}; " +
+            Console.Error.WriteLine($"cv: paired with a candidate on the same draws, reported under {paired.ReportDir}: {paired.Recipe.Describe()}");
+            arms.Add((paired.Recipe, paired.ReportDir, Path.Combine(paired.ReportDir, "summary.json")));
+        }
+        var checkpoints = arms.Select(a => FoldCheckpoints.Open(a.ReportDir, corpus, a.Recipe, k, conditions, restart)).ToList();
+        var only = onlyFolds?.Select(f => f - 1).ToHashSet();
+        var results = CrossValidation.Run(corpus, [.. arms.Select((a, i) => (a.Recipe, (FoldCheckpoints?)checkpoints[i]))], k, seeds, conditions, only);
+        if (results[0] is null)
+        {
+            Console.Error.WriteLine($"cv: folds {string.Join(",", onlyFolds!)} are saved under {string.Join(" and ", checkpoints.Select(p => Path.GetDirectoryName(p.PathOf(recipe.Train.Seed, 0))))}; " +
                                     "the report and summary need every fold: run again without --only-folds to finish the others, or read these with compare --folds");
             return 0;
         }
-        CrossValidationReport.Write(reportDir, corpus, recipe, k, result);
-        if (json is not null) WriteJson(json, JsonSerializer.SerializeToNode(result.Summary(), Json)!);
-        if (windows is not null) OutOfFoldWindows.Write(windows, result);
-        foreach (var line in result.SummaryLines()) Console.WriteLine(line);
+        for (int a = 0; a < arms.Count; a++)
+        {
+            var result = results[a]!;
+            CrossValidationReport.Write(arms[a].ReportDir, corpus, arms[a].Recipe, k, result);
+            if (arms[a].Json is { } path) WriteJson(path, JsonSerializer.SerializeToNode(result.Summary(), Json)!);
+            if (windows is not null) OutOfFoldWindows.Write(windows, result);
+            if (arms.Count > 1) Console.WriteLine(a == 0 ? "baseline:" : "candidate:");
+            foreach (var line in result.SummaryLines()) Console.WriteLine(line);
+        }
         return 0;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VoiceEmotion.Pipeline.Datasets;
+using VoiceEmotion.Training.Nn;
 
 namespace VoiceEmotion.Training;
 
@@ -49,31 +50,50 @@ public static class CrossValidation
     /// indices from 0; needs <paramref name="checkpoints"/>) every other fold not saved yet is left for a later run, and
     /// the result is null unless every fold of every seed was then at hand.</summary>
     public static CrossValidationResult? Run(Corpus corpus, TrainingRecipe recipe, int k, int seeds, IReadOnlyList<string> conditions,
-        FoldCheckpoints? checkpoints = null, IReadOnlySet<int>? only = null)
+        FoldCheckpoints? checkpoints = null, IReadOnlySet<int>? only = null) =>
+        Run(corpus, [(recipe, checkpoints)], k, seeds, conditions, only)[0];
+
+    /// <summary>
+    /// The same for a baseline and a candidate recipe at once (<paramref name="arms"/>: one or two, each with its own
+    /// saved folds): every fold trains both side by side on one draw per epoch (<see cref="TrainingRecipe.FitPaired"/>),
+    /// then scores each on the same held-out clips. Each arm's result is the one its own run would give. A fold is taken
+    /// from the saved folds only when every arm has saved it; otherwise both are trained (training is deterministic, so an
+    /// arm's fold saved before is written again the same).
+    /// </summary>
+    public static CrossValidationResult?[] Run(Corpus corpus, IReadOnlyList<(TrainingRecipe Recipe, FoldCheckpoints? Checkpoints)> arms, int k, int seeds,
+        IReadOnlyList<string> conditions, IReadOnlySet<int>? only = null)
     {
+        if (arms.Count is < 1 or > 2) throw new ArgumentException("one recipe, or a baseline and a candidate", nameof(arms));
         var watch = Stopwatch.StartNew();
         var folds = corpus.Folds(k);
         var all = Enumerable.Range(0, corpus.Clips.Count).ToList();
         var keys = new List<string> { "clip", "streaming", "sessions" };
         keys.AddRange(conditions.Select(c => "clip/" + c));
-        var results = new List<SeedResult>();
-        if (only is not null && checkpoints is null) throw new ArgumentException("a subset of folds is kept only in saved folds", nameof(only));
+        var results = arms.Select(_ => new List<SeedResult>()).ToArray();
+        if (only is not null && arms.Any(a => a.Checkpoints is null)) throw new ArgumentException("a subset of folds is kept only in saved folds", nameof(only));
+        string Arm(int a) => arms.Count == 1 ? "" : a == 0 ? " (baseline)" : " (candidate)";
         int resumed = 0, left = 0;
         for (int s = 0; s < seeds; s++)
         {
-            var seeded = recipe with { Train = recipe.Train with { Seed = recipe.Train.Seed + s } };
-            var result = new SeedResult(seeded.Train.Seed);
-            foreach (var key in keys) result.Scores[key] = [];
+            var seeded = arms.Select(a => a.Recipe with { Train = a.Recipe.Train with { Seed = a.Recipe.Train.Seed + s } }).ToArray();
+            int seed = seeded[0].Train.Seed;
+            var result = seeded.Select(r => new SeedResult(r.Train.Seed)).ToArray();
+            foreach (var r in result)
+                foreach (var key in keys) r.Scores[key] = [];
             for (int f = 0; f < k; f++)
             {
-                string label = $"seed {seeded.Train.Seed}, fold {f + 1}/{k}";
-                if (checkpoints?.Load(seeded.Train.Seed, f) is { } saved)
+                string label = $"seed {seed}, fold {f + 1}/{k}";
+                var saved = arms.Select(a => a.Checkpoints?.Load(seed, f)).ToArray();
+                if (saved.All(x => x is not null))
                 {
-                    // The fingerprint covers the conditions, so a saved fold has every key.
-                    foreach (var key in keys) result.Scores[key].Add(saved.Scores[key].ToScores());
-                    result.Curves.Add(saved.Curve);
-                    Console.Error.WriteLine($"{label}: taken from {checkpoints.PathOf(seeded.Train.Seed, f)} (finished {saved.Written:yyyy-MM-dd HH:mm} UTC)");
-                    ReportFold(corpus, folds[f], keys, result, label, watch);
+                    for (int a = 0; a < arms.Count; a++)
+                    {
+                        // The fingerprint covers the conditions, so a saved fold has every key.
+                        foreach (var key in keys) result[a].Scores[key].Add(saved[a]!.Scores[key].ToScores());
+                        result[a].Curves.Add(saved[a]!.Curve);
+                        Console.Error.WriteLine($"{label}{Arm(a)}: taken from {arms[a].Checkpoints!.PathOf(seed, f)} (finished {saved[a]!.Written:yyyy-MM-dd HH:mm} UTC)");
+                        ReportFold(corpus, folds[f], keys, result[a], label + Arm(a), watch);
+                    }
                     resumed++;
                     continue;
                 }
@@ -85,39 +105,50 @@ public static class CrossValidation
                 var held = folds[f].ToHashSet();
                 var train = all.Where(c => !held.Contains(c)).ToList();
                 var heldFeatures = corpus.Features(folds[f]);
-                var curve = new List<EpochReport>();
-                var members = ProgressReporter.Run(label, p => seeded.Fit(corpus, train, p, (report, net) =>
+                var curves = arms.Select(_ => new List<EpochReport>()).ToArray();
+                void EpochDone(int arm, EpochReport report, EmotionNet net)
                 {
                     // Diagnostic only (no recipe choice is made on it): held-out clip-level macro-F1 after each epoch.
                     var scores = new Scorer(new NetClassifier([net], DatasetLoader.TrainingLabels)).ClipLevel(heldFeatures);
-                    curve.Add(report with { ValidationMacroF1 = Evaluation.Metrics(scores).MacroF1 });
-                }));
-                result.Curves.Add(curve);
-                var scorer = new Scorer(new NetClassifier(members, DatasetLoader.TrainingLabels));
-                foreach (var key in keys)
+                    curves[arm].Add(report with { ValidationMacroF1 = Evaluation.Metrics(scores).MacroF1 });
+                }
+                var members = ProgressReporter.Run(label, p =>
                 {
-                    var (mode, condition) = key switch
+                    if (arms.Count == 1) return new[] { seeded[0].Fit(corpus, train, p, (report, net) => EpochDone(0, report, net)) };
+                    var (baseline, candidate) = seeded[0].FitPaired(corpus, train, seeded[1], p, EpochDone);
+                    return new[] { baseline, candidate };
+                });
+                for (int a = 0; a < arms.Count; a++)
+                {
+                    result[a].Curves.Add(curves[a]);
+                    var scorer = new Scorer(new NetClassifier(members[a], DatasetLoader.TrainingLabels));
+                    foreach (var key in keys)
                     {
-                        "clip" => (ScoreMode.Clip, "clean"),
-                        "streaming" => (ScoreMode.Streaming, "clean"),
-                        "sessions" => (ScoreMode.Sessions, "clean"),
-                        _ => (ScoreMode.Clip, key["clip/".Length..]),
-                    };
-                    result.Scores[key].Add(Evaluation.Score(corpus, folds[f], scorer, mode, condition, seeded.Train.Seed, keepFeatures: condition == "clean"));
+                        var (mode, condition) = key switch
+                        {
+                            "clip" => (ScoreMode.Clip, "clean"),
+                            "streaming" => (ScoreMode.Streaming, "clean"),
+                            "sessions" => (ScoreMode.Sessions, "clean"),
+                            _ => (ScoreMode.Clip, key["clip/".Length..]),
+                        };
+                        // A condition's features are kept until the last arm has scored them.
+                        result[a].Scores[key].Add(Evaluation.Score(corpus, folds[f], scorer, mode, condition, seed,
+                            keepFeatures: condition == "clean" || a < arms.Count - 1));
+                    }
+                    arms[a].Checkpoints?.Save(seed, f, keys.ToDictionary(key => key, key => result[a].Scores[key][^1]), curves[a]);
+                    ReportFold(corpus, folds[f], keys, result[a], label + Arm(a), watch);
                 }
                 corpus.Forget(folds[f]);
-                checkpoints?.Save(seeded.Train.Seed, f, keys.ToDictionary(key => key, key => result.Scores[key][^1]), curve);
-                ReportFold(corpus, folds[f], keys, result, label, watch);
             }
-            results.Add(result);
+            for (int a = 0; a < arms.Count; a++) results[a].Add(result[a]);
         }
-        if (left > 0) return null;
+        if (left > 0) return new CrossValidationResult?[arms.Count];
         var speakers = folds.Select(fold => (IReadOnlyList<string>)fold.Select(c => corpus.Clips[c].Speaker).Distinct().ToList()).ToList();
         var subsets = corpus.Clips.Select(c => c.Corpus).Distinct().Order(StringComparer.Ordinal).ToList();
         var perCorpus = subsets.Count > 1
             ? subsets.ToDictionary(name => name, name => (Func<int, bool>)(c => corpus.Clips[c].Corpus == name))
             : new Dictionary<string, Func<int, bool>>();
-        return new CrossValidationResult(results, keys, speakers, corpus.Skipped, watch.Elapsed.TotalSeconds, perCorpus, resumed);
+        return [.. results.Select(r => new CrossValidationResult(r, keys, speakers, corpus.Skipped, watch.Elapsed.TotalSeconds, perCorpus, resumed))];
     }
 
     // One line per fold (the one just added to the result): every evaluation's macro-F1, per corpus when there are

@@ -92,6 +92,19 @@ internal static class RecipeOptions
     /// so any command that called <see cref="AddTo"/> can be read).</summary>
     public static TrainingRecipe Read(SymbolResult result) => Definitions().Aggregate(new TrainingRecipe(), (recipe, option) => option.Apply(recipe, result));
 
+    /// <summary>A paired candidate's recipe (<c>cv --candidate "OPTIONS"</c>): <paramref name="baseline"/> with only the
+    /// recipe options given in <paramref name="options"/> applied, so the candidate names what it changes and nothing
+    /// else. Throws <see cref="UsageException"/> for anything that is not a recipe option or a bad value.</summary>
+    public static TrainingRecipe ReadOver(TrainingRecipe baseline, string options)
+    {
+        var command = new Command("--candidate");
+        AddTo(command);
+        var parse = command.Parse(options.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (parse.Errors.Count > 0) throw new UsageException($"--candidate \"{options}\": {parse.Errors[0].Message}");
+        return Definitions().Aggregate(baseline, (recipe, option) =>
+            parse.CommandResult.GetResult(option.Option.Name) is OptionResult { Implicit: false } ? option.Apply(recipe, parse.CommandResult) : recipe);
+    }
+
     private interface IRecipeOption
     {
         Option Option { get; }

@@ -120,15 +120,17 @@ public sealed class SessionExampleSource : IExampleSource
         return clip.TrainingLabel;
     }
 
-    /// <summary>Per-feature mean and 1/std of frame rows and of the statistics input over (a sample of) this epoch's examples.</summary>
-    public (float[] FrameMean, float[] FrameScale, float[] StatsMean, float[] StatsScale) Standardisation(int maxExamples = 4000)
+    /// <summary>Per-feature mean and 1/std of frame rows and of the statistics input over (a sample of) this epoch's examples,
+    /// the frames shifted as <paramref name="net"/> shifts them (the source's recipe's net unless given: a paired
+    /// candidate's own, <see cref="TrainingRecipe.FitPaired"/>).</summary>
+    public (float[] FrameMean, float[] FrameScale, float[] StatsMean, float[] StatsScale) Standardisation(NetConfig? net = null, int maxExamples = 4000)
     {
         int f = FeatureSchema.FrameFeatureCount, s = FeatureSchema.WindowFeatureCount;
         var frameMoments = new Moments(f);
         var statsMoments = new Moments(s);
         var stats = new float[s];
         var seen = new HashSet<ClipFeatures>();
-        var net = _recipe.Net;
+        net ??= _recipe.Net;
         var window = net.FrameShift == FrameShift.None ? [] : new float[net.Frames * f];
         var row = new float[f];
         var shift = new float[f];

@@ -121,7 +121,7 @@ public sealed record TrainingRecipe
         for (int t = 0; t < teacherCount; t++)
             teachers.Add(TrainOne(corpus, clips, TeacherNet, Seeds.Mix(Train.Seed, -1 - t, 99), t, total, [], progress, epochDone));
         if (SharedDraws && configs.Count > 1)
-            return FitSideBySide(corpus, clips, configs, teachers, teacherCount, total, progress, epochDone);
+            return FitSideBySide(corpus, clips, [this], teachers, teacherCount, progress, epochDone is null ? null : (_, report, net) => epochDone(report, net))[0];
         for (int m = 0; m < configs.Count; m++)
         {
             var net = TrainOne(corpus, clips, configs[m], Seeds.Mix(Train.Seed, m, 99), teacherCount + m, total,
@@ -132,39 +132,90 @@ public sealed record TrainingRecipe
         return members;
     }
 
-    /// <summary><see cref="SharedDraws"/>: the members step through their epochs side by side over the first member's
-    /// source; epoch by epoch, member by member, so the reports come in that order.</summary>
-    private List<EmotionNet> FitSideBySide(Corpus corpus, IReadOnlyList<int> clips, IReadOnlyList<NetConfig> configs,
-        IReadOnlyList<EmotionNet> teachers, int teacherCount, int total, Action<double>? progress, Action<EpochReport, EmotionNet>? epochDone)
+    /// <summary>
+    /// Trains this recipe and <paramref name="candidate"/> side by side on one draw per epoch: a paired experiment at the
+    /// cost of one draw (≈ 80 % of training) instead of two. Every member of either is trained exactly as in its own run
+    /// — same seed, same draws, same standardisation, same steps — because the candidate differs only where the draw does
+    /// not look (<see cref="PairingProblems"/>; a <see cref="UsageException"/> names what differs otherwise).
+    /// <paramref name="epochDone"/> gets 0 (this recipe) or 1 (the candidate) with each member's report.
+    /// </summary>
+    public (List<EmotionNet> Baseline, List<EmotionNet> Candidate) FitPaired(Corpus corpus, IReadOnlyList<int> clips, TrainingRecipe candidate,
+        Action<double>? progress = null, Action<int, EpochReport, EmotionNet>? epochDone = null)
+    {
+        if (PairingProblems(candidate) is { Count: > 0 } problems)
+            throw new UsageException($"the candidate cannot share the baseline's draws: {string.Join("; ", problems)}");
+        var both = FitSideBySide(corpus, clips, [this, candidate], [], 0, progress, epochDone);
+        return (both[0], both[1]);
+    }
+
+    /// <summary>Why <paramref name="candidate"/> could not train on this recipe's draws as it would on its own (empty: it
+    /// can): the draw depends on the seed, the epochs, the clips per speaker, the augmentation and its clean share, the
+    /// formant warp, the session simulation, and on shared draws (each member drawing its own would not pair); teachers
+    /// train on draws of their own and are not paired.</summary>
+    public List<string> PairingProblems(TrainingRecipe candidate)
+    {
+        var problems = new List<string>();
+        void Same<T>(string name, T a, T b)
+        {
+            if (!EqualityComparer<T>.Default.Equals(a, b)) problems.Add($"{name} differs ({a} against {b})");
+        }
+        Same("--seed", Train.Seed, candidate.Train.Seed);
+        Same("--epochs", Train.Epochs, candidate.Train.Epochs);
+        Same("--clips-per-speaker", ClipsPerSpeaker, candidate.ClipsPerSpeaker);
+        Same("augmentation (--no-augment)", Augment, candidate.Augment);
+        Same("--clean-share", CleanShare, candidate.CleanShare);
+        Same("--formant-warp", FormantWarp, candidate.FormantWarp);
+        Same("session adaptation (--no-session)", SessionAdaptation, candidate.SessionAdaptation);
+        Same("--session-clips", SessionClips, candidate.SessionClips);
+        if (!SharedDraws || !candidate.SharedDraws) problems.Add("--own-draws gives every member a draw of its own");
+        if (TrainedTeachers > 0 || candidate.TrainedTeachers > 0) problems.Add("--teachers train on draws of their own");
+        return problems;
+    }
+
+    /// <summary><see cref="SharedDraws"/>: the members of every recipe in <paramref name="recipes"/> (which draw alike:
+    /// <see cref="PairingProblems"/>) step through their epochs side by side over the first member's source, each
+    /// standardised as its own run would be; epoch by epoch, member by member, so the reports come in that order.</summary>
+    private List<List<EmotionNet>> FitSideBySide(Corpus corpus, IReadOnlyList<int> clips, IReadOnlyList<TrainingRecipe> recipes,
+        IReadOnlyList<EmotionNet> teachers, int teacherCount, Action<double>? progress, Action<int, EpochReport, EmotionNet>? epochDone)
     {
         var source = new SessionExampleSource(corpus, clips, this, Seeds.Mix(Train.Seed, 0, 99));
         source.BeginEpoch(0);
-        var standardisation = source.Standardisation();
-        var done = new double[configs.Count]; // each member's share of its own training, for one progress figure
+        int slots = teacherCount + recipes.Sum(r => r.MemberConfigs().Count);
+        var done = new double[slots - teacherCount]; // each member's share of its own training, for one progress figure
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var members = new List<EmotionNet>();
+        var groups = new List<List<EmotionNet>>();
         var runs = new List<Trainer.Run>();
-        var speakerAccuracy = new double?[configs.Count];
-        for (int m = 0; m < configs.Count; m++)
+        var speakerAccuracy = new double?[done.Length];
+        int slot = 0;
+        for (int g = 0; g < recipes.Count; g++)
         {
-            int member = m, seed = Seeds.Mix(Train.Seed, m, 99);
-            var net = NewNet(configs[m], seed, standardisation);
-            var trainer = new Trainer(net, Train with { Seed = seed })
+            var recipe = recipes[g];
+            var configs = recipe.MemberConfigs();
+            var standardisation = source.Standardisation(recipe.Net);
+            var members = new List<EmotionNet>();
+            for (int m = 0; m < configs.Count; m++, slot++)
             {
-                Progress = progress is null ? null : p => { done[member] = p; progress((teacherCount + done.Sum()) / total); },
-                AdversaryDone = (_, _, accuracy) => speakerAccuracy[member] = accuracy,
-                // The draw is counted once, with the member that owns it.
-                EpochDone = (epoch, loss, fresh) => epochDone?.Invoke(new EpochReport(teacherCount + member, epoch, source.Count, loss, fresh,
-                    null, member == 0 ? source.FeatureSeconds : 0, watch.Elapsed.TotalSeconds, speakerAccuracy[member]), net),
-                Teachers = configs[m].UseFrames ? teachers : [],
-            };
-            members.Add(net);
-            runs.Add(trainer.Start(source));
+                int group = g, member = m, index = slot, seed = Seeds.Mix(recipe.Train.Seed, m, 99);
+                var net = NewNet(configs[m], seed, standardisation);
+                var trainer = new Trainer(net, recipe.Train with { Seed = seed })
+                {
+                    Progress = progress is null ? null : p => { done[index] = p; progress((teacherCount + done.Sum()) / slots); },
+                    AdversaryDone = (_, _, accuracy) => speakerAccuracy[index] = accuracy,
+                    // The draw is counted once, with the member that owns it.
+                    EpochDone = (epoch, loss, fresh) => epochDone?.Invoke(group, new EpochReport(teacherCount + member, epoch, source.Count, loss, fresh,
+                        null, index == 0 ? source.FeatureSeconds : 0, watch.Elapsed.TotalSeconds, speakerAccuracy[index]), net),
+                    Teachers = configs[m].UseFrames ? teachers : [],
+                };
+                members.Add(net);
+                runs.Add(trainer.Start(source));
+            }
+            groups.Add(members);
         }
         for (int epoch = 0; epoch < Train.Epochs; epoch++)
             foreach (var run in runs) run.Epoch(epoch);
-        foreach (var net in members) net.Temperature = Temperature;
-        return members;
+        for (int g = 0; g < recipes.Count; g++)
+            foreach (var net in groups[g]) net.Temperature = recipes[g].Temperature;
+        return groups;
     }
 
     private static EmotionNet NewNet(NetConfig config, int seed, (float[] FrameMean, float[] FrameScale, float[] StatsMean, float[] StatsScale) standardisation)

@@ -371,6 +371,44 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void APairedCrossValidationGivesEachRecipeWhatItsOwnRunGives()
+    {
+        // A candidate that changes the CNN (its frame shift, so also its standardisation) and the classifier's dropout,
+        // trained beside the baseline on the same draws, against each recipe's own run: the same saved scores, every
+        // window's probabilities included, on every evaluation.
+        string[] common = ["cv", "--data", _data.Directory, "--folds", "3", "--epochs", "2", "--passes", "1", "--conditions", "gsm", "--seed", "4", "--only-folds", "2"];
+        string Dir(string name) => Path.Combine(_data.Directory, name);
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-base")]));
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-cand"), "--frame-shift", "blend", "--dropout", "0.2"]));
+        var output = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("pair-base"), "--candidate", " --frame-shift blend  --dropout 0.2", "--candidate-report", Dir("pair-cand")], output));
+
+        string Scores(string dir) => System.Text.Json.JsonSerializer.Serialize(FoldCheckpoints.ReadAll(dir)[(4, 2)].Scores);
+        Assert.Equal(Scores(Dir("alone-base")), Scores(Dir("pair-base")));
+        Assert.Equal(Scores(Dir("alone-cand")), Scores(Dir("pair-cand")));
+        Assert.NotEqual(Scores(Dir("pair-base")), Scores(Dir("pair-cand")));
+        // The two recipes' folds are kept apart, each with its own recipe's fingerprint (a solo run of it could go on from them).
+        Assert.Equal(FoldCheckpoints.ReadAll(Dir("alone-cand"))[(4, 2)].Fingerprint, FoldCheckpoints.ReadAll(Dir("pair-cand"))[(4, 2)].Fingerprint);
+        Assert.Equal(FoldCheckpoints.ReadAll(Dir("alone-base"))[(4, 2)].Fingerprint, FoldCheckpoints.ReadAll(Dir("pair-base"))[(4, 2)].Fingerprint);
+        Assert.True(File.Exists(Path.Combine(Dir("pair-cand"), FoldConfusions.FileName)));
+
+        // A candidate that would draw other examples, changes nothing, or is not a recipe option is refused before any work.
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--clips-per-speaker 9 --epochs 3", "--candidate-report", Dir("y")], error: error));
+        Assert.Contains("cannot share the baseline's draws: --epochs differs (2 against 3); --clips-per-speaker differs (100 against 9)", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--seed 4", "--candidate-report", Dir("y")], error: error));
+        Assert.Contains("--candidate changes nothing", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--data elsewhere", "--candidate-report", Dir("y")], error: error));
+        Assert.Contains("--candidate \"--data elsewhere\"", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--dropout 0.2"], error: error));
+        Assert.Contains("--candidate and --candidate-report go together", error.ToString());
+        Assert.False(Directory.Exists(Dir("x")), "a refused pairing writes nothing");
+    }
+
+    [Fact]
     public void AFolderWithAnUnreadableFileNamesItAndGoesOn()
     {
         File.WriteAllText(Path.Combine(_data.Directory, "03-01-05-01-01-01-09.wav"), "this is not a wav file");
