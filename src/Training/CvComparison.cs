@@ -67,6 +67,62 @@ public static class CvComparison
         return (FoldConfusions.Pooled(baseline, shared), FoldConfusions.Pooled(candidate, shared), [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
     }
 
+    /// <summary>One held-out fold in <see cref="Nested"/>: the recipe the rule picked for it on the other folds, and why.</summary>
+    public sealed record NestedChoice(int Fold, bool Candidate, string Reason);
+
+    /// <summary>
+    /// The selection procedure scored without seeing what it scores (nested cross-validation over saved folds): for each
+    /// fold, the non-inferiority rule — the candidate if every headline figure is at least the baseline's minus
+    /// <paramref name="margin"/> — is applied to the other shared folds alone (the rule never reads the held-out fold's
+    /// speakers), and the fold is scored by the recipe it picks.
+    /// Returns the per-fold choices and, per evaluation, baseline, candidate and the nested figure (pooled per seed over the
+    /// chosen recipes' folds, then averaged over seeds), so a recipe choice can be reported as the issue asks: made on
+    /// training speakers only.
+    /// </summary>
+    public static (IReadOnlyList<NestedChoice> Choices, List<(string Figure, double Baseline, double Candidate, double Nested)> Rows, IReadOnlyList<string> Folds) Nested(
+        string baselineSource, string candidateSource, IReadOnlyCollection<int>? onlyFolds, double margin)
+    {
+        var baseline = FoldConfusions.Load(baselineSource);
+        var candidate = FoldConfusions.Load(candidateSource);
+        var shared = baseline.Keys.Where(k => candidate.ContainsKey(k) && (onlyFolds is null || onlyFolds.Contains(k.Fold))).ToList();
+        var numbers = shared.Select(k => k.Fold).Distinct().Order().ToList();
+        if (numbers.Count < 2)
+            throw new UsageException($"--nested scores each fold by the recipe chosen on the others: it needs two or more folds both have finished (shared: {numbers.Count})");
+        var choices = new List<NestedChoice>();
+        var chosen = new SortedDictionary<(int Seed, int Fold), FoldConfusions.Fold>();
+        var c = CultureInfo.InvariantCulture;
+        foreach (int fold in numbers)
+        {
+            var others = shared.Where(k => k.Fold != fold).ToList();
+            var headline = Compare(FoldConfusions.Pooled(baseline, others), FoldConfusions.Pooled(candidate, others)).Where(r => Headline.Contains(r.Figure)).ToList();
+            var below = headline.Where(r => r.Change < -margin).ToList();
+            bool pick = headline.Count > 0 && below.Count == 0;
+            string on = $"folds {string.Join(",", others.Select(k => k.Fold).Distinct())}";
+            choices.Add(new NestedChoice(fold, pick, headline.Count == 0 ? $"{on}: no headline figure"
+                : pick ? string.Create(c, $"{on}: every headline change ≥ −{margin:0.###} (smallest {headline.Min(r => r.Change):+0.0000;−0.0000})")
+                : $"{on}: {string.Join(", ", below.Select(r => string.Create(c, $"{r.Figure} {r.Change:+0.0000;−0.0000}")))}"));
+            foreach (var key in shared.Where(k => k.Fold == fold)) chosen[key] = pick ? candidate[key] : baseline[key];
+        }
+        var b = Compare(FoldConfusions.Pooled(baseline, shared), FoldConfusions.Pooled(candidate, shared));
+        var n = Compare(FoldConfusions.Pooled(baseline, shared), FoldConfusions.Pooled(chosen, shared)).ToDictionary(r => r.Figure, r => r.Candidate);
+        return (choices, [.. b.Select(r => (r.Figure, r.Baseline, r.Candidate, n[r.Figure]))], [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
+    }
+
+    /// <summary>The nested comparison as text: each fold's choice, then a Markdown table.</summary>
+    public static string FormatNested(IReadOnlyList<NestedChoice> choices, IReadOnlyList<(string Figure, double Baseline, double Candidate, double Nested)> rows, double margin)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine(c, $"nested: each fold scored by the recipe the rule (every headline figure ≥ the baseline's − {margin:0.###}) picks on the other folds");
+        foreach (var choice in choices)
+            text.AppendLine(c, $"- fold {choice.Fold}: {(choice.Candidate ? "candidate" : "baseline")} ({choice.Reason})");
+        text.AppendLine();
+        text.AppendLine("| figure (macro-F1, pooled) | baseline | candidate | nested |");
+        text.AppendLine("|---|---:|---:|---:|");
+        foreach (var r in rows) text.AppendLine(c, $"| {r.Figure} | {r.Baseline:0.0000} | {r.Candidate:0.0000} | {r.Nested:0.0000} |");
+        return text.ToString();
+    }
+
     /// <summary>Every evaluation in both summaries (in the baseline's order), then the conditions' mean when both scored
     /// the same conditions.</summary>
     public static List<Row> Compare(IReadOnlyDictionary<string, double> baseline, IReadOnlyDictionary<string, double> candidate)

@@ -221,7 +221,11 @@ public static class TrainingCli
             },
         };
         var folds = FoldList("--folds", "with report folders: read only these folds (numbers from 1, comma-separated), e.g. 3,4,5 for the folds that hold out RAVDESS actors alone");
-        foreach (var option in new Option[] { baseline, candidate, margin, folds }) command.Options.Add(option);
+        var nested = new Option<bool>("--nested")
+        {
+            Description = "with saved folds and --margin: score each fold by the recipe the margin rule picks on the other folds (nested cross-validation: the choice never reads the speakers it is scored on)",
+        };
+        foreach (var option in new Option[] { baseline, candidate, margin, folds, nested }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             string a = parse.GetValue(baseline)!, b = parse.GetValue(candidate)!;
@@ -232,6 +236,16 @@ public static class TrainingCli
             var only = ChosenFolds(parse, folds);
             if (only is not null && !SavedFolds(a))
                 throw new UsageException($"--folds reads saved folds: give two report folders (cv --report) or their {FoldConfusions.FileName}, not summaries");
+            if (parse.GetValue(nested))
+            {
+                if (!SavedFolds(a)) throw new UsageException($"--nested reads saved folds: give two report folders (cv --report) or their {FoldConfusions.FileName}, not summaries");
+                if (parse.GetValue(margin) is not { } m) throw new UsageException("--nested needs --margin: the rule that picks a recipe on the other folds");
+                var (choices, nestedRows, read) = CvComparison.Nested(a, b, only, m);
+                output.WriteLine($"folds both have finished ({read.Count}): {string.Join(", ", read)}");
+                output.WriteLine();
+                output.Write(CvComparison.FormatNested(choices, nestedRows, m));
+                return 0;
+            }
             List<CvComparison.Row> rows;
             if (SavedFolds(a))
             {

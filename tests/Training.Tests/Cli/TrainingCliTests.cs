@@ -305,6 +305,46 @@ public sealed class TrainingCliTests : IDisposable
     }
 
     [Fact]
+    public void NestedCompareScoresEachFoldByTheRecipeChosenOnTheOthers()
+    {
+        int[] truth = [0, 1, 2, 3, 4, 5, 6], swapped = [1, 0, 2, 3, 4, 5, 6], neutral = [0, 0, 0, 0, 0, 0, 0];
+        string Kept(string name, params int[][] folds)
+        {
+            var saved = new SortedDictionary<(int Seed, int Fold), SavedFold>();
+            for (int f = 0; f < folds.Length; f++)
+            {
+                var scores = new SavedScores([.. Enumerable.Range(0, 7)], truth, folds[f], [], []);
+                saved[(1, f + 1)] = new SavedFold(name, DateTime.UtcNow, [], new() { ["clip"] = scores, ["streaming"] = scores, ["sessions"] = scores, ["clip/gsm"] = scores });
+            }
+            string path = Path.Combine(_dir.FullName, name + ".json");
+            FoldConfusions.Write(path, FoldConfusions.Of(saved));
+            return path;
+        }
+        // The candidate mends fold 3 (all "neutral" in the baseline) and breaks fold 1 (neutral and happy swapped). On
+        // folds 2+3 and 1+3 it wins, so folds 1 and 2 are scored by it; on folds 1+2 it loses 0.143, so fold 3 keeps the
+        // baseline's all-neutral answers: the nested figure pays for the choice that could not see the fold it scores.
+        string baseline = Kept("nested-base", truth, truth, neutral), candidate = Kept("nested-cand", swapped, truth, truth);
+        var output = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", candidate, "--margin", "0.01", "--nested"], output));
+        string text = output.ToString();
+        Assert.Contains("- fold 1: candidate (folds 2,3: every headline change ≥ −0.01", text);
+        Assert.Contains("- fold 2: candidate (folds 1,3:", text);
+        Assert.Contains("- fold 3: baseline (folds 1,2: clip −0.1429, streaming −0.1429, sessions −0.1429, conditions' mean −0.1429)", text);
+        // Pooled over the 21 clips: neutral F1 1/3, happy 0.4, the other five 0.8.
+        double nested = (1.0 / 3 + 0.4 + 5 * 0.8) / 7;
+        // Baseline over the three folds: neutral F1 0.5, the others 0.8; candidate: neutral and happy 2/3, the others 1.
+        string F(double v) => v.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"| clip | {F((0.5 + 6 * 0.8) / 7)} | {F((4.0 / 3 + 5) / 7)} | {F(nested)} |", text);
+
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", candidate, "--nested"], error: error));
+        Assert.Contains("--nested needs --margin", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", candidate, "--margin", "0.01", "--nested", "--folds", "2"], error: error));
+        Assert.Contains("needs two or more folds", error.ToString());
+    }
+
+    [Fact]
     public void MetricsFromAConfusionMatrixAreTheClipsOwn()
     {
         var random = new Random(5);
