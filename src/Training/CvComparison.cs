@@ -57,6 +57,15 @@ public static class CvComparison
     public static (Dictionary<string, double> Baseline, Dictionary<string, double> Candidate, IReadOnlyList<string> Folds) ReadSharedFolds(
         string baselineSource, string candidateSource, IReadOnlyCollection<int>? onlyFolds = null)
     {
+        var (baseline, candidate, shared) = LoadShared(baselineSource, candidateSource, onlyFolds);
+        return (FoldConfusions.Pooled(baseline, shared), FoldConfusions.Pooled(candidate, shared), [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
+    }
+
+    /// <summary>Both sides' folds and the (seed, fold) keys both have finished (among <paramref name="onlyFolds"/>); a
+    /// <see cref="UsageException"/> naming each side's folds when there is none.</summary>
+    private static (SortedDictionary<(int Seed, int Fold), FoldConfusions.Fold> Baseline, SortedDictionary<(int Seed, int Fold), FoldConfusions.Fold> Candidate,
+        List<(int Seed, int Fold)> Shared) LoadShared(string baselineSource, string candidateSource, IReadOnlyCollection<int>? onlyFolds)
+    {
         var baseline = FoldConfusions.Load(baselineSource);
         var candidate = FoldConfusions.Load(candidateSource);
         var shared = baseline.Keys.Where(k => candidate.ContainsKey(k) && (onlyFolds is null || onlyFolds.Contains(k.Fold))).ToList();
@@ -64,7 +73,7 @@ public static class CvComparison
         if (shared.Count == 0)
             throw new UsageException($"{baselineSource} and {candidateSource} have no finished fold in common{(onlyFolds is null ? "" : $" among folds {string.Join(",", onlyFolds)}")} " +
                                      $"(baseline: {Names(baseline.Keys)}; candidate: {Names(candidate.Keys)})");
-        return (FoldConfusions.Pooled(baseline, shared), FoldConfusions.Pooled(candidate, shared), [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
+        return (baseline, candidate, shared);
     }
 
     /// <summary>One held-out fold in <see cref="Nested"/>: the recipe the rule picked for it on the other folds, and why.</summary>
@@ -82,9 +91,7 @@ public static class CvComparison
     public static (IReadOnlyList<NestedChoice> Choices, List<(string Figure, double Baseline, double Candidate, double Nested)> Rows, IReadOnlyList<string> Folds) Nested(
         string baselineSource, string candidateSource, IReadOnlyCollection<int>? onlyFolds, double margin)
     {
-        var baseline = FoldConfusions.Load(baselineSource);
-        var candidate = FoldConfusions.Load(candidateSource);
-        var shared = baseline.Keys.Where(k => candidate.ContainsKey(k) && (onlyFolds is null || onlyFolds.Contains(k.Fold))).ToList();
+        var (baseline, candidate, shared) = LoadShared(baselineSource, candidateSource, onlyFolds);
         var numbers = shared.Select(k => k.Fold).Distinct().Order().ToList();
         if (numbers.Count < 2)
             throw new UsageException($"--nested scores each fold by the recipe chosen on the others: it needs two or more folds both have finished (shared: {numbers.Count})");
@@ -103,8 +110,9 @@ public static class CvComparison
                 : $"{on}: {string.Join(", ", below.Select(r => string.Create(c, $"{r.Figure} {r.Change:+0.0000;−0.0000}")))}"));
             foreach (var key in shared.Where(k => k.Fold == fold)) chosen[key] = pick ? candidate[key] : baseline[key];
         }
-        var b = Compare(FoldConfusions.Pooled(baseline, shared), FoldConfusions.Pooled(candidate, shared));
-        var n = Compare(FoldConfusions.Pooled(baseline, shared), FoldConfusions.Pooled(chosen, shared)).ToDictionary(r => r.Figure, r => r.Candidate);
+        var pooledBaseline = FoldConfusions.Pooled(baseline, shared);
+        var b = Compare(pooledBaseline, FoldConfusions.Pooled(candidate, shared));
+        var n = Compare(pooledBaseline, FoldConfusions.Pooled(chosen, shared)).ToDictionary(r => r.Figure, r => r.Candidate);
         return (choices, [.. b.Select(r => (r.Figure, r.Baseline, r.Candidate, n[r.Figure]))], [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
     }
 
