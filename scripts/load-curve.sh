@@ -16,10 +16,14 @@
 #
 #   scripts/load-curve.sh [--streams "250 500 1000 1500 2000"] [--modes "single multiplexed bundled"] [--runs 3]
 #                         [--duration 45] [--warmup 15] [--wavs DIR] [--no-build] [--out DIR] [--session-per-recording]
-#                         [--chunk-ms 100] [--client-warmup 5]
+#                         [--chunk-ms 100] [--client-warmup 5] [--start-spread-ms MS]
 #
 # --chunk-ms sets how much audio each chunk message carries (the replay client's default is 100 ms). Updates fall on the
 # audio clock whatever the chunking; larger chunks mean fewer SignalR messages per stream and second on both sides.
+# --start-spread-ms passes on to the client: each connection's (bundle's) or stream's start is delayed by a uniform draw
+# from [0, MS), which sets the phase of its updates (every 500 ms of its audio). The client's default spreads them over
+# the larger of the chunk and update periods (any phase, as independent calls); before stop 47 it was one chunk period
+# (--start-spread-ms 250 with 250 ms chunks: every call's windows due in one half of each half second); 0 = in step.
 #
 # Recordings: --wavs DIR (16 kHz wavs), or 20 RAVDESS clips from ../shared/data/ravdess-speech-16k.zip.
 # Smoke: scripts/load-curve.sh --streams 100 --duration 20 --runs 1
@@ -38,6 +42,7 @@ out=""
 sessions=()
 chunk_ms=100
 client_warmup=5
+spread=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) streams="$2"; shift 2 ;;
@@ -51,6 +56,7 @@ while [ $# -gt 0 ]; do
     --session-per-recording) sessions=(--session-per-recording); shift ;;
     --chunk-ms) chunk_ms="$2"; shift 2 ;;
     --client-warmup) client_warmup="$2"; shift 2 ;;
+    --start-spread-ms) spread=(--start-spread-ms "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -115,14 +121,14 @@ for n in $streams; do
     if [ "$warmup" -gt 0 ]; then
       echo "== $n streams, $mode: warm-up run ($warmup s, discarded)" >&2
       dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$warmup" \
-        --streams-per-connection "$per" --chunk-ms "$chunk_ms" "${sessions[@]}" "${bundle[@]}" >/dev/null 2>"$work/replay-$n-$mode-warmup.err" || true
+        --streams-per-connection "$per" --chunk-ms "$chunk_ms" "${sessions[@]}" "${bundle[@]}" "${spread[@]}" >/dev/null 2>"$work/replay-$n-$mode-warmup.err" || true
     fi
     reports=()
     for r in $(seq 1 "$runs"); do
       report="$out/load-$n-$mode-$r.json"
       echo "== $n streams, $mode, run $r/$runs ($duration s)" >&2
       dotnet "$replay_dll" "$wavs" --hub "$hub_url" --concurrency "$n" --duration "$duration" --warmup "$client_warmup" \
-        --streams-per-connection "$per" --chunk-ms "$chunk_ms" "${sessions[@]}" "${bundle[@]}" --report "$report" --server-pid "$hub_pid" >/dev/null 2>"$work/replay-$n-$mode-$r.err" || true
+        --streams-per-connection "$per" --chunk-ms "$chunk_ms" "${sessions[@]}" "${bundle[@]}" "${spread[@]}" --report "$report" --server-pid "$hub_pid" >/dev/null 2>"$work/replay-$n-$mode-$r.err" || true
       tail -1 "$work/replay-$n-$mode-$r.err" >&2
       reports+=("$report")
     done

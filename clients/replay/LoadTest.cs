@@ -31,6 +31,10 @@ public static class LoadTest
         [property: JsonPropertyName("durationSeconds")] double DurationSeconds,
         // Seconds of the same load this process ran first and discarded (--warmup), 0 when none.
         [property: JsonPropertyName("clientWarmupSeconds")] int ClientWarmupSeconds,
+        // Each connection (bundle) or stream started after a uniform draw from [0, startSpreadMs) ms (--start-spread-ms):
+        // the drawn delays' min, max and count, so a report says how far its calls' update phases were spread.
+        [property: JsonPropertyName("startSpreadMs")] int StartSpreadMs,
+        [property: JsonPropertyName("startOffsetsMs")] Dictionary<string, double> StartOffsetsMs,
         [property: JsonPropertyName("sessions")] int Sessions,
         [property: JsonPropertyName("audioSeconds")] double AudioSeconds,
         [property: JsonPropertyName("updatesReceived")] long UpdatesReceived,
@@ -96,6 +100,14 @@ public static class LoadTest
             (cpuTo, serverCpu1, clientCpu1) = (Stopwatch.GetElapsedTime(runStart).TotalSeconds, ProcessCpu(options.ServerPid), ClientCpu());
         });
 
+        var offsets = new System.Collections.Concurrent.ConcurrentBag<int>();
+        TimeSpan StartOffset()
+        {
+            int ms = Random.Shared.Next(Math.Max(1, options.StartSpread));
+            offsets.Add(ms);
+            return TimeSpan.FromMilliseconds(ms);
+        }
+
         var callAudio = options.SessionPerRecording ? null : new CallAudio(recordings);
         // A call's summary is owed once the run stops it; a loaded machine gets a minute after that to send it.
         var callTimeout = TimeSpan.FromSeconds(options.DurationSeconds + 60);
@@ -106,13 +118,13 @@ public static class LoadTest
             foreach (var c in calls) sessions.Add(c);
             await Task.WhenAll(Enumerable.Range(0, connections).Select(async c =>
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(Math.Max(1, options.ChunkMs))));
+                await Task.Delay(StartOffset());
                 await ReplayBundle.RunAsync(hubs[c], calls.Where((_, s) => s % connections == c).ToList(), options.Speed, pacer, stop.Token);
             }));
         }
         var streams = options.Bundle ? [] : Enumerable.Range(0, options.Concurrency).Select(async s =>
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(Math.Max(1, options.ChunkMs))));
+            await Task.Delay(StartOffset());
             if (callAudio is not null)
             {
                 var call = new ReplaySession(hubs[s % connections], new CallTape(callAudio, s, $"call-{s}"), options.Speed,
@@ -143,7 +155,8 @@ public static class LoadTest
         var errors = all.Where(s => s.Error is not null || s.Failure is not null).ToList();
         return new Report(options.Concurrency, connections, options.StreamsPerConnection == 1 ? "per-connection" : $"{(options.Bundle ? "bundled" : "multiplexed")}×{options.StreamsPerConnection}{(options.BatchUpdates ? "+batched" : "")}",
             options.SessionPerRecording ? "session-per-recording" : "call",
-            options.CompactUpdates, options.BatchUpdates, options.Speed, elapsed, options.ClientWarmupSeconds, all.Count, all.Sum(s => s.SecondsStreamed),
+            options.CompactUpdates, options.BatchUpdates, options.Speed, elapsed, options.ClientWarmupSeconds,
+            options.StartSpread, new() { ["min"] = offsets.DefaultIfEmpty().Min(), ["max"] = offsets.DefaultIfEmpty().Max(), ["count"] = offsets.Count }, all.Count, all.Sum(s => s.SecondsStreamed),
             all.Sum(s => (long)s.ReceivedOwed), expected,
             Summary(latencies), Summary(chunkLatencies), Summary(endLatencies), Timeline(all, runStart),
             errors.Count,

@@ -42,6 +42,16 @@ public sealed record ReplayOptions
     /// measured run does not carry this client's own start — its JIT compiling the send and receive paths while 2,000
     /// calls are already due. The measured run still starts every call afresh on the hub. Default 0.</summary>
     public int ClientWarmupSeconds { get; init; }
+    /// <summary>Load mode: each connection (bundle) or stream starts after a delay drawn uniformly from
+    /// [0, <see cref="StartSpread"/>) ms (<c>--start-spread-ms</c>). The hub pushes a session's updates every
+    /// <see cref="UpdatePeriodMs"/> of its own audio, counted from its start, so the spread sets how its updates fall in
+    /// time: over the whole update period (the default) they come at any phase, as calls that began at unrelated moments
+    /// do; spread over less, they come in bursts (before stop 47 the spread was one chunk period: with 250 ms chunks the
+    /// windows of all calls fell due in one half of every half second). 0: every call at once, in step.</summary>
+    public int? StartSpreadMs { get; init; }
+    public int StartSpread => StartSpreadMs ?? Math.Max(ChunkMs, UpdatePeriodMs);
+    /// <summary>How often the hub pushes an update, in ms of a session's audio (docs/PROTOCOL.md).</summary>
+    public const int UpdatePeriodMs = 1000 * VoiceEmotion.Pipeline.Features.FeatureSchema.UpdateFrames / VoiceEmotion.Pipeline.Features.FeatureSchema.FramesPerSecond;
     /// <summary>API key or JWT for a server with authentication (default: $VOICEEMOTION_TOKEN).</summary>
     public string? Token { get; init; } = Environment.GetEnvironmentVariable("VOICEEMOTION_TOKEN");
 
@@ -69,6 +79,9 @@ public sealed record ReplayOptions
                           [--cpu-warmup S (left out of the CPU figures; default duration/4, at most 10)]
                           [--warmup S (the same load for S s first, in this process, discarded: the measured run then
                            starts on a warm client; its calls still start afresh)]
+                          [--start-spread-ms MS (each connection's or stream's start delayed by a uniform draw from
+                           [0, MS); default the larger of the chunk period and the 500 ms update period, so updates fall
+                           at any phase; 0 starts every call in step)]
         With --server-pid the report has the server's CPU % and memory (from /proc) beside this client's CPU %.
         Prints one JSON line per update (and per summary) on stdout; the load mode prints and writes a report instead.
         """;
@@ -107,6 +120,10 @@ public sealed record ReplayOptions
                 case "--warmup":
                     var cw = Value();
                     o = o with { ClientWarmupSeconds = int.TryParse(cw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var cws) && cws >= 0 ? cws : throw new ArgumentException($"--warmup takes whole seconds ≥ 0, not '{cw}'") };
+                    break;
+                case "--start-spread-ms":
+                    var sp = Value();
+                    o = o with { StartSpreadMs = int.TryParse(sp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var sps) && sps >= 0 ? sps : throw new ArgumentException($"--start-spread-ms takes whole milliseconds ≥ 0, not '{sp}'") };
                     break;
                 case "--cpu-warmup":
                     var w = Value();

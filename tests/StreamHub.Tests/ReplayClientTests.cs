@@ -66,6 +66,35 @@ public sealed class ReplayClientTests : IAsyncLifetime
         Assert.True(memory.GetProperty("peak").GetDouble() >= memory.GetProperty("loaded").GetDouble());
         Assert.Contains("| 4 | multiplexed×2 |", stderr);
         Assert.Equal("call", r.GetProperty("sessionsAre").GetString());
+        // Each stream started after its own draw from [0, 500 ms): the update period, larger than the 100 ms chunks.
+        Assert.Equal(500, r.GetProperty("startSpreadMs").GetInt32());
+        var offsets = r.GetProperty("startOffsetsMs");
+        Assert.Equal(4, offsets.GetProperty("count").GetInt32());
+        Assert.InRange(offsets.GetProperty("min").GetDouble(), 0, offsets.GetProperty("max").GetDouble());
+        Assert.InRange(offsets.GetProperty("max").GetDouble(), 0, 499);
+    }
+
+    [Fact]
+    public async Task LoadModeStartsCallsInStepOrSpreadAsAsked()
+    {
+        // Bundled: one draw per connection. 0 ms: every call at once; 2,000 ms: over four update periods.
+        var (inStep, _) = await LoadReport("load-in-step.json", "--concurrency", "4", "--duration", "3", "--streams-per-connection", "2",
+            "--bundle", "--start-spread-ms", "0");
+        Assert.Equal(0, inStep.GetProperty("startSpreadMs").GetInt32());
+        Assert.Equal(2, inStep.GetProperty("startOffsetsMs").GetProperty("count").GetInt32());
+        Assert.Equal(0, inStep.GetProperty("startOffsetsMs").GetProperty("max").GetDouble());
+        Assert.Equal(inStep.GetProperty("updatesExpected").GetInt64(), inStep.GetProperty("updatesReceived").GetInt64());
+        var (spread, _) = await LoadReport("load-spread.json", "--concurrency", "16", "--duration", "3", "--streams-per-connection", "1",
+            "--start-spread-ms", "2000", "--chunk-ms", "250");
+        var offsets = spread.GetProperty("startOffsetsMs");
+        Assert.Equal(16, offsets.GetProperty("count").GetInt32());
+        Assert.InRange(offsets.GetProperty("max").GetDouble(), 0, 1999);
+        // Sixteen uniform draws over 2 s all within 250 ms of each other: chance below 1e-12.
+        Assert.True(offsets.GetProperty("max").GetDouble() - offsets.GetProperty("min").GetDouble() > 250, offsets.ToString());
+        Assert.Equal(0, spread.GetProperty("errors").GetInt32());
+        var (exit, _, refused) = await Run(Path.Combine(_dir.FullName, "a.wav"), "--hub", _server.HubUrl.ToString(), "--concurrency", "2", "--start-spread-ms", "-1");
+        Assert.Equal(2, exit);
+        Assert.Contains("--start-spread-ms takes whole milliseconds", refused);
     }
 
     [Fact]
