@@ -19,6 +19,18 @@ public sealed class TrainingCliTests : IDisposable
     }
 
     [Fact]
+    public void TheBundledModelWasTrainedWithTheDefaultRecipe()
+    {
+        // The model card's figures are the default recipe's: the shipped file must be that recipe's output, so a default
+        // that changes without retraining models/emotion.onnx (README's train command) fails here.
+        string? root = null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null && root is null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "VoiceEmotion.sln"))) root = dir.FullName;
+        using var model = VoiceEmotion.Pipeline.Inference.EmotionModel.Load(Path.Combine(root!, "models", "emotion.onnx"));
+        Assert.EndsWith("; " + new TrainingRecipe().Describe(), model.Metadata["training_summary"]);
+    }
+
+    [Fact]
     public void RecipeOptionsSetTheirFields()
     {
         var r = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--epochs", "3", "--passes", "3", "--clips-per-speaker", "7",
