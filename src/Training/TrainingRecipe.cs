@@ -22,9 +22,11 @@ public sealed record TrainingRecipe
         Features = FeatureSchema.FrameFeatureCount,
         Stats = FeatureSchema.WindowFeatureCount,
         Classes = DatasetLoader.TrainingLabels.Count,
-        // The convolutions hear each frame relative to the session's own baseline voice (weighted by how much speech
-        // backs it): on the fixed validation split this lifted clip-level macro-F1 from 0.41 to 0.54 (docs/model/training.md).
-        FrameShift = FrameShift.Session,
+        // The convolutions hear each frame relative to a blend of the window's own means and the session's baseline
+        // voice, by how much speech backs the baseline: an isolated clip's absolute level never reaches them, a long
+        // call's frames are heard against the speaker's usual voice. Shipped since stop 47 (three seeds over all 22
+        // speakers, each paired with the session shift on the same draws; docs/model/recipe-experiments.md "Stop 45").
+        FrameShift = FrameShift.Blend,
     };
 
     public TrainOptions Train { get; init; } = new();
