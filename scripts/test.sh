@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run). Installs what the tests need — Debian's chromium, espeak-ng, postgresql
 # (started) and redis-server (each scale-out test starts its own), the npm packages, the NuGet packages — then runs
-# every test: xunit (Pipeline, Training, StreamHub, the latter against real SQLite, PostgreSQL and Redis), vitest, and
-# the end-to-end browser tests against the real hub in headless Chromium.
+# every test: xunit (Pipeline, Training, StreamHub, the latter against real SQLite, PostgreSQL and Redis), vitest,
+# the end-to-end browser tests against the real hub in headless Chromium, and the README's run command on a fresh copy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,12 +71,17 @@ echo "== TypeScript client package: unit tests and tests against the real hub (n
 echo "== end-to-end: real hub + headless Chromium"
 (cd clients/web && npm run e2e 2>&1 | tee "$log_dir/e2e.log")
 
+# The README's first command on a fresh copy of the tracked files (no node_modules, no build output): the service
+# must come up healthy with the bundled model and serve the page. Counted as one test.
+bash scripts/check-run.sh 2>&1 | tee "$log_dir/check-run.log"
+
 # One closing line over every runner (each step above already failed the script on a failing test).
 strip() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
 passed=$(( $(strip "$log_dir/dotnet.log" | awk '/^ *Passed: +[0-9]+$/ {s += $2} END {print s + 0}') \
          + $(strip "$log_dir/vitest.log" | awk '/^ *Tests +[0-9]+ passed/ {print $2; exit} END {}' | head -1 | grep -o '[0-9]*' || echo 0) \
          + $(strip "$log_dir/vitest-client.log" | awk '/^ *Tests +[0-9]+ passed/ {print $2; exit} END {}' | head -1 | grep -o '[0-9]*' || echo 0) \
-         + $(strip "$log_dir/e2e.log" | awk '/^# pass / {print $3}') ))
+         + $(strip "$log_dir/e2e.log" | awk '/^# pass / {print $3}') \
+         + $(grep -c '^check-run: passed' "$log_dir/check-run.log" || true) ))
 failed=$(( $(strip "$log_dir/dotnet.log" | awk '/^ *Failed: +[0-9]+$/ {s += $2} END {print s + 0}') + $(strip "$log_dir/e2e.log" | awk '/^# fail / {print $3}') ))
 skipped=$(( $(strip "$log_dir/dotnet.log" | awk '/^ *Skipped: +[0-9]+$/ {s += $2} END {print s + 0}') \
           + $(cat "$log_dir"/vitest*.log | sed 's/\x1b\[[0-9;]*m//g' | { grep -oE '^ *Tests .*[0-9]+ skipped' || true; } | { grep -oE '[0-9]+ skipped' || true; } | awk '{s += $1} END {print s + 0}') ))
