@@ -20,15 +20,19 @@ trap cleanup EXIT
 
 # Tracked files as they are in this working tree (so a local run checks local edits; in CI it is a clean clone).
 git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$work"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# A free loopback port, asked of Node (which test.sh requires anyway; python3 is not on every fresh machine).
+port=$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 url="http://127.0.0.1:$port"
 echo "== the README's run command on a fresh copy ($work, $url)"
 setsid bash "$work/scripts/run.sh" --urls "$url" >"$work.log" 2>&1 &
 pid=$!
 
+# GET with Node's fetch (curl is not on every fresh machine): the body on stdout, exit 1 unless the status is 2xx.
+get() { node -e 'fetch(process.argv[1]).then(async r => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1); }, () => process.exit(1))' "$1"; }
+
 ready=""
 for _ in $(seq 1 180); do
-  if ready=$(curl -sf "$url/healthz/ready" 2>/dev/null); then break; fi
+  if ready=$(get "$url/healthz/ready" 2>/dev/null); then break; fi
   ready=""
   kill -0 "$pid" 2>/dev/null || break
   sleep 2
@@ -42,7 +46,7 @@ fail() {
 [ -n "$ready" ] || fail "the service did not answer $url/healthz/ready"
 echo "$ready" | grep -q '"status":"Healthy"' || fail "health is not Healthy: $ready"
 echo "$ready" | grep -q 'emotion.onnx' || fail "the health report does not name the bundled model: $ready"
-page=$(curl -sf "$url/") || fail "no web page at $url/"
+page=$(get "$url/") || fail "no web page at $url/"
 echo "$page" | grep -qi '<html' || fail "$url/ is not the web page"
 rm -f "$work.log"
 echo "check-run: passed (healthy with the bundled model, the page served)"
