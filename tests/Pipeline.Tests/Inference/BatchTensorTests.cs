@@ -1,3 +1,4 @@
+using VoiceEmotion.Tests;
 using VoiceEmotion.Pipeline.Features;
 using VoiceEmotion.Pipeline.Inference;
 using VoiceEmotion.Pipeline.Streaming;
@@ -8,13 +9,6 @@ namespace VoiceEmotion.Pipeline.Tests.Inference;
 /// <summary>The bundled model through the batcher's lent tensors gives what it gives called directly, for every batch size.</summary>
 public sealed class BatchTensorTests(ITestOutputHelper output)
 {
-    private static string BundledModel()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "VoiceEmotion.sln"))) return Path.Combine(dir.FullName, "models", "emotion.onnx");
-        throw new InvalidOperationException("repository root not found");
-    }
-
     private static WindowInput RandomWindow(int frames, Random random)
     {
         var w = new WindowInput(frames) { Speech = true };
@@ -26,7 +20,7 @@ public sealed class BatchTensorTests(ITestOutputHelper output)
     [Fact]
     public void LentTensorsGiveTheSameProbabilitiesAsADirectCallAtEveryBatchSize()
     {
-        using var model = EmotionModel.Load(BundledModel());
+        using var model = EmotionModel.Load(SharedData.BundledModel);
         using var batch = model.CreateBatch(8);
         var random = new Random(4);
         foreach (int n in new[] { 1, 3, 8, 2, 8 })
@@ -51,7 +45,7 @@ public sealed class BatchTensorTests(ITestOutputHelper output)
     [Fact]
     public async Task TheBatcherWritesWindowsIntoTheModelsTensorsAndKeepsEachResultWithItsWindow()
     {
-        using var model = EmotionModel.Load(BundledModel());
+        using var model = EmotionModel.Load(SharedData.BundledModel);
         await using var batcher = new InferenceBatcher(model, maxBatch: 16, workers: 1);
         var random = new Random(11);
         var windows = Enumerable.Range(0, 100).Select(_ => RandomWindow(model.WindowFrames, random)).ToList();
@@ -73,7 +67,7 @@ public sealed class BatchTensorTests(ITestOutputHelper output)
     [Trait("Category", "Measurement")]
     public void LentTensorsAgainstBatchArrays()
     {
-        using var model = EmotionModel.Load(BundledModel());
+        using var model = EmotionModel.Load(SharedData.BundledModel);
         var random = new Random(1);
         var windows = Enumerable.Range(0, 32).Select(_ => RandomWindow(model.WindowFrames, random)).ToList();
         int frameValues = model.WindowFrames * FeatureSchema.FrameFeatureCount;

@@ -1,3 +1,4 @@
+using VoiceEmotion.Tests;
 namespace VoiceEmotion.Training.Tests.Cli;
 
 /// <summary>The command line: defaults are the shipped recipe, help comes from the definitions, bad values are named.</summary>
@@ -23,10 +24,7 @@ public sealed class TrainingCliTests : IDisposable
     {
         // The model card's figures are the default recipe's: the shipped file must be that recipe's output, so a default
         // that changes without retraining models/emotion.onnx (README's train command) fails here.
-        string? root = null;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null && root is null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "VoiceEmotion.sln"))) root = dir.FullName;
-        using var model = VoiceEmotion.Pipeline.Inference.EmotionModel.Load(Path.Combine(root!, "models", "emotion.onnx"));
+        using var model = VoiceEmotion.Pipeline.Inference.EmotionModel.Load(SharedData.BundledModel);
         Assert.EndsWith("; " + new TrainingRecipe().Describe(), model.Metadata["training_summary"]);
     }
 

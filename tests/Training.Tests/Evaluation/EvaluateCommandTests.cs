@@ -1,3 +1,4 @@
+using VoiceEmotion.Tests;
 using System.Text.Json;
 using VoiceEmotion.Pipeline.Audio;
 
@@ -9,13 +10,6 @@ public sealed class EvaluateCommandTests : IDisposable
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("ve-evaluate-");
 
     public void Dispose() => _dir.Delete(recursive: true);
-
-    private static string BundledModel()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "VoiceEmotion.sln"))) return Path.Combine(dir.FullName, "models", "emotion.onnx");
-        throw new InvalidOperationException("repository root not found");
-    }
 
     [Theory]
     [InlineData(null, null)]
@@ -43,7 +37,7 @@ public sealed class EvaluateCommandTests : IDisposable
             }
         File.WriteAllText(Path.Combine(data, "README.wav"), "not a clip name");
         string json = Path.Combine(_dir.FullName, "out.json");
-        var args = new List<string> { "evaluate", "--model", BundledModel(), "--data", data, "--json", json };
+        var args = new List<string> { "evaluate", "--model", SharedData.BundledModel, "--data", data, "--json", json };
         if (mode is not null) args.Add(mode);
         if (condition is not null) args.AddRange(["--condition", condition]);
 
@@ -79,7 +73,7 @@ public sealed class EvaluateCommandTests : IDisposable
                 WavWriter.WriteFile(Path.Combine(data, $"03-01-{emotion:00}-01-01-01-{actor:00}.wav"),
                     SyntheticVoice.Generate(16000, 2.5, seed: emotion * 10 + actor), 16000, WavSampleFormat.Pcm16);
         string json = Path.Combine(_dir.FullName, "matrix.json");
-        Assert.Equal(0, TrainingCli.Run(["evaluate", "--model", BundledModel(), "--data", data, "--json", json, "--condition", "all"]));
+        Assert.Equal(0, TrainingCli.Run(["evaluate", "--model", SharedData.BundledModel, "--data", data, "--json", json, "--condition", "all"]));
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var conditions = doc.RootElement.GetProperty("conditions");
         foreach (var name in VoiceEmotion.Training.Channels.LineCondition.MatrixNames)
@@ -93,7 +87,7 @@ public sealed class EvaluateCommandTests : IDisposable
     [InlineData("--streaming", "--streaming", "--sessions")]
     public void UsageErrorsNameTheOptionAndFail(string named, params string[] extra)
     {
-        var args = new List<string> { "evaluate", "--model", BundledModel(), "--data", _dir.FullName };
+        var args = new List<string> { "evaluate", "--model", SharedData.BundledModel, "--data", _dir.FullName };
         if (named != "--json") args.AddRange(["--json", "x.json"]);
         if (named != "--json") args.AddRange(extra);
         var error = new StringWriter();
