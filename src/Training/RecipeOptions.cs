@@ -55,6 +55,8 @@ internal static class RecipeOptions
             (r, v) => r with { Train = r.Train with { Mixup = (float)v } }, below: 10),
         Fraction("--adversary", "speaker-adversarial training: the largest weight of a loss that leaves a speaker classifier on the hidden layer guessing (0 = off)", r => r.Train.Adversary,
             (r, v) => r with { Train = r.Train with { Adversary = (float)v } }, below: 10),
+        Fraction("--clean-consistency", "share of each augmented window's target that is the net's own prediction on the same window heard clean (teacher-student on parallel clean speech; 0 = off)", r => r.Train.CleanConsistency,
+            (r, v) => r with { Train = r.Train with { CleanConsistency = (float)v } }),
         Fraction("--formant-warp", "vocal tract length perturbation: each augmented session's formants moved by a factor in 1 ± this (0 = off)", r => r.FormantWarp,
             (r, v) => r with { FormantWarp = v }, below: 0.5),
         Fraction("--clean-share", "share of augmented training sessions left clean", r => r.CleanShare, (r, v) => r with { CleanShare = v }),
@@ -83,6 +85,8 @@ internal static class RecipeOptions
                 result.AddError("--no-stats and --no-frames together leave the model no input");
             if (result.GetValue<bool>("--no-stats") && result.GetValue<Nn.FrameShift>("--frame-shift") != Nn.FrameShift.None)
                 result.AddError("--frame-shift takes its values from the statistics input: it cannot go with --no-stats");
+            if (result.GetValue<double>("--clean-consistency") > 0 && (result.GetValue<double>("--mixup") > 0 || result.GetValue<int>("--teachers") > 0))
+                result.AddError("--clean-consistency sets each example's target from its clean view: it cannot go with --mixup or --teachers");
             if (result.GetValue<bool>("--no-frames") && result.GetValue<int>("--teachers") > 0)
                 result.AddError("--teachers are CNNs: they cannot go with --no-frames");
         });

@@ -12,7 +12,8 @@ namespace VoiceEmotion.Training;
 /// (<see cref="LineCondition.Draw"/>), passes every clip through it with its own random noise, talkers and lost
 /// packets, computes features with the serving code, and walks each session in order with a
 /// <see cref="SpeakerBaseline"/>, so every window carries the session block a live session would give it there.
-/// Deterministic for a seed; features are computed on all cores.
+/// Deterministic for a seed; features are computed on all cores. With clean views (<see cref="TrainOptions.CleanConsistency"/>)
+/// each augmented window also knows the same window of the same session heard clean (<see cref="FillClean"/>).
 /// </summary>
 public sealed class SessionExampleSource : IExampleSource
 {
@@ -25,16 +26,23 @@ public sealed class SessionExampleSource : IExampleSource
     private readonly int _seed;
     private readonly Dictionary<string, List<int>> _bySpeaker;
     private readonly Dictionary<string, int> _speakerIndex;
+    private readonly bool _cleanViews;
     private List<(ClipFeatures Clip, int Update, float[] Block, int Speaker)> _examples = [];
+    private List<(ClipFeatures Clip, float[] Block)?> _clean = [];
     private int _epoch = -1;
 
-    public SessionExampleSource(Corpus corpus, IReadOnlyList<int> clips, TrainingRecipe recipe, int seed)
+    /// <summary>A source over <paramref name="clips"/> of <paramref name="corpus"/>, drawn by <paramref name="recipe"/> from
+    /// <paramref name="seed"/>. <paramref name="cleanViews"/>: keep each augmented window's clean counterpart
+    /// (<see cref="FillClean"/>); by default when the recipe trains with <see cref="TrainOptions.CleanConsistency"/>. The
+    /// draws are the same either way.</summary>
+    public SessionExampleSource(Corpus corpus, IReadOnlyList<int> clips, TrainingRecipe recipe, int seed, bool? cleanViews = null)
     {
         if (clips.Count == 0) throw new ArgumentException("no training clips", nameof(clips));
         _corpus = corpus;
         _clips = clips;
         _recipe = recipe;
         _seed = seed;
+        _cleanViews = cleanViews ?? recipe.Train.CleanConsistency > 0;
         _bySpeaker = clips.GroupBy(c => corpus.Clips[c].Speaker).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList());
         _speakerIndex = _bySpeaker.Keys.Select((speaker, i) => (speaker, i)).ToDictionary(p => p.speaker, p => p.i);
     }
@@ -88,25 +96,37 @@ public sealed class SessionExampleSource : IExampleSource
         });
 
         var examples = new List<(ClipFeatures, int, float[], int)>();
+        var clean = new List<(ClipFeatures, float[])?>();
+        // The clean features of every training clip are computed once (the corpus keeps them) and read for every epoch.
+        var cleanFeatures = _cleanViews ? _corpus.Features(_clips).ToDictionary(f => f.Clip) : null;
         int k = 0;
         foreach (var session in sessions)
         {
             var baseline = new SpeakerBaseline();
+            var cleanBaseline = new SpeakerBaseline();
             int speaker = _speakerIndex[session.Speaker];
-            foreach (var _ in session.Clips)
+            // A clean view is the same window of the same session heard clean; none where the session is clean already or
+            // its timing moved (speed, formant warp), since the window would then hold other words.
+            bool viewed = cleanFeatures is not null && session.Line != LineCondition.Clean && session.Line.Speed == 1 && FormantWarp(session.Seed) == 1;
+            foreach (var id in session.Clips)
             {
                 var clip = features[k++];
-                if (!_recipe.SessionAdaptation) baseline.Reset();
+                if (!_recipe.SessionAdaptation) { baseline.Reset(); cleanBaseline.Reset(); }
+                var cleanBlocks = viewed ? CleanBlocks(cleanFeatures![id], cleanBaseline) : null;
                 for (int u = 0; u < clip.Updates; u++)
                 {
                     if (!clip.IsSpeech(u)) continue;
                     var block = new float[B];
                     clip.WalkSession(u, baseline, block);
                     examples.Add((clip, u, block, speaker));
+                    if (cleanFeatures is not null)
+                        clean.Add(cleanBlocks is not null && cleanFeatures[id].Updates == clip.Updates && cleanBlocks[u] is { } cleanBlock
+                            ? (cleanFeatures[id], cleanBlock) : null);
                 }
             }
         }
         _examples = examples;
+        _clean = clean;
         FeatureSeconds += watch.Elapsed.TotalSeconds;
         EpochDescription = $"epoch {epoch + 1}: {work.Count} clips in {sessions.Count} sessions, {examples.Count} speech windows, features {watch.Elapsed.TotalSeconds:F1} s";
     }
@@ -118,6 +138,34 @@ public sealed class SessionExampleSource : IExampleSource
         clip.UpdateStats(u)[..W].CopyTo(stats);
         block.CopyTo(stats[W..]);
         return clip.TrainingLabel;
+    }
+
+    /// <summary>Writes the clean view of example <paramref name="index"/> (the same window of its session heard clean, with
+    /// the session block a clean session gives there) and returns true; false when it has none (a clean or time-moved
+    /// session, a window that is not speech when heard clean, or a source without clean views).</summary>
+    public bool FillClean(int index, Span<float> frames, Span<float> stats)
+    {
+        if (index >= _clean.Count || _clean[index] is not { } view) return false;
+        var (clip, block) = view;
+        int u = _examples[index].Update;
+        if (!frames.IsEmpty) clip.CopyWindow(u, _corpus.Options.UpdateFrames, frames);
+        clip.UpdateStats(u)[..W].CopyTo(stats);
+        block.CopyTo(stats[W..]);
+        return true;
+    }
+
+    // The clean clip's session blocks by update, walking the clean session's baseline as a live session would (its own
+    // speech windows only); null where the clean window is not speech.
+    private static float[]?[] CleanBlocks(ClipFeatures clip, SpeakerBaseline baseline)
+    {
+        var blocks = new float[]?[clip.Updates];
+        for (int u = 0; u < clip.Updates; u++)
+        {
+            if (!clip.IsSpeech(u)) continue;
+            blocks[u] = new float[B];
+            clip.WalkSession(u, baseline, blocks[u]);
+        }
+        return blocks;
     }
 
     /// <summary>Per-feature mean and 1/std of frame rows and of the statistics input over (a sample of) this epoch's examples,

@@ -20,6 +20,10 @@ public interface IExampleSource
 
     /// <summary>The speaker of example <paramref name="index"/> (−1: unknown).</summary>
     int SpeakerOf(int index) => -1;
+
+    /// <summary>Writes the clean view of example <paramref name="index"/> (the same speech heard without the line
+    /// condition) and returns true; false when there is none (the default).</summary>
+    bool FillClean(int index, Span<float> frames, Span<float> stats) => false;
 }
 
 public sealed record TrainOptions
@@ -48,6 +52,14 @@ public sealed record TrainOptions
     /// <summary>Speaker-adversarial training: the largest weight λ of the speaker-confusion gradient on the hidden layer
     /// (<see cref="SpeakerAdversary"/>). 0 = off: no adversary, and the weights are exactly those of training without it.</summary>
     public float Adversary { get; init; }
+    /// <summary>Clean-view consistency: where the source has the example's clean view (<see cref="IExampleSource.FillClean"/>),
+    /// this share of its target is the net's own probabilities on that view (as it stands, without masks or dropout; no
+    /// gradient through them), rising from 0 over the first quarter of training, the rest its smoothed label. The net on a
+    /// degraded line learns to say what it says on the clean one (teacher–student learning on parallel clean and noisy
+    /// speech). 0 = off, and the weights are exactly those of training without it. Left out of the serialised recipe at 0,
+    /// so a recipe's fingerprint (saved cross-validation folds) is the same as before the option existed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public float CleanConsistency { get; init; }
     public int Seed { get; init; } = 1;
     public int Threads { get; init; } = 2;
 }
@@ -97,7 +109,8 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
         private readonly int _threads, _passes, _totalSteps;
         private readonly bool _mixup;
         private readonly EmotionNet.Workspace[] _workspaces;
-        private readonly float[][] _frames, _stats, _partnerFrames, _partnerStats;
+        private readonly float[][] _frames, _stats, _partnerFrames, _partnerStats, _cleanFrames, _cleanStats;
+        private readonly EmotionNet.Workspace[] _cleanWorkspaces;
         private readonly double[] _losses;
         private readonly Teaching? _teaching;
         private readonly float[] _gradient;
@@ -122,6 +135,12 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
             _mixup = _options.Mixup > 0;
             _partnerFrames = Enumerable.Range(0, _threads).Select(_ => _mixup && c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
             _partnerStats = Enumerable.Range(0, _threads).Select(_ => _mixup ? new float[c.Stats] : []).ToArray();
+            bool consistency = _options.CleanConsistency > 0;
+            if (consistency && (_mixup || trainer.Teachers.Count > 0))
+                throw new ArgumentException("clean-view consistency cannot go with mixup or teachers: each sets the example's target its own way");
+            _cleanFrames = Enumerable.Range(0, _threads).Select(_ => consistency && c.UseFrames ? new float[c.Frames * c.Features] : []).ToArray();
+            _cleanStats = Enumerable.Range(0, _threads).Select(_ => consistency ? new float[c.Stats] : []).ToArray();
+            _cleanWorkspaces = Enumerable.Range(0, consistency ? _threads : 0).Select(_ => _net.CreateWorkspace()).ToArray();
             _losses = new double[_threads];
             _teaching = trainer.Teachers.Count == 0 ? null : new Teaching(trainer.Teachers, _threads, c.Classes);
             _gradient = new float[_net.Parameters.Count];
@@ -157,6 +176,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                     int batch = Math.Min(_options.BatchSize, perEpoch - batchStart);
                     int shard = (batch + _threads - 1) / _threads;
                     float lambda = _adversary?.Lambda((double)_step / _totalSteps) ?? 0;
+                    float cleanShare = _options.CleanConsistency * Math.Min(1f, 4f * _step / _totalSteps);
                     Parallel.For(0, _threads, new ParallelOptions { MaxDegreeOfParallelism = _threads }, s =>
                     {
                         var w = _workspaces[s];
@@ -179,9 +199,17 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                                 TensorPrimitives.Lerp(_stats[s], _partnerStats[s], share, _stats[s]);
                             }
                             var taught = _teaching is null ? default : _teaching.Targets(s, _mixup ? -1 : example, _frames[s], _stats[s]);
+                            float taughtShare = _options.TeacherShare;
+                            if (cleanShare > 0 && _source.FillClean(example, _cleanFrames[s], _cleanStats[s]))
+                            {
+                                // The weights do not move within a batch, so every thread sees the same net here.
+                                _net.Forward(_cleanWorkspaces[s], _cleanFrames[s], _cleanStats[s]);
+                                taught = _cleanWorkspaces[s].Probabilities;
+                                taughtShare = cleanShare;
+                            }
                             _net.Forward(w, _frames[s], _stats[s], random);
                             _adversary?.Example(s, w.Hidden, _source.SpeakerOf(example), lambda, _confusion[s]);
-                            _losses[s] += _net.Backward(w, label, _options.LabelSmoothing, 1f, partner, share, taught, _options.TeacherShare, _confusion[s]);
+                            _losses[s] += _net.Backward(w, label, _options.LabelSmoothing, 1f, partner, share, taught, taughtShare, _confusion[s]);
                         }
                     });
                     _gradient.AsSpan().Clear();
