@@ -85,11 +85,19 @@ internal static class RecipeOptions
                 result.AddError("--no-stats and --no-frames together leave the model no input");
             if (result.GetValue<bool>("--no-stats") && result.GetValue<Nn.FrameShift>("--frame-shift") != Nn.FrameShift.None)
                 result.AddError("--frame-shift takes its values from the statistics input: it cannot go with --no-stats");
-            if (result.GetValue<double>("--clean-consistency") > 0 && (result.GetValue<double>("--mixup") > 0 || result.GetValue<int>("--teachers") > 0))
+            if (Given<double>(result, "--clean-consistency") > 0 && (Given<double>(result, "--mixup") > 0 || Given<int>(result, "--teachers") > 0))
                 result.AddError("--clean-consistency sets each example's target from its clean view: it cannot go with --mixup or --teachers");
             if (result.GetValue<bool>("--no-frames") && result.GetValue<int>("--teachers") > 0)
                 result.AddError("--teachers are CNNs: they cannot go with --no-frames");
         });
+    }
+
+    // An option's value for a check between options; its default when the value itself is bad (that option's own error
+    // is the one reported).
+    private static T? Given<T>(CommandResult result, string name)
+    {
+        try { return result.GetValue<T>(name); }
+        catch (InvalidOperationException) { return default; }
     }
 
     /// <summary>The recipe a command's line asks for: the shipped recipe with each recipe option applied (looked up by name,

@@ -144,6 +144,8 @@ public sealed class TrainingCliTests : IDisposable
     [InlineData("--teacher-channels needs three positive widths (at most 1024) like 48,64,64, got '64,96'", "train", "--teacher-channels", "64,96")]
     [InlineData("--teachers are CNNs: they cannot go with --no-frames", "train", "--teachers", "1", "--no-frames")]
     [InlineData("--own-draws and --shared-draws contradict each other", "cv", "--own-draws", "--shared-draws")]
+    [InlineData("--clean-consistency needs a number from 0 to 1, got '1.5'", "train", "--clean-consistency", "1.5")]
+    [InlineData("--clean-consistency sets each example's target from its clean view: it cannot go with --mixup or --teachers", "train", "--clean-consistency", "0.5", "--mixup", "0.2")]
     [InlineData("--test", "transfer")] // --test missing
     [InlineData("--bogus", "cv", "--bogus")]
     public void BadValuesFailNamingTheOption(string expected, string command, params string[] extra)

@@ -72,6 +72,72 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void CleanViewsLeaveTheDrawsAsTheyAreAndHoldTheSameSessionsWindowsHeardClean()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var plain = new SessionExampleSource(corpus, clips, new TrainingRecipe(), seed: 5);
+        var viewed = new SessionExampleSource(corpus, clips, new TrainingRecipe(), seed: 5, cleanViews: true);
+        plain.BeginEpoch(0);
+        viewed.BeginEpoch(0);
+        Assert.Equal(plain.Count, viewed.Count);
+
+        // Every clean speech window there is, by its frames.
+        int size = FeatureSchema.DefaultWindowFrames * FeatureSchema.FrameFeatureCount;
+        var cleanWindows = new HashSet<string>();
+        foreach (var clip in corpus.Features(clips))
+            for (int u = 0; u < clip.Updates; u++)
+            {
+                if (!clip.IsSpeech(u)) continue;
+                var window = new float[size];
+                clip.CopyWindow(u, corpus.Options.UpdateFrames, window);
+                cleanWindows.Add(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(window.AsSpan())));
+            }
+
+        var frames = new float[size];
+        var stats = new float[FeatureSchema.WindowFeatureCount];
+        int withView = 0, without = 0, differ = 0;
+        for (int i = 0; i < viewed.Count; i++)
+        {
+            Assert.Equal(Example(plain, i, out int plainLabel), Example(viewed, i, out int viewedLabel));
+            Assert.Equal(plainLabel, viewedLabel);
+            Assert.False(plain.FillClean(i, frames, stats), "a source without clean views gave one");
+            if (!viewed.FillClean(i, frames, stats)) { without++; continue; }
+            withView++;
+            Assert.Contains(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(frames.AsSpan())), cleanWindows);
+            Assert.True(stats[^1] is >= 0 and < 1, $"session weight {stats[^1]}");
+            if (!frames.AsSpan().SequenceEqual(Example(viewed, i, out _).AsSpan(0, size))) differ++;
+        }
+        // Clean, sped-up and slowed-down sessions have none; the others' views are the clean line, not the drawn one.
+        Assert.True(withView > viewed.Count / 4, $"{withView} of {viewed.Count} examples have a clean view");
+        Assert.True(without > 0, "every example had a clean view, clean and time-moved sessions included");
+        Assert.Equal(withView, differ);
+    }
+
+    [Fact]
+    public void CleanConsistencyTrainsOtherWeightsAndLeavesTheRecipesFingerprintAsItWasWhenOff()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var recipe = new TrainingRecipe { Train = new TrainOptions { Epochs = 2, Seed = 3 }, ClipsPerSpeaker = 8, StatsMembers = 0, SessionMembers = 0 };
+        var plain = recipe.Fit(corpus, clips)[0];
+        var again = recipe.Fit(corpus, clips)[0];
+        var taught = (recipe with { Train = recipe.Train with { CleanConsistency = 0.5f } }).Fit(corpus, clips)[0];
+        Assert.Equal(plain.Parameters.Values, again.Parameters.Values);
+        Assert.NotEqual(plain.Parameters.Values, taught.Parameters.Values);
+        Assert.All(taught.Parameters.Values, v => Assert.True(float.IsFinite(v)));
+
+        // Saved cross-validation folds of recipes from before the option stay valid: at 0 it is not in the fingerprint.
+        string[] conditions = ["clean"];
+        var off = FoldCheckpoints.Fingerprint(corpus, new TrainingRecipe(), 5, conditions);
+        var on = FoldCheckpoints.Fingerprint(corpus, new TrainingRecipe { Train = new TrainOptions { CleanConsistency = 0.5f } }, 5, conditions);
+        Assert.NotEqual(off, on);
+        Assert.DoesNotContain("CleanConsistency", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe()));
+        Assert.Contains("clean-view consistency 0.5", new TrainingRecipe { Train = new TrainOptions { CleanConsistency = 0.5f } }.Describe());
+        Assert.DoesNotContain("consistency", new TrainingRecipe().Describe());
+    }
+
+    [Fact]
     public void SessionsStartWithoutABaselineAndBuildOneFromTheSpeakersEarlierSpeech()
     {
         var corpus = new Corpus([_data.Directory]);
