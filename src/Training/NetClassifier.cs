@@ -45,5 +45,6 @@ public sealed class NetClassifier : IRawClassifier
                 for (int k = 0; k < c.Classes; k++) output[b * c.Classes + k] += workspaces[m].Probabilities[k] * weights[m];
             }
         }
+        if (_members[0].ClassWeights is { } classWeights) ClassBalance.Apply(classWeights, output, batchSize);
     }
 }

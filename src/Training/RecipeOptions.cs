@@ -55,6 +55,11 @@ internal static class RecipeOptions
             (r, v) => r with { Train = r.Train with { Mixup = (float)v } }, below: 10),
         Fraction("--adversary", "speaker-adversarial training: the largest weight of a loss that leaves a speaker classifier on the hidden layer guessing (0 = off)", r => r.Train.Adversary,
             (r, v) => r with { Train = r.Train with { Adversary = (float)v } }, below: 10),
+        new Valued<bool>(new Option<bool>("--balanced-output")
+            {
+                Description = "re-weight the output for equal emotions by the training windows' class frequencies (RAVDESS calm and neutral, summed into neutral, held 1.4 times any other emotion's windows)",
+                DefaultValueFactory = _ => Shipped.BalancedOutput,
+            }, (r, v) => r with { BalancedOutput = v }),
         Fraction("--clean-consistency", "share of each augmented window's target that is the net's own prediction on the same window heard clean (teacher-student on parallel clean speech; 0 = off)", r => r.Train.CleanConsistency,
             (r, v) => r with { Train = r.Train with { CleanConsistency = (float)v } }),
         Fraction("--formant-warp", "vocal tract length perturbation: each augmented session's formants moved by a factor in 1 ± this (0 = off)", r => r.FormantWarp,

@@ -56,6 +56,10 @@ public sealed class SessionExampleSource : IExampleSource
     /// <summary>Seconds spent computing augmented features, all epochs so far.</summary>
     public double FeatureSeconds { get; private set; }
 
+    /// <summary>Training windows per training label (<see cref="Pipeline.Datasets.DatasetLoader.TrainingLabels"/> order),
+    /// summed over every epoch drawn so far: the class frequencies the nets learn (<see cref="ClassBalance"/>).</summary>
+    public long[] LabelCounts { get; } = new long[Pipeline.Datasets.DatasetLoader.TrainingLabels.Count];
+
     /// <summary>Sessions, clips and conditions of the current epoch, for logs.</summary>
     public string EpochDescription { get; private set; } = "";
 
@@ -127,6 +131,7 @@ public sealed class SessionExampleSource : IExampleSource
         }
         _examples = examples;
         _clean = clean;
+        foreach (var (clip, _, _, _) in examples) LabelCounts[clip.TrainingLabel]++;
         FeatureSeconds += watch.Elapsed.TotalSeconds;
         EpochDescription = $"epoch {epoch + 1}: {work.Count} clips in {sessions.Count} sessions, {examples.Count} speech windows, features {watch.Elapsed.TotalSeconds:F1} s";
     }

@@ -101,6 +101,11 @@ public sealed record TrainingRecipe
             Net.UseStats && SessionAdaptation && SessionGate > 0 ? SessionMembers : 0),
     ];
 
+    /// <summary>Re-weight the ensemble's output for equal product classes by the training windows' class frequencies
+    /// (<see cref="ClassBalance"/>); off: the members' probabilities as they are, calm and neutral summed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool BalancedOutput { get; init; }
+
     /// <summary>Calibration: logits are divided by this in the exported model. Fitted by <c>cv</c> on out-of-fold
     /// predictions (training speakers only) and set here, so the README's train command reproduces the shipped model.</summary>
     public float Temperature { get; init; } = 1.45f;
@@ -109,7 +114,7 @@ public sealed record TrainingRecipe
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3}{(Net.UsesAttention ? $" attentive pooling {Net.Attention}" : "")} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
         $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
         $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}{(Train.Adversary > 0 ? $", speaker adversary λ {Train.Adversary:0.###}" : "")}{(Train.CleanConsistency > 0 ? $", clean-view consistency {Train.CleanConsistency:0.##}" : "")}; " +
-        $"{(SharedDraws ? "members share each epoch's draw; " : "")}{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}; seed {Train.Seed}";
+        $"{(SharedDraws ? "members share each epoch's draw; " : "")}{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}{(BalancedOutput ? "; output balanced by class" : "")}; seed {Train.Seed}";
 
     /// <summary>Trains the ensemble on the given clips of the corpus.</summary>
     public List<EmotionNet> Fit(Corpus corpus, IReadOnlyList<int> clips, Action<double>? progress = null, Action<EpochReport, EmotionNet>? epochDone = null)
@@ -216,7 +221,14 @@ public sealed record TrainingRecipe
         for (int epoch = 0; epoch < Train.Epochs; epoch++)
             foreach (var run in runs) run.Epoch(epoch);
         for (int g = 0; g < recipes.Count; g++)
-            foreach (var net in groups[g]) net.Temperature = recipes[g].Temperature;
+        {
+            var classWeights = recipes[g].BalancedOutput ? ClassBalance.Weights(DatasetLoader.TrainingLabels, source.LabelCounts) : null;
+            foreach (var net in groups[g])
+            {
+                net.Temperature = recipes[g].Temperature;
+                net.ClassWeights = classWeights;
+            }
+        }
         return groups;
     }
 
@@ -256,6 +268,7 @@ public sealed record TrainingRecipe
             Teachers = teachers,
         };
         trainer.Train(source);
+        if (BalancedOutput) net.ClassWeights = ClassBalance.Weights(DatasetLoader.TrainingLabels, source.LabelCounts);
         return net;
     }
 }

@@ -69,10 +69,11 @@ public sealed record LineCondition
         ? c
         : throw new ArgumentException($"unknown condition '{name}': expected one of {string.Join(", ", Named.Keys)}");
 
-    /// <summary>A random real-line condition for training; each part is present with its own probability.</summary>
     /// <summary>Share of training sessions <see cref="Draw"/> leaves clean by default.</summary>
     public const double DefaultCleanShare = 0.12;
 
+    /// <summary>A random real-line condition for training (clean with probability <paramref name="cleanShare"/>); each part
+    /// is present with its own probability.</summary>
     public static LineCondition Draw(Random r, double cleanShare = DefaultCleanShare)
     {
         if (r.NextDouble() < cleanShare) return Clean;

@@ -65,6 +65,10 @@ public sealed class EmotionNet
     /// <summary>Logits are divided by this at inference (calibration); training always uses 1.</summary>
     public float Temperature { get; set; } = 1;
 
+    /// <summary>The ensemble's class weights (<see cref="ClassBalance"/>), set on every member after training when the
+    /// recipe balances its output; null: the probabilities as the members give them. Read from the first member.</summary>
+    public float[]? ClassWeights { get; set; }
+
     public ParameterSet Parameters { get; }
 
     /// <summary>Per-feature standardisation of the frames input: (x − mean) · scale. Folded into the exported graph.</summary>

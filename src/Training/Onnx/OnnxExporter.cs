@@ -4,7 +4,7 @@ namespace VoiceEmotion.Training.Onnx;
 
 /// <summary>
 /// Writes one <see cref="EmotionNet"/> or an ensemble (probabilities combined by <see cref="EnsembleWeights"/>) as a single ONNX graph with standard
-/// operators: Slice/Sub/Mul (the frame shift, <see cref="FrameShift"/>), Reshape/MatMul/Gemm/Add (conv1, below), Unsqueeze, Transpose, Conv, Relu, ReduceMean, Sub/Mul/Add/Sqrt (the std pooling, temperature), Tanh/Softmax/MatMul (attentive pooling, when the net has it), Concat, Gemm, Softmax, Sum, Clip (the session members' share).
+/// operators: Slice/Sub/Mul (the frame shift, <see cref="FrameShift"/>), Reshape/MatMul/Gemm/Add (conv1, below), Unsqueeze, Transpose, Conv, Relu, ReduceMean, Sub/Mul/Add/Sqrt (the std pooling, temperature), Tanh/Softmax/MatMul (attentive pooling, when the net has it), Concat, Gemm, Softmax, Sum, Clip (the session members' share), Mul/MatMul/Div (the class weights, <see cref="ClassBalance"/>).
 /// Input standardisation ((x − mean) · scale per feature) is folded into the first layer that reads each input —
 /// conv1 for the frames (no padding, so every tap sees a real frame), the stats Gemm for the statistics — so the
 /// runtime does not make two extra passes over every window (issue #14).
@@ -38,10 +38,15 @@ public static class OnnxExporter
             var sum = list.Count == 1 ? list[0] : g.Node("Sum", [.. list]);
             return g.Node("Mul", [sum, g.Initializer(name, [1f / list.Count], 1)], output);
         }
+        var classWeights = members[0].ClassWeights;
+        if (classWeights is not null && classWeights.Length != c.Classes) throw new ArgumentException("one class weight per class");
+        // With class weights the members' mixture is re-weighted and renormalised (ClassBalance.Apply): Mul, then Div by
+        // the row sum, taken as a MatMul with a matrix of ones (a sum that needs no int64 axes input).
+        string mixture = classWeights is null ? Output : "mixture";
         if (outputs.Count == 1)
-            g.Node("Identity", [outputs[0]], Output);
+            g.Node("Identity", [outputs[0]], mixture);
         else if (gate == 0)
-            Mean(outputs, "ensemble_scale", Output);
+            Mean(outputs, "ensemble_scale", mixture);
         else
         {
             // EnsembleWeights in graph form: share = clip(gate · w², 0, 1) as [N, 1], session members' mean × share
@@ -52,7 +57,13 @@ public static class OnnxExporter
             var rest = g.Node("Sub", [g.Initializer("share_one", [1f], 1), share]);
             var session = Mean(outputs.Where((_, k) => configs[k].IsSessionMember), "session_members_scale");
             var others = Mean(outputs.Where((_, k) => !configs[k].IsSessionMember), "other_members_scale");
-            g.Node("Add", [g.Node("Mul", [session, share]), g.Node("Mul", [others, rest])], Output);
+            g.Node("Add", [g.Node("Mul", [session, share]), g.Node("Mul", [others, rest])], mixture);
+        }
+        if (classWeights is not null)
+        {
+            var weighted = g.Node("Mul", [mixture, g.Initializer("class_weights", classWeights, c.Classes)]);
+            var ones = Enumerable.Repeat(1f, c.Classes * c.Classes).ToArray();
+            g.Node("Div", [weighted, g.Node("MatMul", [weighted, g.Initializer("class_row_sum", ones, c.Classes, c.Classes)])], Output);
         }
         g.Output(Output, -1, c.Classes);
         return g.ToModel("voiceemotion", metadata, "VoiceEmotion.Training", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0");

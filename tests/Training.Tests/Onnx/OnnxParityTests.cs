@@ -17,6 +17,7 @@ public sealed class OnnxParityTests
         { "both", 1 }, { "both", 7 }, { "frames-only", 3 }, { "stats-only", 5 }, { "ensemble", 4 },
         { "window-shift", 3 }, { "session-shift", 4 }, { "blend-shift", 4 }, { "cnn-and-stats-only", 3 },
         { "with-session-member", 6 }, { "uneven-patches", 2 }, { "attention", 1 }, { "attention", 5 },
+        { "class-weights", 1 }, { "class-weights", 5 },
     };
 
     [Theory]
@@ -42,12 +43,15 @@ public sealed class OnnxParityTests
             // The recipe's mixed ensemble: a session-shifted CNN beside a statistics-only MLP, in one graph.
             members = [RandomNet(Real with { FrameShift = FrameShift.Session }, seed: 21), RandomNet(Real with { UseFrames = false }, seed: 22)];
         }
-        if (variant == "with-session-member")
+        if (variant is "with-session-member" or "class-weights")
         {
             // The recipe's ensemble with a session member, whose share of the vote is gate × the session weight squared.
             members = [RandomNet(Real with { FrameShift = FrameShift.Session }, seed: 31), RandomNet(Real with { UseFrames = false }, seed: 32),
                 RandomNet(Real with { UseFrames = false, SessionGate = 0.8f }, seed: 33)];
         }
+        // The output re-weighted for equal product classes (ClassBalance), weights as a RAVDESS-heavy draw gives them.
+        float[]? classWeights = variant == "class-weights" ? [0.7f, 0.7f, 1.1f, 1.05f, 1.1f, 1.1f, 0.95f, 1.1f] : null;
+        foreach (var m in members) m.ClassWeights = classWeights;
         var bytes = OnnxExporter.Export(members, ExportMetadata.Create(Labels, config, "test"));
         using var model = EmotionModel.Load(bytes);
         Assert.Equal(config.UseFrames ? config.Frames : 0, model.WindowFrames);
@@ -73,9 +77,20 @@ public sealed class OnnxParityTests
                 double weight = members[k].Config.IsSessionMember ? share / sessionMembers : (1 - share) / (members.Count - sessionMembers);
                 for (int c = 0; c < Labels.Length; c++) expected[c] += workspaces[k].Probabilities[c] * weight;
             }
+            if (classWeights is not null)
+            {
+                for (int c = 0; c < Labels.Length; c++) expected[c] *= classWeights[c];
+                double sum = expected.Sum();
+                for (int c = 0; c < Labels.Length; c++) expected[c] /= sum;
+            }
             for (int c = 0; c < Labels.Length; c++)
                 Assert.True(Math.Abs(expected[c] - onnx[b * Labels.Length + c]) <= 1e-4, $"row {b} class {c}: C# {expected[c]} vs ONNX {onnx[b * Labels.Length + c]}");
         }
+
+        // The in-memory ensemble cross-validation scores with gives the same rows.
+        var inMemory = new float[batch * Labels.Length];
+        new NetClassifier(members, Labels).PredictRaw(config.UseFrames ? frames : [], stats, batch, inMemory);
+        for (int i = 0; i < inMemory.Length; i++) Assert.True(Math.Abs(inMemory[i] - onnx[i]) <= 1e-4, $"value {i}: NetClassifier {inMemory[i]} vs ONNX {onnx[i]}");
 
         // Calm is merged into neutral for the product's seven labels.
         var seven = new float[batch * EmotionLabels.Count];

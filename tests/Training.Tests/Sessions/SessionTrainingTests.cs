@@ -138,6 +138,56 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void ClassWeightsGiveEveryProductClassTheSameWeightOfTrainingWindows()
+    {
+        // A RAVDESS actor's clips: neutral 4, calm 8, every other emotion 8. Calm and neutral are one product class of 12.
+        long[] counts = [4, 8, 8, 8, 8, 8, 8, 8];
+        var w = ClassBalance.Weights(DatasetLoader.TrainingLabels, counts);
+        Assert.Equal(60.0 / (7 * 12), w[0], 5);
+        Assert.Equal(w[0], w[1]);
+        Assert.All(w[2..], x => Assert.Equal(60.0 / (7 * 8), x, 5));
+        // Weighted, every product class holds the same share of the windows.
+        var product = new double[EmotionLabels.Count];
+        for (int k = 0; k < counts.Length; k++) product[EmotionLabels.IndexOf(DatasetLoader.TrainingLabels[k])] += counts[k] * w[k];
+        Assert.All(product, x => Assert.Equal(60.0 / 7, x, 4));
+
+        // A window the summed output would call neutral (0.2 + 0.2 against sad's 0.35) is sad once weighted, and still sums to 1.
+        float[] row = [0.2f, 0.2f, 0.05f, 0.35f, 0.05f, 0.05f, 0.05f, 0.05f];
+        ClassBalance.Apply(w, row, 1);
+        Assert.Equal(1f, row.Sum(), 5);
+        Assert.True(row[3] > row[0] + row[1], $"sad {row[3]} against neutral {row[0] + row[1]}");
+        // A class with no training window keeps weight 1 (nothing to correct by).
+        Assert.All(ClassBalance.Weights(DatasetLoader.TrainingLabels, new long[8]), x => Assert.Equal(1f, x));
+    }
+
+    [Fact]
+    public void ABalancedRecipeSetsTheClassWeightsItsTrainingWindowsGiveAndExportsThem()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var recipe = new TrainingRecipe { Train = new TrainOptions { Epochs = 2, Seed = 4 }, ClipsPerSpeaker = 8, BalancedOutput = true };
+        var members = recipe.Fit(corpus, clips);
+        var weights = members[0].ClassWeights;
+        Assert.NotNull(weights);
+        Assert.All(members, m => Assert.Same(weights, m.ClassWeights));
+        // The same draws counted by hand: two epochs of the first member's source.
+        var source = new SessionExampleSource(corpus, clips, recipe, Seeds.Mix(recipe.Train.Seed, 0, 99));
+        var counts = new long[DatasetLoader.TrainingLabels.Count];
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            source.BeginEpoch(epoch);
+            for (int i = 0; i < source.Count; i++)
+            {
+                Example(source, i, out int label);
+                counts[label]++;
+            }
+        }
+        Assert.Equal(ClassBalance.Weights(DatasetLoader.TrainingLabels, counts), weights);
+        Assert.Contains("output balanced by class", recipe.Describe());
+        Assert.Null(new TrainingRecipe { Train = new TrainOptions { Epochs = 1 }, ClipsPerSpeaker = 4 }.Fit(corpus, clips)[0].ClassWeights);
+    }
+
+    [Fact]
     public void SessionsStartWithoutABaselineAndBuildOneFromTheSpeakersEarlierSpeech()
     {
         var corpus = new Corpus([_data.Directory]);
