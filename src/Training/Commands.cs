@@ -40,7 +40,12 @@ public static class Commands
                                     (f1 is null ? "" : $", validation macro-F1 {f1:F3}") +
                                     (report.SpeakerAccuracy is { } heard ? $", speaker adversary right on {heard:P0}" : "") + $" ({report.Seconds:F0} s)");
         }));
-        string summary = $"{corpus.Clips.Count} clips of {corpus.Speakers.Count} speakers from {string.Join(", ", data.Select(Path.GetFileName))}; {recipe.Describe()}";
+        // The class weights of a balanced output (ClassBalance) are the training windows' own; say what they came to.
+        string weights = members[0].ClassWeights is { } w
+            ? $"class weights {string.Join(", ", DatasetLoader.TrainingLabels.Select((label, k) => $"{label} {w[k].ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}"))}; "
+            : "";
+        if (weights.Length > 0) Console.Error.WriteLine($"train: {weights.TrimEnd(' ', ';')}");
+        string summary = $"{corpus.Clips.Count} clips of {corpus.Speakers.Count} speakers from {string.Join(", ", data.Select(Path.GetFileName))}; {weights}{recipe.Describe()}";
         var bytes = OnnxExporter.Export(members, ExportMetadata.Create(DatasetLoader.TrainingLabels, recipe.Net, summary));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         File.WriteAllBytes(output, bytes);
@@ -133,6 +138,7 @@ public static class Commands
         var test = new Corpus(testData);
         var testClips = Enumerable.Range(0, test.Clips.Count).ToList();
         var rows = new List<(int Seed, EvaluationResult Clip, EvaluationResult Streaming, EvaluationResult Sessions)>();
+        var unbalanced = new List<(EvaluationResult Clip, EvaluationResult Streaming, EvaluationResult Sessions)>();
         for (int s = 0; s < seeds; s++)
         {
             var seeded = recipe with { Train = recipe.Train with { Seed = recipe.Train.Seed + s } };
@@ -143,6 +149,16 @@ public static class Commands
             var (clip, streaming, sessions) = (Score(ScoreMode.Clip), Score(ScoreMode.Streaming), Score(ScoreMode.Sessions));
             rows.Add((seeded.Train.Seed, clip, streaming, sessions));
             Console.Error.WriteLine($"transfer seed {seeded.Train.Seed}: clip macro-F1 {clip.MacroF1:F3}, streaming {streaming.MacroF1:F3}, sessions {sessions.MacroF1:F3}");
+            if (members[0].ClassWeights is { } weights)
+            {
+                // The class weights change the output, not the nets: the same nets with their probabilities summed as
+                // before give the paired figure at the cost of scoring alone.
+                foreach (var m in members) m.ClassWeights = null;
+                var plain = (Score(ScoreMode.Clip), Score(ScoreMode.Streaming), Score(ScoreMode.Sessions));
+                foreach (var m in members) m.ClassWeights = weights;
+                unbalanced.Add(plain);
+                Console.Error.WriteLine($"transfer seed {seeded.Train.Seed}, the same nets without class weights: clip macro-F1 {plain.Item1.MacroF1:F3}, streaming {plain.Item2.MacroF1:F3}, sessions {plain.Item3.MacroF1:F3}");
+            }
         }
         string title = $"trained on {string.Join(", ", trainData.Select(Path.GetFileName))} ({train.Speakers.Count} speakers), scored on {string.Join(", ", testData.Select(Path.GetFileName))} ({test.Speakers.Count} speakers)";
         string clipSpread = MeanSd(rows.Select(r => r.Clip.MacroF1)), streamingSpread = MeanSd(rows.Select(r => r.Streaming.MacroF1)),
@@ -155,11 +171,19 @@ public static class Commands
                 ["clipMacroF1"] = new JsonArray([.. rows.Select(r => (JsonNode)r.Clip.MacroF1)]),
                 ["streamingMacroF1"] = new JsonArray([.. rows.Select(r => (JsonNode)r.Streaming.MacroF1)]),
                 ["sessionsMacroF1"] = new JsonArray([.. rows.Select(r => (JsonNode)r.Sessions.MacroF1)]),
+                ["withoutClassWeights"] = unbalanced.Count == 0 ? null : new JsonObject
+                {
+                    ["clipMacroF1"] = new JsonArray([.. unbalanced.Select(r => (JsonNode)r.Clip.MacroF1)]),
+                    ["streamingMacroF1"] = new JsonArray([.. unbalanced.Select(r => (JsonNode)r.Streaming.MacroF1)]),
+                    ["sessionsMacroF1"] = new JsonArray([.. unbalanced.Select(r => (JsonNode)r.Sessions.MacroF1)]),
+                },
             });
         if (reportDir is not null)
             Report.Write(reportDir, "transfer", $"Cross-corpus transfer: {title}", [("clip-level, first seed", rows[0].Clip), ("streaming, first seed", rows[0].Streaming),
                 ("sessions (each speaker one call), first seed", rows[0].Sessions)],
-                $"Recipe: {recipe.Describe()}\n\nMacro-F1 over {seeds} seed(s): clip-level {clipSpread}; streaming {streamingSpread}; sessions {sessionsSpread}.\n");
+                $"Recipe: {recipe.Describe()}\n\nMacro-F1 over {seeds} seed(s): clip-level {clipSpread}; streaming {streamingSpread}; sessions {sessionsSpread}.\n" +
+                (unbalanced.Count == 0 ? "" : $"\nThe same nets without the class weights (probabilities summed as before): clip-level {MeanSd(unbalanced.Select(r => r.Clip.MacroF1))}; " +
+                    $"streaming {MeanSd(unbalanced.Select(r => r.Streaming.MacroF1))}; sessions {MeanSd(unbalanced.Select(r => r.Sessions.MacroF1))}.\n"));
         return 0;
     }
 

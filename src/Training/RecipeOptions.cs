@@ -57,7 +57,7 @@ internal static class RecipeOptions
             (r, v) => r with { Train = r.Train with { Adversary = (float)v } }, below: 10),
         new Valued<bool>(new Option<bool>("--balanced-output")
             {
-                Description = "re-weight the output for equal emotions by the training windows' class frequencies (RAVDESS calm and neutral, summed into neutral, held 1.4 times any other emotion's windows)",
+                Description = "re-weight the output for equal emotions by the training windows' class frequencies (RAVDESS calm and neutral, summed into neutral, hold 1.4 times any other emotion's windows); 'false' sums the members' probabilities as they are",
                 DefaultValueFactory = _ => Shipped.BalancedOutput,
             }, (r, v) => r with { BalancedOutput = v }),
         Fraction("--clean-consistency", "share of each augmented window's target that is the net's own prediction on the same window heard clean (teacher-student on parallel clean speech; 0 = off)", r => r.Train.CleanConsistency,

@@ -394,13 +394,19 @@ public sealed class SessionTrainingTests : IDisposable
             Assert.Contains(md.Split('\n'), l => l.StartsWith($"| {key} | ", StringComparison.Ordinal) && l.EndsWith($" | {cells.Count(c => c[2] == key)} |", StringComparison.Ordinal));
 
         string transferJson = Path.Combine(report, "transfer.json");
-        Assert.Equal(0, TrainingCli.Run(["transfer", "--train", _data.Directory, "--test", _data.Directory, "--epochs", "1", "--passes", "1", "--report", report, "--json", transferJson]));
+        Assert.Equal(0, TrainingCli.Run(["transfer", "--train", _data.Directory, "--test", _data.Directory, "--epochs", "1", "--passes", "1", "--report", report, "--json", transferJson,
+            "--balanced-output", "true"]));
         var transferMd = File.ReadAllText(Path.Combine(report, "transfer.md"));
         Assert.Contains("Cross-corpus transfer", transferMd);
         Assert.Contains("sessions (each speaker one call), first seed", transferMd);
+        // A balanced output is scored twice from the same nets: with the class weights and without (the paired figure).
+        Assert.Contains("The same nets without the class weights", transferMd);
         using (var t = System.Text.Json.JsonDocument.Parse(File.ReadAllText(transferJson)))
             foreach (var key in new[] { "clipMacroF1", "streamingMacroF1", "sessionsMacroF1" })
+            {
                 Assert.InRange(Assert.Single(t.RootElement.GetProperty(key).EnumerateArray().ToList()).GetDouble(), 0, 1);
+                Assert.InRange(Assert.Single(t.RootElement.GetProperty("withoutClassWeights").GetProperty(key).EnumerateArray().ToList()).GetDouble(), 0, 1);
+            }
         var error = new StringWriter();
         Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["cv", "--data", _data.Directory, "--report", report, "--conditions", "moon"], error: error));
         Assert.Contains("--conditions: unknown condition 'moon'", error.ToString());
