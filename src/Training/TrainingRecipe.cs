@@ -102,9 +102,12 @@ public sealed record TrainingRecipe
     ];
 
     /// <summary>Re-weight the ensemble's output for equal product classes by the training windows' class frequencies
-    /// (<see cref="ClassBalance"/>); off: the members' probabilities as they are, calm and neutral summed.</summary>
+    /// (<see cref="ClassBalance"/>); off: the members' probabilities as they are, calm and neutral summed. On since stop 48
+    /// (the same nets scored both ways over all 22 speakers: clip +0.044, live updates +0.049, whole calls +0.011, the
+    /// conditions' mean +0.043; docs/model/recipe-experiments.md "Stop 48"). Written into the recipe's fingerprint only
+    /// when on, so saved folds of recipes from before it still match theirs.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
-    public bool BalancedOutput { get; init; }
+    public bool BalancedOutput { get; init; } = true;
 
     /// <summary>Calibration: logits are divided by this in the exported model. Fitted by <c>cv</c> on out-of-fold
     /// predictions (training speakers only) and set here, so the README's train command reproduces the shipped model.</summary>
