@@ -110,7 +110,7 @@ public sealed class SessionExampleSource : IExampleSource
             var cleanBaseline = new SpeakerBaseline();
             int speaker = _speakerIndex[session.Speaker];
             // A clean view is the same window of the same session heard clean; none where the session is clean already or
-            // its timing moved (speed, formant warp), since the window would then hold other words.
+            // its timing or voice moved (speed: the window would hold other words; formant warp: another voice).
             bool viewed = cleanFeatures is not null && session.Line != LineCondition.Clean && session.Line.Speed == 1 && FormantWarp(session.Seed) == 1;
             foreach (var id in session.Clips)
             {
