@@ -29,6 +29,7 @@ public sealed class SessionExampleSource : IExampleSource
     private readonly bool _cleanViews;
     private List<(ClipFeatures Clip, int Update, float[] Block, int Speaker)> _examples = [];
     private List<(ClipFeatures Clip, float[] Block)?> _clean = [];
+    private Dictionary<int, ClipFeatures>? _cleanFeatures;
     private int _epoch = -1;
 
     /// <summary>A source over <paramref name="clips"/> of <paramref name="corpus"/>, drawn by <paramref name="recipe"/> from
@@ -101,8 +102,8 @@ public sealed class SessionExampleSource : IExampleSource
 
         var examples = new List<(ClipFeatures, int, float[], int)>();
         var clean = new List<(ClipFeatures, float[])?>();
-        // The clean features of every training clip are computed once (the corpus keeps them) and read for every epoch.
-        var cleanFeatures = _cleanViews ? _corpus.Features(_clips).ToDictionary(f => f.Clip) : null;
+        // The clean features of every training clip, computed on the first epoch and read by every later one.
+        var cleanFeatures = _cleanViews ? _cleanFeatures ??= _corpus.Features(_clips).ToDictionary(f => f.Clip) : null;
         int k = 0;
         foreach (var session in sessions)
         {
@@ -139,10 +140,16 @@ public sealed class SessionExampleSource : IExampleSource
     public int Fill(int index, Span<float> frames, Span<float> stats)
     {
         var (clip, u, block, _) = _examples[index];
+        Write(clip, u, block, frames, stats);
+        return clip.TrainingLabel;
+    }
+
+    // One window as the model reads it: its frames (unless the net reads none), its statistics, then the session block.
+    private void Write(ClipFeatures clip, int u, float[] block, Span<float> frames, Span<float> stats)
+    {
         if (!frames.IsEmpty) clip.CopyWindow(u, _corpus.Options.UpdateFrames, frames);
         clip.UpdateStats(u)[..W].CopyTo(stats);
         block.CopyTo(stats[W..]);
-        return clip.TrainingLabel;
     }
 
     /// <summary>Writes the clean view of example <paramref name="index"/> (the same window of its session heard clean, with
@@ -151,11 +158,7 @@ public sealed class SessionExampleSource : IExampleSource
     public bool FillClean(int index, Span<float> frames, Span<float> stats)
     {
         if (index >= _clean.Count || _clean[index] is not { } view) return false;
-        var (clip, block) = view;
-        int u = _examples[index].Update;
-        if (!frames.IsEmpty) clip.CopyWindow(u, _corpus.Options.UpdateFrames, frames);
-        clip.UpdateStats(u)[..W].CopyTo(stats);
-        block.CopyTo(stats[W..]);
+        Write(view.Clip, _examples[index].Update, view.Block, frames, stats);
         return true;
     }
 
