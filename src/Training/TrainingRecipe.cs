@@ -109,6 +109,12 @@ public sealed record TrainingRecipe
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool BalancedOutput { get; init; } = true;
 
+    /// <summary>Calibration that follows the session (<see cref="SessionTemperature"/>): the output's temperature factor
+    /// for speech heard without a session baseline, rising to 1 as the session members take over the vote; null: none.
+    /// Written into the recipe's fingerprint only when set.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public float? IsolatedTemperature { get; init; }
+
     /// <summary>Calibration: logits are divided by this in the exported model. Fitted by <c>cv</c> on out-of-fold
     /// predictions (training speakers only) and set here, so the README's train command reproduces the shipped model.</summary>
     public float Temperature { get; init; } = 1.45f;
@@ -117,7 +123,7 @@ public sealed record TrainingRecipe
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3}{(Net.UsesAttention ? $" attentive pooling {Net.Attention}" : "")} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
         $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
         $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}{(Train.Adversary > 0 ? $", speaker adversary λ {Train.Adversary:0.###}" : "")}{(Train.CleanConsistency > 0 ? $", clean-view consistency {Train.CleanConsistency:0.##}" : "")}; " +
-        $"{(SharedDraws ? "members share each epoch's draw; " : "")}{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}{(BalancedOutput ? "; output balanced by class" : "")}; seed {Train.Seed}";
+        $"{(SharedDraws ? "members share each epoch's draw; " : "")}{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}{(IsolatedTemperature is { } isolated ? $" (× {isolated:0.###} without a session baseline)" : "")}{(BalancedOutput ? "; output balanced by class" : "")}; seed {Train.Seed}";
 
     /// <summary>Trains the ensemble on the given clips of the corpus.</summary>
     public List<EmotionNet> Fit(Corpus corpus, IReadOnlyList<int> clips, Action<double>? progress = null, Action<EpochReport, EmotionNet>? epochDone = null)
@@ -137,6 +143,7 @@ public sealed record TrainingRecipe
             var net = TrainOne(corpus, clips, configs[m], Seeds.Mix(Train.Seed, m, 99), teacherCount + m, total,
                 configs[m].UseFrames ? teachers : [], progress, epochDone);
             net.Temperature = Temperature;
+            net.IsolatedTemperature = IsolatedTemperature;
             members.Add(net);
         }
         return members;
@@ -230,6 +237,7 @@ public sealed record TrainingRecipe
             {
                 net.Temperature = recipes[g].Temperature;
                 net.ClassWeights = classWeights;
+                net.IsolatedTemperature = recipes[g].IsolatedTemperature;
             }
         }
         return groups;

@@ -69,6 +69,10 @@ public sealed class EmotionNet
     /// recipe balances its output; null: the probabilities as the members give them. Read from the first member.</summary>
     public float[]? ClassWeights { get; set; }
 
+    /// <summary>The ensemble's output temperature for speech without a session baseline (<see cref="SessionTemperature"/>),
+    /// set on every member after training when the recipe has one; null: none. Read from the first member.</summary>
+    public float? IsolatedTemperature { get; set; }
+
     public ParameterSet Parameters { get; }
 
     /// <summary>Per-feature standardisation of the frames input: (x − mean) · scale. Folded into the exported graph.</summary>

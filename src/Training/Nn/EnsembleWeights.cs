@@ -21,6 +21,10 @@ public static class EnsembleWeights
         return gates.Count == 0 || members.All(m => m.IsSessionMember) ? 0 : gates[0];
     }
 
+    /// <summary>The session members' share of the vote for a window with session weight <paramref name="w"/>: gate · w²,
+    /// within [0, 1]; 0 without session members (gate 0).</summary>
+    public static float Share(float gate, float w) => gate == 0 ? 0 : Math.Clamp(gate * w * w, 0, 1);
+
     /// <summary>The weight of each member's probabilities for a window with session weight <paramref name="w"/>.</summary>
     public static void Fill(IReadOnlyList<NetConfig> members, float gate, float w, Span<float> weights)
     {
@@ -31,7 +35,7 @@ public static class EnsembleWeights
             weights[..members.Count].Fill(1f / members.Count);
             return;
         }
-        float share = Math.Clamp(gate * w * w, 0, 1);
+        float share = Share(gate, w);
         for (int k = 0; k < members.Count; k++)
             weights[k] = members[k].IsSessionMember ? share / session : (1 - share) / (members.Count - session);
     }

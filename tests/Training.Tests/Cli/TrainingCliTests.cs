@@ -45,6 +45,9 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Equal([true, false, false], mixed.MemberConfigs().Select(c => c.UseFrames));
         Assert.Equal([false, false, true], mixed.MemberConfigs().Select(c => c.IsSessionMember));
         Assert.Equal(VoiceEmotion.Training.Nn.FrameShift.None, mixed.MemberConfigs()[1].FrameShift);
+        // A session-dependent temperature below 1 is kept; 1 means none, so the recipe (and its fingerprint) stays the default's.
+        Assert.Equal(0.7f, TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--isolated-temperature", "0.7").IsolatedTemperature);
+        Assert.Null(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--isolated-temperature", "1").IsolatedTemperature);
         var gated = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--session-members", "2", "--session-gate", "0.5");
         Assert.Equal([0f, 0f, 0.5f, 0.5f], gated.MemberConfigs().Select(c => c.SessionGate));
         Assert.DoesNotContain(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--session-members", "0").MemberConfigs(), c => c.IsSessionMember);
@@ -129,6 +132,7 @@ public sealed class TrainingCliTests : IDisposable
     [InlineData("--epochs needs a positive integer, got 'many'", "train", "--epochs", "many")]
     [InlineData("--lr needs a positive number, got '-1'", "train", "--lr", "-1")]
     [InlineData("--temperature needs a positive number, got '0'", "train", "--temperature", "0")]
+    [InlineData("--isolated-temperature needs a positive number, got '0'", "train", "--isolated-temperature", "0")]
     [InlineData("--data: no such file or folder '/nonexistent/corpus.zip'", "train", "--data", "/nonexistent/corpus.zip")]
     [InlineData("--out", "train", "--report", "r")] // --out missing
     [InlineData("--validate: no such file or folder '/nonexistent/val'", "train", "--validate", "/nonexistent/val")]

@@ -17,7 +17,8 @@ public sealed class OnnxParityTests
         { "both", 1 }, { "both", 7 }, { "frames-only", 3 }, { "stats-only", 5 }, { "ensemble", 4 },
         { "window-shift", 3 }, { "session-shift", 4 }, { "blend-shift", 4 }, { "cnn-and-stats-only", 3 },
         { "with-session-member", 6 }, { "uneven-patches", 2 }, { "attention", 1 }, { "attention", 5 },
-        { "class-weights", 1 }, { "class-weights", 5 },
+        { "class-weights", 1 }, { "class-weights", 5 }, { "isolated-temperature", 1 }, { "isolated-temperature", 6 },
+        { "isolated-temperature-no-session", 3 },
     };
 
     [Theory]
@@ -43,15 +44,18 @@ public sealed class OnnxParityTests
             // The recipe's mixed ensemble: a session-shifted CNN beside a statistics-only MLP, in one graph.
             members = [RandomNet(Real with { FrameShift = FrameShift.Session }, seed: 21), RandomNet(Real with { UseFrames = false }, seed: 22)];
         }
-        if (variant is "with-session-member" or "class-weights")
+        if (variant is "with-session-member" or "class-weights" or "isolated-temperature")
         {
             // The recipe's ensemble with a session member, whose share of the vote is gate × the session weight squared.
             members = [RandomNet(Real with { FrameShift = FrameShift.Session }, seed: 31), RandomNet(Real with { UseFrames = false }, seed: 32),
                 RandomNet(Real with { UseFrames = false, SessionGate = 0.8f }, seed: 33)];
         }
         // The output re-weighted for equal product classes (ClassBalance), weights as a RAVDESS-heavy draw gives them.
-        float[]? classWeights = variant == "class-weights" ? [0.7f, 0.7f, 1.1f, 1.05f, 1.1f, 1.1f, 0.95f, 1.1f] : null;
-        foreach (var m in members) m.ClassWeights = classWeights;
+        float[]? classWeights = variant.StartsWith("class-weights") || variant.StartsWith("isolated-temperature") ? [0.7f, 0.7f, 1.1f, 1.05f, 1.1f, 1.1f, 0.95f, 1.1f] : null;
+        // Then sharpened by a temperature that rises from 0.7 to 1 with the session members' share (SessionTemperature);
+        // without session members the share is 0 and the factor constant.
+        float? isolated = variant.StartsWith("isolated-temperature") ? 0.7f : null;
+        foreach (var m in members) (m.ClassWeights, m.IsolatedTemperature) = (classWeights, isolated);
         var bytes = OnnxExporter.Export(members, ExportMetadata.Create(Labels, config, "test"));
         using var model = EmotionModel.Load(bytes);
         Assert.Equal(config.UseFrames ? config.Frames : 0, model.WindowFrames);
@@ -80,6 +84,13 @@ public sealed class OnnxParityTests
             if (classWeights is not null)
             {
                 for (int c = 0; c < Labels.Length; c++) expected[c] *= classWeights[c];
+                double sum = expected.Sum();
+                for (int c = 0; c < Labels.Length; c++) expected[c] /= sum;
+            }
+            if (isolated is { } f)
+            {
+                double t = f + (1 - f) * share;
+                for (int c = 0; c < Labels.Length; c++) expected[c] = Math.Pow(expected[c], 1 / t);
                 double sum = expected.Sum();
                 for (int c = 0; c < Labels.Length; c++) expected[c] /= sum;
             }

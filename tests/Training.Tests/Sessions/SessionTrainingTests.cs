@@ -161,15 +161,43 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void TheIsolatedTemperatureSharpensSpeechWithoutABaselineAndLeavesAnAdaptedSessionsOutputAsItWas()
+    {
+        float[] rows = [0.5f, 0.3f, 0.2f, 0.5f, 0.3f, 0.2f, 0.5f, 0.3f, 0.2f];
+        float[] shares = [0f, 0.5f, 1f];
+        SessionTemperature.Apply(0.7f, shares, rows, 3);
+        // No share: p^(1/0.7) renormalised — the top class gains, the order stays.
+        double z = Math.Pow(0.5, 1 / 0.7) + Math.Pow(0.3, 1 / 0.7) + Math.Pow(0.2, 1 / 0.7);
+        Assert.Equal(Math.Pow(0.5, 1 / 0.7) / z, rows[0], 5);
+        Assert.True(rows[0] > 0.5f && rows[1] > rows[2] && rows[2] < 0.2f);
+        // Half the share: t = 0.85, between the two.
+        Assert.InRange(rows[3], 0.5f, rows[0]);
+        Assert.Equal(1f, rows[3] + rows[4] + rows[5], 5);
+        // The session members hold the vote: t = 1, the row as it was.
+        Assert.Equal([0.5f, 0.3f, 0.2f], rows[6..]);
+        // The share follows EnsembleWeights: none without session members, gate · w² clipped to 1 with them.
+        Assert.Equal(0f, EnsembleWeights.Share(0, 0.9f));
+        Assert.Equal(0.81f, EnsembleWeights.Share(1, 0.9f), 5);
+        Assert.Equal(1f, EnsembleWeights.Share(2, 0.9f));
+
+        // Saved cross-validation folds of recipes without it stay valid: unset, it is not in the fingerprint.
+        Assert.DoesNotContain("IsolatedTemperature", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe()));
+        Assert.Contains("IsolatedTemperature", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe { IsolatedTemperature = 0.7f }));
+        Assert.DoesNotContain("session baseline", new TrainingRecipe().Describe());
+    }
+
+    [Fact]
     public void ABalancedRecipeSetsTheClassWeightsItsTrainingWindowsGiveAndExportsThem()
     {
         var corpus = new Corpus([_data.Directory]);
         var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
-        var recipe = new TrainingRecipe { Train = new TrainOptions { Epochs = 2, Seed = 4 }, ClipsPerSpeaker = 8, BalancedOutput = true };
+        var recipe = new TrainingRecipe { Train = new TrainOptions { Epochs = 2, Seed = 4 }, ClipsPerSpeaker = 8, BalancedOutput = true, IsolatedTemperature = 0.7f };
         var members = recipe.Fit(corpus, clips);
         var weights = members[0].ClassWeights;
         Assert.NotNull(weights);
         Assert.All(members, m => Assert.Same(weights, m.ClassWeights));
+        Assert.All(members, m => Assert.Equal(0.7f, m.IsolatedTemperature));
+        Assert.Contains("× 0.7 without a session baseline", recipe.Describe());
         // The same draws counted by hand: two epochs of the first member's source.
         var source = new SessionExampleSource(corpus, clips, recipe, Seeds.Mix(recipe.Train.Seed, 0, 99));
         var counts = new long[DatasetLoader.TrainingLabels.Count];

@@ -1,0 +1,32 @@
+namespace VoiceEmotion.Training.Nn;
+
+/// <summary>
+/// A temperature on the ensemble's final probabilities that follows the session: speech heard without a session
+/// baseline (an isolated clip, a call's first seconds) is sharpened by a factor <c>f</c> below 1, and the factor rises to
+/// 1 as the session members take over the vote. With s the session members' share (<see cref="EnsembleWeights.Share"/>)
+/// the temperature is <c>t = f + (1 − f) · s</c> and each row becomes <c>p^(1/t)</c> renormalised — the same as dividing
+/// the output's log-probabilities by t, so the most probable emotion of every window stays the same.
+/// Why (stop 48, docs/model/recipe-experiments.md): with the output balanced by class, isolated speech came out
+/// under-confident (live-update ECE 0.122, accuracy above confidence in every bin; a factor 0.7 fitted on the other
+/// folds' updates gave 0.070 on every fold) while whole calls were calibrated as they were (ECE 0.048, 0.115 at 0.7):
+/// one temperature could not serve both. Applied after the class weights, in <see cref="NetClassifier"/> and at the end
+/// of the exported graph (Pow, then Div by the row sum).
+/// </summary>
+public static class SessionTemperature
+{
+    /// <summary>The temperature for a window whose session members hold <paramref name="share"/> of the vote.</summary>
+    public static float At(float factor, float share) => factor + (1 - factor) * share;
+
+    /// <summary>Raises each row of <paramref name="probabilities"/> ([rows × classes]) to 1 / t, t from
+    /// <paramref name="shares"/> (one per row), and renormalises it to sum 1.</summary>
+    public static void Apply(float factor, ReadOnlySpan<float> shares, Span<float> probabilities, int classes)
+    {
+        for (int b = 0; b < shares.Length; b++)
+        {
+            var row = probabilities.Slice(b * classes, classes);
+            float exponent = 1 / At(factor, shares[b]), sum = 0;
+            for (int k = 0; k < classes; k++) sum += row[k] = MathF.Pow(row[k], exponent);
+            if (sum > 0) for (int k = 0; k < classes; k++) row[k] /= sum;
+        }
+    }
+}
