@@ -169,4 +169,60 @@ public static class CvComparison
         }
         return text.ToString();
     }
+    /// <summary>How well one side's confidence means what it says, for one evaluation: expected calibration error and
+    /// negative log-likelihood over the windows (<see cref="Calibration"/>), and the alerts — windows where one emotion's
+    /// probability is at least <see cref="AlertThreshold"/> — with the share of them whose emotion was the truth.</summary>
+    public sealed record CalibrationFigures(int Windows, double Ece, double Nll, int Alerts, double AlertsRight);
+
+    public sealed record CalibrationRow(string Figure, CalibrationFigures Baseline, CalibrationFigures Candidate);
+
+    /// <summary>The probability at which an alert fires (the example: angry ≥ 0.6 for 5 s).</summary>
+    public const double AlertThreshold = 0.6;
+
+    /// <summary>Calibration of both sides' saved folds (<c>cv --report</c> folders, which keep every scored window's
+    /// probabilities) over the folds both have finished, windows pooled over them, per evaluation both scored.</summary>
+    public static (List<CalibrationRow> Rows, IReadOnlyList<string> Folds) CompareCalibration(string baselineDir, string candidateDir, IReadOnlyCollection<int>? onlyFolds)
+    {
+        foreach (var dir in (string[])[baselineDir, candidateDir])
+            if (!Directory.Exists(dir))
+                throw new UsageException($"--calibration reads the windows a cv --report folder keeps: {dir} is not a folder (a {FoldConfusions.FileName} holds confusions only)");
+        var baseline = FoldCheckpoints.ReadAll(baselineDir);
+        var candidate = FoldCheckpoints.ReadAll(candidateDir);
+        var shared = baseline.Keys.Where(k => candidate.ContainsKey(k) && (onlyFolds is null || onlyFolds.Contains(k.Fold))).ToList();
+        if (shared.Count == 0)
+            throw new UsageException($"{baselineDir} and {candidateDir} have no finished fold in common");
+        var labels = new LabelMap(Pipeline.Datasets.DatasetLoader.TrainingLabels);
+        var keys = baseline[shared[0]].Scores.Keys.Where(k => shared.All(f => baseline[f].Scores.ContainsKey(k) && candidate[f].Scores.ContainsKey(k))).ToList();
+        CalibrationFigures Figures(SortedDictionary<(int Seed, int Fold), SavedFold> side, string key)
+        {
+            var rows = shared.SelectMany(f => side[f].Scores[key].Raw.Select((raw, i) => (P: labels.ToProduct(raw), Truth: side[f].Scores[key].WindowTruth[i]))).ToList();
+            var measured = Calibration.MeasureProducts(rows, 1);
+            int alerts = 0, right = 0;
+            foreach (var (p, truth) in rows)
+                for (int k = 0; k < p.Length; k++)
+                    if (p[k] >= AlertThreshold)
+                    {
+                        alerts++;
+                        if (k == truth) right++;
+                    }
+            return new CalibrationFigures(rows.Count, measured.Ece, measured.Nll, alerts, alerts == 0 ? double.NaN : right / (double)alerts);
+        }
+        return ([.. keys.Select(k => new CalibrationRow(k, Figures(baseline, k), Figures(candidate, k)))], [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
+    }
+
+    public static string FormatCalibration(IReadOnlyList<CalibrationRow> rows)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine(c, $"| evaluation | windows | ECE baseline | ECE candidate | change | NLL baseline | NLL candidate | alerts (≥ {AlertThreshold:0.##}) right, baseline | candidate |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        static string Alerts(CalibrationFigures f) => f.Alerts == 0 ? "none" : string.Create(CultureInfo.InvariantCulture, $"{f.AlertsRight:0.000} of {f.Alerts}");
+        foreach (var r in rows)
+        {
+            string windows = r.Baseline.Windows == r.Candidate.Windows ? $"{r.Baseline.Windows}" : $"{r.Baseline.Windows} / {r.Candidate.Windows}";
+            text.AppendLine(c, $"| {r.Figure} | {windows} | {r.Baseline.Ece:0.000} | {r.Candidate.Ece:0.000} | {r.Candidate.Ece - r.Baseline.Ece:+0.000;−0.000;0.000} | " +
+                               $"{r.Baseline.Nll:0.000} | {r.Candidate.Nll:0.000} | {Alerts(r.Baseline)} | {Alerts(r.Candidate)} |");
+        }
+        return text.ToString();
+    }
 }

@@ -225,11 +225,19 @@ public static class TrainingCli
         {
             Description = "with saved folds and --margin: score each fold by the recipe the margin rule picks on the other folds (nested cross-validation: the choice never reads the speakers it is scored on)",
         };
-        foreach (var option in new Option[] { baseline, candidate, margin, folds, nested }) command.Options.Add(option);
+        var calibration = new Option<bool>("--calibration")
+        {
+            Description = "with two report folders: also the calibration of each evaluation's windows on both sides (ECE, NLL, and how often an alert — an emotion at 0.6 or more — was right)",
+        };
+        foreach (var option in new Option[] { baseline, candidate, margin, folds, nested, calibration }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             string a = parse.GetValue(baseline)!, b = parse.GetValue(candidate)!;
             var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(calibration) && parse.GetValue(nested))
+                throw new UsageException("--calibration and --nested are two reports: run compare once for each");
+            if (parse.GetValue(calibration) && !(Directory.Exists(a) && Directory.Exists(b)))
+                throw new UsageException($"--calibration reads the windows that cv --report folders keep: give two report folders ({FoldConfusions.FileName} and summaries hold no windows)");
             static bool SavedFolds(string path) => Directory.Exists(path) || FoldConfusions.IsConfusionFile(path);
             if (SavedFolds(a) != SavedFolds(b))
                 throw new UsageException($"--baseline and --candidate must both be summaries (cv --json) or both saved folds (cv --report folders or their {FoldConfusions.FileName})");
@@ -256,6 +264,14 @@ public static class TrainingCli
             }
             else rows = CvComparison.Compare(CvComparison.Read(a), CvComparison.Read(b));
             output.Write(CvComparison.Format(rows, parse.GetValue(margin)));
+            if (parse.GetValue(calibration))
+            {
+                var (calibrationRows, _) = CvComparison.CompareCalibration(a, b, only);
+                output.WriteLine();
+                output.WriteLine("Calibration, windows pooled over the same folds (product labels, as the service reports them):");
+                output.WriteLine();
+                output.Write(CvComparison.FormatCalibration(calibrationRows));
+            }
             return 0;
         });
         return command;

@@ -321,6 +321,43 @@ public sealed class TrainingCliTests : IDisposable
     }
 
     [Fact]
+    public void CompareWithCalibrationReadsTheWindowsBothReportFoldersKept()
+    {
+        // Four windows of one fold, the model's eight training labels (calm second): the most probable label at
+        // confidence c, the rest share 1 − c. Truths (product labels): happy, sad, angry, angry; the windows lean to
+        // happy, sad, angry and happy — three of four right.
+        int[] top = [2, 3, 4, 2];
+        int[] truth = [1, 2, 3, 3];
+        string Report(string name, float confidence)
+        {
+            string dir = Path.Combine(_dir.FullName, name);
+            Directory.CreateDirectory(Path.Combine(dir, FoldCheckpoints.Folder));
+            var raw = top.Select(t => Enumerable.Range(0, 8).Select(k => k == t ? confidence : (1 - confidence) / 7).ToArray()).ToArray();
+            var scores = new SavedScores([0, 1, 2, 3], truth, [1, 2, 3, 1], raw, truth);
+            var saved = new SavedFold("fingerprint of " + name, DateTime.UtcNow, [], new() { ["clip"] = scores, ["streaming"] = scores, ["sessions"] = scores });
+            File.WriteAllBytes(Path.Combine(dir, FoldCheckpoints.Folder, "seed-1-fold-1.json"),
+                System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(saved, new System.Text.Json.JsonSerializerOptions { IncludeFields = true }));
+            return dir;
+        }
+        string sure = Report("sure", 0.7f), unsure = Report("unsure", 0.5f);
+        var output = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", sure, "--candidate", unsure, "--calibration"], output));
+        string text = output.ToString();
+        // Confidence 0.7 at accuracy 0.75: ECE 0.05; confidence 0.5: 0.25. Every 0.7 window is an alert (three of four
+        // right); at 0.5 none is. NLL: −ln 0.7 three times and −ln(0.3 / 7) (the missed angry window) once.
+        double nll = (3 * -Math.Log(0.7) - Math.Log(0.3 / 7)) / 4;
+        Assert.Contains($"| streaming | 4 | 0.050 | 0.250 | +0.200 | {nll.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)} |", text);
+        Assert.Contains("| 0.750 of 4 | none |", text);
+
+        // Summaries and fold-confusions files keep no windows: a usage error that says so.
+        string summary = Path.Combine(_dir.FullName, "cal-summary.json");
+        File.WriteAllText(summary, "{}");
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", summary, "--candidate", summary, "--calibration"], error: error));
+        Assert.Contains("--calibration reads the windows that cv --report folders keep", error.ToString());
+    }
+
+    [Fact]
     public void NestedCompareScoresEachFoldByTheRecipeChosenOnTheOthers()
     {
         int[] truth = [0, 1, 2, 3, 4, 5, 6], swapped = [1, 0, 2, 3, 4, 5, 6], neutral = [0, 0, 0, 0, 0, 0, 0];
