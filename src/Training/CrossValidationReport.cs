@@ -91,6 +91,7 @@ public static class CrossValidationReport
         "clip" => "each clip alone, full 3 s windows over its speech, averaged",
         "streaming" => "each clip alone through the live session, every speech update averaged",
         "sessions" => $"each speaker's clips as one live session ({Scorer.SessionPauseSeconds} s pauses), scored from the updates while it plays",
+        CrossValidation.SteadySessions => "the same sessions one emotion at a time (a speaker's clips of an emotion together): a call whose mood lasts",
         _ => $"clip-level through {LineCondition.Get(key["clip/".Length..]).Describe()}",
     };
 

@@ -3,7 +3,7 @@ using VoiceEmotion.Pipeline.Inference;
 namespace VoiceEmotion.Training;
 
 /// <summary>How clips are scored: see <see cref="Scorer"/>.</summary>
-public enum ScoreMode { Clip, Streaming, Sessions }
+public enum ScoreMode { Clip, Streaming, Sessions, SteadySessions }
 
 /// <summary>Scores a set of a corpus's clips in one mode under one named line condition.</summary>
 public static class Evaluation
@@ -26,7 +26,8 @@ public static class Evaluation
             case ScoreMode.Streaming:
                 return scorer.Streaming(Heard(corpus, clips, condition).Select(h => (h.Audio, h.Label)).ToList());
             case ScoreMode.Sessions:
-                return scorer.Sessions(Heard(corpus, clips, condition), seed);
+            case ScoreMode.SteadySessions:
+                return scorer.Sessions(Heard(corpus, clips, condition), seed, steady: mode == ScoreMode.SteadySessions);
             default:
                 throw new ArgumentOutOfRangeException(nameof(mode));
         }
@@ -39,6 +40,7 @@ public static class Evaluation
     {
         ScoreMode.Clip => "clip-level",
         ScoreMode.Streaming => "streaming",
+        ScoreMode.SteadySessions => "steady sessions",
         _ => "sessions",
     };
 

@@ -56,10 +56,11 @@ public sealed class ClipScores(int[] clips, int[] truth, int[] predicted, List<(
 }
 
 /// <summary>
-/// The three ways a clip is scored. Clip-level: full 3 s windows every 0.5 s over the clip's speech, probabilities
+/// The ways a clip is scored. Clip-level: full 3 s windows every 0.5 s over the clip's speech, probabilities
 /// averaged (each clip its own session). Streaming: the clip alone through the live <see cref="StreamAnalyzer"/>, every
 /// speech update averaged. Sessions: each speaker's clips in a seeded random order with 0.4 s pauses as one live
-/// session; a clip is scored from the speech updates that fall while it plays. Probabilities are the model's own
+/// session; a clip is scored from the speech updates that fall while it plays (steady sessions: the same, one emotion at a
+/// time). Probabilities are the model's own
 /// labels mapped onto the product's (calm summed into neutral).
 /// </summary>
 public sealed class Scorer(IRawClassifier classifier)
@@ -110,15 +111,25 @@ public sealed class Scorer(IRawClassifier classifier)
     }
 
     /// <summary>One live session per speaker: clips (audio already through the line) in a seeded random order with
-    /// pauses; each clip scored from the speech updates that end while it plays (its last update if none had speech).</summary>
-    public ClipScores Sessions(IReadOnlyList<(string Speaker, float[] Audio16k, int Label)> clips, int seed)
+    /// pauses; each clip scored from the speech updates that end while it plays (its last update if none had speech).
+    /// <paramref name="steady"/>: one emotion at a time — a speaker's clips of an emotion together (in a seeded order),
+    /// the emotions in a seeded order — a call whose mood lasts, where the random order changes emotion at almost every
+    /// clip and most 3 s windows hear two of them.</summary>
+    public ClipScores Sessions(IReadOnlyList<(string Speaker, float[] Audio16k, int Label)> clips, int seed, bool steady = false)
     {
         var bySpeaker = Enumerable.Range(0, clips.Count).GroupBy(i => clips[i].Speaker).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         var parts = new ClipScores[bySpeaker.Count];
         Parallel.For(0, bySpeaker.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, g =>
         {
             var order = bySpeaker[g].ToArray();
-            new Random(Seeds.Mix(seed, Corpus.StableHash(bySpeaker[g].Key), 5)).Shuffle(order);
+            var random = new Random(Seeds.Mix(seed, Corpus.StableHash(bySpeaker[g].Key), 5));
+            random.Shuffle(order);
+            if (steady)
+            {
+                var emotions = order.Select(i => clips[i].Label).Distinct().Order().ToArray();
+                random.Shuffle(emotions);
+                order = [.. emotions.SelectMany(e => order.Where(i => clips[i].Label == e))];
+            }
             int pause = (int)(SessionPauseSeconds * FeatureSchema.SampleRate);
             var spans = new List<(int Start, int End)>();
             var audio = new List<float>();

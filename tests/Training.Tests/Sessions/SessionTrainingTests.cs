@@ -388,6 +388,23 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.InRange(scores.Windows.Count, 2 * clips.Count, 6 * clips.Count);
         var again = VoiceEmotion.Training.Evaluation.Score(corpus, clips, scorer, ScoreMode.Sessions, "clean", seed: 3);
         Assert.Equal(scores.Predicted, again.Predicted);
+
+        // Steady sessions hold the same clips, one emotion at a time: within a speaker's session the emotion changes
+        // only between runs (once per emotion the speaker has, less one), where the random order changes it far more.
+        var steady = VoiceEmotion.Training.Evaluation.Score(corpus, clips, scorer, ScoreMode.SteadySessions, "clean", seed: 3);
+        Assert.Equal(scores.Clips.Order(), steady.Clips.Order());
+        int Changes(ClipScores s, string speaker)
+        {
+            var labels = s.Clips.Where(c => corpus.Clips[c].Speaker == speaker).Select(c => corpus.Clips[c].Label).ToList();
+            return labels.Zip(labels.Skip(1)).Count(p => p.First != p.Second);
+        }
+        foreach (var speaker in corpus.Speakers)
+        {
+            int emotions = clips.Where(c => corpus.Clips[c].Speaker == speaker).Select(c => corpus.Clips[c].Label).Distinct().Count();
+            Assert.Equal(emotions - 1, Changes(steady, speaker));
+        }
+        Assert.True(corpus.Speakers.Sum(sp => Changes(scores, sp)) > corpus.Speakers.Sum(sp => Changes(steady, sp)), "the random order should change emotion more often");
+        Assert.Equal(steady.Clips, VoiceEmotion.Training.Evaluation.Score(corpus, clips, scorer, ScoreMode.SteadySessions, "clean", seed: 3).Clips);
     }
 
     [Fact]
@@ -398,7 +415,7 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.Equal(0, TrainingCli.Run(["cv", "--data", _data.Directory, "--report", report, "--folds", "3", "--epochs", "1", "--passes", "1",
             "--conditions", "gsm,babble10", "--json", json, "--windows", Path.Combine(report, "oof", "windows.csv")]));
         var md = File.ReadAllText(Path.Combine(report, "cross-validation.md"));
-        foreach (var key in new[] { "| clip |", "| streaming |", "| sessions |", "| clip/gsm |", "| clip/babble10 |", "ECE", "Temperature factor" })
+        foreach (var key in new[] { "| clip |", "| streaming |", "| sessions |", "| steady-sessions |", "| clip/gsm |", "| clip/babble10 |", "ECE", "Temperature factor" })
             Assert.Contains(key, md);
         // One epoch of each of the three members: three curve rows, each named by member and epoch (they were once
         // numbered as epochs 1-3 of one net).
@@ -407,12 +424,13 @@ public sealed class SessionTrainingTests : IDisposable
             Assert.Contains(md.Split('\n'), l => l.StartsWith($"| {member} | 1 | ", StringComparison.Ordinal));
         using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
         Assert.InRange(doc.RootElement.GetProperty("sessions").GetProperty("mean").GetDouble(), 0, 1);
+        Assert.InRange(doc.RootElement.GetProperty("steady-sessions").GetProperty("mean").GetDouble(), 0, 1);
         // Every out-of-fold window, once: as many rows per evaluation as the report's calibration counts, each a
         // probability row over the training labels.
         var rows = File.ReadAllLines(Path.Combine(report, "oof", "windows.csv"));
         Assert.Equal("seed,fold,evaluation,truth," + string.Join(",", VoiceEmotion.Pipeline.Datasets.DatasetLoader.TrainingLabels), rows[0]);
         var cells = rows.Skip(1).Select(r => r.Split(',')).ToList();
-        Assert.Equal(["clip", "clip/babble10", "clip/gsm", "sessions", "streaming"], cells.Select(c => c[2]).Distinct().Order());
+        Assert.Equal(["clip", "clip/babble10", "clip/gsm", "sessions", "steady-sessions", "streaming"], cells.Select(c => c[2]).Distinct().Order());
         Assert.Equal([1, 2, 3], cells.Select(c => int.Parse(c[1])).Distinct().Order());
         foreach (var c in cells)
         {
@@ -463,6 +481,14 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.True(File.Exists(saved[1]));
         Assert.Equal(File.ReadAllText(json), File.ReadAllText(resumedJson));
         Assert.Contains("2 fold(s) were taken from earlier runs' saved folds", File.ReadAllText(Path.Combine(report, "cross-validation.md")));
+
+        // A fold saved by a build that scored fewer evaluations (before steady sessions) is computed again, not refused.
+        var older = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(saved[2]))!;
+        older["Scores"]!.AsObject().Remove(CrossValidation.SteadySessions);
+        File.WriteAllText(saved[2], older.ToJsonString());
+        Assert.Equal(0, TrainingCli.Run([.. args, "--json", resumedJson]));
+        Assert.Equal(File.ReadAllText(json), File.ReadAllText(resumedJson));
+        Assert.Contains(CrossValidation.SteadySessions, File.ReadAllText(saved[2]));
 
         // Another recipe in the same folder is refused with the file named, not mixed in; --restart computes it afresh.
         var error = new StringWriter();
