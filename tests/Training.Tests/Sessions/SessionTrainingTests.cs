@@ -181,9 +181,9 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.Equal(1f, EnsembleWeights.Share(2, 0.9f));
 
         // Saved cross-validation folds of recipes without it stay valid: unset, it is not in the fingerprint.
-        Assert.DoesNotContain("IsolatedTemperature", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe()));
-        Assert.Contains("IsolatedTemperature", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe { IsolatedTemperature = 0.7f }));
-        Assert.DoesNotContain("session baseline", new TrainingRecipe().Describe());
+        Assert.DoesNotContain("IsolatedTemperature", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe { IsolatedTemperature = null }));
+        Assert.Contains("IsolatedTemperature", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe()));
+        Assert.DoesNotContain("session baseline", new TrainingRecipe { IsolatedTemperature = null }.Describe());
     }
 
     [Fact]
