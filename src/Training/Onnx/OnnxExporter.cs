@@ -4,7 +4,7 @@ namespace VoiceEmotion.Training.Onnx;
 
 /// <summary>
 /// Writes one <see cref="EmotionNet"/> or an ensemble (probabilities combined by <see cref="EnsembleWeights"/>) as a single ONNX graph with standard
-/// operators: Slice/Sub/Mul (the frame shift, <see cref="FrameShift"/>), Reshape/MatMul/Gemm/Add (conv1, below), Unsqueeze, Transpose, Conv, Relu, ReduceMean, Sub/Mul/Add/Sqrt (the std pooling, temperature), Tanh/Softmax/MatMul (attentive pooling, when the net has it), Concat, Gemm, Softmax, Sum, Clip (the session members' share), Mul/MatMul/Div (the class weights, <see cref="ClassBalance"/>), Reciprocal/Pow (the session-dependent temperature, <see cref="SessionTemperature"/>).
+/// operators: Slice/Sub/Mul (the frame shift, <see cref="FrameShift"/>), Reshape/MatMul/Gemm/Add (conv1, below), Unsqueeze, Transpose, Conv, Relu, ReduceMean, Sub/Mul/Add/Sqrt (the std pooling, temperature), Tanh/Softmax/MatMul (attentive pooling, when the net has it), Concat, Gemm, Softmax, Sum, Clip (the session members' share), Mul/MatMul/Div (the class weights, <see cref="ClassBalance"/>), Log/Add/Reciprocal/Mul/Softmax (the session-dependent temperature, <see cref="SessionTemperature"/>).
 /// Input standardisation ((x − mean) · scale per feature) is folded into the first layer that reads each input —
 /// conv1 for the frames (no padding, so every tap sees a real frame), the stats Gemm for the statistics — so the
 /// runtime does not make two extra passes over every window (issue #14).
@@ -41,10 +41,9 @@ public static class OnnxExporter
         var classWeights = members[0].ClassWeights;
         if (classWeights is not null && classWeights.Length != c.Classes) throw new ArgumentException("one class weight per class");
         float? isolated = members[0].IsolatedTemperature;
-        // The output's stages, each named for the next: the members' mixture, the class weights (ClassBalance), the
-        // session-dependent temperature (SessionTemperature); the last one writes the graph's output.
+        // The output's stages after the members' mixture: the class weights (ClassBalance) and the session-dependent
+        // temperature (SessionTemperature); the last one writes the graph's output.
         string mixture = classWeights is null && isolated is null ? Output : "mixture";
-        string balanced = classWeights is null ? mixture : isolated is null ? Output : "balanced";
         string? share = null;
         if (outputs.Count == 1)
             g.Node("Identity", [outputs[0]], mixture);
@@ -62,20 +61,26 @@ public static class OnnxExporter
             var others = Mean(outputs.Where((_, k) => !configs[k].IsSessionMember), "other_members_scale");
             g.Node("Add", [g.Node("Mul", [session, share]), g.Node("Mul", [others, rest])], mixture);
         }
-        // Both re-weightings renormalise by the row sum, taken as a MatMul with a matrix of ones (a sum that needs no
-        // int64 axes input).
-        string Normalise(string rows, string name, string output) =>
-            g.Node("Div", [rows, g.Node("MatMul", [rows, g.Initializer(name, Enumerable.Repeat(1f, c.Classes * c.Classes).ToArray(), c.Classes, c.Classes)])], output);
-        if (classWeights is not null)
-            Normalise(g.Node("Mul", [mixture, g.Initializer("class_weights", classWeights, c.Classes)]), "class_row_sum", balanced);
         if (isolated is { } factor)
         {
-            // p^(1 / t) with t = f + (1 − f) · share, [N, 1]; a constant f without session members.
+            // (w · p)^(1 / t) renormalised is softmax((log p + log w) / t): one Softmax instead of two row sums, with
+            // t = f + (1 − f) · share as [N, 1] (a constant f without session members).
+            string logits = g.Node("Log", [mixture]);
+            if (classWeights is not null)
+                logits = g.Node("Add", [logits, g.Initializer("log_class_weights", [.. classWeights.Select(w => MathF.Log(w))], c.Classes)]);
             string exponent = share is null
                 ? g.Initializer("isolated_exponent", [1 / factor], 1)
                 : g.Node("Reciprocal", [g.Node("Add", [g.Initializer("isolated_temperature", [factor], 1),
                     g.Node("Mul", [share, g.Initializer("isolated_temperature_rise", [1 - factor], 1)])])]);
-            Normalise(g.Node("Pow", [balanced, exponent]), "tempered_row_sum", Output);
+            g.Node("Softmax", [g.Node("Mul", [logits, exponent])], Output, ("axis", 1));
+        }
+        else if (classWeights is not null)
+        {
+            // Re-weighted and renormalised (ClassBalance.Apply): Mul, then Div by the row sum, taken as a MatMul with a
+            // matrix of ones (a sum that needs no int64 axes input).
+            var weighted = g.Node("Mul", [mixture, g.Initializer("class_weights", classWeights, c.Classes)]);
+            var ones = Enumerable.Repeat(1f, c.Classes * c.Classes).ToArray();
+            g.Node("Div", [weighted, g.Node("MatMul", [weighted, g.Initializer("class_row_sum", ones, c.Classes, c.Classes)])], Output);
         }
         g.Output(Output, -1, c.Classes);
         return g.ToModel("voiceemotion", metadata, "VoiceEmotion.Training", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0");
