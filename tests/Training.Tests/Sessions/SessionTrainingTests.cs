@@ -264,8 +264,9 @@ public sealed class SessionTrainingTests : IDisposable
     public void TheSessionMemberHearsOnlyTheWindowRelativeToTheBaselineAndVotesByItsWeight()
     {
         var corpus = new Corpus([_data.Directory]);
-        // The members' vote alone (the class weights of a balanced output come after it and are tested on their own).
-        var recipe = new TrainingRecipe { Train = new TrainOptions { Epochs = 1, Seed = 4 }, ClipsPerSpeaker = 6, BalancedOutput = false };
+        // The members' vote alone (the class weights of a balanced output and the session-following temperature come
+        // after it and are tested on their own).
+        var recipe = new TrainingRecipe { Train = new TrainOptions { Epochs = 1, Seed = 4 }, ClipsPerSpeaker = 6, BalancedOutput = false, IsolatedTemperature = null };
         Assert.Single(recipe.MemberConfigs(), c => c.IsSessionMember);
         Assert.DoesNotContain(new TrainingRecipe { SessionAdaptation = false }.MemberConfigs(), c => c.IsSessionMember);
         Assert.DoesNotContain(new TrainingRecipe { SessionGate = 0 }.MemberConfigs(), c => c.IsSessionMember);
