@@ -15,6 +15,7 @@ public sealed class EvaluateCommandTests : IDisposable
     [InlineData(null, null)]
     [InlineData("--streaming", null)]
     [InlineData("--sessions", null)]
+    [InlineData("--steady-sessions", null)]
     [InlineData(null, "gsm")]
     [InlineData("--streaming", "babble10")]
     public void EightKilohertzMuLawFilesInRavdessNamingGiveTheContractJson(string? mode, string? condition)
@@ -57,7 +58,7 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal(16, confusion.Sum(row => row.Sum()));
         Assert.Equal(4, confusion[0].Sum());
         Assert.Equal(condition ?? "clean", r.GetProperty("condition").GetString());
-        Assert.Equal(mode switch { "--streaming" => "streaming", "--sessions" => "sessions", _ => "clip-level" }, r.GetProperty("mode").GetString());
+        Assert.Equal(mode switch { "--streaming" => "streaming", "--sessions" => "sessions", "--steady-sessions" => "steady sessions", _ => "clip-level" }, r.GetProperty("mode").GetString());
         var calibration = r.GetProperty("calibration");
         Assert.InRange(calibration.GetProperty("ece").GetDouble(), 0, 1);
         Assert.True(calibration.GetProperty("windows").GetInt32() >= 16, "every clip has speech windows");
@@ -85,6 +86,7 @@ public sealed class EvaluateCommandTests : IDisposable
     [InlineData("--bogus", "--bogus", "x")]
     [InlineData("--condition", "--condition", "tin-can")]
     [InlineData("--streaming", "--streaming", "--sessions")]
+    [InlineData("--steady-sessions", "--sessions", "--steady-sessions")]
     public void UsageErrorsNameTheOptionAndFail(string named, params string[] extra)
     {
         var args = new List<string> { "evaluate", "--model", SharedData.BundledModel, "--data", _dir.FullName };
