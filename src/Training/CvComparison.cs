@@ -68,12 +68,20 @@ public static class CvComparison
     {
         var baseline = FoldConfusions.Load(baselineSource);
         var candidate = FoldConfusions.Load(candidateSource);
-        var shared = baseline.Keys.Where(k => candidate.ContainsKey(k) && (onlyFolds is null || onlyFolds.Contains(k.Fold))).ToList();
+        return (baseline, candidate, Shared(baselineSource, baseline.Keys, candidateSource, candidate.Keys, onlyFolds));
+    }
+
+    // The (seed, fold) keys both sides have finished (among onlyFolds); a UsageException naming each side's folds when none.
+    private static List<(int Seed, int Fold)> Shared(string baselineSource, IEnumerable<(int Seed, int Fold)> baseline,
+        string candidateSource, IEnumerable<(int Seed, int Fold)> candidate, IReadOnlyCollection<int>? onlyFolds)
+    {
+        var candidateKeys = candidate.ToHashSet();
+        var shared = baseline.Where(k => candidateKeys.Contains(k) && (onlyFolds is null || onlyFolds.Contains(k.Fold))).ToList();
         string Names(IEnumerable<(int Seed, int Fold)> keys) => string.Join(", ", keys.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold)));
         if (shared.Count == 0)
             throw new UsageException($"{baselineSource} and {candidateSource} have no finished fold in common{(onlyFolds is null ? "" : $" among folds {string.Join(",", onlyFolds)}")} " +
-                                     $"(baseline: {Names(baseline.Keys)}; candidate: {Names(candidate.Keys)})");
-        return (baseline, candidate, shared);
+                                     $"(baseline: {Names(baseline)}; candidate: {Names(candidateKeys)})");
+        return shared;
     }
 
     /// <summary>One held-out fold in <see cref="Nested"/>: the recipe the rule picked for it on the other folds, and why.</summary>
@@ -169,6 +177,7 @@ public static class CvComparison
         }
         return text.ToString();
     }
+
     /// <summary>How well one side's confidence means what it says, for one evaluation: expected calibration error and
     /// negative log-likelihood over the windows (<see cref="Calibration"/>), and the alerts — windows where one emotion's
     /// probability is at least <see cref="AlertThreshold"/> — with the share of them whose emotion was the truth.</summary>
@@ -180,17 +189,13 @@ public static class CvComparison
     public const double AlertThreshold = 0.6;
 
     /// <summary>Calibration of both sides' saved folds (<c>cv --report</c> folders, which keep every scored window's
-    /// probabilities) over the folds both have finished, windows pooled over them, per evaluation both scored.</summary>
-    public static (List<CalibrationRow> Rows, IReadOnlyList<string> Folds) CompareCalibration(string baselineDir, string candidateDir, IReadOnlyCollection<int>? onlyFolds)
+    /// probabilities; <see cref="FoldCheckpoints.ReadAll"/> names a folder without them) over the folds both have
+    /// finished, windows pooled over them, per evaluation both scored.</summary>
+    public static List<CalibrationRow> CompareCalibration(string baselineDir, string candidateDir, IReadOnlyCollection<int>? onlyFolds)
     {
-        foreach (var dir in (string[])[baselineDir, candidateDir])
-            if (!Directory.Exists(dir))
-                throw new UsageException($"--calibration reads the windows a cv --report folder keeps: {dir} is not a folder (a {FoldConfusions.FileName} holds confusions only)");
         var baseline = FoldCheckpoints.ReadAll(baselineDir);
         var candidate = FoldCheckpoints.ReadAll(candidateDir);
-        var shared = baseline.Keys.Where(k => candidate.ContainsKey(k) && (onlyFolds is null || onlyFolds.Contains(k.Fold))).ToList();
-        if (shared.Count == 0)
-            throw new UsageException($"{baselineDir} and {candidateDir} have no finished fold in common");
+        var shared = Shared(baselineDir, baseline.Keys, candidateDir, candidate.Keys, onlyFolds);
         var labels = new LabelMap(Pipeline.Datasets.DatasetLoader.TrainingLabels);
         var keys = baseline[shared[0]].Scores.Keys.Where(k => shared.All(f => baseline[f].Scores.ContainsKey(k) && candidate[f].Scores.ContainsKey(k))).ToList();
         CalibrationFigures Figures(SortedDictionary<(int Seed, int Fold), SavedFold> side, string key)
@@ -207,7 +212,7 @@ public static class CvComparison
                     }
             return new CalibrationFigures(rows.Count, measured.Ece, measured.Nll, alerts, alerts == 0 ? double.NaN : right / (double)alerts);
         }
-        return ([.. keys.Select(k => new CalibrationRow(k, Figures(baseline, k), Figures(candidate, k)))], [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
+        return [.. keys.Select(k => new CalibrationRow(k, Figures(baseline, k), Figures(candidate, k)))];
     }
 
     public static string FormatCalibration(IReadOnlyList<CalibrationRow> rows)

@@ -47,10 +47,7 @@ public sealed class NetClassifier : IRawClassifier
         }
         if (_members[0].ClassWeights is { } classWeights) ClassBalance.Apply(classWeights, output, batchSize);
         if (_members[0].IsolatedTemperature is { } factor)
-        {
-            var shares = new float[batchSize];
-            for (int b = 0; b < batchSize; b++) shares[b] = EnsembleWeights.Share(_gate, stats[b * s + FeatureSchema.SessionWeightIndex]);
-            SessionTemperature.Apply(factor, shares, output, c.Classes);
-        }
+            for (int b = 0; b < batchSize; b++)
+                SessionTemperature.Apply(factor, EnsembleWeights.Share(_gate, stats[b * s + FeatureSchema.SessionWeightIndex]), output.Slice(b * c.Classes, c.Classes));
     }
 }

@@ -269,11 +269,10 @@ public static class TrainingCli
             output.Write(CvComparison.Format(rows, parse.GetValue(margin)));
             if (parse.GetValue(calibration))
             {
-                var (calibrationRows, _) = CvComparison.CompareCalibration(a, b, only);
                 output.WriteLine();
                 output.WriteLine("Calibration, windows pooled over the same folds (product labels, as the service reports them):");
                 output.WriteLine();
-                output.Write(CvComparison.FormatCalibration(calibrationRows));
+                output.Write(CvComparison.FormatCalibration(CvComparison.CompareCalibration(a, b, only)));
             }
             return 0;
         });

@@ -10,23 +10,19 @@ namespace VoiceEmotion.Training.Nn;
 /// under-confident (live-update ECE 0.122, accuracy above confidence in every bin; a factor 0.7 fitted on the other
 /// folds' updates gave 0.070 on every fold) while whole calls were calibrated as they were (ECE 0.048, 0.115 at 0.7):
 /// one temperature could not serve both. Applied after the class weights, in <see cref="NetClassifier"/> and at the end
-/// of the exported graph (Pow, then Div by the row sum).
+/// of the exported graph, where (w · p)^(1/t) renormalised is one Softmax of (log p + log w) / t.
 /// </summary>
 public static class SessionTemperature
 {
     /// <summary>The temperature for a window whose session members hold <paramref name="share"/> of the vote.</summary>
     public static float At(float factor, float share) => factor + (1 - factor) * share;
 
-    /// <summary>Raises each row of <paramref name="probabilities"/> ([rows × classes]) to 1 / t, t from
-    /// <paramref name="shares"/> (one per row), and renormalises it to sum 1.</summary>
-    public static void Apply(float factor, ReadOnlySpan<float> shares, Span<float> probabilities, int classes)
+    /// <summary>Raises a probability row to 1 / t for a window whose session members hold <paramref name="share"/> of the
+    /// vote, and renormalises it to sum 1.</summary>
+    public static void Apply(float factor, float share, Span<float> row)
     {
-        for (int b = 0; b < shares.Length; b++)
-        {
-            var row = probabilities.Slice(b * classes, classes);
-            float exponent = 1 / At(factor, shares[b]), sum = 0;
-            for (int k = 0; k < classes; k++) sum += row[k] = MathF.Pow(row[k], exponent);
-            if (sum > 0) for (int k = 0; k < classes; k++) row[k] /= sum;
-        }
+        float exponent = 1 / At(factor, share), sum = 0;
+        for (int k = 0; k < row.Length; k++) sum += row[k] = MathF.Pow(row[k], exponent);
+        if (sum > 0) for (int k = 0; k < row.Length; k++) row[k] /= sum;
     }
 }

@@ -165,7 +165,7 @@ public sealed class SessionTrainingTests : IDisposable
     {
         float[] rows = [0.5f, 0.3f, 0.2f, 0.5f, 0.3f, 0.2f, 0.5f, 0.3f, 0.2f];
         float[] shares = [0f, 0.5f, 1f];
-        SessionTemperature.Apply(0.7f, shares, rows, 3);
+        for (int b = 0; b < shares.Length; b++) SessionTemperature.Apply(0.7f, shares[b], rows.AsSpan(b * 3, 3));
         // No share: p^(1/0.7) renormalised — the top class gains, the order stays.
         double z = Math.Pow(0.5, 1 / 0.7) + Math.Pow(0.3, 1 / 0.7) + Math.Pow(0.2, 1 / 0.7);
         Assert.Equal(Math.Pow(0.5, 1 / 0.7) / z, rows[0], 5);
