@@ -92,23 +92,31 @@ public static class Commands
     }
 
     public static int CrossValidate(IReadOnlyList<string> data, string reportDir, int k, int seeds, IReadOnlyList<string> conditions, string? json,
-        string? windows, TrainingRecipe recipe, bool restart = false, IReadOnlyList<int>? onlyFolds = null, (TrainingRecipe Recipe, string ReportDir)? candidate = null)
+        string? windows, TrainingRecipe recipe, bool restart = false, IReadOnlyList<int>? onlyFolds = null, IReadOnlyList<(TrainingRecipe Recipe, string ReportDir)>? candidates = null)
     {
         foreach (int f in onlyFolds ?? [])
             if (f > k) throw new UsageException($"--only-folds: there is no fold {f} in a {k}-fold cross-validation");
-        if (candidate is { } c)
+        candidates ??= [];
+        foreach (var c in candidates)
         {
             if (recipe.PairingProblems(c.Recipe) is { Count: > 0 } problems)
                 throw new UsageException($"--candidate cannot share the baseline's draws: {string.Join("; ", problems)}");
             if (c.Recipe == recipe) throw new UsageException("--candidate changes nothing in the recipe: name the options it changes");
         }
+        if (candidates.Count(c => !recipe.ReadsSameNets(c.Recipe)) > 1)
+            throw new UsageException("--candidate: at most one candidate may train nets of its own; the others may change only how the baseline's output is read " +
+                                     "(--session-gate, --isolated-temperature)");
+        if (candidates.Select(c => Path.GetFullPath(c.ReportDir)).Append(Path.GetFullPath(reportDir)).Distinct().Count() != candidates.Count + 1)
+            throw new UsageException("--candidate-report: every recipe needs a report folder of its own");
         var corpus = new Corpus(data);
         if (corpus.Speakers.Count < k) throw new UsageException($"{k} folds need at least {k} speakers; the data has {corpus.Speakers.Count}");
         Console.Error.WriteLine($"cv: {corpus.Clips.Count} clips, {corpus.Speakers.Count} speakers, {k} folds, {seeds} seed(s); {recipe.Describe()}");
         var arms = new List<(TrainingRecipe Recipe, string ReportDir, string? Json)> { (recipe, reportDir, json) };
-        if (candidate is { } paired)
+        foreach (var paired in candidates)
         {
-            Console.Error.WriteLine($"cv: paired with a candidate on the same draws, reported under {paired.ReportDir}: {paired.Recipe.Describe()}");
+            Console.Error.WriteLine(recipe.ReadsSameNets(paired.Recipe)
+                ? $"cv: a candidate scored on the baseline's nets (it reads their output otherwise), reported under {paired.ReportDir}: {paired.Recipe.Describe()}"
+                : $"cv: paired with a candidate on the same draws, reported under {paired.ReportDir}: {paired.Recipe.Describe()}");
             arms.Add((paired.Recipe, paired.ReportDir, Path.Combine(paired.ReportDir, "summary.json")));
         }
         var checkpoints = arms.Select(a => FoldCheckpoints.Open(a.ReportDir, corpus, a.Recipe, k, conditions, restart)).ToList();
@@ -126,7 +134,7 @@ public static class Commands
             CrossValidationReport.Write(arms[a].ReportDir, corpus, arms[a].Recipe, k, result);
             if (arms[a].Json is { } path) WriteJson(path, JsonSerializer.SerializeToNode(result.Summary(), Json)!);
             if (windows is not null) OutOfFoldWindows.Write(windows, result);
-            if (arms.Count > 1) Console.WriteLine(a == 0 ? "baseline:" : "candidate:");
+            if (arms.Count > 1) Console.WriteLine(a == 0 ? "baseline:" : arms.Count == 2 ? "candidate:" : $"candidate {a}:");
             foreach (var line in result.SummaryLines()) Console.WriteLine(line);
         }
         return 0;

@@ -58,16 +58,22 @@ public static class CrossValidation
         Run(corpus, [(recipe, checkpoints)], k, seeds, conditions, only)[0];
 
     /// <summary>
-    /// The same for a baseline and a candidate recipe at once (<paramref name="arms"/>: one or two, each with its own
-    /// saved folds): every fold trains both side by side on one draw per epoch (<see cref="TrainingRecipe.FitPaired"/>),
-    /// then scores each on the same held-out clips. Each arm's result is the one its own run would give. A fold is taken
-    /// from the saved folds only when every arm has saved it; otherwise both are trained (training is deterministic, so an
+    /// The same for a baseline and candidate recipes at once (<paramref name="arms"/>, the baseline first, each with its
+    /// own saved folds). A candidate that only reads the output otherwise (<see cref="TrainingRecipe.ReadsSameNets"/>:
+    /// another session gate or session-following temperature) is scored on the baseline's nets, with no training of its
+    /// own; at most one candidate trains, beside the baseline on one draw per epoch (<see cref="TrainingRecipe.FitPaired"/>).
+    /// Every arm is scored on the same held-out clips, and its result is the one its own run would give. A fold is taken
+    /// from the saved folds only when every arm has saved it; otherwise all are trained (training is deterministic, so an
     /// arm's fold saved before is written again the same).
     /// </summary>
     public static CrossValidationResult?[] Run(Corpus corpus, IReadOnlyList<(TrainingRecipe Recipe, FoldCheckpoints? Checkpoints)> arms, int k, int seeds,
         IReadOnlyList<string> conditions, IReadOnlySet<int>? only = null)
     {
-        if (arms.Count is < 1 or > 2) throw new ArgumentException("one recipe, or a baseline and a candidate", nameof(arms));
+        if (arms.Count < 1) throw new ArgumentException("no recipe", nameof(arms));
+        // The arm whose nets each arm is scored with: its own, or the baseline's when it only reads them otherwise.
+        var netsOf = arms.Select((a, i) => i > 0 && arms[0].Recipe.ReadsSameNets(a.Recipe) ? 0 : i).ToArray();
+        var trained = netsOf.Distinct().ToArray();
+        if (trained.Length > 2) throw new ArgumentException("at most one candidate that trains nets of its own", nameof(arms));
         var watch = Stopwatch.StartNew();
         var folds = corpus.Folds(k);
         var all = Enumerable.Range(0, corpus.Clips.Count).ToList();
@@ -75,7 +81,7 @@ public static class CrossValidation
         keys.AddRange(conditions.Select(c => "clip/" + c));
         var results = arms.Select(_ => new List<SeedResult>()).ToArray();
         if (only is not null && arms.Any(a => a.Checkpoints is null)) throw new ArgumentException("a subset of folds is kept only in saved folds", nameof(only));
-        string Arm(int a) => arms.Count == 1 ? "" : a == 0 ? " (baseline)" : " (candidate)";
+        string Arm(int a) => arms.Count == 1 ? "" : a == 0 ? " (baseline)" : arms.Count == 2 ? " (candidate)" : $" (candidate {a})";
         int resumed = 0, left = 0;
         for (int s = 0; s < seeds; s++)
         {
@@ -118,16 +124,18 @@ public static class CrossValidation
                     var scores = new Scorer(new NetClassifier([net], DatasetLoader.TrainingLabels)).ClipLevel(heldFeatures);
                     curves[arm].Add(report with { ValidationMacroF1 = Evaluation.Metrics(scores).MacroF1 });
                 }
-                var members = ProgressReporter.Run(label, p =>
+                var nets = ProgressReporter.Run(label, p =>
                 {
-                    if (arms.Count == 1) return new[] { seeded[0].Fit(corpus, train, p, (report, net) => EpochDone(0, report, net)) };
-                    var (baseline, candidate) = seeded[0].FitPaired(corpus, train, seeded[1], p, EpochDone);
+                    if (trained.Length == 1) return new[] { seeded[0].Fit(corpus, train, p, (report, net) => EpochDone(0, report, net)) };
+                    var (baseline, candidate) = seeded[0].FitPaired(corpus, train, seeded[trained[1]], p, (arm, report, net) => EpochDone(trained[arm], report, net));
                     return new[] { baseline, candidate };
                 });
                 for (int a = 0; a < arms.Count; a++)
                 {
-                    result[a].Curves.Add(curves[a]);
-                    var scorer = new Scorer(new NetClassifier(members[a], DatasetLoader.TrainingLabels));
+                    // An arm scored on another's nets has that arm's training curves.
+                    result[a].Curves.Add(curves[netsOf[a]]);
+                    var members = nets[Array.IndexOf(trained, netsOf[a])];
+                    var scorer = new Scorer(new NetClassifier(members, DatasetLoader.TrainingLabels, OutputReading.Of(seeded[a])));
                     foreach (var key in keys)
                     {
                         var (mode, condition) = key switch
@@ -142,7 +150,7 @@ public static class CrossValidation
                         result[a].Scores[key].Add(Evaluation.Score(corpus, folds[f], scorer, mode, condition, seed,
                             keepFeatures: condition == "clean" || a < arms.Count - 1));
                     }
-                    arms[a].Checkpoints?.Save(seed, f, keys.ToDictionary(key => key, key => result[a].Scores[key][^1]), curves[a]);
+                    arms[a].Checkpoints?.Save(seed, f, keys.ToDictionary(key => key, key => result[a].Scores[key][^1]), curves[netsOf[a]]);
                     ReportFold(corpus, folds[f], keys, result[a], label + Arm(a), watch);
                 }
                 corpus.Forget(folds[f]);

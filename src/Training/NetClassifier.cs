@@ -3,13 +3,23 @@ using VoiceEmotion.Training.Nn;
 
 namespace VoiceEmotion.Training;
 
+/// <summary>How an ensemble's output is read beyond what its nets compute: the session members' gate
+/// (<see cref="EnsembleWeights.Gate"/>) and the session-following temperature factor (<see cref="SessionTemperature"/>; null: none).</summary>
+public sealed record OutputReading(float Gate, float? IsolatedTemperature)
+{
+    /// <summary>How <paramref name="recipe"/> reads its ensemble's output.</summary>
+    public static OutputReading Of(TrainingRecipe recipe) => new(EnsembleWeights.Gate(recipe.MemberConfigs()), recipe.IsolatedTemperature);
+}
+
 /// <summary>An in-memory ensemble of trained nets (probabilities combined by <see cref="EnsembleWeights"/>), for cross-validation without export.</summary>
 public sealed class NetClassifier : IRawClassifier
 {
     private readonly IReadOnlyList<EmotionNet> _members;
     private readonly ThreadLocal<EmotionNet.Workspace[]> _workspaces;
 
-    public NetClassifier(IReadOnlyList<EmotionNet> members, IReadOnlyList<string> labels)
+    /// <summary>The members' combined output; <paramref name="reading"/>: read it with another gate or session-following
+    /// temperature than the members carry (another recipe's reading of the same nets: <see cref="TrainingRecipe.ReadsSameNets"/>).</summary>
+    public NetClassifier(IReadOnlyList<EmotionNet> members, IReadOnlyList<string> labels, OutputReading? reading = null)
     {
         _members = members;
         Labels = labels;
@@ -17,10 +27,17 @@ public sealed class NetClassifier : IRawClassifier
         _workspaces = new ThreadLocal<EmotionNet.Workspace[]>(() => members.Select(m => m.CreateWorkspace()).ToArray());
         _configs = [.. members.Select(m => m.Config)];
         _gate = EnsembleWeights.Gate(_configs);
+        _isolatedTemperature = members[0].IsolatedTemperature;
+        if (reading is not null)
+        {
+            if ((reading.Gate > 0) != (_gate > 0)) throw new ArgumentException("a reading can change the session members' gate, not whether they vote", nameof(reading));
+            (_gate, _isolatedTemperature) = (reading.Gate, reading.IsolatedTemperature);
+        }
     }
 
     private readonly NetConfig[] _configs;
     private readonly float _gate;
+    private readonly float? _isolatedTemperature;
 
     public IReadOnlyList<string> Labels { get; }
 
@@ -46,7 +63,7 @@ public sealed class NetClassifier : IRawClassifier
             }
         }
         if (_members[0].ClassWeights is { } classWeights) ClassBalance.Apply(classWeights, output, batchSize);
-        if (_members[0].IsolatedTemperature is { } factor)
+        if (_isolatedTemperature is { } factor)
             for (int b = 0; b < batchSize; b++)
                 SessionTemperature.Apply(factor, EnsembleWeights.Share(_gate, stats[b * s + FeatureSchema.SessionWeightIndex]), output.Slice(b * c.Classes, c.Classes));
     }

@@ -153,21 +153,26 @@ public static class TrainingCli
         };
         var only = FoldList("--only-folds", "train and score only these folds (numbers from 1, comma-separated) and save them under the report folder; " +
                                             "the report and summary are written once every fold is saved (run again without it to finish, or read the saved folds with compare --folds)");
-        var candidate = new Option<string>("--candidate")
+        var candidate = new Option<string[]>("--candidate")
         {
             Description = "a paired experiment: these recipe options (quoted, e.g. \"--frame-shift blend\") applied over this command's recipe give a candidate that " +
                           "trains beside it on the same draws, one draw for both (≈ 0.6 of the time of two runs); each recipe's folds, report and summary as its own run " +
-                          "would write them (the candidate's summary as summary.json in its report folder); needs --candidate-report",
+                          "would write them (the candidate's summary as summary.json in its report folder); needs --candidate-report. Repeatable: candidates that only " +
+                          "read the output otherwise (--session-gate, --isolated-temperature) are scored on the baseline's nets without training; at most one trains",
             HelpName = "\"OPTIONS\"",
         };
-        var candidateReport = Folder("--candidate-report", "with --candidate: the candidate's report folder (its saved folds, report and summary)");
+        var candidateReport = new Option<string[]>("--candidate-report")
+        {
+            Description = "with --candidate: the candidate's report folder (its saved folds, report and summary); one per --candidate, in the same order",
+            HelpName = "dir",
+        };
         foreach (var option in new Option[] { data, report, folds, seeds, conditions, json, windows, restart, only, candidate, candidateReport }) command.Options.Add(option);
         command.Validators.Add(r =>
         {
-            bool a = r.GetValue(candidate) is not null, b = r.GetValue(candidateReport) is not null;
-            if (a != b) r.AddError("--candidate and --candidate-report go together: the candidate's recipe options and where its report goes");
-            if (a && r.GetValue(windows) is not null) r.AddError("--windows keeps one recipe's windows: run it without --candidate");
-            if (a && b && Path.GetFullPath(r.GetValue(candidateReport)!) == Path.GetFullPath(r.GetValue(report)!))
+            int a = r.GetValue(candidate)?.Length ?? 0, b = r.GetValue(candidateReport)?.Length ?? 0;
+            if (a != b) r.AddError("--candidate and --candidate-report go together, one report folder per candidate: the candidate's recipe options and where its report goes");
+            if (a > 0 && r.GetValue(windows) is not null) r.AddError("--windows keeps one recipe's windows: run it without --candidate");
+            if (b > 0 && r.GetValue(candidateReport)!.Any(dir => Path.GetFullPath(dir) == Path.GetFullPath(r.GetValue(report)!)))
                 r.AddError("--candidate-report must be another folder than --report");
         });
         RecipeOptions.AddTo(command);
@@ -181,7 +186,7 @@ public static class TrainingCli
                 _ => ConditionList(list),
             };
             var recipe = RecipeOptions.Read(parse.CommandResult);
-            var paired = parse.GetValue(candidate) is { } options ? (RecipeOptions.ReadOver(recipe, options), parse.GetValue(candidateReport)!) : default((TrainingRecipe, string)?);
+            var paired = (parse.GetValue(candidate) ?? []).Zip(parse.GetValue(candidateReport) ?? [], (options, dir) => (RecipeOptions.ReadOver(recipe, options), dir)).ToList();
             return Commands.CrossValidate(parse.GetValue(data)!, parse.GetValue(report)!, parse.GetValue(folds), parse.GetValue(seeds), scored,
                 parse.GetValue(json), parse.GetValue(windows), recipe, parse.GetValue(restart), ChosenFolds(parse, only), paired);
         });

@@ -192,6 +192,13 @@ public sealed record TrainingRecipe
         return problems;
     }
 
+    /// <summary>Whether <paramref name="other"/> trains exactly this recipe's nets and differs at most in how their output is
+    /// read: the session members' gate (both with session members) and the session-following temperature. Such a
+    /// candidate is scored on this recipe's nets, with no training of its own (<see cref="CrossValidation"/>).</summary>
+    public bool ReadsSameNets(TrainingRecipe other) =>
+        other with { SessionGate = SessionGate, IsolatedTemperature = IsolatedTemperature } == this
+        && MemberConfigs().Any(c => c.IsSessionMember) == other.MemberConfigs().Any(c => c.IsSessionMember);
+
     /// <summary><see cref="SharedDraws"/>: the members of every recipe in <paramref name="recipes"/> (which draw alike:
     /// <see cref="PairingProblems"/>) step through their epochs side by side over the first member's source, each
     /// standardised as its own run would be; epoch by epoch, member by member, so the reports come in that order.</summary>

@@ -587,6 +587,57 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void CandidatesThatOnlyReadTheOutputOtherwiseAreScoredOnTheBaselinesNets()
+    {
+        // Two candidates that change only how the output is read (the session gate; the session-following temperature)
+        // and one that trains (its dropout), all in one run: each gets what its own run gives, every window's
+        // probabilities included, and the readers carry the baseline's training curves (the same nets, trained once).
+        string[] common = ["cv", "--data", _data.Directory, "--folds", "3", "--epochs", "2", "--passes", "1", "--conditions", "none", "--seed", "4", "--only-folds", "2"];
+        string Dir(string name) => Path.Combine(_data.Directory, name);
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-base")]));
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-gate"), "--session-gate", "0.5"]));
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-warm"), "--isolated-temperature", "1"]));
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-drop"), "--dropout", "0.2"]));
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("all-base"),
+            "--candidate", "--session-gate 0.5", "--candidate-report", Dir("all-gate"),
+            "--candidate", "--dropout 0.2", "--candidate-report", Dir("all-drop"),
+            "--candidate", "--isolated-temperature 1", "--candidate-report", Dir("all-warm")]));
+
+        SavedFold Fold(string name) => FoldCheckpoints.ReadAll(Dir(name))[(4, 2)];
+        string Scores(string name) => System.Text.Json.JsonSerializer.Serialize(Fold(name).Scores);
+        string Curve(string name) => System.Text.Json.JsonSerializer.Serialize(Fold(name).Curve.Select(e => new { e.Member, e.Epoch, e.Loss, e.ValidationMacroF1 }));
+        foreach (var arm in new[] { "base", "gate", "warm", "drop" })
+        {
+            Assert.Equal(Scores("alone-" + arm), Scores("all-" + arm));
+            Assert.Equal(Fold("alone-" + arm).Fingerprint, Fold("all-" + arm).Fingerprint);
+            Assert.Equal(Curve("alone-" + arm), Curve("all-" + arm));
+        }
+        Assert.NotEqual(Scores("all-base"), Scores("all-gate"));
+        Assert.NotEqual(Scores("all-base"), Scores("all-warm"));
+        Assert.Equal(Curve("all-base"), Curve("all-gate"));
+        Assert.NotEqual(Curve("all-base"), Curve("all-drop"));
+
+        // Two candidates that would each train nets of their own, or two recipes in one folder, are refused before any work.
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--dropout 0.2", "--candidate-report", Dir("y"),
+            "--candidate", "--dropout 0.1", "--candidate-report", Dir("z")], error: error));
+        Assert.Contains("at most one candidate may train nets of its own", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--session-gate 0.5", "--candidate-report", Dir("y"),
+            "--candidate", "--session-gate 0.3", "--candidate-report", Dir("y")], error: error));
+        Assert.Contains("every recipe needs a report folder of its own", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--session-gate 0.5", "--candidate-report", Dir("y"),
+            "--candidate", "--session-gate 0.3"], error: error));
+        Assert.Contains("one report folder per candidate", error.ToString());
+        Assert.False(Directory.Exists(Dir("x")), "a refused run writes nothing");
+        // A gate of 0 removes the session members: other nets, so it trains (and is not taken for a reader).
+        Assert.False(new TrainingRecipe().ReadsSameNets(new TrainingRecipe { SessionGate = 0 }));
+        Assert.True(new TrainingRecipe().ReadsSameNets(new TrainingRecipe { SessionGate = 0.3f, IsolatedTemperature = null }));
+        Assert.False(new TrainingRecipe().ReadsSameNets(new TrainingRecipe { SessionGate = 0.3f, BalancedOutput = false }));
+    }
+
+    [Fact]
     public void AFolderWithAnUnreadableFileNamesItAndGoesOn()
     {
         File.WriteAllText(Path.Combine(_data.Directory, "03-01-05-01-01-01-09.wav"), "this is not a wav file");
