@@ -63,8 +63,9 @@ public static class CrossValidation
     /// another session gate or session-following temperature) is scored on the baseline's nets, with no training of its
     /// own; at most one candidate trains, beside the baseline on one draw per epoch (<see cref="TrainingRecipe.FitPaired"/>).
     /// Every arm is scored on the same held-out clips, and its result is the one its own run would give. A fold is taken
-    /// from the saved folds only when every arm has saved it; otherwise all are trained (training is deterministic, so an
-    /// arm's fold saved before is written again the same).
+    /// from the saved folds only when every arm has saved it; otherwise its nets are taken from the nets a run of the same
+    /// recipes kept (<see cref="FoldCheckpoints.LoadNets"/>) or, when there are none, trained again (training is
+    /// deterministic, so an arm's fold saved before is written again the same).
     /// </summary>
     public static CrossValidationResult?[] Run(Corpus corpus, IReadOnlyList<(TrainingRecipe Recipe, FoldCheckpoints? Checkpoints)> arms, int k, int seeds,
         IReadOnlyList<string> conditions, IReadOnlySet<int>? only = null)
@@ -124,12 +125,28 @@ public static class CrossValidation
                     var scores = new Scorer(new NetClassifier([net], DatasetLoader.TrainingLabels)).ClipLevel(heldFeatures);
                     curves[arm].Add(report with { ValidationMacroF1 = Evaluation.Metrics(scores).MacroF1 });
                 }
-                var nets = ProgressReporter.Run(label, p =>
+                // Nets a run of the same recipes trained and kept are scored again instead of trained again.
+                var kept = trained.Select(t => arms[t].Checkpoints?.LoadNets(seed, f)).ToArray();
+                List<EmotionNet>[] nets;
+                if (kept.All(x => x is not null))
                 {
-                    if (trained.Length == 1) return new[] { seeded[0].Fit(corpus, train, p, (report, net) => EpochDone(0, report, net)) };
-                    var (baseline, candidate) = seeded[0].FitPaired(corpus, train, seeded[trained[1]], p, (arm, report, net) => EpochDone(trained[arm], report, net));
-                    return new[] { baseline, candidate };
-                });
+                    nets = [.. kept.Select(x => x!.Value.Nets)];
+                    for (int i = 0; i < trained.Length; i++)
+                    {
+                        curves[trained[i]].AddRange(kept[i]!.Value.Curve);
+                        Console.Error.WriteLine($"{label}{Arm(trained[i])}: nets taken from {arms[trained[i]].Checkpoints!.NetsPathOf(seed, f)} (trained {kept[i]!.Value.Written:yyyy-MM-dd HH:mm} UTC); scoring only");
+                    }
+                }
+                else
+                {
+                    nets = ProgressReporter.Run(label, p =>
+                    {
+                        if (trained.Length == 1) return new[] { seeded[0].Fit(corpus, train, p, (report, net) => EpochDone(0, report, net)) };
+                        var (baseline, candidate) = seeded[0].FitPaired(corpus, train, seeded[trained[1]], p, (arm, report, net) => EpochDone(trained[arm], report, net));
+                        return new[] { baseline, candidate };
+                    });
+                    for (int i = 0; i < trained.Length; i++) arms[trained[i]].Checkpoints?.SaveNets(seed, f, nets[i], curves[trained[i]]);
+                }
                 for (int a = 0; a < arms.Count; a++)
                 {
                     // An arm scored on another's nets has that arm's training curves.

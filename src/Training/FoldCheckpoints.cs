@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using VoiceEmotion.Pipeline.Features;
+using VoiceEmotion.Training.Nn;
 
 namespace VoiceEmotion.Training;
 
@@ -13,7 +14,9 @@ namespace VoiceEmotion.Training;
 /// the recipe (every option, the seed included), the number of folds, the conditions scored, the feature schema and
 /// the corpus's clips in order. A file whose fingerprint differs is refused with its name; <c>--restart</c> deletes
 /// the saved folds and computes all of them again. Files are written whole (a temporary file, then a rename), so a run
-/// killed while writing leaves the previous state.
+/// killed while writing leaves the previous state. Beside each fold its trained nets are kept (<c>seed-S-fold-F.nets</c>,
+/// ≈ 2 MB, fingerprinted without how the output is read or which conditions are scored), so a fold that has to be scored
+/// again — a candidate that reads the same nets otherwise, an evaluation a later build adds — is not trained again.
 /// </summary>
 public sealed class FoldCheckpoints
 {
@@ -22,10 +25,13 @@ public sealed class FoldCheckpoints
     private readonly string _dir;
     private readonly string _fingerprint;
 
-    private FoldCheckpoints(string dir, string fingerprint)
+    private readonly string _netsFingerprint;
+
+    private FoldCheckpoints(string dir, string fingerprint, string netsFingerprint)
     {
         _dir = dir;
         _fingerprint = fingerprint;
+        _netsFingerprint = netsFingerprint;
     }
 
     /// <summary>The store under <paramref name="reportDir"/> for this cross-validation; with <paramref name="restart"/>
@@ -35,8 +41,13 @@ public sealed class FoldCheckpoints
         string dir = Path.Combine(reportDir, Folder);
         if (restart && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         Directory.CreateDirectory(dir);
-        return new FoldCheckpoints(dir, Fingerprint(corpus, recipe, k, conditions));
+        return new FoldCheckpoints(dir, Fingerprint(corpus, recipe, k, conditions), NetsFingerprint(corpus, recipe, k));
     }
+
+    /// <summary>A hash of everything that decides a fold's trained nets: the recipe without how its output is read
+    /// (<see cref="TrainingRecipe.NetsOnly"/>), the number of folds, the feature schema and the clips — not the
+    /// conditions scored.</summary>
+    public static string NetsFingerprint(Corpus corpus, TrainingRecipe recipe, int k) => Fingerprint(corpus, recipe.NetsOnly(), k, ["(nets)"]);
 
     /// <summary>A hash of everything that decides a fold's scores but the code itself.</summary>
     public static string Fingerprint(Corpus corpus, TrainingRecipe recipe, int k, IReadOnlyList<string> conditions)
@@ -101,6 +112,44 @@ public sealed class FoldCheckpoints
         return saved;
     }
 
+    public string NetsPathOf(int seed, int fold) => Path.Combine(_dir, Name(seed, fold + 1) + ".nets");
+
+    /// <summary>A fold's trained nets and their curve, saved (<see cref="SaveNets"/>) by a run of a recipe that trains the
+    /// same nets; null when there are none, or they are another recipe's or unreadable (said on stderr: the fold is then
+    /// trained again).</summary>
+    public (List<EmotionNet> Nets, List<EpochReport> Curve, DateTime Written)? LoadNets(int seed, int fold)
+    {
+        string path = NetsPathOf(seed, fold);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var saved = JsonSerializer.Deserialize<SavedNets>(File.ReadAllBytes(path), Options);
+            if (saved?.Nets is null || saved.Curve is null) throw new JsonException("no nets");
+            if (saved.Fingerprint != _netsFingerprint)
+            {
+                Console.Error.WriteLine($"cv: {path} holds nets of another recipe; training the fold");
+                return null;
+            }
+            return ([.. saved.Nets.Select(EmotionNet.Restore)], saved.Curve, saved.Written);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            Console.Error.WriteLine($"cv: {path} is not a fold's saved nets ({e.Message}); training the fold");
+            return null;
+        }
+    }
+
+    /// <summary>Keeps a fold's trained nets (every value that decides their output) and their curve, so that a later
+    /// run scores them — another reading of them (<see cref="TrainingRecipe.ReadsSameNets"/>), an evaluation added by a
+    /// later build — without training them again.</summary>
+    public void SaveNets(int seed, int fold, IReadOnlyList<EmotionNet> nets, IReadOnlyList<EpochReport> curve)
+    {
+        var saved = new SavedNets(_netsFingerprint, DateTime.UtcNow, [.. curve], [.. nets.Select(n => n.Snapshot())]);
+        string path = NetsPathOf(seed, fold), temporary = path + ".part";
+        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(saved, Options));
+        File.Move(temporary, path, overwrite: true);
+    }
+
     public void Save(int seed, int fold, IReadOnlyDictionary<string, ClipScores> scores, IReadOnlyList<EpochReport> curve)
     {
         var saved = new SavedFold(_fingerprint, DateTime.UtcNow, [.. curve],
@@ -128,3 +177,6 @@ public sealed record SavedScores(int[] Clips, int[] Truth, int[] Predicted, floa
 }
 
 public sealed record SavedFold(string Fingerprint, DateTime Written, List<EpochReport> Curve, Dictionary<string, SavedScores> Scores);
+
+/// <summary>A fold's trained nets (<see cref="FoldCheckpoints.SaveNets"/>).</summary>
+public sealed record SavedNets(string Fingerprint, DateTime Written, List<EpochReport> Curve, List<NetState> Nets);

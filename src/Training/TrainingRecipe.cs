@@ -195,9 +195,11 @@ public sealed record TrainingRecipe
     /// <summary>Whether <paramref name="other"/> trains exactly this recipe's nets and differs at most in how their output is
     /// read: the session members' gate (both with session members) and the session-following temperature. Such a
     /// candidate is scored on this recipe's nets, with no training of its own (<see cref="CrossValidation"/>).</summary>
-    public bool ReadsSameNets(TrainingRecipe other) =>
-        other with { SessionGate = SessionGate, IsolatedTemperature = IsolatedTemperature } == this
-        && MemberConfigs().Any(c => c.IsSessionMember) == other.MemberConfigs().Any(c => c.IsSessionMember);
+    public bool ReadsSameNets(TrainingRecipe other) => NetsOnly() == other.NetsOnly();
+
+    /// <summary>This recipe without how its output is read: the session gate reduced to whether session members vote, no
+    /// session-following temperature. Recipes with the same <see cref="NetsOnly"/> train the same nets.</summary>
+    public TrainingRecipe NetsOnly() => this with { SessionGate = SessionGate > 0 ? 1 : 0, IsolatedTemperature = null };
 
     /// <summary><see cref="SharedDraws"/>: the members of every recipe in <paramref name="recipes"/> (which draw alike:
     /// <see cref="PairingProblems"/>) step through their epochs side by side over the first member's source, each

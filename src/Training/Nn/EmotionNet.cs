@@ -75,6 +75,30 @@ public sealed class EmotionNet
 
     public ParameterSet Parameters { get; }
 
+    /// <summary>Everything that decides this net's output, to keep a trained net and score with it later
+    /// (<see cref="Restore"/> gives a net whose every output is the same to the bit).</summary>
+    public NetState Snapshot() => new(Config, [.. Parameters.Values], [.. FrameMean], [.. FrameScale], [.. StatsMean], [.. StatsScale],
+        Temperature, ClassWeights is null ? null : [.. ClassWeights], IsolatedTemperature);
+
+    /// <summary>The net a <see cref="Snapshot"/> was taken of. Throws <see cref="ArgumentException"/> when its values do not
+    /// fit its shape.</summary>
+    public static EmotionNet Restore(NetState state)
+    {
+        var net = new EmotionNet(state.Config, seed: 0);
+        if (state.Parameters.Length != net.Parameters.Count || state.FrameMean.Length != net.FrameMean.Length || state.FrameScale.Length != net.FrameScale.Length
+            || state.StatsMean.Length != net.StatsMean.Length || state.StatsScale.Length != net.StatsScale.Length)
+            throw new ArgumentException("the saved values do not fit the saved shape", nameof(state));
+        state.Parameters.CopyTo(net.Parameters.Values, 0);
+        state.FrameMean.CopyTo(net.FrameMean, 0);
+        state.FrameScale.CopyTo(net.FrameScale, 0);
+        state.StatsMean.CopyTo(net.StatsMean, 0);
+        state.StatsScale.CopyTo(net.StatsScale, 0);
+        net.Temperature = state.Temperature;
+        net.ClassWeights = state.ClassWeights;
+        net.IsolatedTemperature = state.IsolatedTemperature;
+        return net;
+    }
+
     /// <summary>Per-feature standardisation of the frames input: (x − mean) · scale. Folded into the exported graph.</summary>
     public float[] FrameMean { get; }
     public float[] FrameScale { get; }
@@ -401,3 +425,7 @@ internal static class SpanExtensions
         return span;
     }
 }
+
+/// <summary>A trained <see cref="EmotionNet"/> as values (<see cref="EmotionNet.Snapshot"/>).</summary>
+public sealed record NetState(NetConfig Config, float[] Parameters, float[] FrameMean, float[] FrameScale, float[] StatsMean, float[] StatsScale,
+    float Temperature, float[]? ClassWeights, float? IsolatedTemperature);

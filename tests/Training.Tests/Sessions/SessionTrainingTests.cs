@@ -617,6 +617,21 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.Equal(Curve("all-base"), Curve("all-gate"));
         Assert.NotEqual(Curve("all-base"), Curve("all-drop"));
 
+        // The baseline's nets are kept beside its folds: a reader added by a later run is scored on them without training
+        // (its curve is the kept one to the second of wall time) and gets what its own run gives.
+        Assert.True(File.Exists(Path.Combine(Dir("all-base"), FoldCheckpoints.Folder, "seed-4-fold-2.nets")));
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-quarter"), "--session-gate", "0.25"]));
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("all-base"), "--candidate", "--session-gate 0.25", "--candidate-report", Dir("late-quarter")]));
+        Assert.Equal(Scores("alone-quarter"), Scores("late-quarter"));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(Fold("all-base").Curve), System.Text.Json.JsonSerializer.Serialize(Fold("late-quarter").Curve));
+        Assert.NotEqual(System.Text.Json.JsonSerializer.Serialize(Fold("alone-quarter").Curve), System.Text.Json.JsonSerializer.Serialize(Fold("late-quarter").Curve));
+        // Nets that are not a fold's (a damaged file) are said and trained again, not trusted.
+        string keptCurve = System.Text.Json.JsonSerializer.Serialize(Fold("all-base").Curve);
+        File.WriteAllText(Path.Combine(Dir("all-base"), FoldCheckpoints.Folder, "seed-4-fold-2.nets"), "{ not nets");
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("all-base"), "--candidate", "--isolated-temperature 1", "--candidate-report", Dir("late-warm")]));
+        Assert.Equal(Scores("alone-warm"), Scores("late-warm"));
+        Assert.NotEqual(keptCurve, System.Text.Json.JsonSerializer.Serialize(Fold("late-warm").Curve));
+
         // Two candidates that would each train nets of their own, or two recipes in one folder, are refused before any work.
         var error = new StringWriter();
         Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--dropout 0.2", "--candidate-report", Dir("y"),
