@@ -595,11 +595,11 @@ public sealed class SessionTrainingTests : IDisposable
         string[] common = ["cv", "--data", _data.Directory, "--folds", "3", "--epochs", "2", "--passes", "1", "--conditions", "none", "--seed", "4", "--only-folds", "2"];
         string Dir(string name) => Path.Combine(_data.Directory, name);
         Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-base")]));
-        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-gate"), "--session-gate", "0.5"]));
+        Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-gate"), "--session-gate", "0.4"]));
         Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-warm"), "--isolated-temperature", "1"]));
         Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("alone-drop"), "--dropout", "0.2"]));
         Assert.Equal(0, TrainingCli.Run([.. common, "--report", Dir("all-base"),
-            "--candidate", "--session-gate 0.5", "--candidate-report", Dir("all-gate"),
+            "--candidate", "--session-gate 0.4", "--candidate-report", Dir("all-gate"),
             "--candidate", "--dropout 0.2", "--candidate-report", Dir("all-drop"),
             "--candidate", "--isolated-temperature 1", "--candidate-report", Dir("all-warm")]));
 
@@ -638,11 +638,11 @@ public sealed class SessionTrainingTests : IDisposable
             "--candidate", "--dropout 0.1", "--candidate-report", Dir("z")], error: error));
         Assert.Contains("at most one candidate may train nets of its own", error.ToString());
         error = new StringWriter();
-        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--session-gate 0.5", "--candidate-report", Dir("y"),
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--session-gate 0.4", "--candidate-report", Dir("y"),
             "--candidate", "--session-gate 0.3", "--candidate-report", Dir("y")], error: error));
         Assert.Contains("every recipe needs a report folder of its own", error.ToString());
         error = new StringWriter();
-        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--session-gate 0.5", "--candidate-report", Dir("y"),
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run([.. common, "--report", Dir("x"), "--candidate", "--session-gate 0.4", "--candidate-report", Dir("y"),
             "--candidate", "--session-gate 0.3"], error: error));
         Assert.Contains("one report folder per candidate", error.ToString());
         Assert.False(Directory.Exists(Dir("x")), "a refused run writes nothing");
