@@ -2,8 +2,8 @@ namespace VoiceEmotion.Training.Nn;
 
 /// <summary>
 /// A temperature on the ensemble's final probabilities that follows the session: speech heard without a session
-/// baseline (an isolated clip, a call's first seconds) is sharpened by a factor <c>f</c> below 1, and the factor rises to
-/// 1 as the session members take over the vote. With s the session members' share (<see cref="EnsembleWeights.Share"/>)
+/// baseline (an isolated clip, a call's first seconds) is sharpened by a factor <c>f</c> below 1, and the factor rises
+/// toward 1 as the session members take their share of the vote (to f + (1 − f) · gate: 0.85 with the shipped gate 0.5). With s the session members' share (<see cref="EnsembleWeights.Share"/>)
 /// the temperature is <c>t = f + (1 − f) · s</c> and each row becomes <c>p^(1/t)</c> renormalised — the same as dividing
 /// the output's log-probabilities by t, so the most probable emotion of every window stays the same.
 /// Why (stop 48, docs/model/recipe-experiments.md): with the output balanced by class, isolated speech came out

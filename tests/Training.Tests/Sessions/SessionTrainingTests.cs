@@ -292,7 +292,10 @@ public sealed class SessionTrainingTests : IDisposable
         var plain = members.Single(m => !m.Config.UseFrames && !m.Config.IsSessionMember);
         Assert.NotEqual(Forward(plain, stats).Hidden, Forward(plain, moved).Hidden);
 
-        // Before any speech (weight 0) the ensemble is the other members' average; at weight w the session member has w² of the vote.
+        // Before any speech (weight 0) the ensemble is the other members' average; at weight w the session member has
+        // g · w² of the vote (g the recipe's gate: 0.5 since stop 50).
+        double g = recipe.SessionGate;
+        Assert.Equal(0.5, g);
         var frames = new float[FeatureSchema.DefaultWindowFrames * FeatureSchema.FrameFeatureCount];
         var ensemble = new NetClassifier(members, DatasetLoader.TrainingLabels);
         var output = new float[DatasetLoader.TrainingLabels.Count];
@@ -305,7 +308,7 @@ public sealed class SessionTrainingTests : IDisposable
             {
                 var workspace = m.CreateWorkspace();
                 m.Forward(workspace, m.Config.UseFrames ? frames : default, stats);
-                double share = m.Config.IsSessionMember ? weight * weight : (1 - weight * weight) / 2;
+                double share = m.Config.IsSessionMember ? g * weight * weight : (1 - g * weight * weight) / 2;
                 for (int k = 0; k < output.Length; k++) expected[k] += share * workspace.Probabilities[k];
             }
             for (int k = 0; k < output.Length; k++) Assert.Equal(expected[k], output[k], 5);
