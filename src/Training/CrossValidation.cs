@@ -9,7 +9,7 @@ public sealed class SeedResult(int seed)
 {
     public int Seed { get; } = seed;
 
-    /// <summary>Key ("clip", "streaming", "sessions", "steady-sessions", "clip/CONDITION") → per-fold scores.</summary>
+    /// <summary>Key ("clip", "streaming", "sessions", "steady-sessions", "episode-sessions", "clip/CONDITION") → per-fold scores.</summary>
     public Dictionary<string, List<ClipScores>> Scores { get; } = [];
 
     public List<List<EpochReport>> Curves { get; } = [];
@@ -49,6 +49,10 @@ public static class CrossValidation
     /// session, one emotion at a time.</summary>
     public const string SteadySessions = "steady-sessions";
 
+    /// <summary>The evaluation key of <see cref="ScoreMode.EpisodeSessions"/>: each held-out speaker's clips as calls that
+    /// are half neutral, the other emotions in short episodes (<see cref="Scorer.EpisodeCalls"/>).</summary>
+    public const string EpisodeSessions = "episode-sessions";
+
     /// <summary>Runs the cross-validation; with <paramref name="checkpoints"/> every finished fold is saved there and a
     /// fold saved before is taken from it instead of being trained and scored again. With <paramref name="only"/> (fold
     /// indices from 0; needs <paramref name="checkpoints"/>) every other fold not saved yet is left for a later run, and
@@ -78,7 +82,7 @@ public static class CrossValidation
         var watch = Stopwatch.StartNew();
         var folds = corpus.Folds(k);
         var all = Enumerable.Range(0, corpus.Clips.Count).ToList();
-        var keys = new List<string> { "clip", "streaming", "sessions", SteadySessions };
+        var keys = new List<string> { "clip", "streaming", "sessions", SteadySessions, EpisodeSessions };
         keys.AddRange(conditions.Select(c => "clip/" + c));
         var results = arms.Select(_ => new List<SeedResult>()).ToArray();
         if (only is not null && arms.Any(a => a.Checkpoints is null)) throw new ArgumentException("a subset of folds is kept only in saved folds", nameof(only));
@@ -95,8 +99,9 @@ public static class CrossValidation
             {
                 string label = $"seed {seed}, fold {f + 1}/{k}";
                 var saved = arms.Select(a => a.Checkpoints?.Load(seed, f)).ToArray();
-                // A fold saved by a build that scored fewer evaluations (steady sessions came in stop 49) is computed again:
-                // training is deterministic, so its other figures come out the same.
+                // A fold saved by a build that scored fewer evaluations (steady sessions came in stop 49, episode sessions in
+                // stop 50) is computed again — from its kept nets when there are any; training is deterministic, so its
+                // other figures come out the same.
                 if (saved.All(x => x is not null && keys.All(x.Scores.ContainsKey)))
                 {
                     for (int a = 0; a < arms.Count; a++)
@@ -161,6 +166,7 @@ public static class CrossValidation
                             "streaming" => (ScoreMode.Streaming, "clean"),
                             "sessions" => (ScoreMode.Sessions, "clean"),
                             SteadySessions => (ScoreMode.SteadySessions, "clean"),
+                            EpisodeSessions => (ScoreMode.EpisodeSessions, "clean"),
                             _ => (ScoreMode.Clip, key["clip/".Length..]),
                         };
                         // A condition's features are kept until the last arm has scored them.

@@ -3,7 +3,7 @@ using VoiceEmotion.Pipeline.Inference;
 namespace VoiceEmotion.Training;
 
 /// <summary>How clips are scored: see <see cref="Scorer"/>.</summary>
-public enum ScoreMode { Clip, Streaming, Sessions, SteadySessions }
+public enum ScoreMode { Clip, Streaming, Sessions, SteadySessions, EpisodeSessions }
 
 /// <summary>Scores a set of a corpus's clips in one mode under one named line condition.</summary>
 public static class Evaluation
@@ -27,7 +27,9 @@ public static class Evaluation
                 return scorer.Streaming(Heard(corpus, clips, condition).Select(h => (h.Audio, h.Label)).ToList());
             case ScoreMode.Sessions:
             case ScoreMode.SteadySessions:
-                return scorer.Sessions(Heard(corpus, clips, condition), seed, steady: mode == ScoreMode.SteadySessions);
+            case ScoreMode.EpisodeSessions:
+                return scorer.Sessions(Heard(corpus, clips, condition), seed,
+                    mode switch { ScoreMode.SteadySessions => SessionOrder.Steady, ScoreMode.EpisodeSessions => SessionOrder.Episodes, _ => SessionOrder.Random });
             default:
                 throw new ArgumentOutOfRangeException(nameof(mode));
         }
@@ -41,6 +43,7 @@ public static class Evaluation
         ScoreMode.Clip => "clip-level",
         ScoreMode.Streaming => "streaming",
         ScoreMode.SteadySessions => "steady sessions",
+        ScoreMode.EpisodeSessions => "episode sessions",
         _ => "sessions",
     };
 

@@ -7,6 +7,9 @@ using VoiceEmotion.Training.Nn;
 
 namespace VoiceEmotion.Training;
 
+/// <summary>How <see cref="Scorer.Sessions"/> orders each speaker's clips into calls.</summary>
+public enum SessionOrder { Random, Steady, Episodes }
+
 /// <summary>A classifier seen with its own labels (8 with RAVDESS calm), so calibration can work on its raw output.</summary>
 public interface IRawClassifier
 {
@@ -110,51 +113,102 @@ public sealed class Scorer(IRawClassifier classifier)
         return new ClipScores([.. Enumerable.Range(0, clips.Count)], [.. clips.Select(c => c.Label)], predicted, [.. windows.SelectMany(w => w)]);
     }
 
-    /// <summary>One live session per speaker: clips (audio already through the line) in a seeded random order with
-    /// pauses; each clip scored from the speech updates that end while it plays (its last update if none had speech).
-    /// <paramref name="steady"/>: one emotion at a time — a speaker's clips of an emotion together (in a seeded order),
-    /// the emotions in a seeded order — a call whose mood lasts, where the random order changes emotion at almost every
-    /// clip and most 3 s windows hear two of them.</summary>
-    public ClipScores Sessions(IReadOnlyList<(string Speaker, float[] Audio16k, int Label)> clips, int seed, bool steady = false)
+    /// <summary>Live sessions of each speaker's clips (audio already through the line) with pauses; each clip scored from
+    /// the speech updates that end while it plays (its last update if none had speech). <paramref name="order"/>:
+    /// <see cref="SessionOrder.Random"/> — one call per speaker in a seeded random order; <see cref="SessionOrder.Steady"/>
+    /// — one call, one emotion at a time: a speaker's clips of an emotion together (in a seeded order), the emotions in a
+    /// seeded order — a call whose mood lasts, where the random order changes emotion at almost every clip and most 3 s
+    /// windows hear two of them; <see cref="SessionOrder.Episodes"/> — calls that are half neutral (<see cref="EpisodeCalls"/>).</summary>
+    public ClipScores Sessions(IReadOnlyList<(string Speaker, float[] Audio16k, int Label)> clips, int seed, SessionOrder order = SessionOrder.Random)
     {
         var bySpeaker = Enumerable.Range(0, clips.Count).GroupBy(i => clips[i].Speaker).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
-        var parts = new ClipScores[bySpeaker.Count];
-        Parallel.For(0, bySpeaker.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, g =>
+        var calls = new List<int[]>();
+        foreach (var speaker in bySpeaker)
         {
-            var order = bySpeaker[g].ToArray();
-            var random = new Random(Seeds.Mix(seed, Corpus.StableHash(bySpeaker[g].Key), 5));
-            random.Shuffle(order);
-            if (steady)
+            var shuffled = speaker.ToArray();
+            var random = new Random(Seeds.Mix(seed, Corpus.StableHash(speaker.Key), 5));
+            random.Shuffle(shuffled);
+            switch (order)
             {
-                var emotions = order.Select(i => clips[i].Label).Distinct().Order().ToArray();
-                random.Shuffle(emotions);
-                order = [.. emotions.SelectMany(e => order.Where(i => clips[i].Label == e))];
+                case SessionOrder.Steady:
+                    var emotions = shuffled.Select(i => clips[i].Label).Distinct().Order().ToArray();
+                    random.Shuffle(emotions);
+                    calls.Add([.. emotions.SelectMany(e => shuffled.Where(i => clips[i].Label == e))]);
+                    break;
+                case SessionOrder.Episodes:
+                    calls.AddRange(EpisodeCalls(shuffled, i => clips[i].Label, random));
+                    break;
+                default:
+                    calls.Add(shuffled);
+                    break;
             }
+        }
+        var parts = new ClipScores[calls.Count];
+        Parallel.For(0, calls.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, g =>
+        {
+            var call = calls[g];
             int pause = (int)(SessionPauseSeconds * FeatureSchema.SampleRate);
             var spans = new List<(int Start, int End)>();
             var audio = new List<float>();
-            foreach (int i in order)
+            foreach (int i in call)
             {
                 spans.Add((audio.Count, audio.Count + clips[i].Audio16k.Length));
                 audio.AddRange(clips[i].Audio16k);
                 audio.AddRange(new float[pause]);
             }
             var updates = Live([.. audio]);
-            var truth = new int[order.Length];
-            var predicted = new int[order.Length];
+            var truth = new int[call.Length];
+            var predicted = new int[call.Length];
             var windows = new List<(float[], int)>();
-            for (int k = 0; k < order.Length; k++)
+            for (int k = 0; k < call.Length; k++)
             {
                 double start = spans[k].Start / (double)FeatureSchema.SampleRate, end = spans[k].End / (double)FeatureSchema.SampleRate;
                 var during = updates.Where(u => u.Time > start && u.Time <= end + 1e-9).ToList();
                 var speech = during.Where(u => u.Raw is not null).Select(u => u.Raw!).ToList();
-                truth[k] = clips[order[k]].Label;
+                truth[k] = clips[call[k]].Label;
                 predicted[k] = speech.Count > 0 ? Decide(speech) : EmotionLabels.Neutral;
                 windows.AddRange(speech.Select(r => (r, truth[k])));
             }
-            parts[g] = new ClipScores(order, truth, predicted, windows);
+            parts[g] = new ClipScores(call, truth, predicted, windows);
         });
         return ClipScores.Concat(parts);
+    }
+
+    /// <summary>Most clips an episode of one emotion holds in <see cref="EpisodeCalls"/> (≈ 20 s of TESS, 35 s of RAVDESS).</summary>
+    public const int EpisodeClips = 10;
+
+    /// <summary>
+    /// One speaker's clips (in a seeded order) as calls that are half neutral, the shape of a customer-service call:
+    /// k = (non-neutral clips / neutral clips, rounded, at least 1) calls, each with every neutral clip as its background
+    /// (in its own seeded order) and every k-th clip of each other emotion, those in episodes of at most
+    /// <see cref="EpisodeClips"/> clips of one emotion, in a seeded order, with an even share of the neutral clips before,
+    /// between and after them. Every non-neutral clip is heard once, every neutral clip once per call. A speaker with no
+    /// neutral clip, or nothing else, gives one call in the order given.
+    /// </summary>
+    public static List<int[]> EpisodeCalls(IReadOnlyList<int> ordered, Func<int, int> label, Random random)
+    {
+        var neutral = ordered.Where(i => label(i) == EmotionLabels.Neutral).ToArray();
+        var emotions = ordered.Where(i => label(i) != EmotionLabels.Neutral).GroupBy(label).OrderBy(g => g.Key).Select(g => g.ToArray()).ToList();
+        int others = emotions.Sum(e => e.Length);
+        if (neutral.Length == 0 || others == 0) return [[.. ordered]];
+        int k = Math.Max(1, (int)Math.Round(others / (double)neutral.Length));
+        var calls = new List<int[]>(k);
+        for (int c = 0; c < k; c++)
+        {
+            var episodes = emotions.SelectMany(e => e.Where((_, position) => position % k == c).Chunk(EpisodeClips)).ToArray();
+            random.Shuffle(episodes);
+            var background = (int[])neutral.Clone();
+            random.Shuffle(background);
+            int stretches = episodes.Length + 1;
+            var call = new List<int>(background.Length + episodes.Sum(e => e.Length));
+            for (int s = 0; s < stretches; s++)
+            {
+                call.AddRange(background[(s * background.Length / stretches)..((s + 1) * background.Length / stretches)]);
+                if (s < episodes.Length) call.AddRange(episodes[s]);
+            }
+            calls.Add([.. call]);
+        }
+        return calls;
     }
 
     /// <summary>The live session's updates for a recording, through the service's own <see cref="ClipAnalyzer"/>:

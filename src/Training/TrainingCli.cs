@@ -95,6 +95,11 @@ public static class TrainingCli
         var streaming = new Option<bool>("--streaming") { Description = "score each clip through the live session" };
         var sessions = new Option<bool>("--sessions") { Description = "score each speaker's clips as one live call" };
         var steady = new Option<bool>("--steady-sessions") { Description = "score each speaker's clips as one live call, one emotion at a time (a call whose mood lasts)" };
+        var episodes = new Option<bool>("--episode-sessions")
+        {
+            Description = $"score each speaker's clips as live calls that are half neutral: the neutral clips as the background, the other emotions in episodes of at most {Scorer.EpisodeClips} clips " +
+                          "(a neutral clip is heard, scored and counted in files once per call)",
+        };
         var condition = new Option<string>("--condition")
         {
             Description = $"line condition, or all: {string.Join(", ", LineCondition.MatrixNames)}", DefaultValueFactory = _ => "clean", HelpName = "NAME|all",
@@ -106,18 +111,18 @@ public static class TrainingCli
         var telephone = new Option<bool>("--telephone") { Description = "the same as --condition g711" };
         var report = Folder("--report", "write a Markdown report here");
         var seed = new Option<int>("--seed") { Description = "seed of the line conditions and session orders", DefaultValueFactory = _ => 1, HelpName = "S" };
-        foreach (var option in new Option[] { model, data, json, streaming, sessions, steady, condition, telephone, report, seed }) command.Options.Add(option);
+        foreach (var option in new Option[] { model, data, json, streaming, sessions, steady, episodes, condition, telephone, report, seed }) command.Options.Add(option);
         command.Validators.Add(r =>
         {
-            if (new[] { r.GetValue(streaming), r.GetValue(sessions), r.GetValue(steady) }.Count(x => x) > 1)
-                r.AddError("choose one of --streaming, --sessions and --steady-sessions");
+            if (new[] { r.GetValue(streaming), r.GetValue(sessions), r.GetValue(steady), r.GetValue(episodes) }.Count(x => x) > 1)
+                r.AddError("choose one of --streaming, --sessions, --steady-sessions and --episode-sessions");
             if (r.GetValue(telephone) && r.GetResult(condition) is { Implicit: false } && r.GetValue(condition) != "g711")
                 r.AddError("--telephone is --condition g711; give one of them");
         });
         command.SetAction(parse =>
         {
             var mode = parse.GetValue(sessions) ? ScoreMode.Sessions : parse.GetValue(steady) ? ScoreMode.SteadySessions
-                : parse.GetValue(streaming) ? ScoreMode.Streaming : ScoreMode.Clip;
+                : parse.GetValue(episodes) ? ScoreMode.EpisodeSessions : parse.GetValue(streaming) ? ScoreMode.Streaming : ScoreMode.Clip;
             string name = parse.GetValue(telephone) ? "g711" : parse.GetValue(condition)!;
             List<string> conditions = name == "all" ? [.. LineCondition.MatrixNames] : [name];
             return Commands.Evaluate(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(json)!, mode, conditions, parse.GetValue(report), parse.GetValue(seed));

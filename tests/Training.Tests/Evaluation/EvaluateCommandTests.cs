@@ -16,6 +16,7 @@ public sealed class EvaluateCommandTests : IDisposable
     [InlineData("--streaming", null)]
     [InlineData("--sessions", null)]
     [InlineData("--steady-sessions", null)]
+    [InlineData("--episode-sessions", null)]
     [InlineData(null, "gsm")]
     [InlineData("--streaming", "babble10")]
     public void EightKilohertzMuLawFilesInRavdessNamingGiveTheContractJson(string? mode, string? condition)
@@ -47,18 +48,21 @@ public sealed class EvaluateCommandTests : IDisposable
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var r = doc.RootElement;
         Assert.Equal(new[] { "neutral", "happy", "sad", "angry", "fearful", "disgust", "surprised" }, r.GetProperty("labels").EnumerateArray().Select(e => e.GetString()!).ToArray());
-        Assert.Equal(16, r.GetProperty("files").GetInt32());
+        // Neutral + calm: 4 files; episode sessions hear each actor's 2 as the background of each of its 3 calls (6
+        // other clips over 2 neutral ones), so they are scored, and counted, 3 times.
+        int neutral = mode == "--episode-sessions" ? 12 : 4;
+        Assert.Equal(12 + neutral, r.GetProperty("files").GetInt32());
         Assert.Equal(1, r.GetProperty("skipped").GetInt32());
         Assert.InRange(r.GetProperty("accuracy").GetDouble(), 0, 1);
         Assert.InRange(r.GetProperty("macroF1").GetDouble(), 0, 1);
-        Assert.Equal(4, r.GetProperty("perClass").GetProperty("neutral").GetProperty("support").GetInt32()); // neutral + calm
+        Assert.Equal(neutral, r.GetProperty("perClass").GetProperty("neutral").GetProperty("support").GetInt32());
         foreach (var key in new[] { "precision", "recall", "f1", "support" }) Assert.True(r.GetProperty("perClass").GetProperty("sad").TryGetProperty(key, out _));
         var confusion = r.GetProperty("confusion").EnumerateArray().Select(row => row.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
         Assert.Equal(7, confusion.Length);
-        Assert.Equal(16, confusion.Sum(row => row.Sum()));
-        Assert.Equal(4, confusion[0].Sum());
+        Assert.Equal(12 + neutral, confusion.Sum(row => row.Sum()));
+        Assert.Equal(neutral, confusion[0].Sum());
         Assert.Equal(condition ?? "clean", r.GetProperty("condition").GetString());
-        Assert.Equal(mode switch { "--streaming" => "streaming", "--sessions" => "sessions", "--steady-sessions" => "steady sessions", _ => "clip-level" }, r.GetProperty("mode").GetString());
+        Assert.Equal(mode switch { "--streaming" => "streaming", "--sessions" => "sessions", "--steady-sessions" => "steady sessions", "--episode-sessions" => "episode sessions", _ => "clip-level" }, r.GetProperty("mode").GetString());
         var calibration = r.GetProperty("calibration");
         Assert.InRange(calibration.GetProperty("ece").GetDouble(), 0, 1);
         Assert.True(calibration.GetProperty("windows").GetInt32() >= 16, "every clip has speech windows");
@@ -87,6 +91,7 @@ public sealed class EvaluateCommandTests : IDisposable
     [InlineData("--condition", "--condition", "tin-can")]
     [InlineData("--streaming", "--streaming", "--sessions")]
     [InlineData("--steady-sessions", "--sessions", "--steady-sessions")]
+    [InlineData("--episode-sessions", "--steady-sessions", "--episode-sessions")]
     public void UsageErrorsNameTheOptionAndFail(string named, params string[] extra)
     {
         var args = new List<string> { "evaluate", "--model", SharedData.BundledModel, "--data", _dir.FullName };

@@ -409,6 +409,57 @@ public sealed class SessionTrainingTests : IDisposable
         }
         Assert.True(corpus.Speakers.Sum(sp => Changes(scores, sp)) > corpus.Speakers.Sum(sp => Changes(steady, sp)), "the random order should change emotion more often");
         Assert.Equal(steady.Clips, VoiceEmotion.Training.Evaluation.Score(corpus, clips, scorer, ScoreMode.SteadySessions, "clean", seed: 3).Clips);
+
+        // Episode sessions: every other clip heard once, every neutral clip once per call; calls begin and end in neutral
+        // background, and the other emotions come in episodes of one emotion, at most EpisodeClips long.
+        var episodes = VoiceEmotion.Training.Evaluation.Score(corpus, clips, scorer, ScoreMode.EpisodeSessions, "clean", seed: 3);
+        Assert.Equal(episodes.Clips, VoiceEmotion.Training.Evaluation.Score(corpus, clips, scorer, ScoreMode.EpisodeSessions, "clean", seed: 3).Clips);
+        foreach (var speaker in corpus.Speakers)
+        {
+            var own = clips.Where(c => corpus.Clips[c].Speaker == speaker).ToList();
+            int neutral = own.Count(c => corpus.Clips[c].Label == EmotionLabels.Neutral), others = own.Count - neutral;
+            int calls = Math.Max(1, (int)Math.Round(others / (double)neutral));
+            Assert.True(neutral > 0 && others > 0, "the synthetic corpus has both");
+            var heard = episodes.Clips.Where(c => corpus.Clips[c].Speaker == speaker).ToList();
+            Assert.All(own, c => Assert.Equal(corpus.Clips[c].Label == EmotionLabels.Neutral ? calls : 1, heard.Count(h => h == c)));
+        }
+        // The calls, as EpisodeCalls makes them (Scorer.Sessions concatenates them in order): neutral at both ends,
+        // episodes of one emotion, a neutral stretch between any two.
+        var random = new Random(5);
+        var labels = new[] { 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 4, 4, 5, 5, 6 };
+        var made = Scorer.EpisodeCalls([.. Enumerable.Range(0, labels.Length)], i => labels[i], random);
+        Assert.Equal(6, made.Count); // 22 other clips over 4 neutral ones: 5.5, rounded to even
+        Assert.Equal(Enumerable.Range(4, 22), made.SelectMany(c => c.Where(i => labels[i] != 0)).Order());
+        foreach (var call in made)
+        {
+            Assert.Equal(4, call.Count(i => labels[i] == 0));
+            var runs = new List<(int Label, int Length)>();
+            foreach (int i in call)
+                if (runs.Count > 0 && (labels[i] == 0) == (runs[^1].Label == 0) && (labels[i] == 0 || labels[i] == runs[^1].Label)) runs[^1] = (runs[^1].Label, runs[^1].Length + 1);
+                else runs.Add((labels[i], 1));
+            Assert.All(runs.Where(r => r.Label != 0), r => Assert.InRange(r.Length, 1, Scorer.EpisodeClips));
+        }
+        // 14 sad clips over 12 neutral ones: one call, the sad clips in two episodes (10 and 4) with neutral stretches of 4
+        // before, between and after them.
+        var one = Scorer.EpisodeCalls([.. Enumerable.Range(0, 26)], i => i < 12 ? 0 : 2, new Random(5)).Single();
+        var stretches = Runs(one, i => i < 12);
+        Assert.True(one[0] < 12, "a call begins in its neutral background");
+        Assert.Equal(5, stretches.Count);
+        Assert.Equal([4, 4, 4], new[] { stretches[0], stretches[2], stretches[4] });
+        Assert.Equal([4, 10], new[] { stretches[1], stretches[3] }.Order());
+        // Nothing to make episodes of, or no neutral background: one call in the order given.
+        Assert.Equal([2, 0, 1], Scorer.EpisodeCalls([2, 0, 1], _ => 3, new Random(1)).Single());
+        Assert.Equal([2, 0, 1], Scorer.EpisodeCalls([2, 0, 1], _ => EmotionLabels.Neutral, new Random(1)).Single());
+
+        // Lengths of the runs of neutral and of other clips, in order.
+        static List<int> Runs(int[] call, Func<int, bool> isNeutral)
+        {
+            var runs = new List<int>();
+            for (int k = 0; k < call.Length; k++)
+                if (k > 0 && isNeutral(call[k]) == isNeutral(call[k - 1])) runs[^1]++;
+                else runs.Add(1);
+            return runs;
+        }
     }
 
     [Fact]
@@ -419,7 +470,7 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.Equal(0, TrainingCli.Run(["cv", "--data", _data.Directory, "--report", report, "--folds", "3", "--epochs", "1", "--passes", "1",
             "--conditions", "gsm,babble10", "--json", json, "--windows", Path.Combine(report, "oof", "windows.csv")]));
         var md = File.ReadAllText(Path.Combine(report, "cross-validation.md"));
-        foreach (var key in new[] { "| clip |", "| streaming |", "| sessions |", "| steady-sessions |", "| clip/gsm |", "| clip/babble10 |", "ECE", "Temperature factor" })
+        foreach (var key in new[] { "| clip |", "| streaming |", "| sessions |", "| steady-sessions |", "| episode-sessions |", "| clip/gsm |", "| clip/babble10 |", "ECE", "Temperature factor" })
             Assert.Contains(key, md);
         // One epoch of each of the three members: three curve rows, each named by member and epoch (they were once
         // numbered as epochs 1-3 of one net).
@@ -434,7 +485,7 @@ public sealed class SessionTrainingTests : IDisposable
         var rows = File.ReadAllLines(Path.Combine(report, "oof", "windows.csv"));
         Assert.Equal("seed,fold,evaluation,truth," + string.Join(",", VoiceEmotion.Pipeline.Datasets.DatasetLoader.TrainingLabels), rows[0]);
         var cells = rows.Skip(1).Select(r => r.Split(',')).ToList();
-        Assert.Equal(["clip", "clip/babble10", "clip/gsm", "sessions", "steady-sessions", "streaming"], cells.Select(c => c[2]).Distinct().Order());
+        Assert.Equal(["clip", "clip/babble10", "clip/gsm", "episode-sessions", "sessions", "steady-sessions", "streaming"], cells.Select(c => c[2]).Distinct().Order());
         Assert.Equal([1, 2, 3], cells.Select(c => int.Parse(c[1])).Distinct().Order());
         foreach (var c in cells)
         {
