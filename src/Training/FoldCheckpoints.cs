@@ -144,9 +144,14 @@ public sealed class FoldCheckpoints
     /// later build — without training them again.</summary>
     public void SaveNets(int seed, int fold, IReadOnlyList<EmotionNet> nets, IReadOnlyList<EpochReport> curve)
     {
-        var saved = new SavedNets(_netsFingerprint, DateTime.UtcNow, [.. curve], [.. nets.Select(n => n.Snapshot())]);
-        string path = NetsPathOf(seed, fold), temporary = path + ".part";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(saved, Options));
+        WriteWhole(NetsPathOf(seed, fold), new SavedNets(_netsFingerprint, DateTime.UtcNow, [.. curve], [.. nets.Select(n => n.Snapshot())]));
+    }
+
+    // A temporary file, then a rename: a run killed while writing leaves the previous state.
+    private static void WriteWhole<T>(string path, T value)
+    {
+        string temporary = path + ".part";
+        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(value, Options));
         File.Move(temporary, path, overwrite: true);
     }
 
@@ -155,9 +160,7 @@ public sealed class FoldCheckpoints
         var saved = new SavedFold(_fingerprint, DateTime.UtcNow, [.. curve],
             scores.ToDictionary(p => p.Key, p => new SavedScores(p.Value.Clips, p.Value.Truth, p.Value.Predicted,
                 [.. p.Value.Windows.Select(w => w.Raw)], [.. p.Value.Windows.Select(w => w.Truth)])));
-        string path = PathOf(seed, fold), temporary = path + ".part";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(saved, Options));
-        File.Move(temporary, path, overwrite: true);
+        WriteWhole(PathOf(seed, fold), saved);
         string reportDir = Path.GetDirectoryName(_dir)!;
         try
         {

@@ -177,8 +177,6 @@ public static class TrainingCli
             int a = r.GetValue(candidate)?.Length ?? 0, b = r.GetValue(candidateReport)?.Length ?? 0;
             if (a != b) r.AddError("--candidate and --candidate-report go together, one report folder per candidate: the candidate's recipe options and where its report goes");
             if (a > 0 && r.GetValue(windows) is not null) r.AddError("--windows keeps one recipe's windows: run it without --candidate");
-            if (b > 0 && r.GetValue(candidateReport)!.Any(dir => Path.GetFullPath(dir) == Path.GetFullPath(r.GetValue(report)!)))
-                r.AddError("--candidate-report must be another folder than --report");
         });
         RecipeOptions.AddTo(command);
         command.SetAction(parse =>

@@ -114,7 +114,8 @@ public sealed record TrainingRecipe
     public bool BalancedOutput { get; init; } = true;
 
     /// <summary>Calibration that follows the session (<see cref="SessionTemperature"/>): the output's temperature factor
-    /// for speech heard without a session baseline, rising to 1 as the session members take over the vote; null: none.
+    /// for speech heard without a session baseline, rising with the session members' share of the vote (to 1 with gate 1,
+    /// 0.85 with the shipped 0.5: <see cref="SessionTemperature.At"/>); null: none.
     /// 0.7 since stop 49 (fixed on stop 48's seed-1 windows, then scored on seed 2 with the same nets: ECE of live updates
     /// 0.114 → 0.086, isolated clips 0.153 → 0.098, every line condition lower, whole calls level, macro-F1 +0.000 to
     /// +0.007; docs/model/recipe-experiments.md "Stop 49"). Written into the recipe's fingerprint only when set, so
