@@ -52,23 +52,105 @@ public static class CvComparison
     /// fold in both, these are the summaries' own figures; with fewer, a run stopped early (or still going) is read
     /// against its baseline on the same speakers. Returns the two sets of figures and the shared folds' names.
     /// </summary>
-    /// <remarks>With <paramref name="onlyFolds"/> (fold numbers from 1), only those folds are read: e.g. the folds that hold
-    /// out RAVDESS actors alone, which move far less from seed to seed than the two with a TESS speaker.</remarks>
+    /// <remarks>Each side may be several sources — one per seed, as runs of one seed each are kept — read as one set of
+    /// folds (<see cref="Merge{T}"/>). With <paramref name="onlyFolds"/> (fold numbers from 1), only those folds are read:
+    /// e.g. the folds that hold out RAVDESS actors alone, which move far less from seed to seed than the two with a TESS
+    /// speaker.</remarks>
     public static (Dictionary<string, double> Baseline, Dictionary<string, double> Candidate, IReadOnlyList<string> Folds) ReadSharedFolds(
-        string baselineSource, string candidateSource, IReadOnlyCollection<int>? onlyFolds = null)
+        IReadOnlyList<string> baselineSources, IReadOnlyList<string> candidateSources, IReadOnlyCollection<int>? onlyFolds = null)
     {
-        var (baseline, candidate, shared) = LoadShared(baselineSource, candidateSource, onlyFolds);
+        var (baseline, candidate, shared) = LoadShared(baselineSources, candidateSources, onlyFolds);
         return (FoldConfusions.Pooled(baseline, shared), FoldConfusions.Pooled(candidate, shared), [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
+    }
+
+    /// <summary>One figure seed by seed (<see cref="PerSeed"/>): each seed's baseline and candidate, pooled over that
+    /// seed's shared folds.</summary>
+    public sealed record SeedRow(string Figure, IReadOnlyList<int> Seeds, IReadOnlyList<double> Baseline, IReadOnlyList<double> Candidate)
+    {
+        public IReadOnlyList<double> Changes => [.. Baseline.Zip(Candidate, (b, c) => c - b)];
+
+        /// <summary>Whether the mean change is no larger than the baseline's spread between seeds (its sample standard
+        /// deviation): a difference the seeds alone would make, reported as such.</summary>
+        public bool InsideSpread => Math.Abs(Mean(Changes)) <= StandardDeviation(Baseline);
+    }
+
+    /// <summary>
+    /// The figures seed by seed, for a decision read over several seeds (the issue: mean ± sd over three or more, a
+    /// difference inside that spread reported as such): per seed, both sides pooled over that seed's folds both have
+    /// finished, with the conditions' mean where both scored the same conditions. Null when the shared folds hold one
+    /// seed.
+    /// </summary>
+    public static IReadOnlyList<SeedRow>? PerSeed(IReadOnlyList<string> baselineSources, IReadOnlyList<string> candidateSources, IReadOnlyCollection<int>? onlyFolds = null)
+    {
+        var (baseline, candidate, shared) = LoadShared(baselineSources, candidateSources, onlyFolds);
+        var seeds = shared.Select(k => k.Seed).Distinct().Order().ToList();
+        if (seeds.Count < 2) return null;
+        var bySeed = seeds.Select(seed =>
+        {
+            var folds = shared.Where(k => k.Seed == seed).ToList();
+            return Compare(FoldConfusions.Pooled(baseline, folds), FoldConfusions.Pooled(candidate, folds)).ToDictionary(r => r.Figure);
+        }).ToList();
+        return [.. bySeed[0].Keys.Where(f => bySeed.All(s => s.ContainsKey(f)))
+            .Select(f => new SeedRow(f, seeds, [.. bySeed.Select(s => s[f].Baseline)], [.. bySeed.Select(s => s[f].Candidate)]))];
+    }
+
+    /// <summary>The seed-by-seed figures as a Markdown table: both sides' mean ± sd over seeds, each seed's change, the
+    /// mean change ± its sd, and whether it lies inside the baseline's spread between seeds.</summary>
+    public static string FormatPerSeed(IReadOnlyList<SeedRow> rows)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        var seeds = rows[0].Seeds;
+        text.AppendLine(c, $"seed by seed ({seeds.Count} seeds: {string.Join(", ", seeds)}; each pooled over its own folds both have finished; sd is the sample standard deviation over seeds):");
+        text.AppendLine();
+        text.AppendLine(c, $"| figure (macro-F1, pooled) | baseline mean ± sd | candidate mean ± sd | change, seed {string.Join(" / ", seeds)} | mean change ± sd | inside the baseline's spread |");
+        text.AppendLine("|---|---:|---:|---:|---:|---|");
+        foreach (var r in rows)
+        {
+            var changes = r.Changes;
+            text.AppendLine(c, $"| {r.Figure} | {Mean(r.Baseline):0.0000} ± {StandardDeviation(r.Baseline):0.0000} | {Mean(r.Candidate):0.0000} ± {StandardDeviation(r.Candidate):0.0000} | " +
+                               $"{string.Join(" / ", changes.Select(x => x.ToString("+0.0000;−0.0000;0.0000", c)))} | " +
+                               $"{Mean(changes):+0.0000;−0.0000;0.0000} ± {StandardDeviation(changes):0.0000} | {(r.InsideSpread ? "yes" : "no")} |");
+        }
+        return text.ToString();
+    }
+
+    private static double Mean(IReadOnlyList<double> values) => values.Average();
+
+    /// <summary>The sample standard deviation (n − 1), 0 for a single value.</summary>
+    private static double StandardDeviation(IReadOnlyList<double> values)
+    {
+        if (values.Count < 2) return 0;
+        double mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
+    }
+
+    /// <summary>The folds of several sources (report folders or fold-confusions files) as one set — e.g. one run per
+    /// seed; a <see cref="UsageException"/> when two sources hold the same seed and fold, since which to read would be a
+    /// guess.</summary>
+    public static SortedDictionary<(int Seed, int Fold), T> Merge<T>(IReadOnlyList<string> sources, Func<string, SortedDictionary<(int Seed, int Fold), T>> load)
+    {
+        var merged = new SortedDictionary<(int Seed, int Fold), T>();
+        var from = new Dictionary<(int Seed, int Fold), string>();
+        foreach (var source in sources)
+            foreach (var (key, fold) in load(source))
+            {
+                if (from.TryGetValue(key, out var first))
+                    throw new UsageException($"{first} and {source} both hold {FoldCheckpoints.Name(key.Seed, key.Fold)}: give each seed's folds once per side");
+                merged[key] = fold;
+                from[key] = source;
+            }
+        return merged;
     }
 
     /// <summary>Both sides' folds and the (seed, fold) keys both have finished (among <paramref name="onlyFolds"/>); a
     /// <see cref="UsageException"/> naming each side's folds when there is none.</summary>
     private static (SortedDictionary<(int Seed, int Fold), FoldConfusions.Fold> Baseline, SortedDictionary<(int Seed, int Fold), FoldConfusions.Fold> Candidate,
-        List<(int Seed, int Fold)> Shared) LoadShared(string baselineSource, string candidateSource, IReadOnlyCollection<int>? onlyFolds)
+        List<(int Seed, int Fold)> Shared) LoadShared(IReadOnlyList<string> baselineSources, IReadOnlyList<string> candidateSources, IReadOnlyCollection<int>? onlyFolds)
     {
-        var baseline = FoldConfusions.Load(baselineSource);
-        var candidate = FoldConfusions.Load(candidateSource);
-        return (baseline, candidate, Shared(baselineSource, baseline.Keys, candidateSource, candidate.Keys, onlyFolds));
+        var baseline = Merge(baselineSources, FoldConfusions.Load);
+        var candidate = Merge(candidateSources, FoldConfusions.Load);
+        return (baseline, candidate, Shared(string.Join(" + ", baselineSources), baseline.Keys, string.Join(" + ", candidateSources), candidate.Keys, onlyFolds));
     }
 
     // The (seed, fold) keys both sides have finished (among onlyFolds); a UsageException naming each side's folds when none.
@@ -97,9 +179,9 @@ public static class CvComparison
     /// training speakers only.
     /// </summary>
     public static (IReadOnlyList<NestedChoice> Choices, List<(string Figure, double Baseline, double Candidate, double Nested)> Rows, IReadOnlyList<string> Folds) Nested(
-        string baselineSource, string candidateSource, IReadOnlyCollection<int>? onlyFolds, double margin)
+        IReadOnlyList<string> baselineSources, IReadOnlyList<string> candidateSources, IReadOnlyCollection<int>? onlyFolds, double margin)
     {
-        var (baseline, candidate, shared) = LoadShared(baselineSource, candidateSource, onlyFolds);
+        var (baseline, candidate, shared) = LoadShared(baselineSources, candidateSources, onlyFolds);
         var numbers = shared.Select(k => k.Fold).Distinct().Order().ToList();
         if (numbers.Count < 2)
             throw new UsageException($"--nested scores each fold by the recipe chosen on the others: it needs two or more folds both have finished (shared: {numbers.Count})");
@@ -191,11 +273,11 @@ public static class CvComparison
     /// <summary>Calibration of both sides' saved folds (<c>cv --report</c> folders, which keep every scored window's
     /// probabilities; <see cref="FoldCheckpoints.ReadAll"/> names a folder without them) over the folds both have
     /// finished, windows pooled over them, per evaluation both scored.</summary>
-    public static List<CalibrationRow> CompareCalibration(string baselineDir, string candidateDir, IReadOnlyCollection<int>? onlyFolds)
+    public static List<CalibrationRow> CompareCalibration(IReadOnlyList<string> baselineDirs, IReadOnlyList<string> candidateDirs, IReadOnlyCollection<int>? onlyFolds)
     {
-        var baseline = FoldCheckpoints.ReadAll(baselineDir);
-        var candidate = FoldCheckpoints.ReadAll(candidateDir);
-        var shared = Shared(baselineDir, baseline.Keys, candidateDir, candidate.Keys, onlyFolds);
+        var baseline = Merge(baselineDirs, FoldCheckpoints.ReadAll);
+        var candidate = Merge(candidateDirs, FoldCheckpoints.ReadAll);
+        var shared = Shared(string.Join(" + ", baselineDirs), baseline.Keys, string.Join(" + ", candidateDirs), candidate.Keys, onlyFolds);
         var labels = new LabelMap(Pipeline.Datasets.DatasetLoader.TrainingLabels);
         var keys = baseline[shared[0]].Scores.Keys.Where(k => shared.All(f => baseline[f].Scores.ContainsKey(k) && candidate[f].Scores.ContainsKey(k))).ToList();
         CalibrationFigures Figures(SortedDictionary<(int Seed, int Fold), SavedFold> side, string key)

@@ -216,10 +216,12 @@ public static class TrainingCli
         var command = new Command("compare", "Two cross-validations side by side: every figure, its change, and the headline figures a recipe decision reads. " +
                                              "Given two summaries (cv --json), their figures; given two sets of saved folds (a cv --report folder or its " +
                                              $"{FoldConfusions.FileName}, e.g. a baseline kept in docs/model/folds/), the figures of the folds both have finished.");
-        var baseline = ExistingFile("--baseline", $"the recipe to compare against: its summary (cv --json), its report folder (cv --report) or that folder's {FoldConfusions.FileName}",
-            "summary.json|DIR|fold-confusions.json", folderToo: true);
-        var candidate = ExistingFile("--candidate", $"the recipe under test: its summary (cv --json), its report folder (cv --report) or that folder's {FoldConfusions.FileName}",
-            "summary.json|DIR|fold-confusions.json", folderToo: true);
+        var baseline = ExistingPaths("--baseline", $"the recipe to compare against: its summary (cv --json), its report folder (cv --report) or that folder's {FoldConfusions.FileName}; " +
+                                                   "saved folds may be given once per seed (repeat the option), read as one set, and then the figures are also shown seed by seed (mean ± sd)",
+            "summary.json|DIR|fold-confusions.json");
+        var candidate = ExistingPaths("--candidate", $"the recipe under test: its summary (cv --json), its report folder (cv --report) or that folder's {FoldConfusions.FileName}; " +
+                                                     "repeatable as --baseline is",
+            "summary.json|DIR|fold-confusions.json");
         var margin = new Option<double?>("--margin")
         {
             Description = "also say whether every headline figure is at least the baseline's minus this (a non-inferiority margin, 0 to 1)", HelpName = "X",
@@ -243,21 +245,24 @@ public static class TrainingCli
         foreach (var option in new Option[] { baseline, candidate, margin, folds, nested, calibration }) command.Options.Add(option);
         command.SetAction(parse =>
         {
-            string a = parse.GetValue(baseline)!, b = parse.GetValue(candidate)!;
+            string[] a = parse.GetValue(baseline)!, b = parse.GetValue(candidate)!;
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(calibration) && parse.GetValue(nested))
                 throw new UsageException("--calibration and --nested are two reports: run compare once for each");
-            if (parse.GetValue(calibration) && !(Directory.Exists(a) && Directory.Exists(b)))
-                throw new UsageException($"--calibration reads the windows that cv --report folders keep: give two report folders ({FoldConfusions.FileName} and summaries hold no windows)");
+            if (parse.GetValue(calibration) && !a.Concat(b).All(Directory.Exists))
+                throw new UsageException($"--calibration reads the windows that cv --report folders keep: give report folders ({FoldConfusions.FileName} and summaries hold no windows)");
             static bool SavedFolds(string path) => Directory.Exists(path) || FoldConfusions.IsConfusionFile(path);
-            if (SavedFolds(a) != SavedFolds(b))
-                throw new UsageException($"--baseline and --candidate must both be summaries (cv --json) or both saved folds (cv --report folders or their {FoldConfusions.FileName})");
+            bool folded = SavedFolds(a[0]);
+            if (a.Concat(b).Any(p => SavedFolds(p) != folded))
+                throw new UsageException($"--baseline and --candidate must all be summaries (cv --json) or all saved folds (cv --report folders or their {FoldConfusions.FileName})");
+            if (!folded && (a.Length > 1 || b.Length > 1))
+                throw new UsageException("a summary (cv --json) already holds all its seeds: give one --baseline and one --candidate, or give saved folds once per seed");
             var only = ChosenFolds(parse, folds);
-            if (only is not null && !SavedFolds(a))
+            if (only is not null && !folded)
                 throw new UsageException($"--folds reads saved folds: give two report folders (cv --report) or their {FoldConfusions.FileName}, not summaries");
             if (parse.GetValue(nested))
             {
-                if (!SavedFolds(a)) throw new UsageException($"--nested reads saved folds: give two report folders (cv --report) or their {FoldConfusions.FileName}, not summaries");
+                if (!folded) throw new UsageException($"--nested reads saved folds: give two report folders (cv --report) or their {FoldConfusions.FileName}, not summaries");
                 if (parse.GetValue(margin) is not { } m) throw new UsageException("--nested needs --margin: the rule that picks a recipe on the other folds");
                 var (choices, nestedRows, read) = CvComparison.Nested(a, b, only, m);
                 output.WriteLine($"folds both have finished ({read.Count}): {string.Join(", ", read)}");
@@ -266,15 +271,20 @@ public static class TrainingCli
                 return 0;
             }
             List<CvComparison.Row> rows;
-            if (SavedFolds(a))
+            if (folded)
             {
                 var (x, y, shared) = CvComparison.ReadSharedFolds(a, b, only);
                 output.WriteLine($"folds both have finished ({shared.Count}): {string.Join(", ", shared)}");
                 output.WriteLine();
                 rows = CvComparison.Compare(x, y);
             }
-            else rows = CvComparison.Compare(CvComparison.Read(a), CvComparison.Read(b));
+            else rows = CvComparison.Compare(CvComparison.Read(a[0]), CvComparison.Read(b[0]));
             output.Write(CvComparison.Format(rows, parse.GetValue(margin)));
+            if (folded && CvComparison.PerSeed(a, b, only) is { } seeds)
+            {
+                output.WriteLine();
+                output.Write(CvComparison.FormatPerSeed(seeds));
+            }
             if (parse.GetValue(calibration))
             {
                 output.WriteLine();
@@ -336,11 +346,14 @@ public static class TrainingCli
     private static int[]? ChosenFolds(ParseResult parse, Option<int[]?> option) => parse.GetValue(option) is { Length: > 0 } chosen ? chosen : null;
 
     /// <summary>A corpus path option: each value must be an existing folder or file.</summary>
-    private static Option<string[]> Corpora(string name, string description)
+    private static Option<string[]> Corpora(string name, string description) => ExistingPaths(name, description, "zip-or-folder");
+
+    /// <summary>A required, repeatable path option (one value per use): each value must be an existing file or folder.</summary>
+    private static Option<string[]> ExistingPaths(string name, string description, string helpName)
     {
         var option = new Option<string[]>(name)
         {
-            Description = description, Required = true, HelpName = "zip-or-folder",
+            Description = description, Required = true, HelpName = helpName,
             Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false,
         };
         option.Validators.Add(r =>
@@ -366,14 +379,13 @@ public static class TrainingCli
         if (!File.Exists(path) && !Directory.Exists(path)) r.AddError($"{name}: no such file or folder '{path}'");
     }
 
-    /// <summary>A required path option that must name an existing file (or, with <paramref name="folderToo"/>, a folder).</summary>
-    private static Option<string> ExistingFile(string name, string description, string helpName, bool folderToo = false)
+    /// <summary>A required path option that must name an existing file.</summary>
+    private static Option<string> ExistingFile(string name, string description, string helpName)
     {
         var option = new Option<string>(name) { Description = description, Required = true, HelpName = helpName };
         option.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path) && !(folderToo && Directory.Exists(path)))
-                r.AddError($"{name}: no such file{(folderToo ? " or folder" : "")} '{path}'");
+            if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path)) r.AddError($"{name}: no such file '{path}'");
         });
         return option;
     }

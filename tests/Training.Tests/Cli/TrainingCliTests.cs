@@ -216,25 +216,63 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Contains("--baseline: no such file", error.ToString());
     }
 
+    // One clip of each of the seven classes per fold.
+    private static readonly int[] SevenClips = [0, 1, 2, 3, 4, 5, 6];
+
+    /// <summary>A cv --report folder of one seed's folds: each fold's seven clips (<see cref="SevenClips"/>) predicted as
+    /// given, under four evaluations, saved as cv saves them.</summary>
+    private string SavedReport(string name, int seed, params (int Fold, int[] Predicted)[] folds)
+    {
+        string dir = Path.Combine(_dir.FullName, name);
+        Directory.CreateDirectory(Path.Combine(dir, FoldCheckpoints.Folder));
+        foreach (var (fold, predicted) in folds)
+        {
+            var scores = new SavedScores([.. Enumerable.Range(0, 7)], SevenClips, predicted, [], []);
+            var saved = new SavedFold("fingerprint of " + name, DateTime.UtcNow, [],
+                new() { ["clip"] = scores, ["streaming"] = scores, ["sessions"] = scores, ["clip/gsm"] = scores });
+            File.WriteAllBytes(Path.Combine(dir, FoldCheckpoints.Folder, $"seed-{seed}-fold-{fold}.json"),
+                System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(saved, new System.Text.Json.JsonSerializerOptions { IncludeFields = true }));
+        }
+        return dir;
+    }
+
+    [Fact]
+    public void CompareReadsOneRunPerSeedAsOneSetAndShowsEachSeed()
+    {
+        // Three seeds, each a run of its own with one fold. The baseline is all right on seeds 1 and 2 and swaps neutral
+        // and happy on seed 3 (macro-F1 5/7); the candidate swaps them on seed 1 alone.
+        int[] swapped = [1, 0, 2, 3, 4, 5, 6];
+        string[] baseline = [SavedReport("b1", 1, (1, SevenClips)), SavedReport("b2", 2, (1, SevenClips)), SavedReport("b3", 3, (1, swapped))];
+        string[] candidate = [SavedReport("c1", 1, (1, swapped)), SavedReport("c2", 2, (1, SevenClips)), SavedReport("c3", 3, (1, SevenClips))];
+        var output = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", .. baseline.SelectMany(b => new[] { "--baseline", b }), .. candidate.SelectMany(c => new[] { "--candidate", c })], output));
+        string text = output.ToString();
+        Assert.StartsWith("folds both have finished (3): seed-1-fold-1, seed-2-fold-1, seed-3-fold-1", text);
+        // The mean over seeds is the same on both sides; seed by seed, the changes are −2/7, 0, +2/7.
+        Assert.Contains("| clip | 0.9048 | 0.9048 | 0.0000 |", text);
+        Assert.Contains("seed by seed (3 seeds: 1, 2, 3;", text);
+        Assert.Contains("| clip | 0.9048 ± 0.1650 | 0.9048 ± 0.1650 | −0.2857 / 0.0000 / +0.2857 | 0.0000 ± 0.2857 | yes |", text);
+
+        // One seed on each side shows no seed table; the same seed given twice on one side is refused, naming both.
+        var one = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", baseline[0], "--candidate", candidate[0]], one));
+        Assert.DoesNotContain("seed by seed", one.ToString());
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", baseline[0], "--baseline", baseline[0], "--candidate", candidate[0]], error: error));
+        Assert.Contains($"{baseline[0]} and {baseline[0]} both hold seed-1-fold-1", error.ToString());
+        // Summaries already hold their seeds: one of each.
+        string summary = Path.Combine(_dir.FullName, "summary.json");
+        File.WriteAllText(summary, "{}");
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", summary, "--baseline", summary, "--candidate", summary], error: error));
+        Assert.Contains("a summary (cv --json) already holds all its seeds", error.ToString());
+    }
+
     [Fact]
     public void CompareReadsTwoReportFoldersOnTheFoldsBothHaveFinished()
     {
-        // One clip of each of the seven classes per fold; a fold's scores under four evaluations, saved as cv saves them.
-        int[] truth = [0, 1, 2, 3, 4, 5, 6];
-        string Report(string name, params (int Fold, int[] Predicted)[] folds)
-        {
-            string dir = Path.Combine(_dir.FullName, name);
-            Directory.CreateDirectory(Path.Combine(dir, FoldCheckpoints.Folder));
-            foreach (var (fold, predicted) in folds)
-            {
-                var scores = new SavedScores([.. Enumerable.Range(0, 7)], truth, predicted, [], []);
-                var saved = new SavedFold("fingerprint of " + name, DateTime.UtcNow, [],
-                    new() { ["clip"] = scores, ["streaming"] = scores, ["sessions"] = scores, ["clip/gsm"] = scores });
-                File.WriteAllBytes(Path.Combine(dir, FoldCheckpoints.Folder, $"seed-1-fold-{fold}.json"),
-                    System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(saved, new System.Text.Json.JsonSerializerOptions { IncludeFields = true }));
-            }
-            return dir;
-        }
+        int[] truth = SevenClips;
+        string Report(string name, params (int Fold, int[] Predicted)[] folds) => SavedReport(name, 1, folds);
         // The baseline finished two folds, all right in fold 1 and all "neutral" in fold 2; the candidate stopped after
         // fold 1, where it swapped neutral and happy (those two classes F1 0, the other five 1: macro-F1 5/7).
         string baseline = Report("base", (1, truth), (2, [0, 0, 0, 0, 0, 0, 0]));
@@ -267,7 +305,7 @@ public sealed class TrainingCliTests : IDisposable
         File.WriteAllText(summary, "{}");
         var error = new StringWriter();
         Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["compare", "--baseline", baseline, "--candidate", summary], error: error));
-        Assert.Contains("both be summaries (cv --json) or both saved folds", error.ToString());
+        Assert.Contains("must all be summaries (cv --json) or all saved folds", error.ToString());
         string empty = Path.Combine(_dir.FullName, "empty");
         Directory.CreateDirectory(empty);
         error = new StringWriter();
