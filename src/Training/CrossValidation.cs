@@ -53,6 +53,28 @@ public static class CrossValidation
     /// are half neutral, the other emotions in short episodes (<see cref="Scorer.EpisodeCalls"/>).</summary>
     public const string EpisodeSessions = "episode-sessions";
 
+    /// <summary>The evaluation key of episode sessions over the realistic phone line ("phone-mix": background talkers at
+    /// 15 dB, a GSM-class codec, a line 12 dB quieter, lost packets): the customer-service call as it reaches the service.
+    /// One line for the whole call, its random parts (talkers, lost packets) drawn per clip.</summary>
+    public const string EpisodeSessionsOnPhone = EpisodeSessions + "/phone-mix";
+
+    /// <summary>How an evaluation key is scored: its mode and line condition ("clip/gsm" is clip-level through GSM,
+    /// "episode-sessions/phone-mix" episode sessions through the phone mix).</summary>
+    public static (ScoreMode Mode, string Condition) ModeOf(string key)
+    {
+        int slash = key.IndexOf('/');
+        string mode = slash < 0 ? key : key[..slash], condition = slash < 0 ? "clean" : key[(slash + 1)..];
+        return (mode switch
+        {
+            "clip" => ScoreMode.Clip,
+            "streaming" => ScoreMode.Streaming,
+            "sessions" => ScoreMode.Sessions,
+            SteadySessions => ScoreMode.SteadySessions,
+            EpisodeSessions => ScoreMode.EpisodeSessions,
+            _ => throw new ArgumentException($"unknown evaluation key '{key}'", nameof(key)),
+        }, condition);
+    }
+
     /// <summary>Runs the cross-validation; with <paramref name="checkpoints"/> every finished fold is saved there and a
     /// fold saved before is taken from it instead of being trained and scored again. With <paramref name="only"/> (fold
     /// indices from 0; needs <paramref name="checkpoints"/>) every other fold not saved yet is left for a later run, and
@@ -82,7 +104,7 @@ public static class CrossValidation
         var watch = Stopwatch.StartNew();
         var folds = corpus.Folds(k);
         var all = Enumerable.Range(0, corpus.Clips.Count).ToList();
-        var keys = new List<string> { "clip", "streaming", "sessions", SteadySessions, EpisodeSessions };
+        var keys = new List<string> { "clip", "streaming", "sessions", SteadySessions, EpisodeSessions, EpisodeSessionsOnPhone };
         keys.AddRange(conditions.Select(c => "clip/" + c));
         var results = arms.Select(_ => new List<SeedResult>()).ToArray();
         if (only is not null && arms.Any(a => a.Checkpoints is null)) throw new ArgumentException("a subset of folds is kept only in saved folds", nameof(only));
@@ -100,7 +122,7 @@ public static class CrossValidation
                 string label = $"seed {seed}, fold {f + 1}/{k}";
                 var saved = arms.Select(a => a.Checkpoints?.Load(seed, f)).ToArray();
                 // A fold saved by a build that scored fewer evaluations (steady sessions came in stop 49, episode sessions in
-                // stop 50) is computed again — from its kept nets when there are any; training is deterministic, so its
+                // stop 50, episode sessions over the phone mix in stop 51) is computed again — from its kept nets when there are any; training is deterministic, so its
                 // other figures come out the same.
                 if (saved.All(x => x is not null && keys.All(x.Scores.ContainsKey)))
                 {
@@ -160,15 +182,7 @@ public static class CrossValidation
                     var scorer = new Scorer(new NetClassifier(members, DatasetLoader.TrainingLabels, OutputReading.Of(seeded[a])));
                     foreach (var key in keys)
                     {
-                        var (mode, condition) = key switch
-                        {
-                            "clip" => (ScoreMode.Clip, "clean"),
-                            "streaming" => (ScoreMode.Streaming, "clean"),
-                            "sessions" => (ScoreMode.Sessions, "clean"),
-                            SteadySessions => (ScoreMode.SteadySessions, "clean"),
-                            EpisodeSessions => (ScoreMode.EpisodeSessions, "clean"),
-                            _ => (ScoreMode.Clip, key["clip/".Length..]),
-                        };
+                        var (mode, condition) = ModeOf(key);
                         // A condition's features are kept until the last arm has scored them.
                         result[a].Scores[key].Add(Evaluation.Score(corpus, folds[f], scorer, mode, condition, seed,
                             keepFeatures: condition == "clean" || a < arms.Count - 1));

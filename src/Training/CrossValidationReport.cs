@@ -93,6 +93,7 @@ public static class CrossValidationReport
         "sessions" => $"each speaker's clips as one live session ({Scorer.SessionPauseSeconds} s pauses), scored from the updates while it plays",
         CrossValidation.SteadySessions => "the same sessions one emotion at a time (a speaker's clips of an emotion together): a call whose mood lasts",
         CrossValidation.EpisodeSessions => $"calls that are half neutral: the speaker's neutral clips as the background, the other emotions in episodes of at most {Scorer.EpisodeClips} clips between them (neutral clips heard once per call)",
+        CrossValidation.EpisodeSessionsOnPhone => $"the episode sessions through one realistic phone line per call ({LineCondition.Get("phone-mix").Describe()}): the customer-service call as it reaches the service",
         _ => $"clip-level through {LineCondition.Get(key["clip/".Length..]).Describe()}",
     };
 

@@ -463,6 +463,16 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void AnEvaluationKeyNamesItsModeAndItsLine()
+    {
+        Assert.Equal((ScoreMode.Streaming, "clean"), CrossValidation.ModeOf("streaming"));
+        Assert.Equal((ScoreMode.Clip, "gsm"), CrossValidation.ModeOf("clip/gsm"));
+        Assert.Equal((ScoreMode.SteadySessions, "clean"), CrossValidation.ModeOf(CrossValidation.SteadySessions));
+        Assert.Equal((ScoreMode.EpisodeSessions, "phone-mix"), CrossValidation.ModeOf(CrossValidation.EpisodeSessionsOnPhone));
+        Assert.Throws<ArgumentException>(() => CrossValidation.ModeOf("calls/gsm"));
+    }
+
+    [Fact]
     public void CrossValidationAndTransferWriteTheirReportsOnAnyCorpus()
     {
         var report = Path.Combine(_data.Directory, "report");
@@ -470,7 +480,7 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.Equal(0, TrainingCli.Run(["cv", "--data", _data.Directory, "--report", report, "--folds", "3", "--epochs", "1", "--passes", "1",
             "--conditions", "gsm,babble10", "--json", json, "--windows", Path.Combine(report, "oof", "windows.csv")]));
         var md = File.ReadAllText(Path.Combine(report, "cross-validation.md"));
-        foreach (var key in new[] { "| clip |", "| streaming |", "| sessions |", "| steady-sessions |", "| episode-sessions |", "| clip/gsm |", "| clip/babble10 |", "ECE", "Temperature factor" })
+        foreach (var key in new[] { "| clip |", "| streaming |", "| sessions |", "| steady-sessions |", "| episode-sessions |", "| episode-sessions/phone-mix |", "| clip/gsm |", "| clip/babble10 |", "ECE", "Temperature factor" })
             Assert.Contains(key, md);
         // One epoch of each of the three members: three curve rows, each named by member and epoch (they were once
         // numbered as epochs 1-3 of one net).
@@ -485,7 +495,8 @@ public sealed class SessionTrainingTests : IDisposable
         var rows = File.ReadAllLines(Path.Combine(report, "oof", "windows.csv"));
         Assert.Equal("seed,fold,evaluation,truth," + string.Join(",", VoiceEmotion.Pipeline.Datasets.DatasetLoader.TrainingLabels), rows[0]);
         var cells = rows.Skip(1).Select(r => r.Split(',')).ToList();
-        Assert.Equal(["clip", "clip/babble10", "clip/gsm", "episode-sessions", "sessions", "steady-sessions", "streaming"], cells.Select(c => c[2]).Distinct().Order());
+        Assert.Equal(["clip", "clip/babble10", "clip/gsm", "episode-sessions", "episode-sessions/phone-mix", "sessions", "steady-sessions", "streaming"],
+            cells.Select(c => c[2]).Distinct().Order());
         Assert.Equal([1, 2, 3], cells.Select(c => int.Parse(c[1])).Distinct().Order());
         foreach (var c in cells)
         {
