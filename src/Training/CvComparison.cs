@@ -72,6 +72,10 @@ public static class CvComparison
         /// <summary>Whether the mean change is no larger than the baseline's spread between seeds (its sample standard
         /// deviation): a difference the seeds alone would make, reported as such.</summary>
         public bool InsideSpread => Math.Abs(Mean(Changes)) <= StandardDeviation(Baseline);
+
+        /// <summary>"up" or "down" when every seed moved the same way, "level" when none moved, else "mixed": a paired
+        /// change can be inside the spread between seeds and still go the same way on each.</summary>
+        public string Direction => Changes.All(c => c > 0) ? "up" : Changes.All(c => c < 0) ? "down" : Changes.All(c => c == 0) ? "level" : "mixed";
     }
 
     /// <summary>
@@ -95,7 +99,8 @@ public static class CvComparison
     }
 
     /// <summary>The seed-by-seed figures as a Markdown table: both sides' mean ± sd over seeds, each seed's change, the
-    /// mean change ± its sd, and whether it lies inside the baseline's spread between seeds.</summary>
+    /// mean change ± its sd, whether it lies inside the baseline's spread between seeds, and whether every seed moved the
+    /// same way.</summary>
     public static string FormatPerSeed(IReadOnlyList<SeedRow> rows)
     {
         var c = CultureInfo.InvariantCulture;
@@ -103,14 +108,14 @@ public static class CvComparison
         var seeds = rows[0].Seeds;
         text.AppendLine(c, $"seed by seed ({seeds.Count} seeds: {string.Join(", ", seeds)}; each pooled over its own folds both have finished; sd is the sample standard deviation over seeds):");
         text.AppendLine();
-        text.AppendLine(c, $"| figure (macro-F1, pooled) | baseline mean ± sd | candidate mean ± sd | change, seed {string.Join(" / ", seeds)} | mean change ± sd | inside the baseline's spread |");
-        text.AppendLine("|---|---:|---:|---:|---:|---|");
+        text.AppendLine(c, $"| figure (macro-F1, pooled) | baseline mean ± sd | candidate mean ± sd | change, seed {string.Join(" / ", seeds)} | mean change ± sd | inside the baseline's spread | every seed |");
+        text.AppendLine("|---|---:|---:|---:|---:|---|---|");
         foreach (var r in rows)
         {
             var changes = r.Changes;
             text.AppendLine(c, $"| {r.Figure} | {Mean(r.Baseline):0.0000} ± {StandardDeviation(r.Baseline):0.0000} | {Mean(r.Candidate):0.0000} ± {StandardDeviation(r.Candidate):0.0000} | " +
                                $"{string.Join(" / ", changes.Select(x => x.ToString("+0.0000;−0.0000;0.0000", c)))} | " +
-                               $"{Mean(changes):+0.0000;−0.0000;0.0000} ± {StandardDeviation(changes):0.0000} | {(r.InsideSpread ? "yes" : "no")} |");
+                               $"{Mean(changes):+0.0000;−0.0000;0.0000} ± {StandardDeviation(changes):0.0000} | {(r.InsideSpread ? "yes" : "no")} | {r.Direction} |");
         }
         return text.ToString();
     }

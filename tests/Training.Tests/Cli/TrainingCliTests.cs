@@ -251,7 +251,14 @@ public sealed class TrainingCliTests : IDisposable
         // The mean over seeds is the same on both sides; seed by seed, the changes are −2/7, 0, +2/7.
         Assert.Contains("| clip | 0.9048 | 0.9048 | 0.0000 |", text);
         Assert.Contains("seed by seed (3 seeds: 1, 2, 3;", text);
-        Assert.Contains("| clip | 0.9048 ± 0.1650 | 0.9048 ± 0.1650 | −0.2857 / 0.0000 / +0.2857 | 0.0000 ± 0.2857 | yes |", text);
+        Assert.Contains("| clip | 0.9048 ± 0.1650 | 0.9048 ± 0.1650 | −0.2857 / 0.0000 / +0.2857 | 0.0000 ± 0.2857 | yes | mixed |", text);
+        // Seeds 2 and 3 alone (--folds reads fold 1 of each; the seeds are the two runs given): level, then up.
+        var two = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", baseline[1], "--baseline", baseline[2], "--candidate", candidate[1], "--candidate", candidate[2]], two));
+        Assert.Contains("| clip | 0.8571 ± 0.2020 | 1.0000 ± 0.0000 | 0.0000 / +0.2857 | +0.1429 ± 0.2020 | yes | mixed |", two.ToString());
+        var up = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["compare", "--baseline", baseline[2], "--baseline", candidate[0], "--candidate", candidate[2], "--candidate", baseline[0]], up));
+        Assert.Contains("| clip | 0.7143 ± 0.0000 | 1.0000 ± 0.0000 | +0.2857 / +0.2857 | +0.2857 ± 0.0000 | no | up |", up.ToString());
 
         // One seed on each side shows no seed table; the same seed given twice on one side is refused, naming both.
         var one = new StringWriter();
