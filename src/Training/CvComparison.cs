@@ -50,21 +50,23 @@ public static class CvComparison
     /// them (<see cref="FoldConfusions"/>; either side may be either), over the folds both have finished (the
     /// same seed and fold number): per seed, macro-F1 pooled over those folds' clips, then the mean over seeds. With every
     /// fold in both, these are the summaries' own figures; with fewer, a run stopped early (or still going) is read
-    /// against its baseline on the same speakers. Returns the two sets of figures and the shared folds' names.
+    /// against its baseline on the same speakers. Returns the two sets of figures, the shared folds' names and, when
+    /// they span two or more seeds, the figures seed by seed (<see cref="SeedRow"/>; else null).
     /// </summary>
     /// <remarks>Each side may be several sources — one per seed, as runs of one seed each are kept — read as one set of
     /// folds (<see cref="Merge{T}"/>). With <paramref name="onlyFolds"/> (fold numbers from 1), only those folds are read:
     /// e.g. the folds that hold out RAVDESS actors alone, which move far less from seed to seed than the two with a TESS
     /// speaker.</remarks>
-    public static (Dictionary<string, double> Baseline, Dictionary<string, double> Candidate, IReadOnlyList<string> Folds) ReadSharedFolds(
+    public static (Dictionary<string, double> Baseline, Dictionary<string, double> Candidate, IReadOnlyList<string> Folds, IReadOnlyList<SeedRow>? Seeds) ReadSharedFolds(
         IReadOnlyList<string> baselineSources, IReadOnlyList<string> candidateSources, IReadOnlyCollection<int>? onlyFolds = null)
     {
         var (baseline, candidate, shared) = LoadShared(baselineSources, candidateSources, onlyFolds);
-        return (FoldConfusions.Pooled(baseline, shared), FoldConfusions.Pooled(candidate, shared), [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))]);
+        return (FoldConfusions.Pooled(baseline, shared), FoldConfusions.Pooled(candidate, shared), [.. shared.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold))],
+            PerSeed(baseline, candidate, shared));
     }
 
-    /// <summary>One figure seed by seed (<see cref="PerSeed"/>): each seed's baseline and candidate, pooled over that
-    /// seed's shared folds.</summary>
+    /// <summary>One figure seed by seed (<see cref="ReadSharedFolds"/>): each seed's baseline and candidate, pooled over
+    /// that seed's shared folds.</summary>
     public sealed record SeedRow(string Figure, IReadOnlyList<int> Seeds, IReadOnlyList<double> Baseline, IReadOnlyList<double> Candidate)
     {
         public IReadOnlyList<double> Changes => [.. Baseline.Zip(Candidate, (b, c) => c - b)];
@@ -84,9 +86,9 @@ public static class CvComparison
     /// finished, with the conditions' mean where both scored the same conditions. Null when the shared folds hold one
     /// seed.
     /// </summary>
-    public static IReadOnlyList<SeedRow>? PerSeed(IReadOnlyList<string> baselineSources, IReadOnlyList<string> candidateSources, IReadOnlyCollection<int>? onlyFolds = null)
+    private static IReadOnlyList<SeedRow>? PerSeed(IReadOnlyDictionary<(int Seed, int Fold), FoldConfusions.Fold> baseline,
+        IReadOnlyDictionary<(int Seed, int Fold), FoldConfusions.Fold> candidate, IReadOnlyList<(int Seed, int Fold)> shared)
     {
-        var (baseline, candidate, shared) = LoadShared(baselineSources, candidateSources, onlyFolds);
         var seeds = shared.Select(k => k.Seed).Distinct().Order().ToList();
         if (seeds.Count < 2) return null;
         var bySeed = seeds.Select(seed =>

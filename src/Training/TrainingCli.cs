@@ -271,16 +271,17 @@ public static class TrainingCli
                 return 0;
             }
             List<CvComparison.Row> rows;
+            IReadOnlyList<CvComparison.SeedRow>? seeds = null;
             if (folded)
             {
-                var (x, y, shared) = CvComparison.ReadSharedFolds(a, b, only);
+                (var x, var y, var shared, seeds) = CvComparison.ReadSharedFolds(a, b, only);
                 output.WriteLine($"folds both have finished ({shared.Count}): {string.Join(", ", shared)}");
                 output.WriteLine();
                 rows = CvComparison.Compare(x, y);
             }
             else rows = CvComparison.Compare(CvComparison.Read(a[0]), CvComparison.Read(b[0]));
             output.Write(CvComparison.Format(rows, parse.GetValue(margin)));
-            if (folded && CvComparison.PerSeed(a, b, only) is { } seeds)
+            if (seeds is not null)
             {
                 output.WriteLine();
                 output.Write(CvComparison.FormatPerSeed(seeds));
