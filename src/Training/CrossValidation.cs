@@ -122,8 +122,8 @@ public static class CrossValidation
                 string label = $"seed {seed}, fold {f + 1}/{k}";
                 var saved = arms.Select(a => a.Checkpoints?.Load(seed, f)).ToArray();
                 // A fold saved by a build that scored fewer evaluations (steady sessions came in stop 49, episode sessions in
-                // stop 50, episode sessions over the phone mix in stop 51) is computed again — from its kept nets when there are any; training is deterministic, so its
-                // other figures come out the same.
+                // stop 50, episode sessions over the phone mix in stop 51) is computed again — from its kept nets when there
+                // are any; training is deterministic, so its other figures come out the same.
                 if (saved.All(x => x is not null && keys.All(x.Scores.ContainsKey)))
                 {
                     for (int a = 0; a < arms.Count; a++)

@@ -93,9 +93,15 @@ public static class CrossValidationReport
         "sessions" => $"each speaker's clips as one live session ({Scorer.SessionPauseSeconds} s pauses), scored from the updates while it plays",
         CrossValidation.SteadySessions => "the same sessions one emotion at a time (a speaker's clips of an emotion together): a call whose mood lasts",
         CrossValidation.EpisodeSessions => $"calls that are half neutral: the speaker's neutral clips as the background, the other emotions in episodes of at most {Scorer.EpisodeClips} clips between them (neutral clips heard once per call)",
-        CrossValidation.EpisodeSessionsOnPhone => $"the episode sessions through one realistic phone line per call ({LineCondition.Get("phone-mix").Describe()}): the customer-service call as it reaches the service",
-        _ => $"clip-level through {LineCondition.Get(key["clip/".Length..]).Describe()}",
+        _ => Through(key),
     };
+
+    // A mode through a line ("clip/gsm", "episode-sessions/phone-mix"; one line per session, its random parts per clip).
+    private static string Through(string key)
+    {
+        var (mode, line) = CrossValidation.ModeOf(key);
+        return $"{Evaluation.Describe(mode)} through {LineCondition.Get(line).Describe()}";
+    }
 
     // Out-of-fold live updates (streaming and sessions: what users see) without fold `except`; subsampled to keep the
     // temperature search quick. One temperature pooled over clean live updates and degraded clip-level windows fitted
