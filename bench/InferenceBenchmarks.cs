@@ -17,7 +17,7 @@ public class InferenceBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _model = EmotionModel.Load(Environment.GetEnvironmentVariable("VOICEEMOTION_BENCH_MODEL") is { Length: > 0 } path ? path : BundledModel());
+        _model = EmotionModel.Load(ModelPath());
         var random = new Random(1);
         _frames = new float[32 * _model.WindowFrames * FeatureSchema.FrameFeatureCount];
         _stats = new float[32 * FeatureSchema.WindowFeatureCount];
@@ -37,6 +37,10 @@ public class InferenceBenchmarks
 
     [Benchmark]
     public void Model_Batch32() => _model.Predict(_frames, _stats, 32, _output);
+
+    /// <summary>VOICEEMOTION_BENCH_MODEL, else the bundled models/emotion.onnx.</summary>
+    internal static string ModelPath() =>
+        Environment.GetEnvironmentVariable("VOICEEMOTION_BENCH_MODEL") is { Length: > 0 } path ? path : BundledModel();
 
     private static string BundledModel()
     {

@@ -22,6 +22,12 @@ public sealed class WindowStatistics
     private static readonly int F = FeatureSchema.FrameFeatureCount;
 
     private readonly float[] _ring;
+    // The features Compute reads one by one (the detailed ones, pitch, voicing), also kept column by column: slot r of
+    // column c is _columns[c · WindowFrames + r]. Compute then copies two contiguous runs per feature instead of
+    // gathering every 81st value of the ring (the gather was 3 % of the hub's CPU at 2,000 calls, stop 52).
+    private readonly float[] _columns;
+    private static readonly int[] ColumnFeatures = [.. FeatureSchema.DetailedFeatures.Append(FeatureSchema.F0Semitone).Append(FeatureSchema.Voiced).Distinct()];
+    private static readonly int[] ColumnOf = BuildColumnOf();
     private readonly double[] _sum, _sumSquares;
     private readonly float[] _column, _scratch, _times, _select;
     private int _next, _sinceResum;
@@ -33,6 +39,7 @@ public sealed class WindowStatistics
         if (windowFrames < 2) throw new ArgumentOutOfRangeException(nameof(windowFrames), "a window needs at least 2 frames");
         WindowFrames = windowFrames;
         _ring = new float[windowFrames * F];
+        _columns = new float[ColumnFeatures.Length * windowFrames];
         _sum = new double[F];
         _sumSquares = new double[F];
         _column = new float[windowFrames];
@@ -82,6 +89,7 @@ public sealed class WindowStatistics
             frame.CopyTo(slot);
             Account(slot);
         }
+        for (int c = 0; c < ColumnFeatures.Length; c++) _columns[c * WindowFrames + _next] = frame[ColumnFeatures[c]];
         if (++_next == WindowFrames) _next = 0;
         if (++_sinceResum >= WindowFrames) Resum();
     }
@@ -204,21 +212,32 @@ public sealed class WindowStatistics
     // division per row was most of Compute's time).
     private Span<float> Column(int feature, bool voicedOnly)
     {
-        int n = 0;
         int oldest = Count == WindowFrames ? _next : 0;
         int firstRun = Math.Min(Count, WindowFrames - oldest);
-        var ring = _ring.AsSpan();
+        var column = _columns.AsSpan(ColumnOf[feature] * WindowFrames, WindowFrames);
+        if (!voicedOnly)
+        {
+            column.Slice(oldest, firstRun).CopyTo(_column);
+            column[..(Count - firstRun)].CopyTo(_column.AsSpan(firstRun));
+            return _column.AsSpan(0, Count);
+        }
+        int n = 0;
+        var voicing = _columns.AsSpan(ColumnOf[FeatureSchema.Voiced] * WindowFrames, WindowFrames);
         for (int run = 0; run < 2; run++)
         {
             int start = run == 0 ? oldest : 0, length = run == 0 ? firstRun : Count - firstRun;
             for (int r = start, end = start + length; r < end; r++)
-            {
-                int at = r * F;
-                if (voicedOnly && ring[at + FeatureSchema.Voiced] < 0.5f) continue;
-                _column[n++] = ring[at + feature];
-            }
+                if (!(voicing[r] < 0.5f)) _column[n++] = column[r];
         }
         return _column.AsSpan(0, n);
+    }
+
+    private static int[] BuildColumnOf()
+    {
+        var of = new int[FeatureSchema.FrameFeatureCount];
+        Array.Fill(of, -1);
+        for (int c = 0; c < ColumnFeatures.Length; c++) of[ColumnFeatures[c]] = c;
+        return of;
     }
 
     /// <summary>The oldest frame (in <paramref name="slot"/>) leaves the sums and <paramref name="frame"/> takes its

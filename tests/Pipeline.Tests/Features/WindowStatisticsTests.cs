@@ -104,6 +104,52 @@ public sealed class WindowStatisticsTests
         Assert.Equal(voiced / 300f, stats.VoicedFraction, 5);
     }
 
+    [Theory]
+    [InlineData(1234)] // the ring has wrapped: the window is two runs of it
+    [InlineData(300)]  // exactly full, unwrapped
+    [InlineData(137)]  // still filling
+    public void OrderStatisticsAndSlopesEqualThoseOfTheWindowsFramesInTimeOrder(int pushes)
+    {
+        // Compute reads the detailed features, pitch and voicing from a column-by-column copy of the ring; every value it
+        // derives from them must be what the window's frames themselves give, bit for bit.
+        var frames = FrameFeatureExtractor.ExtractAll(Signals.SpeechLike(16000, 40, seed: 9), out int n);
+        Assert.True(n >= pushes);
+        var stats = new WindowStatistics(300);
+        var result = new float[FeatureSchema.WindowFeatureCount];
+        int first = 0;
+        for (int k = 0; k < pushes; k++)
+        {
+            var frame = frames.AsSpan(k * F, F);
+            if (frame[FeatureSchema.Voiced] > 0.5f && stats.InPause) first = k; // the window restarts here
+            stats.Push(frame);
+        }
+        stats.Compute(result);
+        first = Math.Max(first, pushes - 300);
+        float[] Gather(int feature, bool voicedOnly) => [.. Enumerable.Range(first, pushes - first)
+            .Where(t => !voicedOnly || !(frames[t * F + FeatureSchema.Voiced] < 0.5f)).Select(t => frames[t * F + feature])];
+        var times = Enumerable.Range(0, 300).Select(t => (float)t).ToArray();
+        float[] quantiles = [0.10f, 0.50f, 0.90f], expected = new float[3];
+        foreach (int feature in FeatureSchema.DetailedFeatures)
+        {
+            var values = Gather(feature, voicedOnly: false);
+            WindowStatistics.Percentiles(values, quantiles, expected, new float[WindowStatistics.ScratchLength(values.Length)]);
+            string name = FeatureSchema.FrameFeatureNames[feature];
+            Assert.Equal(values.Min(), result[FeatureSchema.WindowIndexOf(name + "_min")]);
+            Assert.Equal(values.Max(), result[FeatureSchema.WindowIndexOf(name + "_max")]);
+            Assert.Equal(expected[0], result[FeatureSchema.WindowIndexOf(name + "_p10")]);
+            Assert.Equal(expected[1], result[FeatureSchema.WindowIndexOf(name + "_p50")]);
+            Assert.Equal(expected[2], result[FeatureSchema.WindowIndexOf(name + "_p90")]);
+            Assert.Equal(WindowStatistics.Slope(values, times, new float[300]), result[FeatureSchema.WindowIndexOf(name + "_slope")]);
+        }
+        var pitch = Gather(FeatureSchema.F0Semitone, voicedOnly: true);
+        Assert.NotEmpty(pitch);
+        WindowStatistics.Percentiles(pitch, quantiles, expected, new float[WindowStatistics.ScratchLength(pitch.Length)]);
+        var pitchNames = FeatureSchema.VoicedPitchFunctionals;
+        int p0 = FeatureSchema.WindowIndexOf(pitchNames[0]);
+        Assert.Equal(expected, result.AsSpan(p0 + 2, 3).ToArray());
+        Assert.Equal(WindowStatistics.Slope(pitch, times, new float[300]), result[p0 + 6]);
+    }
+
     [Fact]
     public void SlopeOfARampIsItsRatePerSecond()
     {
