@@ -21,7 +21,7 @@ public class FeatureBenchmarks
     private readonly float[] _resampled = new float[20000];
     private readonly float[] _at48k = SyntheticSpeech.Generate(48000);
     private readonly float[] _decimator = new float[31];
-    private readonly NullSink _sink = new();
+    private readonly NullFrameSink _sink = new();
     private readonly MelFilterbank _melBank = new(FeatureSchema.LogMelCount, 512, FeatureSchema.SampleRate, 20, 8000);
     private readonly Dct _dct = new(FeatureSchema.LogMelCount, 1, FeatureSchema.MfccCount);
     private readonly SpectrumBands _bands = new(512, FeatureSchema.SampleRate);
@@ -135,9 +135,4 @@ public class FeatureBenchmarks
     /// <summary>One second of 48 kHz audio resampled to 16 kHz.</summary>
     [Benchmark]
     public int Resample48k_OneSecond() => _resampler.Process(_at48k, _resampled);
-
-    private sealed class NullSink : IFrameSink
-    {
-        public void OnFrame(ReadOnlySpan<float> frame) { }
-    }
 }

@@ -45,3 +45,51 @@ public class ManySessionsStatisticsBenchmarks
         }
     }
 }
+
+/// <summary>Frame features as the hub computes them at 2,000 calls: each session's 250 ms chunk (25 frames) in turn, so
+/// every session's extractor is out of the cache when its chunk comes; against one extractor fed the same chunks
+/// (warm). Per frame.</summary>
+[MemoryDiagnoser]
+public class ManySessionsFeatureBenchmarks
+{
+    private const int Sessions = 2000, ChunkSamples = 4000, FramesPerChunk = 25;
+    private FrameFeatureExtractor[] _sessions = null!;
+    private FrameFeatureExtractor _one = null!;
+    private float[] _audio = null!;
+    private int _next;
+    private readonly NullFrameSink _sink = new();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _audio = SyntheticSpeech.GenerateContinuous(16000 * 30);
+        _sessions = new FrameFeatureExtractor[Sessions];
+        for (int s = 0; s < Sessions; s++)
+        {
+            _sessions[s] = new FrameFeatureExtractor();
+            _sessions[s].Push(_audio.AsSpan(s % 100 * 160, 16000), _sink);
+        }
+        _one = new FrameFeatureExtractor();
+        _one.Push(_audio.AsSpan(0, 16000), _sink);
+    }
+
+    private ReadOnlySpan<float> NextChunk()
+    {
+        if (_next + ChunkSamples > _audio.Length) _next = 0;
+        var chunk = _audio.AsSpan(_next, ChunkSamples);
+        _next += ChunkSamples;
+        return chunk;
+    }
+
+    [Benchmark(OperationsPerInvoke = Sessions * FramesPerChunk)]
+    public void Chunk_2000Sessions()
+    {
+        for (int s = 0; s < Sessions; s++) _sessions[s].Push(NextChunk(), _sink);
+    }
+
+    [Benchmark(OperationsPerInvoke = Sessions * FramesPerChunk)]
+    public void Chunk_OneSession()
+    {
+        for (int s = 0; s < Sessions; s++) _one.Push(NextChunk(), _sink);
+    }
+}

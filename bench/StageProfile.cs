@@ -23,7 +23,7 @@ internal static class StageProfile
         var melOut = new float[40];
         var bands = new SpectrumBands(512, 16000);
         var extractor = new FrameFeatureExtractor();
-        var sink = new NullSink();
+        var sink = new NullFrameSink();
         var stats = new WindowStatistics();
         var frames = FrameFeatureExtractor.ExtractAll(second, out int n);
         int f = FeatureSchema.FrameFeatureCount;
@@ -97,10 +97,5 @@ internal static class StageProfile
         }
         Array.Sort(batches);
         Console.WriteLine($"{name,-34} {batches[3],9:F1} ns");
-    }
-
-    private sealed class NullSink : IFrameSink
-    {
-        public void OnFrame(ReadOnlySpan<float> frame) { }
     }
 }
