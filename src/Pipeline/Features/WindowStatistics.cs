@@ -10,7 +10,7 @@ namespace VoiceEmotion.Pipeline.Features;
 /// <summary>
 /// Functionals over the last W frames (default 3 s). Push is O(F): running sums for mean/std of every feature and
 /// for the voiced-only pitch statistics (re-summed exactly from the ring once per W pushes to bound float drift).
-/// Order statistics, slopes and rhythm measures are computed by one scan of the ring in <see cref="Compute"/>, which
+/// Order statistics, slopes and rhythm measures are computed from a column-by-column copy of the ten features they read in <see cref="Compute"/>, which
 /// the streaming pipeline calls every 50 frames. The window restarts at a new utterance: a voiced frame after a pause
 /// of <see cref="FeatureSchema.PauseResetFrames"/> unvoiced frames drops everything before it, so the window holds
 /// the current utterance, at most its last W frames. See docs/ARCHITECTURE.md for the list.
