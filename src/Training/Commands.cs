@@ -105,7 +105,7 @@ public static class Commands
         }
         if (candidates.Count(c => !recipe.ReadsSameNets(c.Recipe)) > 1)
             throw new UsageException("--candidate: at most one candidate may train nets of its own; the others may change only how the baseline's output is read " +
-                                     "(--session-gate, --isolated-temperature)");
+                                     "(--session-gate, --isolated-temperature, --settled-cnn-share)");
         if (candidates.Select(c => Path.GetFullPath(c.ReportDir)).Append(Path.GetFullPath(reportDir)).Distinct().Count() != candidates.Count + 1)
             throw new UsageException("--candidate-report: every recipe needs a report folder of its own");
         var corpus = new Corpus(data);

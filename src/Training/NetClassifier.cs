@@ -4,11 +4,11 @@ using VoiceEmotion.Training.Nn;
 namespace VoiceEmotion.Training;
 
 /// <summary>How an ensemble's output is read beyond what its nets compute: the session members' gate
-/// (<see cref="EnsembleWeights.Gate"/>) and the session-following temperature factor (<see cref="SessionTemperature"/>; null: none).</summary>
-public sealed record OutputReading(float Gate, float? IsolatedTemperature)
+/// (<see cref="EnsembleWeights.Gate"/>), the session-following temperature factor (<see cref="SessionTemperature"/>; null: none) and the CNNs' settled part of the vote (<see cref="EnsembleWeights.CnnPart"/>; null: an equal split).</summary>
+public sealed record OutputReading(float Gate, float? IsolatedTemperature, float? SettledCnnShare = null)
 {
     /// <summary>How <paramref name="recipe"/> reads its ensemble's output.</summary>
-    public static OutputReading Of(TrainingRecipe recipe) => new(EnsembleWeights.Gate(recipe.MemberConfigs()), recipe.IsolatedTemperature);
+    public static OutputReading Of(TrainingRecipe recipe) => new(EnsembleWeights.Gate(recipe.MemberConfigs()), recipe.IsolatedTemperature, recipe.SettledCnnShare);
 }
 
 /// <summary>An in-memory ensemble of trained nets (probabilities combined by <see cref="EnsembleWeights"/>), for cross-validation without export.</summary>
@@ -28,16 +28,18 @@ public sealed class NetClassifier : IRawClassifier
         _configs = [.. members.Select(m => m.Config)];
         _gate = EnsembleWeights.Gate(_configs);
         _isolatedTemperature = members[0].IsolatedTemperature;
+        _settledCnnShare = members[0].SettledCnnShare;
         if (reading is not null)
         {
             if ((reading.Gate > 0) != (_gate > 0)) throw new ArgumentException("a reading can change the session members' gate, not whether they vote", nameof(reading));
-            (_gate, _isolatedTemperature) = (reading.Gate, reading.IsolatedTemperature);
+            (_gate, _isolatedTemperature, _settledCnnShare) = (reading.Gate, reading.IsolatedTemperature, reading.SettledCnnShare);
         }
     }
 
     private readonly NetConfig[] _configs;
     private readonly float _gate;
     private readonly float? _isolatedTemperature;
+    private readonly float? _settledCnnShare;
 
     public IReadOnlyList<string> Labels { get; }
 
@@ -55,7 +57,7 @@ public sealed class NetClassifier : IRawClassifier
         {
             var f = frameValues > 0 ? frames.Slice(b * frameValues, frameValues) : default;
             var st = stats.Slice(b * s, s);
-            EnsembleWeights.Fill(_configs, _gate, st[FeatureSchema.SessionWeightIndex], weights);
+            EnsembleWeights.Fill(_configs, _gate, st[FeatureSchema.SessionWeightIndex], weights, _settledCnnShare);
             for (int m = 0; m < _members.Count; m++)
             {
                 _members[m].Forward(workspaces[m], _members[m].Config.UseFrames ? f : default, st);

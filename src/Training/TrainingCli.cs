@@ -163,7 +163,7 @@ public static class TrainingCli
             Description = "a paired experiment: these recipe options (quoted, e.g. \"--frame-shift blend\") applied over this command's recipe give a candidate that " +
                           "trains beside it on the same draws, one draw for both (≈ 0.6 of the time of two runs); each recipe's folds, report and summary as its own run " +
                           "would write them (the candidate's summary as summary.json in its report folder); needs --candidate-report. Repeatable: candidates that only " +
-                          "read the output otherwise (--session-gate, --isolated-temperature) are scored on the baseline's nets without training; at most one trains",
+                          "read the output otherwise (--session-gate, --isolated-temperature, --settled-cnn-share) are scored on the baseline's nets without training; at most one trains",
             HelpName = "\"OPTIONS\"",
         };
         var candidateReport = new Option<string[]>("--candidate-report")

@@ -123,6 +123,15 @@ public sealed record TrainingRecipe
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public float? IsolatedTemperature { get; init; } = 0.7f;
 
+    /// <summary>The CNN's part of the vote the session members leave, once the session baseline has full weight: one half
+    /// without a baseline, moving to this with the baseline's weight squared (<see cref="EnsembleWeights.CnnPart"/>); null:
+    /// an equal split throughout. 0.35 since stop 52 (read on the kept nets of seeds 1–3 by a rule set before the reading:
+    /// steady calls +0.007 and episode calls +0.007, up on every seed, isolated clips and live updates level;
+    /// docs/model/recipe-experiments.md "Stop 52"). Written into the recipe's fingerprint only when set, so saved folds
+    /// of recipes without it still match theirs.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public float? SettledCnnShare { get; init; } = 0.35f;
+
     /// <summary>Calibration: logits are divided by this in the exported model. Fitted by <c>cv</c> on out-of-fold
     /// predictions (training speakers only) and set here, so the README's train command reproduces the shipped model.</summary>
     public float Temperature { get; init; } = 1.45f;
@@ -131,7 +140,7 @@ public sealed record TrainingRecipe
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3}{(Net.UsesAttention ? $" attentive pooling {Net.Attention}" : "")} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
         $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
         $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}{(Train.Adversary > 0 ? $", speaker adversary λ {Train.Adversary:0.###}" : "")}{(Train.CleanConsistency > 0 ? $", clean-view consistency {Train.CleanConsistency:0.##}" : "")}; " +
-        $"{(SharedDraws ? "members share each epoch's draw; " : "")}{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}{(IsolatedTemperature is { } isolated ? $" (× {isolated:0.###} without a session baseline)" : "")}{(BalancedOutput ? "; output balanced by class" : "")}; seed {Train.Seed}";
+        $"{(SharedDraws ? "members share each epoch's draw; " : "")}{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}{(IsolatedTemperature is { } isolated ? $" (× {isolated:0.###} without a session baseline)" : "")}{(SettledCnnShare is { } settled ? $"; CNN part {settled:0.###} of the rest once the baseline is full" : "")}{(BalancedOutput ? "; output balanced by class" : "")}; seed {Train.Seed}";
 
     /// <summary>Trains the ensemble on the given clips of the corpus.</summary>
     public List<EmotionNet> Fit(Corpus corpus, IReadOnlyList<int> clips, Action<double>? progress = null, Action<EpochReport, EmotionNet>? epochDone = null)
@@ -152,6 +161,7 @@ public sealed record TrainingRecipe
                 configs[m].UseFrames ? teachers : [], progress, epochDone);
             net.Temperature = Temperature;
             net.IsolatedTemperature = IsolatedTemperature;
+            net.SettledCnnShare = SettledCnnShare;
             members.Add(net);
         }
         return members;
@@ -198,13 +208,13 @@ public sealed record TrainingRecipe
     }
 
     /// <summary>Whether <paramref name="other"/> trains exactly this recipe's nets and differs at most in how their output is
-    /// read: the session members' gate (both with session members) and the session-following temperature. Such a
+    /// read: the session members' gate (both with session members), the session-following temperature and the CNNs' settled share. Such a
     /// candidate is scored on this recipe's nets, with no training of its own (<see cref="CrossValidation"/>).</summary>
     public bool ReadsSameNets(TrainingRecipe other) => NetsOnly() == other.NetsOnly();
 
     /// <summary>This recipe without how its output is read: the session gate reduced to whether session members vote, no
-    /// session-following temperature. Recipes with the same <see cref="NetsOnly"/> train the same nets.</summary>
-    public TrainingRecipe NetsOnly() => this with { SessionGate = SessionGate > 0 ? 1 : 0, IsolatedTemperature = null };
+    /// session-following temperature, an equal split of the rest. Recipes with the same <see cref="NetsOnly"/> train the same nets.</summary>
+    public TrainingRecipe NetsOnly() => this with { SessionGate = SessionGate > 0 ? 1 : 0, IsolatedTemperature = null, SettledCnnShare = null };
 
     /// <summary><see cref="SharedDraws"/>: the members of every recipe in <paramref name="recipes"/> (which draw alike:
     /// <see cref="PairingProblems"/>) step through their epochs side by side over the first member's source, each
@@ -255,6 +265,7 @@ public sealed record TrainingRecipe
                 net.Temperature = recipes[g].Temperature;
                 net.ClassWeights = classWeights;
                 net.IsolatedTemperature = recipes[g].IsolatedTemperature;
+                net.SettledCnnShare = recipes[g].SettledCnnShare;
             }
         }
         return groups;

@@ -73,12 +73,17 @@ public sealed class EmotionNet
     /// set on every member after training when the recipe has one; null: none. Read from the first member.</summary>
     public float? IsolatedTemperature { get; set; }
 
+    /// <summary>The ensemble's CNN part of the vote once the session baseline has full weight
+    /// (<see cref="EnsembleWeights.CnnPart"/>), set on every member after training when the recipe has one; null: the
+    /// members that are not session members weigh alike. Read from the first member.</summary>
+    public float? SettledCnnShare { get; set; }
+
     public ParameterSet Parameters { get; }
 
     /// <summary>Everything that decides this net's output, to keep a trained net and score with it later
     /// (<see cref="Restore"/> gives a net whose every output is the same to the bit).</summary>
     public NetState Snapshot() => new(Config, [.. Parameters.Values], [.. FrameMean], [.. FrameScale], [.. StatsMean], [.. StatsScale],
-        Temperature, ClassWeights is null ? null : [.. ClassWeights], IsolatedTemperature);
+        Temperature, ClassWeights is null ? null : [.. ClassWeights], IsolatedTemperature, SettledCnnShare);
 
     /// <summary>The net a <see cref="Snapshot"/> was taken of. Throws <see cref="ArgumentException"/> when its values do not
     /// fit its shape.</summary>
@@ -96,6 +101,7 @@ public sealed class EmotionNet
         net.Temperature = state.Temperature;
         net.ClassWeights = state.ClassWeights;
         net.IsolatedTemperature = state.IsolatedTemperature;
+        net.SettledCnnShare = state.SettledCnnShare;
         return net;
     }
 
@@ -428,4 +434,4 @@ internal static class SpanExtensions
 
 /// <summary>A trained <see cref="EmotionNet"/> as values (<see cref="EmotionNet.Snapshot"/>).</summary>
 public sealed record NetState(NetConfig Config, float[] Parameters, float[] FrameMean, float[] FrameScale, float[] StatsMean, float[] StatsScale,
-    float Temperature, float[]? ClassWeights, float? IsolatedTemperature);
+    float Temperature, float[]? ClassWeights, float? IsolatedTemperature, float? SettledCnnShare = null);

@@ -25,18 +25,34 @@ public static class EnsembleWeights
     /// within [0, 1]; 0 without session members (gate 0).</summary>
     public static float Share(float gate, float w) => gate == 0 ? 0 : Math.Clamp(gate * w * w, 0, 1);
 
-    /// <summary>The weight of each member's probabilities for a window with session weight <paramref name="w"/>.</summary>
-    public static void Fill(IReadOnlyList<NetConfig> members, float gate, float w, Span<float> weights)
+    /// <summary>The CNNs' part of what the session members leave, for a window with session weight <paramref name="w"/>:
+    /// one half without a baseline, moving to <paramref name="settled"/> with w² (since stop 52: 0.35 — the statistics
+    /// nets' larger part in a long call; docs/model/recipe-experiments.md "Stop 52").</summary>
+    public static float CnnPart(float settled, float w) => 0.5f + (settled - 0.5f) * Math.Clamp(w * w, 0, 1);
+
+    /// <summary>The weight of each member's probabilities for a window with session weight <paramref name="w"/>. With session
+    /// members and <paramref name="settledCnnShare"/>, the rest of the vote is split between the CNNs and the statistics
+    /// nets by <see cref="CnnPart"/> (each group's members alike); otherwise every other member weighs the same.</summary>
+    public static void Fill(IReadOnlyList<NetConfig> members, float gate, float w, Span<float> weights, float? settledCnnShare = null)
     {
-        int session = 0;
-        foreach (var m in members) if (m.IsSessionMember) session++;
+        int session = 0, cnns = 0;
+        foreach (var m in members)
+        {
+            if (m.IsSessionMember) session++;
+            else if (m.UseFrames) cnns++;
+        }
         if (gate == 0)
         {
             weights[..members.Count].Fill(1f / members.Count);
             return;
         }
         float share = Share(gate, w);
+        int stats = members.Count - session - cnns;
+        bool split = settledCnnShare is not null && cnns > 0 && stats > 0;
+        float cnnPart = split ? CnnPart(settledCnnShare!.Value, w) : 0;
         for (int k = 0; k < members.Count; k++)
-            weights[k] = members[k].IsSessionMember ? share / session : (1 - share) / (members.Count - session);
+            weights[k] = members[k].IsSessionMember ? share / session
+                : !split ? (1 - share) / (members.Count - session)
+                : members[k].UseFrames ? (1 - share) * cnnPart / cnns : (1 - share) * (1 - cnnPart) / stats;
     }
 }

@@ -58,7 +58,19 @@ public static class OnnxExporter
             share = g.Node("Clip", [g.Node("Mul", [g.Node("Mul", [w, w]), g.Initializer("session_gate", [gate], 1)]), g.Initializer("share_min", [0f]), g.Initializer("share_max", [1f])]);
             var rest = g.Node("Sub", [g.Initializer("share_one", [1f], 1), share]);
             var session = Mean(outputs.Where((_, k) => configs[k].IsSessionMember), "session_members_scale");
-            var others = Mean(outputs.Where((_, k) => !configs[k].IsSessionMember), "other_members_scale");
+            var cnns = outputs.Where((_, k) => !configs[k].IsSessionMember && configs[k].UseFrames).ToList();
+            var statsNets = outputs.Where((_, k) => !configs[k].IsSessionMember && !configs[k].UseFrames).ToList();
+            string others;
+            if (members[0].SettledCnnShare is { } settled && cnns.Count > 0 && statsNets.Count > 0)
+            {
+                // EnsembleWeights.CnnPart: c = 0.5 + (settled − 0.5) · clip(w², 0, 1) as [N, 1]; the CNNs' mean × c + the
+                // statistics nets' mean × (1 − c).
+                var w2 = g.Node("Clip", [g.Node("Mul", [w, w]), g.Initializer("cnn_part_min", [0f]), g.Initializer("cnn_part_max", [1f])]);
+                var part = g.Node("Add", [g.Initializer("cnn_part_start", [0.5f], 1), g.Node("Mul", [w2, g.Initializer("cnn_part_move", [settled - 0.5f], 1)])]);
+                var restPart = g.Node("Sub", [g.Initializer("cnn_part_one", [1f], 1), part]);
+                others = g.Node("Add", [g.Node("Mul", [Mean(cnns, "cnn_members_scale"), part]), g.Node("Mul", [Mean(statsNets, "stats_members_scale"), restPart])]);
+            }
+            else others = Mean(outputs.Where((_, k) => !configs[k].IsSessionMember), "other_members_scale");
             g.Node("Add", [g.Node("Mul", [session, share]), g.Node("Mul", [others, rest])], mixture);
         }
         if (isolated is { } factor)

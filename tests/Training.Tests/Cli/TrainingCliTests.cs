@@ -48,6 +48,10 @@ public sealed class TrainingCliTests : IDisposable
         // A session-dependent temperature below 1 is kept; 1 means none, so the recipe (and its fingerprint) stays the default's.
         Assert.Equal(0.7f, TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--isolated-temperature", "0.7").IsolatedTemperature);
         Assert.Null(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--isolated-temperature", "1").IsolatedTemperature);
+        // The CNN's settled share: 0.35 by default, another value kept, one half meaning an equal split (none).
+        Assert.Equal(0.35f, TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx").SettledCnnShare);
+        Assert.Equal(0.4f, TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--settled-cnn-share", "0.4").SettledCnnShare);
+        Assert.Null(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--settled-cnn-share", "0.5").SettledCnnShare);
         var gated = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--session-members", "2", "--session-gate", "0.5");
         Assert.Equal([0f, 0f, 0.5f, 0.5f], gated.MemberConfigs().Select(c => c.SessionGate));
         Assert.DoesNotContain(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--session-members", "0").MemberConfigs(), c => c.IsSessionMember);

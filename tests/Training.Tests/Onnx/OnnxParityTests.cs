@@ -18,7 +18,7 @@ public sealed class OnnxParityTests
         { "window-shift", 3 }, { "session-shift", 4 }, { "blend-shift", 4 }, { "cnn-and-stats-only", 3 },
         { "with-session-member", 6 }, { "uneven-patches", 2 }, { "attention", 1 }, { "attention", 5 },
         { "class-weights", 1 }, { "class-weights", 5 }, { "isolated-temperature", 1 }, { "isolated-temperature", 6 },
-        { "isolated-temperature-no-session", 3 },
+        { "isolated-temperature-no-session", 3 }, { "settled-cnn-share", 1 }, { "settled-cnn-share", 6 },
     };
 
     [Theory]
@@ -44,7 +44,7 @@ public sealed class OnnxParityTests
             // The recipe's mixed ensemble: a session-shifted CNN beside a statistics-only MLP, in one graph.
             members = [RandomNet(Real with { FrameShift = FrameShift.Session }, seed: 21), RandomNet(Real with { UseFrames = false }, seed: 22)];
         }
-        if (variant is "with-session-member" or "class-weights" or "isolated-temperature")
+        if (variant is "with-session-member" or "class-weights" or "isolated-temperature" or "settled-cnn-share")
         {
             // The recipe's ensemble with a session member, whose share of the vote is gate × the session weight squared.
             members = [RandomNet(Real with { FrameShift = FrameShift.Session }, seed: 31), RandomNet(Real with { UseFrames = false }, seed: 32),
@@ -55,7 +55,10 @@ public sealed class OnnxParityTests
         // Then sharpened by a temperature that rises from 0.7 to 1 with the session members' share (SessionTemperature);
         // without session members the share is 0 and the factor constant.
         float? isolated = variant.StartsWith("isolated-temperature") ? 0.7f : null;
-        foreach (var m in members) (m.ClassWeights, m.IsolatedTemperature) = (classWeights, isolated);
+        // The CNN's part of the rest of the vote moves from one half to 0.35 with w² (EnsembleWeights.CnnPart).
+        float? settled = variant == "settled-cnn-share" ? 0.35f : null;
+        if (settled is not null) (classWeights, isolated) = ([0.7f, 0.7f, 1.1f, 1.05f, 1.1f, 1.1f, 0.95f, 1.1f], 0.7f);
+        foreach (var m in members) (m.ClassWeights, m.IsolatedTemperature, m.SettledCnnShare) = (classWeights, isolated, settled);
         var bytes = OnnxExporter.Export(members, ExportMetadata.Create(Labels, config, "test"));
         using var model = EmotionModel.Load(bytes);
         Assert.Equal(config.UseFrames ? config.Frames : 0, model.WindowFrames);
@@ -78,7 +81,10 @@ public sealed class OnnxParityTests
             for (int k = 0; k < members.Count; k++)
             {
                 members[k].Forward(workspaces[k], frames.AsSpan(b * config.Frames * config.Features, config.Frames * config.Features), stats.AsSpan(b * config.Stats, config.Stats));
-                double weight = members[k].Config.IsSessionMember ? share / sessionMembers : (1 - share) / (members.Count - sessionMembers);
+                double part = settled is { } s ? 0.5 + (s - 0.5) * Math.Min(1, w * w) : 0.5;
+                double weight = members[k].Config.IsSessionMember ? share / sessionMembers
+                    : settled is null ? (1 - share) / (members.Count - sessionMembers)
+                    : members[k].Config.UseFrames ? (1 - share) * part : (1 - share) * (1 - part);
                 for (int c = 0; c < Labels.Length; c++) expected[c] += workspaces[k].Probabilities[c] * weight;
             }
             if (classWeights is not null)

@@ -187,6 +187,40 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void TheCnnsSettledShareMovesTheRestOfTheVoteTowardTheStatisticsNetsAsTheBaselineFills()
+    {
+        NetConfig cnn = new(), stats = new() { UseFrames = false }, session = new() { UseFrames = false, SessionGate = 0.5f };
+        NetConfig[] members = [cnn, stats, session];
+        var weights = new float[3];
+        // No baseline: an equal split of everything, the session member without a vote.
+        EnsembleWeights.Fill(members, 0.5f, 0f, weights, 0.35f);
+        Assert.Equal([0.5f, 0.5f, 0f], weights);
+        // A full baseline: the session member holds the gate's half; the CNN 0.35 of the rest, the statistics net 0.65.
+        EnsembleWeights.Fill(members, 0.5f, 1f, weights, 0.35f);
+        Assert.Equal(0.5f * 0.35f, weights[0], 6);
+        Assert.Equal(0.5f * 0.65f, weights[1], 6);
+        Assert.Equal(0.5f, weights[2], 6);
+        // Half way (w² = 0.49): the part follows w², and the weights still sum to 1.
+        EnsembleWeights.Fill(members, 0.5f, 0.7f, weights, 0.35f);
+        float share = EnsembleWeights.Share(0.5f, 0.7f), part = EnsembleWeights.CnnPart(0.35f, 0.7f);
+        Assert.Equal(0.5f - 0.15f * 0.49f, part, 6);
+        Assert.Equal((1 - share) * part, weights[0], 6);
+        Assert.Equal(1f, weights.Sum(), 5);
+        // Without it, or without a statistics net to hand the vote to, the members that are not session members weigh alike.
+        EnsembleWeights.Fill(members, 0.5f, 1f, weights);
+        Assert.Equal(weights[0], weights[1]);
+        NetConfig[] noStats = [cnn, cnn with { }, session];
+        EnsembleWeights.Fill(noStats, 0.5f, 1f, weights, 0.35f);
+        Assert.Equal([0.25f, 0.25f, 0.5f], weights);
+        // Unset, it is not in the fingerprint (saved folds of recipes without it stay valid), and a recipe that differs only
+        // in it reads the same nets (cv scores it on the baseline's nets, without training).
+        Assert.DoesNotContain("SettledCnnShare", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe { SettledCnnShare = null }));
+        Assert.Contains("SettledCnnShare", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe()));
+        Assert.True(new TrainingRecipe().ReadsSameNets(new TrainingRecipe { SettledCnnShare = null }));
+        Assert.Contains("CNN part 0.35", new TrainingRecipe().Describe());
+    }
+
+    [Fact]
     public void ABalancedRecipeSetsTheClassWeightsItsTrainingWindowsGiveAndExportsThem()
     {
         var corpus = new Corpus([_data.Directory]);
@@ -197,6 +231,7 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.NotNull(weights);
         Assert.All(members, m => Assert.Same(weights, m.ClassWeights));
         Assert.All(members, m => Assert.Equal(0.7f, m.IsolatedTemperature));
+        Assert.All(members, m => Assert.Equal(0.35f, m.SettledCnnShare));
         Assert.Contains("× 0.7 without a session baseline", recipe.Describe());
         // The same draws counted by hand: two epochs of the first member's source.
         var source = new SessionExampleSource(corpus, clips, recipe, Seeds.Mix(recipe.Train.Seed, 0, 99));
