@@ -328,9 +328,11 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.NotEqual(Forward(plain, stats).Hidden, Forward(plain, moved).Hidden);
 
         // Before any speech (weight 0) the ensemble is the other members' average; at weight w the session member has
-        // g · w² of the vote (g the recipe's gate: 0.5 since stop 50).
-        double g = recipe.SessionGate;
+        // g · w² of the vote (g the recipe's gate: 0.5 since stop 50), and the CNN 0.5 + (s − 0.5) · w² of the rest
+        // (s the recipe's settled CNN share: 0.35 since stop 52), the statistics-only member the remainder.
+        double g = recipe.SessionGate, settled = recipe.SettledCnnShare!.Value;
         Assert.Equal(0.5, g);
+        Assert.Equal(0.35, settled, 6);
         var frames = new float[FeatureSchema.DefaultWindowFrames * FeatureSchema.FrameFeatureCount];
         var ensemble = new NetClassifier(members, DatasetLoader.TrainingLabels);
         var output = new float[DatasetLoader.TrainingLabels.Count];
@@ -343,7 +345,8 @@ public sealed class SessionTrainingTests : IDisposable
             {
                 var workspace = m.CreateWorkspace();
                 m.Forward(workspace, m.Config.UseFrames ? frames : default, stats);
-                double share = m.Config.IsSessionMember ? g * weight * weight : (1 - g * weight * weight) / 2;
+                double cnn = 0.5 + (settled - 0.5) * weight * weight;
+                double share = m.Config.IsSessionMember ? g * weight * weight : (1 - g * weight * weight) * (m.Config.UseFrames ? cnn : 1 - cnn);
                 for (int k = 0; k < output.Length; k++) expected[k] += share * workspace.Probabilities[k];
             }
             for (int k = 0; k < output.Length; k++) Assert.Equal(expected[k], output[k], 5);
