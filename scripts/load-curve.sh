@@ -29,7 +29,6 @@
 # Smoke: scripts/load-curve.sh --streams 100 --duration 20 --runs 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$(pwd)
 
 streams="250 500 1000 1500 2000"
 modes="single multiplexed"
@@ -65,44 +64,14 @@ command -v jq >/dev/null || { echo "error: jq is needed to read the reports" >&2
 work=$(mktemp -d /tmp/ve-load-curve.XXXXXX)
 out=${out:-$work}
 mkdir -p "$out"
+. scripts/load-common.sh
 hub_pid=""
-cleanup() {
-  if [ -n "$hub_pid" ] && kill -0 "$hub_pid" 2>/dev/null; then kill -TERM "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
-
-if [ -z "$wavs" ]; then
-  zip="$repo/../shared/data/ravdess-speech-16k.zip"
-  [ -f "$zip" ] || { echo "error: no --wavs folder and no $zip" >&2; exit 1; }
-  wavs="$work/wavs"
-  mkdir -p "$wavs"
-  mapfile -t clips < <(unzip -Z1 "$zip" | grep '\.wav$' | sort | awk 'NR <= 20')
-  unzip -qjo "$zip" "${clips[@]}" -d "$wavs"
-fi
-
-if [ "$build" = 1 ]; then
-  nice dotnet build src/StreamHub -c Release -v q -nologo >/dev/null
-  nice dotnet build clients/replay -c Release -v q -nologo >/dev/null
-fi
-hub_dll="$repo/src/StreamHub/bin/Release/net10.0/VoiceEmotion.StreamHub.dll"
-replay_dll="$repo/clients/replay/bin/Release/net10.0/VoiceEmotion.Replay.dll"
+trap ve_stop_hub EXIT
+ve_recordings "$work"
+ve_build "$build"
 
 start_hub() {
-  local log="$work/calllog-$1.db" port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  rm -f "$log" "$log-wal" "$log-shm"
-  # With --session-per-recording the sessions of a stream follow each other; the limit leaves room for the moment one
-  # ends as the next starts.
-  (cd src/StreamHub && exec dotnet "$hub_dll" --urls "http://127.0.0.1:$port" --CallLog:SqlitePath "$log" \
-      --PhoneBridge:AudioSocketPort -1 --StreamHub:MaxConcurrentSessions 10000 --Logging:LogLevel:Default Warning) \
-    >"$work/hub-$1.log" 2>&1 &
-  hub_pid=$!
-  for _ in $(seq 1 120); do
-    curl -sf "http://127.0.0.1:$port/healthz/ready" >/dev/null 2>&1 && break
-    kill -0 "$hub_pid" 2>/dev/null || { echo "error: the hub exited; see $work/hub-$1.log" >&2; exit 1; }
-    sleep 0.5
-  done
-  hub_url="http://127.0.0.1:$port/hubs/emotion"
+  ve_start_hub "$1" "$work"
   idle_mib=$(awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$hub_pid/status")
 }
 
@@ -132,8 +101,7 @@ for n in $streams; do
       tail -1 "$work/replay-$n-$mode-$r.err" >&2
       reports+=("$report")
     done
-    cleanup
-    hub_pid=""
+    ve_stop_hub
     rows+=("$(jq -rs --argjson idle "$idle_mib" '
       def med(f): (map(f) | map(select(. != null)) | sort) as $v
         | if ($v | length) == 0 then "–" else $v[(($v | length) - 1) / 2 | floor] end;

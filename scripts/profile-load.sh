@@ -30,28 +30,15 @@ case "$target" in hub|client) ;; *) echo "--target is hub or client" >&2; exit 2
 command -v perf >/dev/null || { echo "error: perf is not installed (apt-get install linux-perf)" >&2; exit 1; }
 out=${out:-$(mktemp -d /tmp/ve-profile.XXXXXX)}
 mkdir -p "$out"
-if [ -z "$wavs" ]; then
-  zip=../shared/data/ravdess-speech-16k.zip
-  [ -f "$zip" ] || { echo "error: no --wavs folder and no $zip" >&2; exit 1; }
-  wavs="$out/wavs"; mkdir -p "$wavs"
-  mapfile -t clips < <(unzip -Z1 "$zip" | grep '\.wav$' | sort | awk 'NR <= 20')
-  unzip -qjo "$zip" "${clips[@]}" -d "$wavs"
-fi
-if [ $build = 1 ]; then
-  dotnet build -c Release src/StreamHub -v q -nologo >/dev/null
-  dotnet build -c Release clients/replay -v q -nologo >/dev/null
-fi
-hub_dll=$PWD/src/StreamHub/bin/Release/net10.0/VoiceEmotion.StreamHub.dll
-replay_dll=$PWD/clients/replay/bin/Release/net10.0/VoiceEmotion.Replay.dll
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-log="$out/calls.db"; rm -f "$log"*
+. scripts/load-common.sh
+ve_recordings "$out"
+ve_build "$build"
+# Perf maps name the JIT-compiled frames (the hub and the client both inherit them).
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
-(cd src/StreamHub && exec dotnet "$hub_dll" --urls "http://127.0.0.1:$port" --CallLog:SqlitePath "$log" \
-    --PhoneBridge:AudioSocketPort -1 --StreamHub:MaxConcurrentSessions 10000 --Logging:LogLevel:Default Warning) > "$out/hub.log" 2>&1 &
-hub=$!
-trap 'kill $hub 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz/ready" >/dev/null && break; sleep 0.5; done
-url=http://127.0.0.1:$port/hubs/emotion
+trap ve_stop_hub EXIT
+ve_start_hub profile "$out"
+hub=$hub_pid
+url=$hub_url
 duration=$((skip + seconds + 3))
 dotnet "$replay_dll" "$wavs" --hub "$url" --concurrency "$streams" --duration 15 --chunk-ms 250 "${load[@]}" >/dev/null 2>&1
 dotnet "$replay_dll" "$wavs" --hub "$url" --concurrency "$streams" --duration "$duration" --warmup 5 --chunk-ms 250 "${load[@]}" \
