@@ -60,31 +60,40 @@ public static class Commands
         var corpus = new Corpus(data);
         var all = Enumerable.Range(0, corpus.Clips.Count).ToList();
         var scorer = new Scorer(new OnnxRawClassifier(model));
-        var results = new List<(string Condition, EvaluationResult Metrics, CalibrationResult Calibration)>();
+        var results = new List<(string Condition, EvaluationResult Metrics, CalibrationResult Calibration, UpdateQualityResult? Updates)>();
         foreach (var name in conditions)
         {
             var scores = ProgressReporter.Run($"{Evaluation.Describe(mode)} evaluation, {name}", _ => Evaluation.Score(corpus, all, scorer, mode, name, seed, keepFeatures: false));
-            results.Add((name, Evaluation.Metrics(scores, corpus.Skipped), Calibration.Measure(scorer.Labels, scores.Windows, 1f)));
+            results.Add((name, Evaluation.Metrics(scores, corpus.Skipped), Calibration.Measure(scorer.Labels, scores.Windows, 1f), UpdateQuality.Measure(scorer.Labels, scores)));
         }
         var first = results[0];
         var node = JsonSerializer.SerializeToNode(first.Metrics, Json)!.AsObject();
         node["mode"] = Evaluation.Describe(mode);
         node["condition"] = first.Condition;
         node["calibration"] = JsonSerializer.SerializeToNode(first.Calibration);
+        // Streaming: every speech update judged on its own, as a user watching the live updates sees them.
+        if (first.Updates is not null) node["updates"] = JsonSerializer.SerializeToNode(first.Updates, Json);
         if (results.Count > 1)
         {
             var matrix = new JsonObject();
-            foreach (var (name, m, cal) in results)
+            foreach (var (name, m, cal, updates) in results)
+            {
                 matrix[name] = new JsonObject { ["accuracy"] = m.Accuracy, ["macroF1"] = m.MacroF1, ["ece"] = cal.Ece };
+                if (updates is not null) matrix[name]!["updateMacroF1"] = updates.MacroF1;
+            }
             node["conditions"] = matrix;
         }
         WriteJson(json, node);
-        foreach (var (name, m, cal) in results)
-            Console.WriteLine(Report.Summary($"{Evaluation.Describe(mode)}, {name} ({LineCondition.Get(name).Describe()}), {model.Source}", m) + $", ECE {cal.Ece:F3}");
+        foreach (var (name, m, cal, updates) in results)
+            Console.WriteLine(Report.Summary($"{Evaluation.Describe(mode)}, {name} ({LineCondition.Get(name).Describe()}), {model.Source}", m) + $", ECE {cal.Ece:F3}" +
+                (updates is null ? "" : $"; each of its {updates.Updates} speech updates alone: macro-F1 {updates.MacroF1:F3} " +
+                    $"({string.Join(", ", updates.ByWindowSeconds.Select(b => FormattableString.Invariant($"≤ {b.UpToSeconds:0.0} s {b.MacroF1:F3}")))})"));
         if (reportDir is not null)
         {
             var extra = new StringBuilder($"Model `{model.Source}`, {corpus.Clips.Count} clips of {corpus.Speakers.Count} speakers, mode {Evaluation.Describe(mode)}.\n\n");
-            foreach (var (name, _, cal) in results) extra.Append($"### Calibration, {name}\n\n").Append(Calibration.Table(cal)).Append('\n');
+            foreach (var (name, _, cal, _) in results) extra.Append($"### Calibration, {name}\n\n").Append(Calibration.Table(cal)).Append('\n');
+            foreach (var (name, _, _, updates) in results.Where(r => r.Updates is not null))
+                extra.Append($"### Each speech update alone, by how much of the utterance its window held, {name}\n\n").Append(UpdateQuality.Table(updates!)).Append('\n');
             Report.Write(reportDir, "evaluation", $"{Evaluation.Describe(mode)} evaluation of {Path.GetFileName(model.Source)}",
                 results.Select(r => ($"{r.Condition}: {LineCondition.Get(r.Condition).Describe()}", r.Metrics)).ToList(), extra.ToString());
         }

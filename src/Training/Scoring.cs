@@ -34,15 +34,19 @@ public sealed class OnnxRawClassifier(EmotionModel model) : IRawClassifier
 /// <summary>The scores of a set of clips: which clip (position in the list scored, or a corpus index once
 /// <see cref="Evaluation"/> has mapped it), its true and predicted product label, and every scored window's raw
 /// probabilities with the clip's true label (for calibration).</summary>
-public sealed class ClipScores(int[] clips, int[] truth, int[] predicted, List<(float[] Raw, int Truth)> windows)
+public sealed class ClipScores(int[] clips, int[] truth, int[] predicted, List<(float[] Raw, int Truth)> windows, double[]? windowSeconds = null)
 {
     public int[] Clips { get; } = clips;
     public int[] Truth { get; } = truth;
     public int[] Predicted { get; } = predicted;
     public List<(float[] Raw, int Truth)> Windows { get; } = windows;
 
+    /// <summary>Streaming scores only: for each of <see cref="Windows"/>, the seconds of the current utterance its live
+    /// window held (<see cref="VoiceEmotion.Pipeline.Streaming.EmotionUpdate.WindowSeconds"/>); empty otherwise.</summary>
+    public double[] WindowSeconds { get; } = windowSeconds ?? [];
+
     /// <summary>The same scores with <see cref="Clips"/> mapped through <paramref name="ids"/>.</summary>
-    public ClipScores Relabel(IReadOnlyList<int> ids) => new([.. Clips.Select(p => ids[p])], Truth, Predicted, Windows);
+    public ClipScores Relabel(IReadOnlyList<int> ids) => new([.. Clips.Select(p => ids[p])], Truth, Predicted, Windows, WindowSeconds);
 
     /// <summary>Only the clips <paramref name="keep"/> accepts (windows are dropped: for per-subset metrics).</summary>
     public ClipScores Where(Func<int, bool> keep)
@@ -54,7 +58,9 @@ public sealed class ClipScores(int[] clips, int[] truth, int[] predicted, List<(
     public static ClipScores Concat(IEnumerable<ClipScores> parts)
     {
         var list = parts.ToList();
-        return new ClipScores([.. list.SelectMany(p => p.Clips)], [.. list.SelectMany(p => p.Truth)], [.. list.SelectMany(p => p.Predicted)], [.. list.SelectMany(p => p.Windows)]);
+        bool seconds = list.All(p => p.WindowSeconds.Length == p.Windows.Count);
+        return new ClipScores([.. list.SelectMany(p => p.Clips)], [.. list.SelectMany(p => p.Truth)], [.. list.SelectMany(p => p.Predicted)], [.. list.SelectMany(p => p.Windows)],
+            seconds ? [.. list.SelectMany(p => p.WindowSeconds)] : null);
     }
 }
 
@@ -103,14 +109,16 @@ public sealed class Scorer(IRawClassifier classifier)
     {
         var predicted = new int[clips.Count];
         var windows = new List<(float[], int)>[clips.Count];
+        var seconds = new double[clips.Count][];
         Parallel.For(0, clips.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            var updates = Live(clips[i].Audio16k);
-            var speech = updates.Where(u => u.Raw is not null).Select(u => u.Raw!).ToList();
-            predicted[i] = speech.Count == 0 ? EmotionLabels.Neutral : Decide(speech);
-            windows[i] = speech.Select(r => (r, clips[i].Label)).ToList();
+            var speech = Live(clips[i].Audio16k).Where(u => u.Raw is not null).ToList();
+            predicted[i] = speech.Count == 0 ? EmotionLabels.Neutral : Decide(speech.Select(u => u.Raw!).ToList());
+            windows[i] = speech.Select(u => (u.Raw!, clips[i].Label)).ToList();
+            seconds[i] = [.. speech.Select(u => u.WindowSeconds)];
         });
-        return new ClipScores([.. Enumerable.Range(0, clips.Count)], [.. clips.Select(c => c.Label)], predicted, [.. windows.SelectMany(w => w)]);
+        return new ClipScores([.. Enumerable.Range(0, clips.Count)], [.. clips.Select(c => c.Label)], predicted, [.. windows.SelectMany(w => w)],
+            [.. seconds.SelectMany(s => s)]);
     }
 
     /// <summary>Live sessions of each speaker's clips (audio already through the line) with pauses; each clip scored from
@@ -212,13 +220,13 @@ public sealed class Scorer(IRawClassifier classifier)
     }
 
     /// <summary>The live session's updates for a recording, through the service's own <see cref="ClipAnalyzer"/>:
-    /// audio time, and raw probabilities for speech updates.</summary>
-    public List<(double Time, float[]? Raw)> Live(float[] audio16k)
+    /// audio time, the seconds of the utterance the window held, and raw probabilities for speech updates.</summary>
+    public List<(double Time, double WindowSeconds, float[]? Raw)> Live(float[] audio16k)
     {
         var recorder = new RecordingClassifier(classifier, Labels);
         var (updates, _) = ClipAnalyzer.Analyze(new AudioClip(audio16k, FeatureSchema.SampleRate), recorder, "evaluation");
         int k = 0;
-        return updates.Select(u => (u.AudioTime, u.Speech ? recorder.Rows[k++] : null)).ToList();
+        return updates.Select(u => (u.AudioTime, u.WindowSeconds, u.Speech ? recorder.Rows[k++] : null)).ToList();
     }
 
     private List<float[]> Predict(float[] frames, float[] stats, int n)

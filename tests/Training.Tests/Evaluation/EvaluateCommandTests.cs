@@ -66,6 +66,21 @@ public sealed class EvaluateCommandTests : IDisposable
         var calibration = r.GetProperty("calibration");
         Assert.InRange(calibration.GetProperty("ece").GetDouble(), 0, 1);
         Assert.True(calibration.GetProperty("windows").GetInt32() >= 16, "every clip has speech windows");
+        // Streaming also judges every speech update alone, by how much of the utterance its window held.
+        Assert.Equal(mode == "--streaming", r.TryGetProperty("updates", out var updates));
+        if (mode == "--streaming")
+        {
+            int count = updates.GetProperty("updates").GetInt32();
+            Assert.Equal(calibration.GetProperty("windows").GetInt32(), count);
+            Assert.InRange(updates.GetProperty("macroF1").GetDouble(), 0, 1);
+            var buckets = updates.GetProperty("byWindowSeconds").EnumerateArray().ToList();
+            Assert.NotEmpty(buckets);
+            Assert.Equal(count, buckets.Sum(b => b.GetProperty("updates").GetInt32()));
+            Assert.Equal(1.0, buckets.Sum(b => b.GetProperty("share").GetDouble()), 6);
+            var edges = buckets.Select(b => b.GetProperty("upToSeconds").GetDouble()).ToList();
+            Assert.Equal(edges.Order(), edges);
+            Assert.All(edges, e => Assert.Contains(e, UpdateQuality.BucketEdges));
+        }
     }
 
     [Fact]
