@@ -64,6 +64,7 @@ public static class CrossValidationReport
         var first = result.Seeds[0];
         var reliability = Calibration.Measure(Labels, first.Scores["streaming"].SelectMany(s => s.Windows).ToList(), 1f);
         md.Append("\nReliability of live updates (streaming, first seed, as trained):\n\n").Append(Calibration.Table(reliability));
+        AppendUpdateQuality(md, result);
 
         md.Append("\n## Training curves (first seed)\n\nValidation = the held-out fold's clean clip-level macro-F1 after each epoch: a diagnostic only, ");
         md.Append("no recipe choice is made on it. Loss is the mean over an epoch's passes, first pass the fresh-data loss (docs/model/training.md).\n\n")
@@ -84,6 +85,30 @@ public static class CrossValidationReport
         foreach (var key in result.Keys.Where(k => !k.StartsWith("clip/", StringComparison.Ordinal)))
             sections.Add(($"{key} (first seed): {What(key)}", first.Metrics(key, result.Skipped)));
         Report.Write(dir, "cross-validation", $"{k}-fold speaker-independent cross-validation", sections, md.ToString());
+    }
+
+    // Streaming's speech updates judged alone, by how much of the utterance each window held: mean ± sd over seeds per
+    // bucket. Left out when a seed's folds were saved before the window lengths were kept.
+    private static void AppendUpdateQuality(StringBuilder md, CrossValidationResult result)
+    {
+        var perSeed = result.Seeds.Select(s => UpdateQuality.Measure(Labels, ClipScores.Concat(s.Scores["streaming"]))).ToList();
+        if (perSeed.Any(q => q is null)) return;
+        md.Append("\n## Live updates one by one (streaming)\n\nEach speech update of the streaming evaluation judged alone — its top label ")
+          .Append("against its clip's, as a user watching the live updates sees it — by how much of the current utterance its window held ")
+          .Append("(`windowSeconds`; the window restarts after a pause). Macro-F1 mean ± sd over seeds.\n\n")
+          .Append("| window held | share of speech updates | macro-F1 | per seed |\n|---|---:|---:|---|\n");
+        foreach (double edge in UpdateQuality.BucketEdges)
+        {
+            // A seed with no update in the bucket counts as a share of 0 and has no macro-F1 there.
+            var buckets = perSeed.Select(q => q!.ByWindowSeconds.FirstOrDefault(b => b.UpToSeconds == edge)).ToList();
+            if (buckets.All(b => b is null)) continue;
+            int i = Array.IndexOf(UpdateQuality.BucketEdges, edge);
+            double lower = i > 0 ? UpdateQuality.BucketEdges[i - 1] : 0;
+            md.Append(FormattableString.Invariant($"| {lower:0.0}–{edge:0.0} s | {100 * buckets.Average(b => b?.Share ?? 0):0.0} % | ") +
+                      $"{Commands.MeanSd(buckets.Where(b => b is not null).Select(b => b!.MacroF1))} | " +
+                      $"{string.Join(", ", buckets.Select(b => b?.MacroF1.ToString("F3") ?? "–"))} |\n");
+        }
+        md.Append($"| every speech update | 100 % | {Commands.MeanSd(perSeed.Select(q => q!.MacroF1))} | {string.Join(", ", perSeed.Select(q => q!.MacroF1.ToString("F3")))} |\n");
     }
 
     private static string What(string key) => key switch

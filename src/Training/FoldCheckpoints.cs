@@ -159,7 +159,8 @@ public sealed class FoldCheckpoints
     {
         var saved = new SavedFold(_fingerprint, DateTime.UtcNow, [.. curve],
             scores.ToDictionary(p => p.Key, p => new SavedScores(p.Value.Clips, p.Value.Truth, p.Value.Predicted,
-                [.. p.Value.Windows.Select(w => w.Raw)], [.. p.Value.Windows.Select(w => w.Truth)])));
+                [.. p.Value.Windows.Select(w => w.Raw)], [.. p.Value.Windows.Select(w => w.Truth)],
+                p.Value.WindowSeconds.Length > 0 ? p.Value.WindowSeconds : null)));
         WriteWhole(PathOf(seed, fold), saved);
         string reportDir = Path.GetDirectoryName(_dir)!;
         try
@@ -174,9 +175,11 @@ public sealed class FoldCheckpoints
     }
 }
 
-public sealed record SavedScores(int[] Clips, int[] Truth, int[] Predicted, float[][] Raw, int[] WindowTruth)
+/// <summary>A fold's scores of one evaluation as saved; <paramref name="WindowSeconds"/> (streaming only, since stop 53)
+/// is absent from folds saved before, whose scores then carry none.</summary>
+public sealed record SavedScores(int[] Clips, int[] Truth, int[] Predicted, float[][] Raw, int[] WindowTruth, double[]? WindowSeconds = null)
 {
-    public ClipScores ToScores() => new(Clips, Truth, Predicted, [.. Raw.Select((r, i) => (r, WindowTruth[i]))]);
+    public ClipScores ToScores() => new(Clips, Truth, Predicted, [.. Raw.Select((r, i) => (r, WindowTruth[i]))], WindowSeconds);
 }
 
 public sealed record SavedFold(string Fingerprint, DateTime Written, List<EpochReport> Curve, Dictionary<string, SavedScores> Scores);

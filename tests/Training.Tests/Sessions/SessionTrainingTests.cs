@@ -520,6 +520,13 @@ public sealed class SessionTrainingTests : IDisposable
         var md = File.ReadAllText(Path.Combine(report, "cross-validation.md"));
         foreach (var key in new[] { "| clip |", "| streaming |", "| sessions |", "| steady-sessions |", "| episode-sessions |", "| episode-sessions/phone-mix |", "| clip/gsm |", "| clip/babble10 |", "ECE", "Temperature factor" })
             Assert.Contains(key, md);
+        // Streaming's updates one by one, by how much of the utterance each heard, and the bucket rows' shares add up.
+        Assert.Contains("## Live updates one by one (streaming)", md);
+        var shares = md.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\| \d\.\d–\d\.\d s \|"))
+            .Select(l => double.Parse(l.Split('|')[2].Trim().TrimEnd('%').Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.NotEmpty(shares);
+        Assert.InRange(shares.Sum(), 99.5, 100.5);
+        Assert.Contains("| every speech update | 100 % |", md);
         // One epoch of each of the three members: three curve rows, each named by member and epoch (they were once
         // numbered as epochs 1-3 of one net).
         Assert.Contains("| member | epoch | loss (mean over folds) |", md);
