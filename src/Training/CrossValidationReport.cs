@@ -102,9 +102,7 @@ public static class CrossValidationReport
             // A seed with no update in the bucket counts as a share of 0 and has no macro-F1 there.
             var buckets = perSeed.Select(q => q!.ByWindowSeconds.FirstOrDefault(b => b.UpToSeconds == edge)).ToList();
             if (buckets.All(b => b is null)) continue;
-            int i = Array.IndexOf(UpdateQuality.BucketEdges, edge);
-            double lower = i > 0 ? UpdateQuality.BucketEdges[i - 1] : 0;
-            md.Append(FormattableString.Invariant($"| {lower:0.0}–{edge:0.0} s | {100 * buckets.Average(b => b?.Share ?? 0):0.0} % | ") +
+            md.Append(FormattableString.Invariant($"| {UpdateQuality.LowerEdge(edge):0.0}–{edge:0.0} s | {100 * buckets.Average(b => b?.Share ?? 0):0.0} % | ") +
                       $"{Commands.MeanSd(buckets.Where(b => b is not null).Select(b => b!.MacroF1))} | " +
                       $"{string.Join(", ", buckets.Select(b => b?.MacroF1.ToString("F3") ?? "–"))} |\n");
         }

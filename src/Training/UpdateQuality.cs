@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Text.Json.Serialization;
 using VoiceEmotion.Pipeline.Inference;
 
@@ -40,11 +41,8 @@ public static class UpdateQuality
         var bucket = new int[n];
         for (int i = 0; i < n; i++)
         {
-            var p = labels.ToProduct(scores.Windows[i].Raw);
-            int best = 0;
-            for (int k = 1; k < p.Length; k++) if (p[k] > p[best]) best = k;
             truth[i] = scores.Windows[i].Truth;
-            top[i] = best;
+            top[i] = TensorPrimitives.IndexOfMax<float>(labels.ToProduct(scores.Windows[i].Raw));
             int b = 0;
             while (b < BucketEdges.Length - 1 && scores.WindowSeconds[i] > BucketEdges[b] + 1e-6) b++;
             bucket[i] = b;
@@ -61,15 +59,20 @@ public static class UpdateQuality
         return new UpdateQualityResult(n, all.Accuracy, all.MacroF1, buckets);
     }
 
+    /// <summary>The bucket's lower bound: the edge before <paramref name="upToSeconds"/> (0 for the first).</summary>
+    public static double LowerEdge(double upToSeconds)
+    {
+        int edge = Array.IndexOf(BucketEdges, upToSeconds);
+        return edge > 0 ? BucketEdges[edge - 1] : 0;
+    }
+
     /// <summary>A Markdown table of the buckets.</summary>
     public static string Table(UpdateQualityResult result)
     {
         var text = new System.Text.StringBuilder("| window held | speech updates | share | accuracy | macro-F1 |\n|---|---:|---:|---:|---:|\n");
         foreach (var b in result.ByWindowSeconds)
         {
-            int edge = Array.IndexOf(BucketEdges, b.UpToSeconds);
-            double lower = edge > 0 ? BucketEdges[edge - 1] : 0;
-            text.Append(System.FormattableString.Invariant($"| {lower:0.0}–{b.UpToSeconds:0.0} s | {b.Updates} | {100 * b.Share:0.0} % | {b.Accuracy:F3} | {b.MacroF1:F3} |\n"));
+            text.Append(System.FormattableString.Invariant($"| {LowerEdge(b.UpToSeconds):0.0}–{b.UpToSeconds:0.0} s | {b.Updates} | {100 * b.Share:0.0} % | {b.Accuracy:F3} | {b.MacroF1:F3} |\n"));
         }
         text.Append(System.FormattableString.Invariant($"| every speech update | {result.Updates} | 100 % | {result.Accuracy:F3} | {result.MacroF1:F3} |\n"));
         return text.ToString();
