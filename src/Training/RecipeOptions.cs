@@ -71,6 +71,8 @@ internal static class RecipeOptions
             (r, v) => r with { Train = r.Train with { CleanConsistency = (float)v } }),
         Fraction("--formant-warp", "vocal tract length perturbation: each augmented session's formants moved by a factor in 1 ± this (0 = off)", r => r.FormantWarp,
             (r, v) => r with { FormantWarp = v }, below: 0.5),
+        Fraction("--tempo", "speaking-rate perturbation: half of the sessions heard at a tempo moved by a factor from 1/(1 + this) to 1 + this, pitch kept (0 = off)", r => r.TempoRange,
+            (r, v) => r with { TempoRange = v }, below: 1),
         Fraction("--clean-share", "share of augmented training sessions left clean", r => r.CleanShare, (r, v) => r with { CleanShare = v }),
         new Valued<Nn.FrameShift>(new Option<Nn.FrameShift>("--frame-shift")
             {

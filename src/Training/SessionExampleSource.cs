@@ -90,7 +90,9 @@ public sealed class SessionExampleSource : IExampleSource
             var (s, position, clip) = work[i];
             var session = sessions[s];
             var clipRandom = new Random(Seeds.Mix(session.Seed, position, clip));
-            var audio = LineSimulator.Apply(_corpus.Audio(clip), session.Line, clipRandom, _corpus.BabbleFor(session.Speaker, _clips));
+            double tempo = Tempo(session.Seed);
+            var voice = tempo == 1 ? _corpus.Audio(clip) : LineSimulator.Stretch(_corpus.Audio(clip), tempo);
+            var audio = LineSimulator.Apply(voice, session.Line, clipRandom, _corpus.BabbleFor(session.Speaker, _clips));
             if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(audio)))
             {
                 // One poisoned example would turn every weight into NaN: train on the clean clip and say so.
@@ -111,8 +113,8 @@ public sealed class SessionExampleSource : IExampleSource
             var cleanBaseline = new SpeakerBaseline();
             int speaker = _speakerIndex[session.Speaker];
             // A clean view is the same window of the same session heard clean; none where the session is clean already or
-            // its timing or voice moved (speed: the window would hold other words; formant warp: another voice).
-            bool viewed = cleanFeatures is not null && session.Line != LineCondition.Clean && session.Line.Speed == 1 && FormantWarp(session.Seed) == 1;
+            // its timing or voice moved (speed, tempo: the window would hold other words; formant warp: another voice).
+            bool viewed = cleanFeatures is not null && session.Line != LineCondition.Clean && session.Line.Speed == 1 && FormantWarp(session.Seed) == 1 && Tempo(session.Seed) == 1;
             foreach (var id in session.Clips)
             {
                 var clip = features[k++];
@@ -273,4 +275,16 @@ public sealed class SessionExampleSource : IExampleSource
         var r = new Random(Seeds.Mix(sessionSeed, 0x5741, 3));
         return 1 + _recipe.FormantWarp * (2 * r.NextDouble() - 1);
     }
+
+    /// <summary>The session's tempo factor (1 = unchanged; above 1 faster), from its own seed so that the recipe's other
+    /// draws do not move: half of the sessions keep their tempo, the rest draw it log-uniformly from 1/(1 + range) to 1 + range.</summary>
+    private double Tempo(int sessionSeed)
+    {
+        if (!_recipe.Augment || _recipe.TempoRange <= 0) return 1;
+        var r = new Random(Seeds.Mix(sessionSeed, 0x54454d, 5));
+        if (r.NextDouble() < 0.5) return 1;
+        double span = Math.Log(1 + _recipe.TempoRange);
+        return Math.Exp(span * (2 * r.NextDouble() - 1));
+    }
 }
+

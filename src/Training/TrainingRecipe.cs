@@ -46,6 +46,12 @@ public sealed record TrainingRecipe
     /// the same speaking style. 0 (shipped): off, and the other draws are exactly those of a recipe without it.</summary>
     public double FormantWarp { get; init; }
 
+    /// <summary>Speaking-rate perturbation: above 0, half of the sessions (each its own draw, from the session's seed)
+    /// hear their speaker at a tempo moved by a factor drawn log-uniformly from 1/(1 + this) to 1 + this, pitch and
+    /// formants kept (<see cref="Channels.LineSimulator.Stretch"/>): one speaker's habitual rate moves, their changes
+    /// of rate within the session stay. 0 (shipped): off, and the other draws are exactly those of a recipe without it.</summary>
+    public double TempoRange { get; init; }
+
     /// <summary>Every member learns from one draw per epoch (the first member's, so that member trains exactly as
     /// without this) instead of drawing its own: the members step through their epochs side by side. Drawing and
     /// extracting augmented features is ≈ 80 % of training, so this takes training to roughly half; the other members
@@ -138,7 +144,7 @@ public sealed record TrainingRecipe
 
     public string Describe() =>
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3}{(Net.UsesAttention ? $" attentive pooling {Net.Attention}" : "")} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
-        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
+        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")}{(TempoRange > 0 ? $", tempo ×1/{1 + TempoRange:0.##}…{1 + TempoRange:0.##} in half the sessions" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
         $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}{(Train.Adversary > 0 ? $", speaker adversary λ {Train.Adversary:0.###}" : "")}{(Train.CleanConsistency > 0 ? $", clean-view consistency {Train.CleanConsistency:0.##}" : "")}; " +
         $"{(SharedDraws ? "members share each epoch's draw; " : "")}{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}{(IsolatedTemperature is { } isolated ? $" (× {isolated:0.###} without a session baseline)" : "")}{(SettledCnnShare is { } settled ? $"; CNN part {settled:0.###} of the rest once the baseline is full" : "")}{(BalancedOutput ? "; output balanced by class" : "")}; seed {Train.Seed}";
 
@@ -200,6 +206,7 @@ public sealed record TrainingRecipe
         Same("augmentation (--no-augment)", Augment, candidate.Augment);
         Same("--clean-share", CleanShare, candidate.CleanShare);
         Same("--formant-warp", FormantWarp, candidate.FormantWarp);
+        Same("--tempo", TempoRange, candidate.TempoRange);
         Same("session adaptation (--no-session)", SessionAdaptation, candidate.SessionAdaptation);
         Same("--session-clips", SessionClips, candidate.SessionClips);
         if (!SharedDraws || !candidate.SharedDraws) problems.Add("--own-draws gives every member a draw of its own");
