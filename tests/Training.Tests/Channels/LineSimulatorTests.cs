@@ -33,6 +33,34 @@ public sealed class LineSimulatorTests
     }
 
     [Theory]
+    [InlineData(1.25)]
+    [InlineData(0.8)]
+    public void StretchChangesTheDurationByTheTempoAndKeepsThePitch(double tempo)
+    {
+        const int rate = 16000;
+        var tone = new float[3 * rate];
+        for (int i = 0; i < tone.Length; i++) tone[i] = (float)(0.4 * Math.Sin(2 * Math.PI * 200 * i / rate) + 0.2 * Math.Sin(2 * Math.PI * 400 * i / rate));
+        var stretched = LineSimulator.Stretch(tone, tempo);
+        Assert.InRange(stretched.Length, tone.Length / tempo * 0.97, tone.Length / tempo * 1.03);
+        // The period in the middle of the signal: the lag of the autocorrelation's highest peak between 2 and 20 ms.
+        static int Period(float[] x)
+        {
+            int start = x.Length / 2 - 1024, best = 0;
+            double bestValue = double.MinValue;
+            for (int lag = 32; lag <= 320; lag++)
+            {
+                double sum = 0;
+                for (int i = 0; i < 1024; i++) sum += x[start + i] * x[start + i + lag];
+                if (sum > bestValue) (bestValue, best) = (sum, lag);
+            }
+            return best;
+        }
+        Assert.Equal(Period(tone), Period(stretched));
+        Assert.Same(tone, LineSimulator.Stretch(tone, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LineSimulator.Stretch(tone, 0));
+    }
+
+    [Theory]
     [InlineData(0.0)]
     [InlineData(10.0)]
     [InlineData(20.0)]

@@ -72,6 +72,25 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void ATempoChangesTheTimingOfSomeSessionsReproducibly()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var plain = new SessionExampleSource(corpus, clips, new TrainingRecipe(), seed: 5);
+        var recipe = new TrainingRecipe { TempoRange = 0.3 };
+        var a = new SessionExampleSource(corpus, clips, recipe, seed: 5);
+        var b = new SessionExampleSource(corpus, clips, recipe, seed: 5);
+        plain.BeginEpoch(0);
+        a.BeginEpoch(0);
+        b.BeginEpoch(0);
+        // Faster or slower speech gives other numbers of updates: the same draws no longer line up one to one.
+        Assert.NotEqual(plain.Count, a.Count);
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i += 7) Assert.Equal(Example(a, i, out _), Example(b, i, out _));
+        Assert.Contains("tempo", recipe.Describe());
+    }
+
+    [Fact]
     public void CleanViewsLeaveTheDrawsAsTheyAreAndHoldTheSameSessionsWindowsHeardClean()
     {
         var corpus = new Corpus([_data.Directory]);
