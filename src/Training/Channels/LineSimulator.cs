@@ -174,7 +174,9 @@ public static class LineSimulator
     /// <summary>Shifts pitch by semitones, keeping duration (NWaves phase vocoder with phase locking).</summary>
     /// <summary>The same speech at <paramref name="tempo"/> times its rate (above 1 faster, so shorter), pitch and
     /// spectrum kept: NWaves' WSOLA (waveform-similarity overlap-add), which moves whole pitch periods and so keeps
-    /// the voice's own periodicity, where a phase vocoder smears it (about 10 ms per 3 s of speech).</summary>
+    /// the voice's own periodicity, where a phase vocoder smears it (about 10 ms per 3 s of speech). Its output fades in
+    /// over its first ≈ 50 ms and ends in ≈ 1,100/tempo samples of silence (NWaves' frame padding, measured on a tone);
+    /// left as it is, since a corpus clip's edges are pauses, and the cross-validation of stop 56 ran with it.</summary>
     public static float[] Stretch(float[] x, double tempo)
     {
         if (!(tempo > 0) || !double.IsFinite(tempo)) throw new ArgumentOutOfRangeException(nameof(tempo), tempo, "tempo must be a positive factor");
