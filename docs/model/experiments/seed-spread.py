@@ -42,3 +42,44 @@ for figure in ["clip", "streaming", "sessions", "conditions' mean"]:
         resolve = 2 * median * 2 ** 0.5 / 3 ** 0.5
         print(f"{figure:17} {label:8} sd over seeds {' '.join(f'{s:.3f}' for s in sds)}  median {median:.3f}  "
               f"a mean of 3 paired seeds resolves ~{resolve:.3f}")
+
+# The same by fold group, from the committed fold confusions (docs/model/folds): folds 3-5 hold only RAVDESS actors,
+# folds 1-2 hold eight RAVDESS actors and the two TESS voices.
+import json
+
+sets = ["stop46-shipped-80x1", "stop46-blend", "stop51-gate05-notemp", "stop52-settled035"]
+
+
+def macro_f1(m):
+    total = 0.0
+    for c in range(7):
+        tp = m[c][c]
+        fp = sum(m[r][c] for r in range(7)) - tp
+        fn = sum(m[c]) - tp
+        total += 0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+    return total / 7
+
+
+def group_figure(path, folds, key):
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    summed = None
+    for fold in data["folds"]:
+        if fold["number"] in folds:
+            m = fold["confusion"][key]
+            summed = m if summed is None else [[a + b for a, b in zip(r1, r2)] for r1, r2 in zip(summed, m)]
+    return macro_f1(summed)
+
+
+print()
+for folds, label in [((3, 4, 5), "folds 3-5"), ((1, 2), "folds 1-2")]:
+    for figure in ["clip", "streaming", "sessions", "conditions' mean"]:
+        sds = []
+        for name in sets:
+            values = []
+            for seed in (1, 2, 3):
+                path = os.path.join(folder, "folds", f"{name}-seed{seed}.json")
+                values.append(st.mean(group_figure(path, folds, l) for l in lines) if figure == "conditions' mean"
+                              else group_figure(path, folds, figure))
+            sds.append(st.stdev(values))
+        print(f"{label:9} {figure:17} sd over seeds {' '.join(f'{s:.3f}' for s in sds)}  median {st.median(sds):.3f}")
