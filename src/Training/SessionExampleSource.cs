@@ -287,4 +287,3 @@ public sealed class SessionExampleSource : IExampleSource
         return Math.Exp(span * (2 * r.NextDouble() - 1));
     }
 }
-

@@ -171,7 +171,6 @@ public static class LineSimulator
         return output;
     }
 
-    /// <summary>Shifts pitch by semitones, keeping duration (NWaves phase vocoder with phase locking).</summary>
     /// <summary>The same speech at <paramref name="tempo"/> times its rate (above 1 faster, so shorter), pitch and
     /// spectrum kept: NWaves' WSOLA (waveform-similarity overlap-add), which moves whole pitch periods and so keeps
     /// the voice's own periodicity, where a phase vocoder smears it (about 10 ms per 3 s of speech). Its output fades in
@@ -184,6 +183,7 @@ public static class LineSimulator
         return Operation.TimeStretch(new DiscreteSignal(Rate, x), 1 / tempo, TsmAlgorithm.Wsola).Samples;
     }
 
+    /// <summary>Shifts pitch by semitones, keeping duration (NWaves phase vocoder with phase locking).</summary>
     public static float[] PitchShift(float[] x, double semitones)
     {
         var effect = new PitchShiftEffect(Math.Pow(2, semitones / 12), 1024, 256, TsmAlgorithm.PhaseVocoderPhaseLocking);
