@@ -7,7 +7,8 @@ using VoiceEmotion.Training.Channels;
 // reordered speech pieces) move the clip-vector logistic regression of corpus-shift-diagnostic.cs (RAVDESS -> TESS)
 // the way the nets moved? Tempo is the check (the nets' transfer: +0.10 over three seeds). Not built by CI. To re-run:
 // a console project (net10.0) with a ProjectReference to src/Training, this file as its Program.cs, the data paths
-// pointed at ../shared/data; `dotnet run -c Release [-- tempo shuffle tempo+shuffle]` (about 4 minutes on 2 cores).
+// pointed at ../shared/data, the helpers appended as said at the end; `dotnet run -c Release [-- tempo shuffle
+// tempo+shuffle]` (about 4 minutes on 2 cores).
 // Each RAVDESS clip gets one perturbed copy per variant; the regression trains on the clean clips plus one variant's
 // copies. Its Shuffle is the first form of LineSimulator.ShuffleSegments (docs/model/experiments/shuffle.patch): the
 // same cuts, but every piece faded over 10 ms at both ends and the search span clipped at 20 frames before the end.
@@ -93,62 +94,5 @@ static float[] Shuffle(float[] x, Random r)
     return [.. y];
 }
 
-(double f1, int[] pred) Fit(int[] train, int[] test, int[] cols, bool explain = false)
-{
-    int d = cols.Length;
-    var mu = new double[d]; var sd = new double[d];
-    for (int a = 0; a < d; a++) { var v = train.Select(i => X[i][cols[a]]).ToArray(); mu[a] = v.Average(); sd[a] = Sd(v) + 1e-6; }
-    double[] Z(int i) { var z = new double[d]; for (int a = 0; a < d; a++) z[a] = Math.Clamp((X[i][cols[a]] - mu[a]) / sd[a], -8, 8); return z; }
-    var ztr = train.Select(Z).ToArray(); var ytr = train.Select(i => y[i]).ToArray();
-    var cw = new double[C]; for (int c = 0; c < C; c++) cw[c] = train.Length / (double)(C * Math.Max(1, ytr.Count(v => v == c)));
-    var Wt = new double[C, d + 1]; var m = new double[C, d + 1]; var v2 = new double[C, d + 1];
-    double lr = 0.05, lambda = 1e-2;
-    for (int it = 1; it <= 300; it++)
-    {
-        var grad = new double[C, d + 1];
-        for (int s = 0; s < ztr.Length; s++)
-        {
-            var p = Softmax(Wt, ztr[s], d);
-            for (int c = 0; c < C; c++)
-            {
-                double g = cw[ytr[s]] * (p[c] - (c == ytr[s] ? 1 : 0)) / ztr.Length;
-                for (int a = 0; a < d; a++) grad[c, a] += g * ztr[s][a];
-                grad[c, d] += g;
-            }
-        }
-        for (int c = 0; c < C; c++) for (int a = 0; a <= d; a++)
-        {
-            double g = grad[c, a] + (a < d ? lambda * Wt[c, a] : 0);
-            m[c, a] = 0.9 * m[c, a] + 0.1 * g; v2[c, a] = 0.999 * v2[c, a] + 0.001 * g * g;
-            double mh = m[c, a] / (1 - Math.Pow(0.9, it)), vh = v2[c, a] / (1 - Math.Pow(0.999, it));
-            Wt[c, a] -= lr * mh / (Math.Sqrt(vh) + 1e-8);
-        }
-    }
-    if (explain)
-    {
-        var zt = new double[d]; var zr = new double[d];
-        foreach (var i in test) { var z = Z(i); for (int a = 0; a < d; a++) zt[a] += z[a] / test.Length; }
-        foreach (var i in train) { var z = Z(i); for (int a = 0; a < d; a++) zr[a] += z[a] / train.Length; }
-        var contrib = Enumerable.Range(0, d).Select(a => (a, v: (Wt[5, a] - Enumerable.Range(0, C).Average(c => Wt[c, a])) * (zt[a] - zr[a]))).OrderByDescending(p => p.v).ToList();
-        Console.WriteLine($"disgust logit shift (test - train mean), total {contrib.Sum(p => p.v):F2}; top drivers:");
-        foreach (var (a, v) in contrib.Take(15)) Console.WriteLine($"  {names[cols[a]],-34} {v,6:F2}  (z shift {zt[a] - zr[a]:F2})");
-        var byGroup = contrib.GroupBy(p => Group(names[cols[p.a]])).Select(g => (g.Key, s: g.Sum(p => p.v))).OrderByDescending(p => p.s);
-        Console.WriteLine("  by group: " + string.Join(", ", byGroup.Take(10).Select(p => $"{p.Key} {p.s:F2}")));
-    }
-    var pred = test.Select(i => { var p = Softmax(Wt, Z(i), d); return Array.IndexOf(p, p.Max()); }).ToArray();
-    return (MacroF1(test.Select(i => y[i]).ToArray(), pred), pred);
-}
-
-static double[] Softmax(double[,] w, double[] z, int d)
-{
-    var o = new double[7]; double mx = double.MinValue;
-    for (int c = 0; c < 7; c++) { double s = w[c, d]; for (int a = 0; a < d; a++) s += w[c, a] * z[a]; o[c] = s; mx = Math.Max(mx, s); }
-    double t = 0; for (int c = 0; c < 7; c++) { o[c] = Math.Exp(o[c] - mx); t += o[c]; }
-    for (int c = 0; c < 7; c++) o[c] /= t; return o;
-}
-static double MacroF1(int[] t, int[] p)
-{
-    double s = 0; for (int c = 0; c < 7; c++) { int tp = 0, fp = 0, fn = 0; for (int i = 0; i < t.Length; i++) { if (p[i] == c && t[i] == c) tp++; else if (p[i] == c) fp++; else if (t[i] == c) fn++; } s += tp == 0 ? 0 : 2.0 * tp / (2 * tp + fp + fn); }
-    return s / 7;
-}
-static double Sd(double[] v) { double m = v.Average(); return Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / Math.Max(1, v.Length - 1)); }
+// The regression and its helpers are corpus-shift-diagnostic.cs's, unchanged: to run, append that file's text from
+// "(double f1, int[] pred) Fit" to its end here (Fit, Softmax, MacroF1, Sd; Fit reads X, y, names, C and Group above).
