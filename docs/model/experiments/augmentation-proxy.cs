@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using VoiceEmotion.Pipeline.Features;
 using VoiceEmotion.Training;
 using VoiceEmotion.Training.Channels;
