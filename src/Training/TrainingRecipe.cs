@@ -49,8 +49,10 @@ public sealed record TrainingRecipe
     /// <summary>Speaking-rate perturbation: above 0, half of the sessions (each its own draw, from the session's seed)
     /// hear their speaker at a tempo moved by a factor drawn log-uniformly from 1/(1 + this) to 1 + this, pitch and
     /// formants kept (<see cref="Channels.LineSimulator.Stretch"/>): one speaker's habitual rate moves, their changes
-    /// of rate within the session stay. 0 (shipped): off, and the other draws are exactly those of a recipe without it.</summary>
-    public double TempoRange { get; init; }
+    /// of rate within the session stay. 0.3 (shipped since stop 58, after cross-validation met its adoption rule in stop 57:
+    /// RAVDESS level, TESS and RAVDESS→TESS transfer up); 0 (<c>--tempo 0</c>): off, and the other draws are exactly those
+    /// of a recipe without it.</summary>
+    public double TempoRange { get; init; } = 0.3;
 
     /// <summary>Every member learns from one draw per epoch (the first member's, so that member trains exactly as
     /// without this) instead of drawing its own: the members step through their epochs side by side. Drawing and
