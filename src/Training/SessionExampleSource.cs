@@ -91,7 +91,10 @@ public sealed class SessionExampleSource : IExampleSource
             var session = sessions[s];
             var clipRandom = new Random(Seeds.Mix(session.Seed, position, clip));
             double tempo = Tempo(session.Seed);
-            var voice = tempo == 1 ? _corpus.Audio(clip) : LineSimulator.Stretch(_corpus.Audio(clip), tempo);
+            var voice = Shuffled(session.Seed)
+                ? LineSimulator.ShuffleSegments(_corpus.Audio(clip), new Random(Seeds.Mix(session.Seed ^ 0x534855, position, clip)))
+                : _corpus.Audio(clip);
+            if (tempo != 1) voice = LineSimulator.Stretch(voice, tempo);
             var audio = LineSimulator.Apply(voice, session.Line, clipRandom, _corpus.BabbleFor(session.Speaker, _clips));
             if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(audio)))
             {
@@ -113,8 +116,8 @@ public sealed class SessionExampleSource : IExampleSource
             var cleanBaseline = new SpeakerBaseline();
             int speaker = _speakerIndex[session.Speaker];
             // A clean view is the same window of the same session heard clean; none where the session is clean already or
-            // its timing or voice moved (speed, tempo: the window would hold other words; formant warp: another voice).
-            bool viewed = cleanFeatures is not null && session.Line != LineCondition.Clean && session.Line.Speed == 1 && FormantWarp(session.Seed) == 1 && Tempo(session.Seed) == 1;
+            // its timing or voice moved (speed, tempo, reordered pieces: the window would hold other words; formant warp: another voice).
+            bool viewed = cleanFeatures is not null && session.Line != LineCondition.Clean && session.Line.Speed == 1 && FormantWarp(session.Seed) == 1 && Tempo(session.Seed) == 1 && !Shuffled(session.Seed);
             foreach (var id in session.Clips)
             {
                 var clip = features[k++];
@@ -286,4 +289,9 @@ public sealed class SessionExampleSource : IExampleSource
         double span = Math.Log(1 + _recipe.TempoRange);
         return Math.Exp(span * (2 * r.NextDouble() - 1));
     }
+
+    /// <summary>Whether the session's clips are heard with their speech pieces reordered, from its own seed so that the
+    /// recipe's other draws do not move.</summary>
+    private bool Shuffled(int sessionSeed) =>
+        _recipe.Augment && _recipe.ShuffleShare > 0 && new Random(Seeds.Mix(sessionSeed, 0x534855, 6)).NextDouble() < _recipe.ShuffleShare;
 }

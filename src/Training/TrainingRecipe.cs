@@ -54,6 +54,13 @@ public sealed record TrainingRecipe
     /// of a recipe without it.</summary>
     public double TempoRange { get; init; } = 0.3;
 
+    /// <summary>Word-order perturbation: the share of sessions (each its own draw, from the session's seed) whose clips
+    /// are heard with their speech cut at pauses and dips into 0.2–0.6 s pieces played in another order
+    /// (<see cref="Channels.LineSimulator.ShuffleSegments"/>): the voice, the emotion and the sounds stay, the sentence's
+    /// shape over a window does not (RAVDESS's actors all say the same two sentences). 0 (shipped): off, and the other
+    /// draws are exactly those of a recipe without it.</summary>
+    public double ShuffleShare { get; init; }
+
     /// <summary>Every member learns from one draw per epoch (the first member's, so that member trains exactly as
     /// without this) instead of drawing its own: the members step through their epochs side by side. Drawing and
     /// extracting augmented features is ≈ 80 % of training, so this takes training to roughly half; the other members
@@ -146,7 +153,7 @@ public sealed record TrainingRecipe
 
     public string Describe() =>
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3}{(Net.UsesAttention ? $" attentive pooling {Net.Attention}" : "")} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
-        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")}{(TempoRange > 0 ? $", tempo ×1/{1 + TempoRange:0.##}…{1 + TempoRange:0.##} in half the sessions" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
+        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({CleanShare:P0} clean{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")}{(TempoRange > 0 ? $", tempo ×1/{1 + TempoRange:0.##}…{1 + TempoRange:0.##} in half the sessions" : "")}{(ShuffleShare > 0 ? $", speech pieces reordered in {ShuffleShare:P0} of the sessions" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
         $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}{(Train.Adversary > 0 ? $", speaker adversary λ {Train.Adversary:0.###}" : "")}{(Train.CleanConsistency > 0 ? $", clean-view consistency {Train.CleanConsistency:0.##}" : "")}; " +
         $"{(SharedDraws ? "members share each epoch's draw; " : "")}{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}{(IsolatedTemperature is { } isolated ? $" (× {isolated:0.###} without a session baseline)" : "")}{(SettledCnnShare is { } settled ? $"; CNN part {settled:0.###} of the rest once the baseline is full" : "")}{(BalancedOutput ? "; output balanced by class" : "")}; seed {Train.Seed}";
 
@@ -209,6 +216,7 @@ public sealed record TrainingRecipe
         Same("--clean-share", CleanShare, candidate.CleanShare);
         Same("--formant-warp", FormantWarp, candidate.FormantWarp);
         Same("--tempo", TempoRange, candidate.TempoRange);
+        Same("--shuffle", ShuffleShare, candidate.ShuffleShare);
         Same("session adaptation (--no-session)", SessionAdaptation, candidate.SessionAdaptation);
         Same("--session-clips", SessionClips, candidate.SessionClips);
         if (!SharedDraws || !candidate.SharedDraws) problems.Add("--own-draws gives every member a draw of its own");

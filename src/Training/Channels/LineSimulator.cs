@@ -183,6 +183,70 @@ public static class LineSimulator
         return Operation.TimeStretch(new DiscreteSignal(Rate, x), 1 / tempo, TsmAlgorithm.Wsola).Samples;
     }
 
+    /// <summary>The clip's speech played in another order: between its first and last frame within 35 dB of its loudest
+    /// (10 ms frames), cut into pieces of 0.2–0.6 s at the quietest frame of each search span (pauses and the dips
+    /// between syllables), the pieces put in a random order other than their own, each faded in and out over 5 ms. The
+    /// leading and trailing silence, the length and every piece's own sound are kept; what moves is the order, so the
+    /// shape of a measure across a window no longer follows one sentence's words. Too short (under 0.6 s) or one
+    /// piece: the input itself.</summary>
+    public static float[] ShuffleSegments(float[] x, Random random)
+    {
+        const int hop = Rate / 100, minPiece = 20, searchSpan = 40, fade = Rate / 200;
+        int frames = x.Length / hop;
+        if (frames < 3 * minPiece) return x;
+        var level = new double[frames];
+        for (int f = 0; f < frames; f++)
+        {
+            double e = 0;
+            for (int j = f * hop; j < (f + 1) * hop; j++) e += (double)x[j] * x[j];
+            level[f] = 10 * Math.Log10(e / hop + 1e-12);
+        }
+        double top = level.Max();
+        int first = Array.FindIndex(level, v => v > top - 35), last = Array.FindLastIndex(level, v => v > top - 35);
+        var smooth = new double[frames];
+        for (int f = 0; f < frames; f++)
+        {
+            int a = Math.Max(0, f - 2), b = Math.Min(frames - 1, f + 2);
+            double s = 0;
+            for (int g = a; g <= b; g++) s += level[g];
+            smooth[f] = s / (b - a + 1);
+        }
+        var cuts = new List<int> { first };
+        for (int pos = first + minPiece; pos < last + 1 - minPiece;)
+        {
+            int end = Math.Min(pos + searchSpan, last + 1 - minPiece), best = pos;
+            for (int f = pos + 1; f < end; f++) if (smooth[f] < smooth[best]) best = f;
+            cuts.Add(best);
+            pos = best + minPiece;
+        }
+        cuts.Add(last + 1);
+        int pieces = cuts.Count - 1;
+        if (pieces < 2) return x;
+        var order = new int[pieces];
+        for (int k = 0; k < pieces; k++) order[k] = k;
+        bool same;
+        do
+        {
+            random.Shuffle(order);
+            same = true;
+            for (int k = 0; k < pieces && same; k++) same = order[k] == k;
+        }
+        while (same);
+        var y = (float[])x.Clone();
+        int at = first * hop;
+        foreach (int p in order)
+        {
+            int from = cuts[p] * hop, length = (cuts[p + 1] - cuts[p]) * hop;
+            for (int j = 0; j < length; j++)
+            {
+                int edge = Math.Min(j, length - 1 - j);
+                y[at + j] = edge < fade ? x[from + j] * (edge / (float)fade) : x[from + j];
+            }
+            at += length;
+        }
+        return y;
+    }
+
     /// <summary>Shifts pitch by semitones, keeping duration (NWaves phase vocoder with phase locking).</summary>
     public static float[] PitchShift(float[] x, double semitones)
     {

@@ -60,6 +60,40 @@ public sealed class LineSimulatorTests
         Assert.Throws<ArgumentOutOfRangeException>(() => LineSimulator.Stretch(tone, 0));
     }
 
+    [Fact]
+    public void ShuffleSegmentsPlaysTheSamePiecesInAnotherOrderAndKeepsTheEdges()
+    {
+        // 0.3 s of silence, five 0.35 s tones 50 ms apart (200, 300, … 600 Hz), 0.3 s of silence: the cuts fall in the gaps.
+        const int rate = 16000, slot = rate * 2 / 5, lead = rate * 3 / 10;
+        int[] tones = [200, 300, 400, 500, 600];
+        var x = new float[2 * lead + tones.Length * slot];
+        for (int k = 0; k < tones.Length; k++)
+            for (int i = 0; i < rate * 35 / 100; i++) x[lead + k * slot + i] = (float)(0.5 * Math.Sin(2 * Math.PI * tones[k] * i / rate));
+
+        var y = LineSimulator.ShuffleSegments(x, new Random(3));
+        Assert.Equal(x.Length, y.Length);
+        Assert.Equal(y, LineSimulator.ShuffleSegments(x, new Random(3)));
+        Assert.All(y.AsSpan(0, lead).ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(y.AsSpan(x.Length - lead).ToArray(), v => Assert.Equal(0f, v));
+        Assert.InRange(Power(y) / Power(x), 0.97, 1.0);
+
+        // The tone in the middle of each slot (from zero crossings over 50 ms): the five, once each, not in their order.
+        int Tone(float[] s, int k)
+        {
+            int start = lead + k * slot + slot / 2 - 400, crossings = 0;
+            for (int i = start + 1; i < start + 800; i++) if ((s[i - 1] < 0) != (s[i] < 0)) crossings++;
+            return (int)Math.Round(crossings * rate / 800.0 / 2 / 100) * 100;
+        }
+        var before = Enumerable.Range(0, tones.Length).Select(k => Tone(x, k)).ToArray();
+        var after = Enumerable.Range(0, tones.Length).Select(k => Tone(y, k)).ToArray();
+        Assert.Equal(tones, before);
+        Assert.Equal(tones, after.Order().ToArray());
+        Assert.NotEqual(tones, after);
+
+        var shortClip = new float[rate / 2];
+        Assert.Same(shortClip, LineSimulator.ShuffleSegments(shortClip, new Random(1)));
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(10.0)]

@@ -93,6 +93,30 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void ReorderedSpeechChangesSomeSessionsReproduciblyAndLeavesTheOthersAsTheyWere()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var plain = new SessionExampleSource(corpus, clips, new TrainingRecipe(), seed: 5);
+        var recipe = new TrainingRecipe { ShuffleShare = 0.5 };
+        var a = new SessionExampleSource(corpus, clips, recipe, seed: 5);
+        var b = new SessionExampleSource(corpus, clips, recipe, seed: 5);
+        plain.BeginEpoch(0);
+        a.BeginEpoch(0);
+        b.BeginEpoch(0);
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++) Assert.Equal(Example(a, i, out _), Example(b, i, out _));
+        // The same lines drawn: windows of untouched sessions are the plain recipe's, the reordered ones' are not.
+        var plainWindows = Enumerable.Range(0, plain.Count).Select(i => Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Example(plain, i, out _).AsSpan()))).ToHashSet();
+        int kept = 0, moved = 0;
+        for (int i = 0; i < a.Count; i++)
+            if (plainWindows.Contains(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Example(a, i, out _).AsSpan())))) kept++; else moved++;
+        Assert.True(kept > 0, "no session kept its order");
+        Assert.True(moved > 0, "no session was reordered");
+        Assert.Contains("reordered", recipe.Describe());
+    }
+
+    [Fact]
     public void CleanViewsLeaveTheDrawsAsTheyAreAndHoldTheSameSessionsWindowsHeardClean()
     {
         var corpus = new Corpus([_data.Directory]);
