@@ -32,7 +32,8 @@ ve_start_hub() {
   rm -f "$log" "$log-wal" "$log-shm"
   # With --session-per-recording the sessions of a stream follow each other; the limit leaves room for the moment one
   # ends as the next starts.
-  (cd src/StreamHub && exec dotnet "$hub_dll" --urls "http://127.0.0.1:$port" --CallLog:SqlitePath "$log" \
+  # ve_hub_env (an array of NAME=VALUE, set by load-curve.sh --hub-env) reaches the hub's process only, not the client's.
+  (cd src/StreamHub && exec env "${ve_hub_env[@]}" dotnet "$hub_dll" --urls "http://127.0.0.1:$port" --CallLog:SqlitePath "$log" \
       --PhoneBridge:AudioSocketPort -1 --StreamHub:MaxConcurrentSessions 10000 --Logging:LogLevel:Default Warning) \
     >"$2/hub-$1.log" 2>&1 &
   hub_pid=$!

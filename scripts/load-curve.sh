@@ -16,7 +16,10 @@
 #
 #   scripts/load-curve.sh [--streams "250 500 1000 1500 2000"] [--modes "single multiplexed bundled"] [--runs 3]
 #                         [--duration 45] [--warmup 15] [--wavs DIR] [--no-build] [--out DIR] [--session-per-recording]
-#                         [--chunk-ms 100] [--client-warmup 5] [--start-spread-ms MS]
+#                         [--chunk-ms 100] [--client-warmup 5] [--start-spread-ms MS] [--hub-env "NAME=VALUE ..."]
+#
+# --hub-env sets environment variables for the hub's process only (runtime switches to A/B, e.g.
+# DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1); the load client runs with the caller's environment.
 #
 # --chunk-ms sets how much audio each chunk message carries (the replay client's default is 100 ms). Updates fall on the
 # audio clock whatever the chunking; larger chunks mean fewer SignalR messages per stream and second on both sides.
@@ -42,6 +45,7 @@ sessions=()
 chunk_ms=100
 client_warmup=5
 spread=()
+ve_hub_env=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) streams="$2"; shift 2 ;;
@@ -56,6 +60,7 @@ while [ $# -gt 0 ]; do
     --chunk-ms) chunk_ms="$2"; shift 2 ;;
     --client-warmup) client_warmup="$2"; shift 2 ;;
     --start-spread-ms) spread=(--start-spread-ms "$2"); shift 2 ;;
+    --hub-env) read -r -a ve_hub_env <<<"$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
