@@ -23,6 +23,22 @@ public sealed class SessionTrainingTests : IDisposable
         return [.. frames, .. stats];
     }
 
+    /// <summary>A window's bytes as a set key.</summary>
+    private static string Key(float[] values) => Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+
+    /// <summary>Sources of the plain recipe and two of the candidate, each at its first epoch, on the synthetic corpus.</summary>
+    private (SessionExampleSource Plain, SessionExampleSource A, SessionExampleSource B) AtFirstEpoch(TrainingRecipe plainRecipe, TrainingRecipe recipe)
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var sources = (new SessionExampleSource(corpus, clips, plainRecipe, seed: 5), new SessionExampleSource(corpus, clips, recipe, seed: 5),
+            new SessionExampleSource(corpus, clips, recipe, seed: 5));
+        sources.Item1.BeginEpoch(0);
+        sources.Item2.BeginEpoch(0);
+        sources.Item3.BeginEpoch(0);
+        return sources;
+    }
+
     [Fact]
     public void ExamplesAreTheSameForASeedAndDrawnAfreshEachEpoch()
     {
@@ -74,15 +90,8 @@ public sealed class SessionTrainingTests : IDisposable
     [Fact]
     public void ATempoChangesTheTimingOfSomeSessionsReproducibly()
     {
-        var corpus = new Corpus([_data.Directory]);
-        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
-        var plain = new SessionExampleSource(corpus, clips, new TrainingRecipe { TempoRange = 0 }, seed: 5);
         var recipe = new TrainingRecipe { TempoRange = 0.3 };
-        var a = new SessionExampleSource(corpus, clips, recipe, seed: 5);
-        var b = new SessionExampleSource(corpus, clips, recipe, seed: 5);
-        plain.BeginEpoch(0);
-        a.BeginEpoch(0);
-        b.BeginEpoch(0);
+        var (plain, a, b) = AtFirstEpoch(new TrainingRecipe { TempoRange = 0 }, recipe);
         // Faster or slower speech gives other numbers of updates: the same draws no longer line up one to one.
         Assert.NotEqual(plain.Count, a.Count);
         Assert.Equal(a.Count, b.Count);
@@ -95,22 +104,15 @@ public sealed class SessionTrainingTests : IDisposable
     [Fact]
     public void ReorderedSpeechChangesSomeSessionsReproduciblyAndLeavesTheOthersAsTheyWere()
     {
-        var corpus = new Corpus([_data.Directory]);
-        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
-        var plain = new SessionExampleSource(corpus, clips, new TrainingRecipe(), seed: 5);
         var recipe = new TrainingRecipe { ShuffleShare = 0.5 };
-        var a = new SessionExampleSource(corpus, clips, recipe, seed: 5);
-        var b = new SessionExampleSource(corpus, clips, recipe, seed: 5);
-        plain.BeginEpoch(0);
-        a.BeginEpoch(0);
-        b.BeginEpoch(0);
+        var (plain, a, b) = AtFirstEpoch(new TrainingRecipe(), recipe);
         Assert.Equal(a.Count, b.Count);
         for (int i = 0; i < a.Count; i++) Assert.Equal(Example(a, i, out _), Example(b, i, out _));
         // The same lines drawn: windows of untouched sessions are the plain recipe's, the reordered ones' are not.
-        var plainWindows = Enumerable.Range(0, plain.Count).Select(i => Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Example(plain, i, out _).AsSpan()))).ToHashSet();
+        var plainWindows = Enumerable.Range(0, plain.Count).Select(i => Key(Example(plain, i, out _))).ToHashSet();
         int kept = 0, moved = 0;
         for (int i = 0; i < a.Count; i++)
-            if (plainWindows.Contains(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Example(a, i, out _).AsSpan())))) kept++; else moved++;
+            if (plainWindows.Contains(Key(Example(a, i, out _)))) kept++; else moved++;
         Assert.True(kept > 0, "no session kept its order");
         Assert.True(moved > 0, "no session was reordered");
         Assert.Contains("reordered", recipe.Describe());
@@ -139,7 +141,7 @@ public sealed class SessionTrainingTests : IDisposable
                 if (!clip.IsSpeech(u)) continue;
                 var window = new float[size];
                 clip.CopyWindow(u, corpus.Options.UpdateFrames, window);
-                cleanWindows.Add(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(window.AsSpan())));
+                cleanWindows.Add(Key(window));
             }
 
         var frames = new float[size];
@@ -152,7 +154,7 @@ public sealed class SessionTrainingTests : IDisposable
             Assert.False(plain.FillClean(i, frames, stats), "a source without clean views gave one");
             if (!viewed.FillClean(i, frames, stats)) { without++; continue; }
             withView++;
-            Assert.Contains(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(frames.AsSpan())), cleanWindows);
+            Assert.Contains(Key(frames), cleanWindows);
             Assert.True(stats[^1] is >= 0 and < 1, $"session weight {stats[^1]}");
             if (!frames.AsSpan().SequenceEqual(Example(viewed, i, out _).AsSpan(0, size))) differ++;
         }
