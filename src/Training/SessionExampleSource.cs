@@ -92,7 +92,7 @@ public sealed class SessionExampleSource : IExampleSource
             var clipRandom = new Random(Seeds.Mix(session.Seed, position, clip));
             double tempo = Tempo(session.Seed);
             var voice = Shuffled(session.Seed)
-                ? LineSimulator.ShuffleSegments(_corpus.Audio(clip), new Random(Seeds.Mix(session.Seed ^ 0x534855, position, clip)))
+                ? LineSimulator.ShuffleSegments(_corpus.Audio(clip), new Random(Seeds.Mix(session.Seed ^ ShuffleSalt, position, clip)))
                 : _corpus.Audio(clip);
             if (tempo != 1) voice = LineSimulator.Stretch(voice, tempo);
             var audio = LineSimulator.Apply(voice, session.Line, clipRandom, _corpus.BabbleFor(session.Speaker, _clips));
@@ -293,5 +293,8 @@ public sealed class SessionExampleSource : IExampleSource
     /// <summary>Whether the session's clips are heard with their speech pieces reordered, from its own seed so that the
     /// recipe's other draws do not move.</summary>
     private bool Shuffled(int sessionSeed) =>
-        _recipe.Augment && _recipe.ShuffleShare > 0 && new Random(Seeds.Mix(sessionSeed, 0x534855, 6)).NextDouble() < _recipe.ShuffleShare;
+        _recipe.Augment && _recipe.ShuffleShare > 0 && new Random(Seeds.Mix(sessionSeed, ShuffleSalt, 6)).NextDouble() < _recipe.ShuffleShare;
+
+    /// <summary>Salts the reordering's draws (whether a session is reordered, and each clip's order) apart from the others.</summary>
+    private const int ShuffleSalt = 0x534855;
 }
