@@ -280,12 +280,13 @@ public sealed class SessionExampleSource : IExampleSource
     }
 
     /// <summary>The session's tempo factor (1 = unchanged; above 1 faster), from its own seed so that the recipe's other
-    /// draws do not move: half of the sessions keep their tempo, the rest draw it log-uniformly from 1/(1 + range) to 1 + range.</summary>
+    /// draws do not move: a share of the sessions (half by default) draw it log-uniformly from 1/(1 + range) to 1 + range,
+    /// the rest keep their own.</summary>
     private double Tempo(int sessionSeed)
     {
         if (!_recipe.Augment || _recipe.TempoRange <= 0) return 1;
         var r = new Random(Seeds.Mix(sessionSeed, 0x54454d, 5));
-        if (r.NextDouble() < 0.5) return 1;
+        if (r.NextDouble() < 1 - _recipe.TempoShare) return 1;
         double span = Math.Log(1 + _recipe.TempoRange);
         return Math.Exp(span * (2 * r.NextDouble() - 1));
     }

@@ -102,6 +102,24 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void TheTempoShareSetsHowManySessionsMoveAndAtHalfDrawsAsBefore()
+    {
+        var (shipped, half, _) = AtFirstEpoch(new TrainingRecipe(), new TrainingRecipe { TempoShare = 0.5 });
+        var (plain, everyone, _) = AtFirstEpoch(new TrainingRecipe { TempoRange = 0 }, new TrainingRecipe { TempoShare = 1 });
+        Assert.Equal(0.5, new TrainingRecipe().TempoShare);
+        Assert.Equal(shipped.Count, half.Count);
+        for (int i = 0; i < half.Count; i++) Assert.Equal(Example(shipped, i, out _), Example(half, i, out _));
+
+        // Sessions the tempo leaves alone are the plain recipe's windows; with every session moved, none is.
+        var plainWindows = Enumerable.Range(0, plain.Count).Select(i => Key(Example(plain, i, out _))).ToHashSet();
+        int Kept(SessionExampleSource source) => Enumerable.Range(0, source.Count).Count(i => plainWindows.Contains(Key(Example(source, i, out _))));
+        Assert.InRange(Kept(half), 1, half.Count - 1);
+        Assert.Equal(0, Kept(everyone));
+        Assert.Contains("1.3 in 100 % of the sessions", new TrainingRecipe { TempoShare = 1 }.Describe());
+        Assert.Contains("in half the sessions", new TrainingRecipe().Describe());
+    }
+
+    [Fact]
     public void ReorderedSpeechChangesSomeSessionsReproduciblyAndLeavesTheOthersAsTheyWere()
     {
         var recipe = new TrainingRecipe { ShuffleShare = 0.5 };
