@@ -95,6 +95,8 @@ public sealed class SessionExampleSource : IExampleSource
                 ? LineSimulator.ShuffleSegments(_corpus.Audio(clip), new Random(Seeds.Mix(session.Seed ^ ShuffleSalt, position, clip)))
                 : _corpus.Audio(clip);
             if (tempo != 1) voice = LineSimulator.Stretch(voice, tempo);
+            double pitch = PitchShift(session.Seed);
+            if (pitch != 0) voice = LineSimulator.ShiftPitchKeepingFormants(voice, pitch);
             var audio = LineSimulator.Apply(voice, session.Line, clipRandom, _corpus.BabbleFor(session.Speaker, _clips));
             if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(audio)))
             {
@@ -116,8 +118,8 @@ public sealed class SessionExampleSource : IExampleSource
             var cleanBaseline = new SpeakerBaseline();
             int speaker = _speakerIndex[session.Speaker];
             // A clean view is the same window of the same session heard clean; none where the session is clean already or
-            // its timing or voice moved (speed, tempo, reordered pieces: the window would hold other words; formant warp: another voice).
-            bool viewed = cleanFeatures is not null && session.Line != LineCondition.Clean && session.Line.Speed == 1 && FormantWarp(session.Seed) == 1 && Tempo(session.Seed) == 1 && !Shuffled(session.Seed);
+            // its timing or voice moved (speed, tempo, reordered pieces: the window would hold other words; formant warp, pitch: another voice).
+            bool viewed = cleanFeatures is not null && session.Line != LineCondition.Clean && session.Line.Speed == 1 && FormantWarp(session.Seed) == 1 && Tempo(session.Seed) == 1 && PitchShift(session.Seed) == 0 && !Shuffled(session.Seed);
             foreach (var id in session.Clips)
             {
                 var clip = features[k++];
@@ -289,6 +291,16 @@ public sealed class SessionExampleSource : IExampleSource
         if (r.NextDouble() < 1 - _recipe.TempoShare) return 1;
         double span = Math.Log(1 + _recipe.TempoRange);
         return Math.Exp(span * (2 * r.NextDouble() - 1));
+    }
+
+    /// <summary>The session's pitch shift in semitones (0 = unchanged), from its own seed so that the recipe's other draws
+    /// do not move: half of the sessions keep their pitch, the rest draw it uniformly from −range to +range.</summary>
+    private double PitchShift(int sessionSeed)
+    {
+        if (!_recipe.Augment || _recipe.PitchRange <= 0) return 0;
+        var r = new Random(Seeds.Mix(sessionSeed, 0x504954, 8));
+        if (r.NextDouble() < 0.5) return 0;
+        return _recipe.PitchRange * (2 * r.NextDouble() - 1);
     }
 
     /// <summary>Whether the session's clips are heard with their speech pieces reordered, from its own seed so that the

@@ -247,6 +247,125 @@ public static class LineSimulator
         return y;
     }
 
+    /// <summary>The same speech with its voice's pitch moved by <paramref name="semitones"/> and its spectral envelope,
+    /// timing and active level kept: another speaker's habitual pitch, about the same vocal tract. Source-filter: each
+    /// 10 ms hop's envelope is an order-12 linear prediction over a 25 ms Hann window (autocorrelation method, so every
+    /// synthesis filter is stable; order 12 rather than 18 because higher orders fit a high voice's harmonics, not its
+    /// formants); the prediction residual (the source, roughly flat) is played faster by the pitch ratio with our
+    /// resampler, WSOLA-stretched back to its length (<see cref="Stretch"/>), and coloured again by the same hops'
+    /// envelopes (<see cref="Reshape"/>). Where <see cref="PitchShift"/> (NWaves' phase vocoder) moves the whole spectrum,
+    /// formants with it, this moves the harmonics under the envelope. Measured on three corpus clips at ±4 st (stop 59):
+    /// F0 moves by the ratio within 3 %; the long-term spectrum's five octave-band shares move by 0.2–5 dB (sum of the
+    /// five 5–12 dB; a plain resample-and-stretch's 3–17 dB), the largest on upward shifts; more frames lose voicing
+    /// than with a plain shift downward.</summary>
+    public static float[] ShiftPitchKeepingFormants(float[] x, double semitones)
+    {
+        if (!double.IsFinite(semitones) || Math.Abs(semitones) > 12)
+            throw new ArgumentOutOfRangeException(nameof(semitones), semitones, "pitch shift must be finite and within an octave");
+        if (semitones == 0 || x.Length < LpcWindow) return x;
+        double ratio = Math.Pow(2, semitones / 12);
+        var envelope = HopPredictors(x);
+        var source = Reshape(x, envelope, null);
+        var moved = Stretch(Resampler.Resample(source, (int)Math.Round(Rate * ratio), Rate), 1 / ratio);
+        Array.Resize(ref moved, x.Length);
+        var y = Reshape(moved, null, envelope);
+        double gain = Math.Sqrt(ActivePower(x) / ActivePower(y));
+        for (int n = 0; n < y.Length; n++) y[n] = (float)(y[n] * gain);
+        return y;
+    }
+
+    private const int LpcOrder = 12, LpcHop = Rate / 100, LpcWindow = Rate * 25 / 1000;
+
+    /// <summary>Each 10 ms hop's order-18 predictor (autocorrelation method over a 25 ms Hann window centred on the hop, so
+    /// every synthesis filter is stable), <see cref="LpcOrder"/> coefficients per hop.</summary>
+    private static double[] HopPredictors(float[] x)
+    {
+        int hops = (x.Length + LpcHop - 1) / LpcHop;
+        var lpc = new double[hops * LpcOrder];
+        var segment = new double[LpcWindow];
+        var correlation = new double[LpcOrder + 1];
+        for (int h = 0; h < hops; h++)
+        {
+            int start = h * LpcHop + LpcHop / 2 - LpcWindow / 2;
+            for (int i = 0; i < LpcWindow; i++)
+            {
+                int n = start + i;
+                segment[i] = n >= 0 && n < x.Length ? x[n] * (0.5 - 0.5 * Math.Cos(2 * Math.PI * (i + 0.5) / LpcWindow)) : 0;
+            }
+            for (int lag = 0; lag <= LpcOrder; lag++)
+            {
+                double sum = 0;
+                for (int i = lag; i < LpcWindow; i++) sum += segment[i] * segment[i - lag];
+                correlation[lag] = sum;
+            }
+            // A −40 dB noise floor keeps near-silent or pure-tone hops well conditioned.
+            correlation[0] = correlation[0] * (1 + 1e-4) + 1e-12;
+            LevinsonDurbin(correlation, lpc.AsSpan(h * LpcOrder, LpcOrder));
+        }
+        return lpc;
+    }
+
+    /// <summary>Each hop of <paramref name="x"/> through A_from(z) / A_to(z) — whitened by one hop predictor (null: not
+    /// whitened), coloured by the other (null: not coloured) — with the hops cross-faded: every hop's 20 ms Hann-windowed
+    /// piece (the windows sum to one at a 10 ms hop) is filtered alone, its all-pole ringing kept for 25 ms, and the
+    /// pieces added, so the filter glides from hop to hop. (A first version switched filters at hop edges, a click every
+    /// 10 ms; with order 18 it kept 66 of a male clip's 97 voiced frames at −4 st, this one 79.)</summary>
+    private static float[] Reshape(float[] x, double[]? from, double[]? to)
+    {
+        const int span = 2 * LpcHop, ring = Rate / 40;
+        var window = new double[span];
+        for (int i = 0; i < span; i++) window[i] = 0.5 - 0.5 * Math.Cos(2 * Math.PI * i / span);
+        var piece = new double[span + LpcOrder + ring];
+        var y = new double[x.Length];
+        for (int h = 0, hops = (x.Length + LpcHop - 1) / LpcHop; h < hops; h++)
+        {
+            int start = h * LpcHop + LpcHop / 2 - LpcHop;
+            var a = from is null ? default : from.AsSpan(h * LpcOrder, LpcOrder);
+            var b = to is null ? default : to.AsSpan(h * LpcOrder, LpcOrder);
+            Array.Clear(piece);
+            for (int i = 0; i < span; i++)
+            {
+                int n = start + i;
+                if (n < 0 || n >= x.Length) continue;
+                double v = x[n] * window[i];
+                piece[i] += v;
+                for (int k = 1; k <= a.Length; k++) piece[i + k] += v * a[k - 1];
+            }
+            for (int i = 0; i < piece.Length; i++)
+            {
+                double v = piece[i];
+                for (int k = 1; k <= b.Length && k <= i; k++) v -= b[k - 1] * piece[i - k];
+                piece[i] = v;
+                int n = start + i;
+                if (n >= 0 && n < y.Length) y[n] += v;
+            }
+        }
+        var output = new float[y.Length];
+        for (int n = 0; n < y.Length; n++) output[n] = (float)y[n];
+        return output;
+    }
+
+    /// <summary>Levinson–Durbin recursion: the prediction coefficients a_1…a_p (in <paramref name="a"/>, p = its length)
+    /// with e[n] = x[n] + Σ a_k x[n − k] of least power, from the autocorrelation r_0…r_p.</summary>
+    internal static void LevinsonDurbin(ReadOnlySpan<double> r, Span<double> a)
+    {
+        int p = a.Length;
+        Span<double> previous = stackalloc double[p];
+        a.Clear();
+        double error = r[0];
+        for (int i = 0; i < p; i++)
+        {
+            double acc = r[i + 1];
+            for (int k = 0; k < i; k++) acc += a[k] * r[i - k];
+            double reflection = -acc / error;
+            a[..i].CopyTo(previous);
+            for (int k = 0; k < i; k++) a[k] = previous[k] + reflection * previous[i - 1 - k];
+            a[i] = reflection;
+            error *= 1 - reflection * reflection;
+            if (error <= 0) break;
+        }
+    }
+
     /// <summary>Shifts pitch by semitones, keeping duration (NWaves phase vocoder with phase locking).</summary>
     public static float[] PitchShift(float[] x, double semitones)
     {
