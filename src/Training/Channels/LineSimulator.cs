@@ -276,7 +276,13 @@ public static class LineSimulator
 
     private const int LpcOrder = 12, LpcHop = Rate / 100, LpcWindow = Rate * 25 / 1000;
 
-    /// <summary>Each 10 ms hop's order-18 predictor (autocorrelation method over a 25 ms Hann window centred on the hop, so
+    /// <summary>The predictors' 25 ms analysis window and <see cref="Reshape"/>'s 20 ms cross-fade (Hann windows both).</summary>
+    private static readonly double[] LpcAnalysisWindow =
+        [.. Enumerable.Range(0, LpcWindow).Select(i => 0.5 - 0.5 * Math.Cos(2 * Math.PI * (i + 0.5) / LpcWindow))];
+    private static readonly double[] CrossFade =
+        [.. Enumerable.Range(0, 2 * LpcHop).Select(i => 0.5 - 0.5 * Math.Cos(2 * Math.PI * i / (2 * LpcHop)))];
+
+    /// <summary>Each 10 ms hop's predictor (autocorrelation method over a 25 ms Hann window centred on the hop, so
     /// every synthesis filter is stable), <see cref="LpcOrder"/> coefficients per hop.</summary>
     private static double[] HopPredictors(float[] x)
     {
@@ -290,7 +296,7 @@ public static class LineSimulator
             for (int i = 0; i < LpcWindow; i++)
             {
                 int n = start + i;
-                segment[i] = n >= 0 && n < x.Length ? x[n] * (0.5 - 0.5 * Math.Cos(2 * Math.PI * (i + 0.5) / LpcWindow)) : 0;
+                segment[i] = n >= 0 && n < x.Length ? x[n] * LpcAnalysisWindow[i] : 0;
             }
             for (int lag = 0; lag <= LpcOrder; lag++)
             {
@@ -313,8 +319,6 @@ public static class LineSimulator
     private static float[] Reshape(float[] x, double[]? from, double[]? to)
     {
         const int span = 2 * LpcHop, ring = Rate / 40;
-        var window = new double[span];
-        for (int i = 0; i < span; i++) window[i] = 0.5 - 0.5 * Math.Cos(2 * Math.PI * i / span);
         var piece = new double[span + LpcOrder + ring];
         var y = new double[x.Length];
         for (int h = 0, hops = (x.Length + LpcHop - 1) / LpcHop; h < hops; h++)
@@ -327,7 +331,7 @@ public static class LineSimulator
             {
                 int n = start + i;
                 if (n < 0 || n >= x.Length) continue;
-                double v = x[n] * window[i];
+                double v = x[n] * CrossFade[i];
                 piece[i] += v;
                 for (int k = 1; k <= a.Length; k++) piece[i + k] += v * a[k - 1];
             }
