@@ -88,6 +88,7 @@ internal static class RecipeOptions
         Switch("--own-draws", "every ensemble member draws its own examples each epoch instead of learning from the first member's draw (the recipe before stop 41; about twice the training time)", r => r with { SharedDraws = false }),
         Switch("--shared-draws", "every ensemble member learns from one draw per epoch, the first member's (the default; kept so that earlier commands still run)", r => r with { SharedDraws = true }),
         Switch("--no-augment", "train on clean audio (no simulated line conditions)", r => r with { Augment = false }),
+        Switch("--phone-lines", "a telephone specialist: every augmented session a phone line (8 kHz G.711 or GSM, band-limited), none clean", r => r with { PhoneLines = true }),
         Switch("--no-session", "every clip is its own session (no session adaptation)", r => r with { SessionAdaptation = false }),
         Switch("--no-stats", "drop the window-statistics branch of the model", r => r with { Net = r.Net with { StatsHidden = 0 } }),
         Switch("--no-frames", "drop the frame (convolution) branch of the model", r => r with { Net = r.Net with { UseFrames = false } }),
@@ -101,6 +102,8 @@ internal static class RecipeOptions
         {
             if (result.GetValue<bool>("--own-draws") && result.GetValue<bool>("--shared-draws"))
                 result.AddError("--own-draws and --shared-draws contradict each other: give one (shared draws are the default)");
+            if (result.GetValue<bool>("--phone-lines") && result.GetValue<bool>("--no-augment"))
+                result.AddError("--phone-lines draws every session's line: it cannot go with --no-augment");
             if (result.GetValue<bool>("--no-stats") && result.GetValue<bool>("--no-frames"))
                 result.AddError("--no-stats and --no-frames together leave the model no input");
             if (result.GetValue<bool>("--no-stats") && result.GetValue<Nn.FrameShift>("--frame-shift") != Nn.FrameShift.None)

@@ -72,14 +72,19 @@ public sealed record LineCondition
     /// <summary>Share of training sessions <see cref="Draw"/> leaves clean by default.</summary>
     public const double DefaultCleanShare = 0.12;
 
+    /// <summary>The codecs of a telephone line: 8 kHz, 300–3400 Hz (G.711 μ-law and A-law, GSM full rate).</summary>
+    public static IReadOnlyList<LineCodec> PhoneCodecs { get; } = [LineCodec.MuLaw, LineCodec.ALaw, LineCodec.Gsm];
+
     /// <summary>A random real-line condition for training (clean with probability <paramref name="cleanShare"/>); each part
-    /// is present with its own probability.</summary>
-    public static LineCondition Draw(Random r, double cleanShare = DefaultCleanShare)
+    /// is present with its own probability. <paramref name="phoneOnly"/>: never clean, always a telephone codec
+    /// (<see cref="PhoneCodecs"/>) with its band limits, the other parts drawn as for any line — the lines a phone bridge
+    /// delivers. Without it the draws are exactly those before the option existed.</summary>
+    public static LineCondition Draw(Random r, double cleanShare = DefaultCleanShare, bool phoneOnly = false)
     {
-        if (r.NextDouble() < cleanShare) return Clean;
+        if (!phoneOnly && r.NextDouble() < cleanShare) return Clean;
         double U(double lo, double hi) => lo + r.NextDouble() * (hi - lo);
         bool P(double p) => r.NextDouble() < p;
-        var codec = P(0.6) ? (LineCodec)(1 + r.Next(5)) : LineCodec.None;
+        var codec = phoneOnly ? PhoneCodecs[r.Next(PhoneCodecs.Count)] : P(0.6) ? (LineCodec)(1 + r.Next(5)) : LineCodec.None;
         bool narrow = codec is LineCodec.MuLaw or LineCodec.ALaw or LineCodec.Gsm;
         double lowPass = narrow ? U(3000, 3600) : P(0.35) ? U(3000, 7500) : 0;
         double highPass = narrow ? U(100, 300) : P(0.4) ? U(50, 300) : 0;

@@ -272,6 +272,31 @@ public sealed class LineSimulatorTests
     }
 
     [Fact]
+    public void PhoneOnlyDrawsAreEveryOneATelephoneLineWithTheOtherPartsStillDrawn()
+    {
+        var a = Enumerable.Range(0, 2000).Select(i => LineCondition.Draw(new Random(i), phoneOnly: true)).ToList();
+        Assert.DoesNotContain(a, c => c == LineCondition.Clean);
+        Assert.All(a, c =>
+        {
+            Assert.Contains(c.Codec, LineCondition.PhoneCodecs);
+            Assert.InRange(c.LowPassHz, 3000, 3600);
+            Assert.InRange(c.HighPassHz, 100, 300);
+        });
+        foreach (var codec in LineCondition.PhoneCodecs) Assert.InRange(a.Count(c => c.Codec == codec) / 2000.0, 0.28, 0.39);
+        Assert.Contains(a, c => c.BabbleTalkers > 0);
+        Assert.Contains(a, c => c.PacketLoss > 0);
+        Assert.Contains(a, c => c.ReverbRt60Seconds > 0);
+        // A phone line leaves next to nothing above the telephone band (white noise in: every band full).
+        double High(float[] x) => Power(LineSimulator.Butterworth4(x, 5000, highPass: true)) / Power(x);
+        var white = LineSimulator.Noise(16000, NoiseKind.White, new Random(4));
+        var y = LineSimulator.Apply(white, a.First(c => c.BabbleTalkers == 0 && c.PacketLoss == 0), new Random(3), Babble);
+        Assert.True(High(y) < 0.01 * High(white), $"share above 5 kHz {High(y):E2} through the line against {High(white):E2} in");
+        // The general draws are untouched by the option.
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => LineCondition.Draw(new Random(i))),
+            Enumerable.Range(0, 200).Select(i => LineCondition.Draw(new Random(i), phoneOnly: false)));
+    }
+
+    [Fact]
     public void RandomTrainingDrawsNeverGiveNonFiniteAudio()
     {
         // A 4th-order Butterworth high-pass at 50 Hz built as one float transfer function gave NaN once in ~3,000 draws.

@@ -120,6 +120,25 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void PhoneLinesPutEverySessionOnATelephoneLineReproducibly()
+    {
+        var (general, a, b) = AtFirstEpoch(new TrainingRecipe(), new TrainingRecipe { PhoneLines = true });
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i += 3) Assert.Equal(Example(a, i, out _), Example(b, i, out _));
+        Assert.False(new TrainingRecipe().PhoneLines);
+        Assert.Contains("phone lines only", new TrainingRecipe { PhoneLines = true }.Describe());
+        Assert.Contains("12 % clean", new TrainingRecipe().Describe());
+
+        // The highest log-mel band (above 6 kHz) is empty on every phone line; the general recipe's clean and wideband
+        // sessions fill it in some windows.
+        int F = FeatureSchema.FrameFeatureCount, top = FeatureSchema.LogMelStart + FeatureSchema.LogMelCount - 1;
+        float Highest(SessionExampleSource source) => Enumerable.Range(0, source.Count)
+            .Max(i => { var x = Example(source, i, out _); return Enumerable.Range(0, FeatureSchema.DefaultWindowFrames).Max(k => x[k * F + top]); });
+        float phone = Highest(a), wide = Highest(general);
+        Assert.True(phone < wide - 5, $"highest band's loudest frame: {phone:0.0} on phone lines, {wide:0.0} in the general recipe");
+    }
+
+    [Fact]
     public void APitchShiftMovesSomeSessionsVoicesReproduciblyAndLeavesTheOthersAsTheyWere()
     {
         var recipe = new TrainingRecipe { PitchRange = 4 };
