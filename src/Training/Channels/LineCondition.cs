@@ -85,7 +85,7 @@ public sealed record LineCondition
         double U(double lo, double hi) => lo + r.NextDouble() * (hi - lo);
         bool P(double p) => r.NextDouble() < p;
         var codec = phoneOnly ? PhoneCodecs[r.Next(PhoneCodecs.Count)] : P(0.6) ? (LineCodec)(1 + r.Next(5)) : LineCodec.None;
-        bool narrow = codec is LineCodec.MuLaw or LineCodec.ALaw or LineCodec.Gsm;
+        bool narrow = PhoneCodecs.Contains(codec);
         double lowPass = narrow ? U(3000, 3600) : P(0.35) ? U(3000, 7500) : 0;
         double highPass = narrow ? U(100, 300) : P(0.4) ? U(50, 300) : 0;
         return new LineCondition
