@@ -1,5 +1,8 @@
 using BenchmarkDotNet.Attributes;
+using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.Pipeline.Features;
+using VoiceEmotion.Pipeline.Inference;
+using VoiceEmotion.Pipeline.Streaming;
 
 namespace VoiceEmotion.Bench;
 
@@ -91,5 +94,47 @@ public class ManySessionsFeatureBenchmarks
     public void Chunk_OneSession()
     {
         for (int s = 0; s < Sessions; s++) _one.Push(NextChunk(), _sink);
+    }
+}
+
+/// <summary>A whole session's analysis as the hub runs it at 2,000 calls: each call's 250 ms PCM chunk in turn through its
+/// <see cref="StreamAnalyzer"/> (decode, frame features, window statistics, a window every 500 ms, completed at once),
+/// so every session's state is out of the cache when its chunk comes. Per frame.</summary>
+[MemoryDiagnoser]
+public class ManySessionsAnalyzerBenchmarks
+{
+    private const int Sessions = 2000, ChunkBytes = 8000, FramesPerChunk = 25;
+    private StreamAnalyzer[] _sessions = null!;
+    private byte[] _pcm = null!;
+    private int _next;
+    private readonly List<WindowInput> _ready = [];
+    private readonly float[] _probabilities = new float[EmotionLabels.Count];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _pcm = AudioEncodings.Encode(SyntheticSpeech.GenerateContinuous(16000 * 30), AudioEncoding.Pcm16Le);
+        var format = new AudioFormat(AudioEncoding.Pcm16Le, 16000, 1);
+        _sessions = new StreamAnalyzer[Sessions];
+        for (int s = 0; s < Sessions; s++)
+        {
+            _sessions[s] = new StreamAnalyzer("call-" + s, format);
+            for (int c = 0; c < 4 + s % 4; c++) Push(_sessions[s]); // different phases of the 500 ms update step
+        }
+    }
+
+    private void Push(StreamAnalyzer session)
+    {
+        if (_next + ChunkBytes > _pcm.Length) _next = 0;
+        session.PushBytes(_pcm.AsSpan(_next, ChunkBytes), _ready);
+        _next += ChunkBytes;
+        foreach (var w in _ready) session.Complete(w, _probabilities);
+        _ready.Clear();
+    }
+
+    [Benchmark(OperationsPerInvoke = Sessions * FramesPerChunk)]
+    public void Chunk_2000Calls()
+    {
+        for (int s = 0; s < Sessions; s++) Push(_sessions[s]);
     }
 }

@@ -20,7 +20,8 @@ ve_build() {
     nice dotnet build src/StreamHub -c Release -v q -nologo >/dev/null
     nice dotnet build clients/replay -c Release -v q -nologo >/dev/null
   fi
-  hub_dll="$PWD/src/StreamHub/bin/Release/net10.0/VoiceEmotion.StreamHub.dll"
+  # VE_HUB_DLL: another build of the hub to run (an A/B of two builds); the content root is still src/StreamHub.
+  hub_dll="${VE_HUB_DLL:-$PWD/src/StreamHub/bin/Release/net10.0/VoiceEmotion.StreamHub.dll}"
   replay_dll="$PWD/clients/replay/bin/Release/net10.0/VoiceEmotion.Replay.dll"
 }
 

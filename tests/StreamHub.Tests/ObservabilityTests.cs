@@ -29,6 +29,11 @@ public sealed class ObservabilityTests
         Assert.Contains("voiceemotion_update_latency_milliseconds_bucket", text);
         Assert.Contains("voiceemotion_inference_batch_size", text);
         Assert.Contains("voiceemotion_chunk_pool_held_bytes ", text);
+        // The session buffer pool: a session ran in this process, so at least one feature extractor was made for one.
+        Assert.True(HasLine(text, "voiceemotion_window_pool_spare{", "kind=\"extractor\""), "window pool spare gauge missing");
+        var extractors = text.Split('\n').First(l => l.StartsWith("voiceemotion_window_pool_allocated_total{", StringComparison.Ordinal) && l.Contains("kind=\"extractor\"", StringComparison.Ordinal));
+        Assert.True(SampleValue(extractors) >= 1, extractors);
+        Assert.True(HasLine(text, "voiceemotion_window_pool_discarded_total{", "kind=\"input\""), "window pool discarded counter missing");
         Assert.True(HasLine(text, "voiceemotion_errors_total{", "kind=\"format_invalid\""), "format_invalid error not counted");
         // e.g. voiceemotion_updates_sent_total{source="hub"} 4 1764000000000
         var sent = text.Split('\n').First(l => l.StartsWith("voiceemotion_updates_sent_total{", StringComparison.Ordinal) && l.Contains("source=\"hub\"", StringComparison.Ordinal));

@@ -75,6 +75,9 @@ public sealed class FrameFeatureExtractor
         if (formantWarp != 1) _warp = new SpectrumWarp(formantWarp, FftSize / 2 + 1, FeatureSchema.SampleRate / 2.0);
     }
 
+    /// <summary>Hears the voice with its formants warped (a training extractor): never pooled.</summary>
+    internal bool HearsWarp => _warp is not null;
+
     /// <summary>Frames emitted since construction or <see cref="Reset"/>.</summary>
     public long FramesEmitted { get; private set; }
 

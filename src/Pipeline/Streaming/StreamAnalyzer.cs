@@ -13,15 +13,19 @@ namespace VoiceEmotion.Pipeline.Streaming;
 public sealed class StreamAnalyzer : IFrameSink
 {
     private readonly AudioInputDecoder? _decoder;
-    private readonly FrameFeatureExtractor _extractor = new();
-    // Rented from WindowPool at the first frame, given back by ReleaseBuffers.
+    // Rented from WindowPool at the first audio (the extractor) and the first frame (the window statistics), given back
+    // by ReleaseBuffers.
+    private FrameFeatureExtractor? _extractor;
     private WindowStatistics? _window;
+    private long _samplesAtRelease;
     private bool _released;
     private readonly SpeakerBaseline _baseline = new();
     private readonly Stack<WindowInput> _pool = new();
     private readonly double[] _probabilitySums = new double[EmotionLabels.Count];
     private readonly int[] _topCounts = new int[EmotionLabels.Count];
-    private float[] _samples = [];
+    // Decoded 16 kHz samples of the chunk being pushed: one buffer per thread, not per session (PushBytes is synchronous
+    // and nothing in it pushes again), so 2,000 sessions do not each keep one.
+    [ThreadStatic] private static float[]? t_samples;
     private List<WindowInput>? _ready;
     // The newest speech window while some of its frames are still read from the ring (WindowInput.Defer): each is saved
     // into the window just before the ring overwrites it.
@@ -44,7 +48,9 @@ public sealed class StreamAnalyzer : IFrameSink
     public SessionOptions Options { get; }
 
     /// <summary>Seconds of audio analysed (at 16 kHz).</summary>
-    public double AudioSeconds => (_realSamples >= 0 ? _realSamples : _extractor.SamplesPushed) / (double)FeatureSchema.SampleRate;
+    public double AudioSeconds => (_realSamples >= 0 ? _realSamples : SamplesPushed) / (double)FeatureSchema.SampleRate;
+
+    private long SamplesPushed => _extractor?.SamplesPushed ?? _samplesAtRelease;
 
     /// <summary>Speech updates heard so far: what the session's speaker baseline rests on.</summary>
     public int BaselineSpeechUpdates => _baseline.SpeechUpdates;
@@ -57,9 +63,10 @@ public sealed class StreamAnalyzer : IFrameSink
     {
         if (_decoder is null) throw new InvalidOperationException("this session was created without a wire format");
         int max = _decoder.MaxOutputSamples(chunk.Length);
-        if (_samples.Length < max) _samples = new float[Math.Max(max, 2 * _samples.Length)];
-        int n = _decoder.Push(chunk, _samples);
-        PushSamples(_samples.AsSpan(0, n), ready);
+        var samples = t_samples;
+        if (samples is null || samples.Length < max) t_samples = samples = new float[Math.Max(max, 2 * (samples?.Length ?? 0))];
+        int n = _decoder.Push(chunk, samples);
+        PushSamples(samples.AsSpan(0, n), ready);
     }
 
     /// <summary>Adds 16 kHz mono samples and appends the windows they complete to <paramref name="ready"/>.</summary>
@@ -67,7 +74,7 @@ public sealed class StreamAnalyzer : IFrameSink
     {
         if (_released) throw new InvalidOperationException($"session {Id} has ended: its buffers were released");
         _ready = ready;
-        _extractor.Push(samples16k, this);
+        (_extractor ??= WindowPool.RentExtractor()).Push(samples16k, this);
         _ready = null;
     }
 
@@ -78,7 +85,7 @@ public sealed class StreamAnalyzer : IFrameSink
     public void Finish(List<WindowInput> ready)
     {
         if (_realSamples >= 0) return;
-        _realSamples = _extractor.SamplesPushed;
+        _realSamples = SamplesPushed;
         Span<float> silence = stackalloc float[FeatureSchema.FrameLength - FeatureSchema.HopLength];
         silence.Clear();
         PushSamples(silence, ready);
@@ -89,11 +96,12 @@ public sealed class StreamAnalyzer : IFrameSink
         var window = _window ??= WindowPool.RentStatistics(Options.WindowFrames);
         if (_deferred is not null && !_deferred.BeforeRingWrite(frame)) _deferred = null;
         window.Push(frame);
-        if (_extractor.FramesEmitted % Options.UpdateFrames != 0) return;
-        if (_realSamples >= 0 && _extractor.FramesEmitted * FeatureSchema.HopLength > _realSamples) return;
+        long frames = _extractor!.FramesEmitted;
+        if (frames % Options.UpdateFrames != 0) return;
+        if (_realSamples >= 0 && frames * FeatureSchema.HopLength > _realSamples) return;
         var w = _pool.Count > 0 ? _pool.Pop() : WindowPool.RentInput(Options.WindowFrames);
         w.Seq = _seq++;
-        w.AudioTime = _extractor.FramesEmitted / (double)FeatureSchema.FramesPerSecond;
+        w.AudioTime = frames / (double)FeatureSchema.FramesPerSecond;
         w.WindowSeconds = window.Count / (double)FeatureSchema.FramesPerSecond;
         w.VoicedFraction = window.VoicedFraction;
         w.Speech = Options.HoldsSpeech(w.VoicedFraction, window.VoicedFrames);
@@ -154,7 +162,7 @@ public sealed class StreamAnalyzer : IFrameSink
     }
 
     /// <summary>
-    /// The stream is over: its window statistics and spare windows go to <see cref="WindowPool"/> for the next session.
+    /// The stream is over: its feature extractor, window statistics and spare windows go to <see cref="WindowPool"/> for the next session.
     /// Only windows already completed (<see cref="Complete"/>) are spare, so a window the model may still hold — a
     /// session stopped while it waited — is never handed on. Summaries still work afterwards; more audio is refused.
     /// </summary>
@@ -166,6 +174,12 @@ public sealed class StreamAnalyzer : IFrameSink
         WindowPool.Return(_pool);
         if (_window is not null) WindowPool.Return(_window);
         _window = null;
+        if (_extractor is not null)
+        {
+            _samplesAtRelease = _extractor.SamplesPushed;
+            WindowPool.Return(_extractor);
+            _extractor = null;
+        }
     }
 
     /// <summary>The session so far: duration, speech time, share of speech updates per top label, mean probabilities.</summary>

@@ -15,14 +15,18 @@ public sealed class WindowBufferPoolTests
         var first = new StreamAnalyzer("a") { WindowPool = pool };
         var firstWindows = Completed(first, Signals.SpeechLike(16000, 4, seed: 9));
         Assert.Equal((0, 0), pool.Count);
+        Assert.Equal((0, 1L, 0L), pool.Extractors);
         first.ReleaseBuffers();
         Assert.Equal((firstWindows.Count, 1), pool.Count);
+        Assert.Equal((1, 1L, 0L), pool.Extractors);
+        Assert.Equal(4.0, first.AudioSeconds); // its own count, not the extractor's now that it is given back
         Assert.Throws<InvalidOperationException>(() => first.PushSamples(new float[1600], []));
         first.ReleaseBuffers(); // twice is harmless: nothing is given back twice
         Assert.Equal((firstWindows.Count, 1), pool.Count);
 
-        // The next session, on other audio, takes those windows and that session's window statistics (its ring still
-        // holds the first session's frames); a session on buffers never used before is the reference.
+        // The next session, on other audio, takes those windows, that session's window statistics (its ring still
+        // holds the first session's frames) and its feature extractor (its sample history, voice level, MFCC history and
+        // decimated signal were the first session's until reset); a session on buffers never used before is the reference.
         var audio = Signals.SpeechLike(16000, 4, seed: 5);
         var reused = new StreamAnalyzer("b") { WindowPool = pool };
         var fresh = new StreamAnalyzer("c") { WindowPool = new WindowBufferPool(capacity: 0) };
@@ -33,6 +37,8 @@ public sealed class WindowBufferPoolTests
         Assert.Equal(want.Count, got.Count);
         Assert.Equal(firstWindows.Count, got.Count(w => firstWindows.Contains(w)));
         Assert.Equal((0, 0), pool.Count);
+        Assert.Equal((0, 1L, 0L), pool.Extractors);
+        Assert.Equal(reused.AudioSeconds, fresh.AudioSeconds);
         Assert.True(got.Count(w => w.Speech) >= 4, "too few speech windows to compare");
         for (int i = 0; i < want.Count; i++)
         {
@@ -46,6 +52,37 @@ public sealed class WindowBufferPoolTests
                 Assert.Equal(want[i].Stats, got[i].Stats);
             }
         }
+    }
+
+    [Fact]
+    public void ExtractorsComeBackResetOnlyAsManyAsTheCapacityAndNeverWarped()
+    {
+        var pool = new WindowBufferPool(capacity: 1);
+        var audio = Signals.SpeechLike(16000, 1.5, seed: 12);
+        var used = new FrameFeatureExtractor();
+        var sink = new FrameRecorder();
+        used.Push(Signals.SpeechLike(16000, 2, seed: 13), sink);
+        pool.Return(new FrameFeatureExtractor(formantWarp: 1.1)); // a training extractor: not kept
+        Assert.Equal((0, 0L, 0L), pool.Extractors);
+        pool.Return(used);
+        pool.Return(new FrameFeatureExtractor()); // no room
+        Assert.Equal((1, 0L, 1L), pool.Extractors);
+        var again = pool.RentExtractor();
+        Assert.Same(used, again);
+        Assert.Equal((0L, 0L), (again.FramesEmitted, again.SamplesPushed));
+        var reused = new FrameRecorder();
+        var fresh = new FrameRecorder();
+        again.Push(audio, reused);
+        new FrameFeatureExtractor().Push(audio, fresh);
+        Assert.Equal(fresh.All, reused.All);
+        Assert.NotSame(used, pool.RentExtractor());
+        Assert.Equal((0, 1L, 1L), pool.Extractors);
+    }
+
+    private sealed class FrameRecorder : IFrameSink
+    {
+        public List<float> All { get; } = [];
+        public void OnFrame(ReadOnlySpan<float> frame) => All.AddRange(frame);
     }
 
     [Fact]
