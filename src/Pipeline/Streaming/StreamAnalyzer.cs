@@ -17,7 +17,9 @@ public sealed class StreamAnalyzer : IFrameSink
     // by ReleaseBuffers.
     private FrameFeatureExtractor? _extractor;
     private WindowStatistics? _window;
-    private long _samplesAtRelease;
+    // 16 kHz samples pushed: the session's own count, so AudioSeconds (read from other threads: the live session list,
+    // a disconnect's log line) never reads an extractor that has gone back to the pool and on to another session.
+    private long _samplesPushed;
     private bool _released;
     private readonly SpeakerBaseline _baseline = new();
     private readonly Stack<WindowInput> _pool = new();
@@ -48,9 +50,7 @@ public sealed class StreamAnalyzer : IFrameSink
     public SessionOptions Options { get; }
 
     /// <summary>Seconds of audio analysed (at 16 kHz).</summary>
-    public double AudioSeconds => (_realSamples >= 0 ? _realSamples : SamplesPushed) / (double)FeatureSchema.SampleRate;
-
-    private long SamplesPushed => _extractor?.SamplesPushed ?? _samplesAtRelease;
+    public double AudioSeconds => (_realSamples >= 0 ? _realSamples : Volatile.Read(ref _samplesPushed)) / (double)FeatureSchema.SampleRate;
 
     /// <summary>Speech updates heard so far: what the session's speaker baseline rests on.</summary>
     public int BaselineSpeechUpdates => _baseline.SpeechUpdates;
@@ -74,6 +74,7 @@ public sealed class StreamAnalyzer : IFrameSink
     {
         if (_released) throw new InvalidOperationException($"session {Id} has ended: its buffers were released");
         _ready = ready;
+        Volatile.Write(ref _samplesPushed, _samplesPushed + samples16k.Length);
         (_extractor ??= WindowPool.RentExtractor()).Push(samples16k, this);
         _ready = null;
     }
@@ -85,7 +86,7 @@ public sealed class StreamAnalyzer : IFrameSink
     public void Finish(List<WindowInput> ready)
     {
         if (_realSamples >= 0) return;
-        _realSamples = SamplesPushed;
+        _realSamples = _samplesPushed;
         Span<float> silence = stackalloc float[FeatureSchema.FrameLength - FeatureSchema.HopLength];
         silence.Clear();
         PushSamples(silence, ready);
@@ -176,9 +177,9 @@ public sealed class StreamAnalyzer : IFrameSink
         _window = null;
         if (_extractor is not null)
         {
-            _samplesAtRelease = _extractor.SamplesPushed;
-            WindowPool.Return(_extractor);
+            var extractor = _extractor;
             _extractor = null;
+            WindowPool.Return(extractor);
         }
     }
 
