@@ -19,73 +19,40 @@ public sealed class WindowBufferPool(int capacity = WindowBufferPool.DefaultCapa
     /// <summary>The pool every session of the process shares.</summary>
     public static WindowBufferPool Shared { get; } = new();
 
-    // One lock for both stacks: taken only at a session's start and end.
-    private readonly Lock _gate = new();
-    private readonly Stack<WindowInput> _inputs = new();
-    private readonly Stack<WindowStatistics> _statistics = new();
-    private readonly Stack<FrameFeatureExtractor> _extractors = new();
-
-    // Rents the pool could not serve (a new buffer allocated) and returns it had no room for (left to the GC), by kind.
-    private long _allocatedInputs, _allocatedStatistics, _allocatedExtractors, _discardedInputs, _discardedStatistics, _discardedExtractors;
+    private readonly Shelf<WindowInput> _inputs = new(capacity);
+    private readonly Shelf<WindowStatistics> _statistics = new(capacity);
+    private readonly Shelf<FrameFeatureExtractor> _extractors = new(capacity);
 
     /// <summary>Rents that allocated a new buffer because no spare one was waiting (each a large-object-heap array).</summary>
-    public (long Inputs, long Statistics) Allocated => (Interlocked.Read(ref _allocatedInputs), Interlocked.Read(ref _allocatedStatistics));
+    public (long Inputs, long Statistics) Allocated => (_inputs.Allocated, _statistics.Allocated);
 
     /// <summary>Buffers given back when the pool was full, left to the GC (a full collection's work).</summary>
-    public (long Inputs, long Statistics) Discarded => (Interlocked.Read(ref _discardedInputs), Interlocked.Read(ref _discardedStatistics));
+    public (long Inputs, long Statistics) Discarded => (_inputs.Discarded, _statistics.Discarded);
 
     /// <summary>Feature extractors: spare ones waiting, rents that made a new one, returns left to the GC.</summary>
-    public (int Spare, long Allocated, long Discarded) Extractors
-    {
-        get
-        {
-            lock (_gate) return (_extractors.Count, _allocatedExtractors, _discardedExtractors);
-        }
-    }
+    public (int Spare, long Allocated, long Discarded) Extractors => (_extractors.Spare, _extractors.Allocated, _extractors.Discarded);
 
     /// <summary>How many of each kind the pool keeps at most.</summary>
     public int Capacity { get; } = capacity;
 
     /// <summary>Spare windows and spare window statistics waiting to be reused.</summary>
-    public (int Inputs, int Statistics) Count
-    {
-        get
-        {
-            lock (_gate) return (_inputs.Count, _statistics.Count);
-        }
-    }
+    public (int Inputs, int Statistics) Count => (_inputs.Spare, _statistics.Spare);
 
     /// <summary>A window of <paramref name="windowFrames"/> frames: a spare one when there is one of that size, else new.
     /// Its contents are the last session's until the analyzer fills it.</summary>
-    public WindowInput RentInput(int windowFrames)
-    {
-        lock (_gate)
-            if (_inputs.TryPeek(out var w) && w.FrameValues == windowFrames * FeatureSchema.FrameFeatureCount)
-                return _inputs.Pop();
-        Interlocked.Increment(ref _allocatedInputs);
-        return new WindowInput(windowFrames);
-    }
+    public WindowInput RentInput(int windowFrames) =>
+        _inputs.TryTake(windowFrames, static (w, n) => w.FrameValues == n * FeatureSchema.FrameFeatureCount, out var w)
+            ? w : _inputs.Made(new WindowInput(windowFrames));
 
     /// <summary>Empty window statistics over <paramref name="windowFrames"/> frames: a spare one (reset when it was
     /// returned, so it is as a new one) when there is one of that size, else new.</summary>
-    public WindowStatistics RentStatistics(int windowFrames)
-    {
-        lock (_gate)
-            if (_statistics.TryPeek(out var s) && s.WindowFrames == windowFrames)
-                return _statistics.Pop();
-        Interlocked.Increment(ref _allocatedStatistics);
-        return new WindowStatistics(windowFrames);
-    }
+    public WindowStatistics RentStatistics(int windowFrames) =>
+        _statistics.TryTake(windowFrames, static (s, n) => s.WindowFrames == n, out var s)
+            ? s : _statistics.Made(new WindowStatistics(windowFrames));
 
     /// <summary>A frame feature extractor as new (a spare one was reset when it was returned), else a new one.</summary>
-    public FrameFeatureExtractor RentExtractor()
-    {
-        lock (_gate)
-            if (_extractors.TryPop(out var e))
-                return e;
-        Interlocked.Increment(ref _allocatedExtractors);
-        return new FrameFeatureExtractor();
-    }
+    public FrameFeatureExtractor RentExtractor() =>
+        _extractors.TryTake(0, static (_, _) => true, out var e) ? e : _extractors.Made(new FrameFeatureExtractor());
 
     /// <summary>Takes <paramref name="extractor"/>, reset, if there is room; one that hears a formant warp (training's) is
     /// never kept. The caller must not use it again.</summary>
@@ -93,27 +60,62 @@ public sealed class WindowBufferPool(int capacity = WindowBufferPool.DefaultCapa
     {
         if (extractor.HearsWarp) return;
         extractor.Reset();
-        lock (_gate)
-            if (_extractors.Count < Capacity) _extractors.Push(extractor);
-            else _discardedExtractors++;
+        _extractors.Put(extractor);
     }
 
     /// <summary>Takes every window in <paramref name="windows"/> (emptying it) that the pool has room for. The caller
     /// must hold no other reference to them: no window of an ended session may still be with the model.</summary>
     public void Return(Stack<WindowInput> windows)
     {
-        lock (_gate)
-            while (windows.TryPop(out var w))
-                if (_inputs.Count < Capacity) _inputs.Push(w);
-                else _discardedInputs++;
+        while (windows.TryPop(out var w)) _inputs.Put(w);
     }
 
     /// <summary>Takes <paramref name="statistics"/>, reset, if there is room. The caller must not use it again.</summary>
     public void Return(WindowStatistics statistics)
     {
         statistics.Reset();
-        lock (_gate)
-            if (_statistics.Count < Capacity) _statistics.Push(statistics);
-            else _discardedStatistics++;
+        _statistics.Put(statistics);
+    }
+
+    /// <summary>One kind of buffer: the spare ones (at most the capacity), rents that had to make a new one, and returns
+    /// left to the GC because the shelf was full. Its lock is taken only at a session's start and end.</summary>
+    private sealed class Shelf<T>(int capacity) where T : class
+    {
+        private readonly Lock _gate = new();
+        private readonly Stack<T> _spare = new();
+        private long _allocated, _discarded;
+
+        public int Spare { get { lock (_gate) return _spare.Count; } }
+        public long Allocated { get { lock (_gate) return _allocated; } }
+        public long Discarded { get { lock (_gate) return _discarded; } }
+
+        /// <summary>The newest spare one if <paramref name="fits"/> says it is of the size asked.</summary>
+        public bool TryTake<TArg>(TArg arg, Func<T, TArg, bool> fits, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T item)
+        {
+            lock (_gate)
+            {
+                if (_spare.TryPeek(out item) && fits(item, arg))
+                {
+                    _spare.Pop();
+                    return true;
+                }
+            }
+            item = null;
+            return false;
+        }
+
+        /// <summary>Counts <paramref name="item"/> as made because none was spare, and returns it.</summary>
+        public T Made(T item)
+        {
+            lock (_gate) _allocated++;
+            return item;
+        }
+
+        public void Put(T item)
+        {
+            lock (_gate)
+                if (_spare.Count < capacity) _spare.Push(item);
+                else _discarded++;
+        }
     }
 }
