@@ -2,7 +2,6 @@ using Concentus.Enums;
 using Concentus.Structs;
 using NWaves.Effects;
 using NWaves.Filters.BiQuad;
-using NWaves.Operations;
 using NWaves.Operations.Tsm;
 using NWaves.Signals;
 using VoiceEmotion.Pipeline.Audio;
@@ -172,15 +171,17 @@ public static class LineSimulator
     }
 
     /// <summary>The same speech at <paramref name="tempo"/> times its rate (above 1 faster, so shorter), pitch and
-    /// spectrum kept: NWaves' WSOLA (waveform-similarity overlap-add), which moves whole pitch periods and so keeps
-    /// the voice's own periodicity, where a phase vocoder smears it (about 10 ms per 3 s of speech). Its output fades in
-    /// over its first ≈ 50 ms and ends in ≈ 1,100/tempo samples of silence (NWaves' frame padding, measured on a tone);
-    /// left as it is, since a corpus clip's edges are pauses, and the cross-validation of stop 56 ran with it.</summary>
+    /// spectrum kept: WSOLA (waveform-similarity overlap-add), which moves whole pitch periods and so keeps the voice's
+    /// own periodicity, where a phase vocoder smears it (about 10 ms per 3 s of speech). Our <see cref="Wsola"/> since
+    /// stop 62: NWaves' algorithm and sizes, its search by dot products instead of NWaves' per-hop FFTs (the stretch was
+    /// ≈ 45 % of a training draw's time with every session moved). Its output fades in over its first ≈ 50 ms and ends
+    /// in ≈ 1,100/tempo samples of silence (NWaves' frame padding, measured on a tone); left as it is, since a corpus
+    /// clip's edges are pauses, and the cross-validations since stop 56 ran with it.</summary>
     public static float[] Stretch(float[] x, double tempo)
     {
         if (!(tempo > 0) || !double.IsFinite(tempo)) throw new ArgumentOutOfRangeException(nameof(tempo), tempo, "tempo must be a positive factor");
         if (tempo == 1 || x.Length == 0) return x;
-        return Operation.TimeStretch(new DiscreteSignal(Rate, x), 1 / tempo, TsmAlgorithm.Wsola).Samples;
+        return Wsola.Stretch(x, 1 / tempo, Rate);
     }
 
     /// <summary>The clip's speech played in another order: between its first and last frame within 35 dB of its loudest

@@ -24,6 +24,8 @@ public sealed class TrainingRegressionTests
         var scores = new Scorer(new OnnxRawClassifier(model)).ClipLevel(corpus.Features(test));
         var metrics = VoiceEmotion.Training.Evaluation.Metrics(scores);
         Console.WriteLine($"regression: {test.Count} clips of actors 17-20, macro-F1 {metrics.MacroF1:F3}, accuracy {metrics.Accuracy:F3}");
-        Assert.True(metrics.MacroF1 >= 0.35, $"macro-F1 {metrics.MacroF1:F3} on unseen actors (chance ≈ 0.14)");
+        // One 10-epoch training is a noisy draw: seeds 1–6 gave 0.300–0.416 (stop 62, with NWaves' WSOLA and with ours,
+        // twelve runs), so 0.35 was inside that spread; a broken training path scores near chance.
+        Assert.True(metrics.MacroF1 >= 0.25, $"macro-F1 {metrics.MacroF1:F3} on unseen actors (chance ≈ 0.14)");
     }
 }
