@@ -52,8 +52,8 @@ public sealed record TrainingRecipe
     /// the same speaking style. 0 (shipped): off, and the other draws are exactly those of a recipe without it.</summary>
     public double FormantWarp { get; init; }
 
-    /// <summary>Speaking-rate perturbation: above 0, half of the sessions (each its own draw, from the session's seed)
-    /// hear their speaker at a tempo moved by a factor drawn log-uniformly from 1/(1 + this) to 1 + this, pitch and
+    /// <summary>Speaking-rate perturbation: above 0, the <see cref="TempoShare"/> of the sessions (each its own draw, from
+    /// the session's seed) hear their speaker at a tempo moved by a factor drawn log-uniformly from 1/(1 + this) to 1 + this, pitch and
     /// formants kept (<see cref="Channels.LineSimulator.Stretch"/>): one speaker's habitual rate moves, their changes
     /// of rate within the session stay. 0.3 (shipped since stop 58, after cross-validation met its adoption rule in stop 57:
     /// RAVDESS level, TESS and RAVDESS→TESS transfer up); 0 (<c>--tempo 0</c>): off, and the other draws are exactly those
@@ -61,9 +61,10 @@ public sealed record TrainingRecipe
     public double TempoRange { get; init; } = 0.3;
 
     /// <summary>Share of the sessions whose tempo the <see cref="TempoRange"/> moves (each its own draw, from the
-    /// session's seed). 0.5 (shipped with the tempo since stop 58; never chosen against another share): at 0.5 the draws
-    /// are exactly those before this option existed.</summary>
-    public double TempoShare { get; init; } = 0.5;
+    /// session's seed). 1 since stop 62 (every session: its three-seed cross-validation met the rule written in stop 59,
+    /// docs/model/recipe-experiments.md "Stop 62"); 0.5 in stops 58–61, whose draws are exactly those before this option
+    /// existed.</summary>
+    public double TempoShare { get; init; } = 1;
 
     /// <summary>Habitual-pitch perturbation, in semitones: above 0, half of the sessions (each its own draw, from the
     /// session's seed) hear their speaker with the pitch moved by a shift drawn uniformly from −this to +this, formants and
