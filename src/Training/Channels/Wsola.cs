@@ -15,8 +15,9 @@ namespace VoiceEmotion.Training.Channels;
 /// every training draw since stop 56 was made with that, and the draws should stay the ones cross-validation measured.
 /// What differs is how the similarity is found: NWaves correlates with a 2,048-point FFT per hop (three transforms, its
 /// own scalar FFT); here each candidate shift is one vectorised dot product over the frame, exact where the FFT rounds.
-/// Equal outputs wherever the two pick the same shift; a shift that differs is a near-tie between two lags, which the
-/// FFT's rounding decided (<c>WsolaTests</c> counts how often on speech-like signals, with NWaves as the oracle).
+/// Equal outputs wherever the two pick the same shift (<c>WsolaTests</c>: to the last bit on synthetic voices, NWaves the
+/// oracle); a shift that differs is a near-tie between two lags in a quiet frame, which the FFT's rounding decided, and
+/// the paths part from there (how often on corpus clips: docs/ARCHITECTURE.md, "NWaves or ours").
 /// Two details of NWaves' code are kept on purpose: its in-place reversal of the reference frame leaves the middle
 /// two samples of an even-length frame unswapped, so the reference correlated has those two samples exchanged; and
 /// before the search begins (the first frames, taken without a shift), the reference is read from where a shifted
