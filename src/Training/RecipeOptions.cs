@@ -80,6 +80,8 @@ internal static class RecipeOptions
         Fraction("--shuffle", "word-order perturbation: share of the sessions whose clips have their speech cut at pauses into 0.2–0.6 s pieces played in another order (0 = off)", r => r.ShuffleShare,
             (r, v) => r with { ShuffleShare = v }),
         Fraction("--clean-share", "share of augmented training sessions left clean", r => r.CleanShare, (r, v) => r with { CleanShare = v }),
+        Fraction("--babble-share", "share of the augmented sessions' lines not left clean that carry background talkers (3–7 other training speakers at 0–25 dB SNR)",
+            r => r.BabbleShare, (r, v) => r with { BabbleShare = v }),
         new Valued<Nn.FrameShift>(new Option<Nn.FrameShift>("--frame-shift")
             {
                 Description = "subtracted from every frame before the convolutions: none, the window's own means, the session baseline's (scaled by its weight w), or a blend of the two ((1 - w) window + w baseline)",

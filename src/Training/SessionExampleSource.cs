@@ -79,7 +79,7 @@ public sealed class SessionExampleSource : IExampleSource
             while (remaining.Count > 0)
             {
                 var session = NextSession(remaining, random);
-                var line = _recipe.Augment ? LineCondition.Draw(random, _recipe.CleanShare, _recipe.PhoneLines) : LineCondition.Clean;
+                var line = _recipe.Augment ? LineCondition.Draw(random, _recipe.CleanShare, _recipe.PhoneLines, _recipe.BabbleShare) : LineCondition.Clean;
                 sessions.Add((speaker, session, line, random.Next()));
             }
         }

@@ -41,6 +41,11 @@ public sealed record TrainingRecipe
     /// <summary>Share of augmented training sessions left clean.</summary>
     public double CleanShare { get; init; } = Channels.LineCondition.DefaultCleanShare;
 
+    /// <summary>Share of the augmented sessions' lines (those not left clean) that carry background talkers, 3–7 other
+    /// training speakers at 0–25 dB SNR (<see cref="Channels.LineCondition.Draw"/>). 0.35 (shipped, never varied before
+    /// stop 64); at it the draws are exactly those before it could be set.</summary>
+    public double BabbleShare { get; init; } = Channels.LineCondition.DefaultBabbleShare;
+
     /// <summary>A telephone specialist: every augmented session is a phone line (8 kHz G.711 or GSM, band-limited; the
     /// other parts of the line drawn as usual, <see cref="Channels.LineCondition.Draw"/>), none clean — for the sessions
     /// that arrive at 8 kHz (phone bridges), where the wideband part of the general model's training is never heard.
@@ -172,7 +177,7 @@ public sealed record TrainingRecipe
 
     public string Describe() =>
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3}{(Net.UsesAttention ? $" attentive pooling {Net.Attention}" : "")} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
-        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({(PhoneLines ? "phone lines only" : $"{CleanShare:P0} clean")}{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")}{(TempoRange > 0 ? $", tempo ×1/{1 + TempoRange:0.##}…{1 + TempoRange:0.##} in {(TempoShare == 0.5 ? "half the" : $"{TempoShare:P0} of the")} sessions" : "")}{(PitchRange > 0 ? $", pitch ±{PitchRange:0.##} st in half the sessions" : "")}{(ShuffleShare > 0 ? $", speech pieces reordered in {ShuffleShare:P0} of the sessions" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
+        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({(PhoneLines ? "phone lines only" : $"{CleanShare:P0} clean")}{(BabbleShare != Channels.LineCondition.DefaultBabbleShare ? $", background talkers on {BabbleShare:P0} of the lines" : "")}{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")}{(TempoRange > 0 ? $", tempo ×1/{1 + TempoRange:0.##}…{1 + TempoRange:0.##} in {(TempoShare == 0.5 ? "half the" : $"{TempoShare:P0} of the")} sessions" : "")}{(PitchRange > 0 ? $", pitch ±{PitchRange:0.##} st in half the sessions" : "")}{(ShuffleShare > 0 ? $", speech pieces reordered in {ShuffleShare:P0} of the sessions" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
         $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}{(Train.Adversary > 0 ? $", speaker adversary λ {Train.Adversary:0.###}" : "")}{(Train.CleanConsistency > 0 ? $", clean-view consistency {Train.CleanConsistency:0.##}" : "")}; " +
         $"{(SharedDraws ? "members share each epoch's draw; " : "")}{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}{(IsolatedTemperature is { } isolated ? $" (× {isolated:0.###} without a session baseline)" : "")}{(SettledCnnShare is { } settled ? $"; CNN part {settled:0.###} of the rest once the baseline is full" : "")}{(BalancedOutput ? "; output balanced by class" : "")}; seed {Train.Seed}";
 
@@ -234,6 +239,7 @@ public sealed record TrainingRecipe
         Same("augmentation (--no-augment)", Augment, candidate.Augment);
         Same("--clean-share", CleanShare, candidate.CleanShare);
         Same("--phone-lines", PhoneLines, candidate.PhoneLines);
+        Same("--babble-share", BabbleShare, candidate.BabbleShare);
         Same("--formant-warp", FormantWarp, candidate.FormantWarp);
         Same("--tempo", TempoRange, candidate.TempoRange);
         Same("--tempo-share", TempoShare, candidate.TempoShare);

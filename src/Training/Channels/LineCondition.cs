@@ -72,14 +72,20 @@ public sealed record LineCondition
     /// <summary>Share of training sessions <see cref="Draw"/> leaves clean by default.</summary>
     public const double DefaultCleanShare = 0.12;
 
+    /// <summary>Share of the lines <see cref="Draw"/> does not leave clean that carry background talkers by default (3–7 other
+    /// training speakers at 0–25 dB SNR).</summary>
+    public const double DefaultBabbleShare = 0.35;
+
     /// <summary>The codecs of a telephone line: 8 kHz, 300–3400 Hz (G.711 μ-law and A-law, GSM full rate).</summary>
     public static IReadOnlyList<LineCodec> PhoneCodecs { get; } = [LineCodec.MuLaw, LineCodec.ALaw, LineCodec.Gsm];
 
     /// <summary>A random real-line condition for training (clean with probability <paramref name="cleanShare"/>); each part
     /// is present with its own probability. <paramref name="phoneOnly"/>: never clean, always a telephone codec
     /// (<see cref="PhoneCodecs"/>) with its band limits, the other parts drawn as for any line — the lines a phone bridge
-    /// delivers. Without it the draws are exactly those before the option existed.</summary>
-    public static LineCondition Draw(Random r, double cleanShare = DefaultCleanShare, bool phoneOnly = false)
+    /// delivers. Without it the draws are exactly those before the option existed. <paramref name="babbleShare"/>: the
+    /// probability that a line not left clean carries background talkers; at its default the draws are exactly those before
+    /// it could be set.</summary>
+    public static LineCondition Draw(Random r, double cleanShare = DefaultCleanShare, bool phoneOnly = false, double babbleShare = DefaultBabbleShare)
     {
         if (!phoneOnly && r.NextDouble() < cleanShare) return Clean;
         double U(double lo, double hi) => lo + r.NextDouble() * (hi - lo);
@@ -94,7 +100,7 @@ public sealed record LineCondition
             PitchSemitones = P(0.15) ? U(-1.5, 1.5) : 0,
             ReverbRt60Seconds = P(0.3) ? U(0.15, 0.8) : 0,
             ReverbDrrDb = U(-2, 12),
-            BabbleTalkers = P(0.35) ? r.Next(3, 8) : 0,
+            BabbleTalkers = P(babbleShare) ? r.Next(3, 8) : 0,
             BabbleSnrDb = U(0, 25),
             Noise = P(0.4) ? (NoiseKind)(1 + r.Next(5)) : NoiseKind.None,
             NoiseSnrDb = U(5, 30),

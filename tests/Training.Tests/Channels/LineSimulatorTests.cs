@@ -299,6 +299,26 @@ public sealed class LineSimulatorTests
     }
 
     [Fact]
+    public void TheBabbleShareSetsHowManyLinesCarryBackgroundTalkers()
+    {
+        List<LineCondition> Draws(double share) => Enumerable.Range(0, 2000).Select(i => LineCondition.Draw(new Random(i), babbleShare: share)).ToList();
+        var none = Draws(0);
+        var all = Draws(1);
+        var more = Draws(0.6);
+        // The clean draw comes first and is the same whatever the share.
+        Assert.Equal(none.Select(c => c == LineCondition.Clean), all.Select(c => c == LineCondition.Clean));
+        Assert.DoesNotContain(none, c => c.BabbleTalkers > 0);
+        Assert.All(all.Where(c => c != LineCondition.Clean), c => Assert.InRange(c.BabbleTalkers, 3, 7));
+        double Share(List<LineCondition> draws) =>
+            draws.Count(c => c.BabbleTalkers > 0) / (double)draws.Count(c => c != LineCondition.Clean);
+        Assert.InRange(Share(more), 0.55, 0.65);
+        Assert.InRange(Share(Draws(LineCondition.DefaultBabbleShare)), 0.30, 0.40);
+        // The default is the shipped draw (pinned by its hash in the phone-only test above).
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => LineCondition.Draw(new Random(i))),
+            Enumerable.Range(0, 300).Select(i => LineCondition.Draw(new Random(i), babbleShare: 0.35)));
+    }
+
+    [Fact]
     public void RandomTrainingDrawsNeverGiveNonFiniteAudio()
     {
         // A 4th-order Butterworth high-pass at 50 Hz built as one float transfer function gave NaN once in ~3,000 draws.

@@ -52,6 +52,7 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Equal(0.35f, TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx").SettledCnnShare);
         Assert.Equal(0.4f, TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--settled-cnn-share", "0.4").SettledCnnShare);
         Assert.Null(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--settled-cnn-share", "0.5").SettledCnnShare);
+        Assert.Equal(0.6, TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--babble-share", "0.6").BabbleShare);
         var gated = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--session-members", "2", "--session-gate", "0.5");
         Assert.Equal([0f, 0f, 0.5f, 0.5f], gated.MemberConfigs().Select(c => c.SessionGate));
         Assert.DoesNotContain(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--session-members", "0").MemberConfigs(), c => c.IsSessionMember);
@@ -114,7 +115,7 @@ public sealed class TrainingCliTests : IDisposable
         string help = output.ToString();
         var shipped = new TrainingRecipe();
         foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
-                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--formant-warp", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share", "--teacher-channels", "--shared-draws", "--own-draws" })
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--babble-share", "--formant-warp", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share", "--teacher-channels", "--shared-draws", "--own-draws" })
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);

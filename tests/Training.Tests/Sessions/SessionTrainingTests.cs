@@ -137,6 +137,22 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void TheBabbleShareChangesTheLinesReproduciblyAndCannotBePairedWithTheShippedDraws()
+    {
+        var recipe = new TrainingRecipe { BabbleShare = 1 };
+        var (shipped, a, b) = AtFirstEpoch(new TrainingRecipe(), recipe);
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i += 3) Assert.Equal(Example(a, i, out _), Example(b, i, out _));
+        var shippedWindows = Enumerable.Range(0, shipped.Count).Select(i => Key(Example(shipped, i, out _))).ToHashSet();
+        int changed = Enumerable.Range(0, a.Count).Count(i => !shippedWindows.Contains(Key(Example(a, i, out _))));
+        Assert.True(changed > 0, "talkers on every line changed no window");
+        Assert.Equal(0.35, new TrainingRecipe().BabbleShare);
+        Assert.Contains("background talkers on 100 % of the lines", recipe.Describe());
+        Assert.DoesNotContain("background talkers", new TrainingRecipe().Describe());
+        Assert.Contains(new TrainingRecipe().PairingProblems(recipe), p => p.Contains("--babble-share"));
+    }
+
+    [Fact]
     public void APitchShiftMovesSomeSessionsVoicesReproduciblyAndLeavesTheOthersAsTheyWere()
     {
         var recipe = new TrainingRecipe { PitchRange = 4 };
