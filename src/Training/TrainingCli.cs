@@ -5,6 +5,7 @@ using System.Numerics;
 using VoiceEmotion.Pipeline.Audio;
 using VoiceEmotion.Pipeline.Inference;
 using VoiceEmotion.Training.Channels;
+using VoiceEmotion.Training.Diagnostics;
 
 namespace VoiceEmotion.Training;
 
@@ -66,6 +67,7 @@ public static class TrainingCli
         root.Subcommands.Add(TransferCommand());
         root.Subcommands.Add(CompareCommand());
         root.Subcommands.Add(FoldConfusionsCommand());
+        root.Subcommands.Add(PitchCheckCommand());
         return root;
     }
 
@@ -319,6 +321,36 @@ public static class TrainingCli
             var folds = FoldConfusions.Load(path);
             parse.InvocationConfiguration.Output.WriteLine($"{path}: {folds.Count} fold(s) ({string.Join(", ", folds.Keys.Select(k => FoldCheckpoints.Name(k.Seed, k.Fold)))}), " +
                                                            $"{new FileInfo(path).Length:N0} bytes");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command PitchCheckCommand()
+    {
+        var command = new Command("pitch-check", "How the frame features' voicing and f0 hold up through each line condition, on synthetic voices of known f0 " +
+                                                 "(voicing decision error, gross pitch error, octave errors); background talkers from the corpus given.");
+        var data = Corpora("--data", "corpus whose clips are the background talkers: a RAVDESS/TESS folder or .zip (repeat for several)");
+        var voices = Positive("--voices", "synthetic voices of 3 s each", () => 300);
+        var seed = new Option<int>("--seed") { Description = "seed of the voices and the lines", DefaultValueFactory = _ => 1, HelpName = "S" };
+        var conditions = new Option<string>("--conditions")
+        {
+            Description = "line conditions: all or a comma-separated list", DefaultValueFactory = _ => "all", HelpName = "all|a,b",
+        };
+        conditions.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not "all") CheckConditions(r, "--conditions", ConditionList(r.GetValueOrDefault<string>()), "all or some of");
+        });
+        foreach (var option in new Option[] { data, voices, seed, conditions }) command.Options.Add(option);
+        command.SetAction(parse =>
+        {
+            string list = parse.GetValue(conditions)!;
+            var corpus = new Corpus(parse.GetValue(data)!);
+            if (corpus.Clips.Count == 0) throw new UsageException("pitch-check: the corpus has no clips to make background talkers of");
+            var pool = Enumerable.Range(0, corpus.Clips.Count).ToList();
+            var results = ProgressReporter.Run("pitch-check", p => PitchCheck.Run(list == "all" ? LineCondition.MatrixNames : ConditionList(list),
+                parse.GetValue(voices), parse.GetValue(seed), corpus.BabbleFor("", pool), p));
+            parse.InvocationConfiguration.Output.Write(PitchCheck.Table(results));
             return 0;
         });
         return command;

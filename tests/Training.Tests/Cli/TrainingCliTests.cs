@@ -75,6 +75,30 @@ public sealed class TrainingCliTests : IDisposable
     }
 
     [Fact]
+    public void PitchCheckPrintsOneLinePerConditionAndNamesABadOne()
+    {
+        using var data = new SyntheticCorpus();
+        var output = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(new StringWriter()); // progress lines
+        int code;
+        try
+        {
+            code = TrainingCli.Run(["pitch-check", "--data", data.Directory, "--voices", "3", "--conditions", "clean,babble10"], output);
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+        Assert.Equal(0, code);
+        var rows = output.ToString().Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["clean", "babble10"], rows.Skip(1).Select(l => l.Split('|')[1].Trim()));
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["pitch-check", "--data", data.Directory, "--conditions", "clean,tin-can"], error: error));
+        Assert.Contains("unknown condition 'tin-can'", error.ToString());
+    }
+
+    [Fact]
     public void TrainingWithSharedDrawsSaysWhichNetEachEpochLineIsAbout()
     {
         // Side by side, the members' epoch lines interleave: each says which of the three nets it is about.
