@@ -7,7 +7,8 @@ namespace VoiceEmotion.Training.Diagnostics;
 /// truth rather than against its own output on clean speech. Voiced stretches of 0.3–0.9 s (each a new vowel: three
 /// formants) alternate with silent pauses of 0.08–0.25 s (about a fifth of the time). The register is drawn per voice
 /// (a median f0 of 90–250 Hz, log-uniform), each stretch sits up to 0.4 octave from it and glides by up to ±0.2 octave,
-/// with a slight 5 Hz vibrato; the source is every harmonic below 7 kHz falling 6 dB an octave, shaped by the formants'
+/// with a slight 5 Hz vibrato; its level falls up to 8 dB a stretch and dips 6–18 dB between syllables (3–5 a second),
+/// so soft voiced frames are there to be lost; the source is every harmonic below 7 kHz falling 6 dB an octave, shaped by the formants'
 /// resonances, with breath noise 30 dB down. Each stretch fades in and out over 20 ms; those fades count as neither
 /// voiced nor unvoiced.
 /// </summary>
@@ -60,6 +61,8 @@ public sealed class SyntheticVoice
         {
             int length = Math.Min(n - at, (int)(U(0.3, 0.9) * Rate));
             double offset = U(-0.4, 0.4), glide = U(-0.2, 0.2), vibratoPhase = U(0, 2 * Math.PI);
+            // Loudness: the stretch up to 8 dB down, and syllables — dips of 6–18 dB at 3–5 a second.
+            double stretchDb = U(-8, 0), syllableDb = U(6, 18), syllableHz = U(3, 5), syllablePhase = U(0, 2 * Math.PI);
             (double Hz, double Bandwidth)[] formants =
                 [(U(300, 850), U(60, 120)), (U(900, 2300), U(80, 160)), (U(2300, 3200), U(120, 220))];
             int harmonics = 0;
@@ -75,6 +78,7 @@ public sealed class SyntheticVoice
                 for (int k = 1; k <= harmonics; k++) s += amplitudes[k] * Math.Sin(k * phase);
                 double envelope = i < fade ? 0.5 - 0.5 * Math.Cos(Math.PI * i / fade)
                     : i >= length - fade ? 0.5 - 0.5 * Math.Cos(Math.PI * (length - 1 - i) / fade) : 1;
+                envelope *= Math.Pow(10, (stretchDb - syllableDb * (0.5 - 0.5 * Math.Cos(syllablePhase + 2 * Math.PI * syllableHz * i / Rate))) / 20);
                 audio[at + i] = (float)(envelope * s);
                 envelopes[at + i] = (float)envelope;
                 f0[at + i] = (float)hz;
