@@ -42,8 +42,8 @@ public sealed record TrainingRecipe
     public double CleanShare { get; init; } = Channels.LineCondition.DefaultCleanShare;
 
     /// <summary>Share of the augmented sessions' lines (those not left clean) that carry background talkers, 3–7 other
-    /// training speakers at 0–25 dB SNR (<see cref="Channels.LineCondition.Draw"/>). 0.35 (shipped, never varied before
-    /// stop 64); at it the draws are exactly those before it could be set.</summary>
+    /// training speakers at 0–25 dB SNR (<see cref="Channels.LineCondition.Draw"/>). 0.35 (shipped; 0.6 failed its screen in
+    /// stop 64, docs/model/recipe-experiments.md); at 0.35 the draws are exactly those before it could be set.</summary>
     public double BabbleShare { get; init; } = Channels.LineCondition.DefaultBabbleShare;
 
     /// <summary>A telephone specialist: every augmented session is a phone line (8 kHz G.711 or GSM, band-limited; the
