@@ -32,9 +32,11 @@ public sealed record PitchCheckResult(string Condition, long Frames, long TrulyV
 /// </summary>
 public static class PitchCheck
 {
-    // A frame's pitch analysis reads the 16 kHz samples [end - AnalysisLength - delay, end): the frame (400), the tracker's
-    // look-back to 60 Hz (267) and the 47-tap decimator's reach (46).
-    private const int AnalysisReach = FeatureSchema.FrameLength + FeatureSchema.SampleRate / 60 + 1 + 46;
+    // A frame's pitch analysis reads the 16 kHz samples [end - reach, end): the frame (400) and the tracker's look-back to
+    // 60 Hz (267), widened by the 47-tap decimator on both sides (its delay, 23 samples, each way).
+    private const int PitchSpan = FeatureSchema.FrameLength + FeatureSchema.SampleRate / 60 + 1;
+    private const int DecimatorDelay = 23;
+    private const int AnalysisReach = PitchSpan + 2 * DecimatorDelay;
 
     /// <summary>One voice through one condition: the frames judged and how the features called them.</summary>
     public static PitchCheckResult Score(SyntheticVoice voice, float[] heard, string condition)
@@ -67,9 +69,9 @@ public static class PitchCheck
             if (!(truthVoiced && heardVoiced)) continue;
             both++;
             // The truth at the middle of what the tracker reads (the decimator delays it by 23 samples).
-            double truth = voice.F0Hz[end - 23 - (FeatureSchema.FrameLength + FeatureSchema.SampleRate / 60 + 1) / 2];
-            double octaves = Math.Log2(frames[f * F + FeatureSchema.F0Hz] / truth);
-            if (Math.Abs(frames[f * F + FeatureSchema.F0Hz] / truth - 1) > 0.2) gross++;
+            double ratio = frames[f * F + FeatureSchema.F0Hz] / voice.F0Hz[end - DecimatorDelay - PitchSpan / 2];
+            double octaves = Math.Log2(ratio);
+            if (Math.Abs(ratio - 1) > 0.2) gross++;
             if (Math.Abs(octaves - 1) < 0.15) up++;
             if (Math.Abs(octaves + 1) < 0.15) down++;
         }
