@@ -53,6 +53,10 @@ internal static class RecipeOptions
             (r, v) => r with { Net = r.Net with { Channels1 = v[0], Channels2 = v[1], Channels3 = v[2] } }),
         Widths("--teacher-channels", "the teachers' convolution widths, when they differ from the members' (--channels)", null,
             (r, v) => r with { TeacherChannels = (v[0], v[1], v[2]) }),
+        Widths("--masks", "widest SpecAugment-style masks on the CNN's frames: frames of time, features of the frame vector (two of each per window, each drawn 0 … this wide)",
+            string.Join(',', Nn.EmotionNet.ShippedMasks.Frames, Nn.EmotionNet.ShippedMasks.Features),
+            (r, v) => r with { Train = r.Train with { Masks = new Nn.MaskWidths(v[0], v[1]) == Nn.EmotionNet.ShippedMasks ? null : new Nn.MaskWidths(v[0], v[1]) } },
+            helpName: "FRAMES,FEATURES", example: "20,8"),
         new Valued<int>(TrainingCli.Count("--attention", "attentive statistics pooling over the CNN's last layer with a scoring layer this wide (0 = plain mean and std over time)", () => Shipped.Net.Attention),
             (r, v) => r with { Net = r.Net with { Attention = v } }),
         Fraction("--dropout", "dropout before the classifier layer", r => r.Net.Dropout, (r, v) => r with { Net = r.Net with { Dropout = (float)v } }, below: 1),
@@ -167,27 +171,31 @@ internal static class RecipeOptions
     private static double Shortest(double value) =>
         (double)(float)value == value ? double.Parse(((float)value).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : value;
 
-    /// <summary>Three positive widths written "48,64,64" (help shows <paramref name="shipped"/>, when there is one, in that
-    /// form); a bad list is a parse error naming the option. Without a default, leaving the option out changes nothing.</summary>
-    private static Valued<string?> Widths(string name, string description, string? shipped, Func<TrainingRecipe, int[], TrainingRecipe> set) => new(
+    /// <summary>Positive widths written "48,64,64" (<paramref name="example"/>; help shows <paramref name="shipped"/>, when
+    /// there is one, in that form); a bad list is a parse error naming the option. Without a default, leaving the option
+    /// out changes nothing.</summary>
+    private static Valued<string?> Widths(string name, string description, string? shipped, Func<TrainingRecipe, int[], TrainingRecipe> set,
+        string helpName = "C1,C2,C3", string example = "48,64,64") => new(
         new Option<string?>(name)
         {
-            Description = description, HelpName = "C1,C2,C3", DefaultValueFactory = shipped is null ? null : _ => shipped,
+            Description = description, HelpName = helpName, DefaultValueFactory = shipped is null ? null : _ => shipped,
             CustomParser = r =>
             {
                 string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
-                if (ParseWidths(token) is null) r.AddError($"{name} needs three positive widths (at most 1024) like 48,64,64, got '{token}'");
+                int count = helpName.Split(',').Length;
+                if (ParseWidths(token, count) is null)
+                    r.AddError($"{name} needs {(count == 3 ? "three" : count.ToString(CultureInfo.InvariantCulture))} positive widths (at most 1024) like {example}, got '{token}'");
                 return token;
             },
         },
-        (r, v) => v is null ? r : set(r, ParseWidths(v)!)); // the parser has refused any list ParseWidths rejects
+        (r, v) => v is null ? r : set(r, ParseWidths(v, helpName.Split(',').Length)!)); // the parser has refused any list ParseWidths rejects
 
-    private static int[]? ParseWidths(string list)
+    private static int[]? ParseWidths(string list, int count)
     {
         var parts = list.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.Length != 3) return null;
-        var widths = new int[3];
-        for (int i = 0; i < 3; i++)
+        if (parts.Length != count) return null;
+        var widths = new int[count];
+        for (int i = 0; i < count; i++)
             if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out widths[i]) || widths[i] is <= 0 or > 1024) return null;
         return widths;
     }

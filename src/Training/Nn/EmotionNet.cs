@@ -166,7 +166,7 @@ public sealed class EmotionNet
     /// WindowStatistics.CopyFrames writes it), <paramref name="stats"/> the window statistics. With
     /// <paramref name="augment"/> (training) dropout and SpecAugment-style masks are drawn from it.
     /// </summary>
-    public void Forward(Workspace w, ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, Random? augment = null)
+    public void Forward(Workspace w, ReadOnlySpan<float> frames, ReadOnlySpan<float> stats, Random? augment = null, MaskWidths? masks = null)
     {
         var c = Config;
         var p = Parameters.Values;
@@ -182,7 +182,7 @@ public sealed class EmotionNet
                 var row = frames.Slice(i * f, f);
                 for (int k = 0; k < f; k++) w.X0[k * t + i] = (row[k] - offset[k]) * FrameScale[k];
             }
-            if (augment is not null) Mask(w.X0, t, f, augment);
+            if (augment is not null) Mask(w.X0, t, f, augment, masks);
             Ops.Im2Col(w.X0, f, t, c.Kernel1, c.Kernel1, 1, 0, t1, w.Col1);
             Ops.ConvReluForward(Parameters.Get(p, "conv1.w"), Parameters.Get(p, "conv1.b"), w.Col1, c.Channels1, f * c.Kernel1, t1, w.A1);
             Ops.Im2Col(w.A1, c.Channels1, t1, c.Kernel2, 1, 1, c.Pad2, t1, w.Col2);
@@ -405,18 +405,23 @@ public sealed class EmotionNet
 
     private Span<float> Slice(float[] gradient, string name) => gradient.AsSpan(Parameters.Offset(name), Parameters.Size(name));
 
-    // SpecAugment-style: two time masks of up to 20 frames and two feature masks of up to 8 features (fewer on tiny inputs),
-    // set to the standardised mean (0).
-    private static void Mask(float[] x0, int frames, int features, Random random)
+    /// <summary>The shipped masks: up to 20 frames (0.2 s) and up to 8 features, each at most a tenth of the input.</summary>
+    public static readonly MaskWidths ShippedMasks = new(20, 8);
+
+    // SpecAugment-style: two time masks and two feature masks, set to the standardised mean (0). Widths are drawn from
+    // 0 … the widest: the shipped ones capped at a tenth of the input (tiny inputs), or the recipe's capped at half.
+    private static void Mask(float[] x0, int frames, int features, Random random, MaskWidths? masks)
     {
-        for (int m = 0; m < 2; m++)
+        int widestTime = masks is { } m ? Math.Min(m.Frames, frames / 2) : Math.Min(ShippedMasks.Frames, frames / 10);
+        int widestFeatures = masks is { } n ? Math.Min(n.Features, features / 2) : Math.Min(ShippedMasks.Features, features / 10);
+        for (int k = 0; k < 2; k++)
         {
-            int width = random.Next(0, Math.Min(20, frames / 10) + 1), start = random.Next(0, frames - width + 1);
-            for (int k = 0; k < features; k++) x0.AsSpan(k * frames + start, width).Clear();
+            int width = random.Next(0, widestTime + 1), start = random.Next(0, frames - width + 1);
+            for (int i = 0; i < features; i++) x0.AsSpan(i * frames + start, width).Clear();
         }
-        for (int m = 0; m < 2; m++)
+        for (int k = 0; k < 2; k++)
         {
-            int width = random.Next(0, Math.Min(8, features / 10) + 1), start = random.Next(0, features - width + 1);
+            int width = random.Next(0, widestFeatures + 1), start = random.Next(0, features - width + 1);
             x0.AsSpan(start * frames, width * frames).Clear();
         }
     }
@@ -431,6 +436,9 @@ internal static class SpanExtensions
         return span;
     }
 }
+
+/// <summary>The widest SpecAugment-style masks drawn in training: frames of time, features of the frame vector.</summary>
+public readonly record struct MaskWidths(int Frames, int Features);
 
 /// <summary>A trained <see cref="EmotionNet"/> as values (<see cref="EmotionNet.Snapshot"/>).</summary>
 public sealed record NetState(NetConfig Config, float[] Parameters, float[] FrameMean, float[] FrameScale, float[] StatsMean, float[] StatsScale,

@@ -60,6 +60,12 @@ public sealed record TrainOptions
     /// so a recipe's fingerprint (saved cross-validation folds) is the same as before the option existed.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public float CleanConsistency { get; init; }
+    /// <summary>SpecAugment-style masks on the CNN's standardised frames (two time masks, two feature masks, each drawn
+    /// 0 … this wide): null keeps the shipped widths (<see cref="EmotionNet.ShippedMasks"/>, capped at a tenth of a small
+    /// input); a value is capped at half the input. Left out of the serialised recipe when null, so a recipe's fingerprint
+    /// (saved cross-validation folds) is the same as before the option existed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public MaskWidths? Masks { get; init; }
     public int Seed { get; init; } = 1;
     public int Threads { get; init; } = 2;
 }
@@ -207,7 +213,7 @@ public sealed class Trainer(EmotionNet net, TrainOptions options)
                                 taught = _cleanWorkspaces[s].Probabilities;
                                 taughtShare = cleanShare;
                             }
-                            _net.Forward(w, _frames[s], _stats[s], random);
+                            _net.Forward(w, _frames[s], _stats[s], random, _options.Masks);
                             _adversary?.Example(s, w.Hidden, _source.SpeakerOf(example), lambda, _confusion[s]);
                             _losses[s] += _net.Backward(w, label, _options.LabelSmoothing, 1f, partner, share, taught, taughtShare, _confusion[s]);
                         }
