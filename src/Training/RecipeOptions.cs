@@ -184,7 +184,7 @@ internal static class RecipeOptions
                 string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
                 int count = helpName.Split(',').Length;
                 if (ParseWidths(token, count) is null)
-                    r.AddError($"{name} needs {(count == 3 ? "three" : count.ToString(CultureInfo.InvariantCulture))} positive widths (at most 1024) like {example}, got '{token}'");
+                    r.AddError($"{name} needs {count switch { 2 => "two", 3 => "three", _ => count.ToString(CultureInfo.InvariantCulture) }} positive widths (at most 1024) like {example}, got '{token}'");
                 return token;
             },
         },

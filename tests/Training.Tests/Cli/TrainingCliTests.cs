@@ -53,6 +53,10 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Equal(0.4f, TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--settled-cnn-share", "0.4").SettledCnnShare);
         Assert.Null(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--settled-cnn-share", "0.5").SettledCnnShare);
         Assert.Equal(0.6, TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--babble-share", "0.6").BabbleShare);
+        Assert.Equal(new VoiceEmotion.Training.Nn.MaskWidths(40, 16), TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--masks", "40,16").Train.Masks);
+        // The shipped widths written out are the shipped recipe (and its fingerprint).
+        Assert.Null(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--masks", "20,8").Train.Masks);
+        Assert.Null(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx").Train.Masks);
         var gated = TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--session-members", "2", "--session-gate", "0.5");
         Assert.Equal([0f, 0f, 0.5f, 0.5f], gated.MemberConfigs().Select(c => c.SessionGate));
         Assert.DoesNotContain(TrainingCli.ParseRecipe("--data", _dir.FullName, "--out", "m.onnx", "--session-members", "0").MemberConfigs(), c => c.IsSessionMember);
@@ -139,7 +143,7 @@ public sealed class TrainingCliTests : IDisposable
         string help = output.ToString();
         var shipped = new TrainingRecipe();
         foreach (var option in new[] { "--data", "--out", "--report", "--validate", "--epochs", "--passes", "--clips-per-speaker", "--batch", "--lr",
-                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--clean-share", "--babble-share", "--formant-warp", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share", "--teacher-channels", "--shared-draws", "--own-draws" })
+                     "--ensemble", "--seed", "--threads", "--temperature", "--no-augment", "--no-session", "--no-stats", "--no-frames", "--frame-shift", "--ema", "--masks", "--clean-share", "--babble-share", "--formant-warp", "--stats-members", "--session-members", "--session-gate", "--channels", "--teachers", "--teacher-share", "--teacher-channels", "--shared-draws", "--own-draws" })
             Assert.Contains(option, help);
         Assert.Contains($"[default: {shipped.Train.Epochs}]", help);
         Assert.Contains($"[default: {shipped.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}]", help);
@@ -172,6 +176,8 @@ public sealed class TrainingCliTests : IDisposable
     [InlineData("--stats-members needs a whole number (0 or more), got '-1'", "train", "--stats-members", "-1")]
     [InlineData("--channels needs three positive widths (at most 1024) like 48,64,64, got '32,48'", "train", "--channels", "32,48")]
     [InlineData("--channels needs three positive widths (at most 1024) like 48,64,64, got '32,0,48'", "train", "--channels", "32,0,48")]
+    [InlineData("--masks needs two positive widths (at most 1024) like 20,8, got '40'", "train", "--masks", "40")]
+    [InlineData("--masks needs two positive widths (at most 1024) like 20,8, got '40,0'", "train", "--masks", "40,0")]
     [InlineData("--teachers needs a whole number (0 or more), got '-2'", "train", "--teachers", "-2")]
     [InlineData("--teacher-share needs a number from 0 to 1, got '1.5'", "train", "--teacher-share", "1.5")]
     [InlineData("--teacher-channels needs three positive widths (at most 1024) like 48,64,64, got '64,96'", "train", "--teacher-channels", "64,96")]

@@ -340,6 +340,37 @@ public sealed class EmotionNetTests
         Assert.True(mean < first, $"mean over passes {mean} vs first pass {first}");
     }
 
+    [Fact]
+    public void MasksAreAsWideAsTheRecipeAllowsAndTheShippedOnesUnchanged()
+    {
+        // The shipped input shape (300 frames × 81 features), frames that are never 0 once standardised: a masked frame
+        // (every feature of one time step) or a masked feature (one feature over all frames) is all zeros.
+        var config = new NetConfig { FrameShift = FrameShift.None };
+        var net = new EmotionNet(config, seed: 1);
+        var w = net.CreateWorkspace();
+        var frames = Enumerable.Repeat(1f, config.Frames * config.Features).ToArray();
+        var stats = new float[config.Stats];
+        (int Frames, int Features) Masked(int draw, MaskWidths? masks)
+        {
+            net.Forward(w, frames, stats, new Random(draw), masks);
+            int time = Enumerable.Range(0, config.Frames).Count(t => Enumerable.Range(0, config.Features).All(f => w.X0[f * config.Frames + t] == 0));
+            int features = Enumerable.Range(0, config.Features).Count(f => w.X0.AsSpan(f * config.Frames, config.Frames).IndexOfAnyExcept(0f) < 0);
+            return (time, features);
+        }
+        var shipped = Enumerable.Range(0, 300).Select(d => Masked(d, null)).ToList();
+        var wider = Enumerable.Range(0, 300).Select(d => Masked(d, new MaskWidths(40, 16))).ToList();
+        // Two masks of each kind: at most twice the widest; the wider masks reach beyond what the shipped ones can.
+        Assert.All(shipped, m => Assert.True(m.Frames <= 40 && m.Features <= 16, $"shipped masks {m}"));
+        Assert.All(wider, m => Assert.True(m.Frames <= 80 && m.Features <= 32, $"wider masks {m}"));
+        Assert.Contains(wider, m => m.Frames > 40);
+        Assert.Contains(wider, m => m.Features > 16);
+        // On average about twice as much is masked (widths are drawn uniformly from 0 to the widest).
+        Assert.InRange(wider.Average(m => m.Frames) / shipped.Average(m => m.Frames), 1.6, 2.4);
+        Assert.InRange(wider.Average(m => m.Features) / shipped.Average(m => m.Features), 1.6, 2.4);
+        // The shipped widths given explicitly mask exactly what the default masks (same draws, same widths).
+        Assert.Equal(shipped, Enumerable.Range(0, 300).Select(d => Masked(d, EmotionNet.ShippedMasks)).ToList());
+    }
+
     private sealed class ToySource(NetConfig config, int count, int seed) : IExampleSource
     {
         public int Count => count;

@@ -277,6 +277,28 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void WiderMasksTrainOtherWeightsAndTheShippedOnesLeaveWeightsAndFingerprintAsTheyWere()
+    {
+        var corpus = new Corpus([_data.Directory]);
+        var clips = Enumerable.Range(0, corpus.Clips.Count).ToList();
+        var recipe = new TrainingRecipe { Train = new TrainOptions { Epochs = 2, Seed = 3 }, ClipsPerSpeaker = 8, StatsMembers = 0, SessionMembers = 0 };
+        var plain = recipe.Fit(corpus, clips)[0];
+        var shipped = (recipe with { Train = recipe.Train with { Masks = EmotionNet.ShippedMasks } }).Fit(corpus, clips)[0];
+        var wider = (recipe with { Train = recipe.Train with { Masks = new MaskWidths(40, 16) } }).Fit(corpus, clips)[0];
+        Assert.Equal(plain.Parameters.Values, shipped.Parameters.Values);
+        Assert.NotEqual(plain.Parameters.Values, wider.Parameters.Values);
+        Assert.All(wider.Parameters.Values, v => Assert.True(float.IsFinite(v)));
+
+        // Saved cross-validation folds of recipes from before the option stay valid: unset, it is not in the fingerprint.
+        string[] conditions = ["clean"];
+        var widerRecipe = new TrainingRecipe { Train = new TrainOptions { Masks = new MaskWidths(40, 16) } };
+        Assert.NotEqual(FoldCheckpoints.Fingerprint(corpus, new TrainingRecipe(), 5, conditions), FoldCheckpoints.Fingerprint(corpus, widerRecipe, 5, conditions));
+        Assert.DoesNotContain("Masks", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe()));
+        Assert.Contains("masks ≤ 40 frames / 16 features", widerRecipe.Describe());
+        Assert.DoesNotContain("masks", new TrainingRecipe().Describe());
+    }
+
+    [Fact]
     public void ClassWeightsGiveEveryProductClassTheSameWeightOfTrainingWindows()
     {
         // A RAVDESS actor's clips: neutral 4, calm 8, every other emotion 8. Calm and neutral are one product class of 12.
