@@ -55,7 +55,7 @@ internal static class RecipeOptions
             (r, v) => r with { TeacherChannels = (v[0], v[1], v[2]) }),
         Widths("--masks", "widest SpecAugment-style masks on the CNN's frames: frames of time, features of the frame vector (two of each per window, each drawn 0 … this wide)",
             string.Join(',', Nn.EmotionNet.ShippedMasks.Frames, Nn.EmotionNet.ShippedMasks.Features),
-            (r, v) => r with { Train = r.Train with { Masks = new Nn.MaskWidths(v[0], v[1]) == Nn.EmotionNet.ShippedMasks ? null : new Nn.MaskWidths(v[0], v[1]) } },
+            (r, v) => r with { Train = r.Train with { Masks = new Nn.MaskWidths(v[0], v[1]) is var m && m != Nn.EmotionNet.ShippedMasks ? m : null } },
             helpName: "FRAMES,FEATURES", example: "20,8"),
         new Valued<int>(TrainingCli.Count("--attention", "attentive statistics pooling over the CNN's last layer with a scoring layer this wide (0 = plain mean and std over time)", () => Shipped.Net.Attention),
             (r, v) => r with { Net = r.Net with { Attention = v } }),
@@ -175,20 +175,23 @@ internal static class RecipeOptions
     /// there is one, in that form); a bad list is a parse error naming the option. Without a default, leaving the option
     /// out changes nothing.</summary>
     private static Valued<string?> Widths(string name, string description, string? shipped, Func<TrainingRecipe, int[], TrainingRecipe> set,
-        string helpName = "C1,C2,C3", string example = "48,64,64") => new(
-        new Option<string?>(name)
-        {
-            Description = description, HelpName = helpName, DefaultValueFactory = shipped is null ? null : _ => shipped,
-            CustomParser = r =>
+        string helpName = "C1,C2,C3", string example = "48,64,64")
+    {
+        int count = helpName.Split(',').Length;
+        string howMany = count switch { 2 => "two", 3 => "three", _ => count.ToString(CultureInfo.InvariantCulture) };
+        return new(
+            new Option<string?>(name)
             {
-                string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
-                int count = helpName.Split(',').Length;
-                if (ParseWidths(token, count) is null)
-                    r.AddError($"{name} needs {count switch { 2 => "two", 3 => "three", _ => count.ToString(CultureInfo.InvariantCulture) }} positive widths (at most 1024) like {example}, got '{token}'");
-                return token;
+                Description = description, HelpName = helpName, DefaultValueFactory = shipped is null ? null : _ => shipped,
+                CustomParser = r =>
+                {
+                    string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+                    if (ParseWidths(token, count) is null) r.AddError($"{name} needs {howMany} positive widths (at most 1024) like {example}, got '{token}'");
+                    return token;
+                },
             },
-        },
-        (r, v) => v is null ? r : set(r, ParseWidths(v, helpName.Split(',').Length)!)); // the parser has refused any list ParseWidths rejects
+            (r, v) => v is null ? r : set(r, ParseWidths(v, count)!)); // the parser has refused any list ParseWidths rejects
+    }
 
     private static int[]? ParseWidths(string list, int count)
     {
