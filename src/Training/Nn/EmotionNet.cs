@@ -412,8 +412,8 @@ public sealed class EmotionNet
     // 0 … the widest: the shipped ones capped at a tenth of the input (tiny inputs), or the recipe's capped at half.
     private static void Mask(float[] x0, int frames, int features, Random random, MaskWidths? masks)
     {
-        int widestTime = masks is { } m ? Math.Min(m.Frames, frames / 2) : Math.Min(ShippedMasks.Frames, frames / 10);
-        int widestFeatures = masks is { } n ? Math.Min(n.Features, features / 2) : Math.Min(ShippedMasks.Features, features / 10);
+        var (widest, divisor) = masks is { } given ? (given, 2) : (ShippedMasks, 10);
+        int widestTime = Math.Min(widest.Frames, frames / divisor), widestFeatures = Math.Min(widest.Features, features / divisor);
         for (int k = 0; k < 2; k++)
         {
             int width = random.Next(0, widestTime + 1), start = random.Next(0, frames - width + 1);
