@@ -4,7 +4,9 @@ namespace VoiceEmotion.Training.Onnx;
 
 /// <summary>
 /// Writes one <see cref="EmotionNet"/> or an ensemble (probabilities combined by <see cref="EnsembleWeights"/>) as a single ONNX graph with standard
-/// operators: Slice/Sub/Mul (the frame shift, <see cref="FrameShift"/>), Reshape/MatMul/Gemm/Add (conv1, below), Unsqueeze, Transpose, Conv, Relu, ReduceMean, Sub/Mul/Add/Sqrt (the std pooling, temperature), Tanh/Softmax/MatMul (attentive pooling, when the net has it), Concat, Gemm, Softmax, Sum, Clip (the session members' share), Mul/MatMul/Div (the class weights, <see cref="ClassBalance"/>), Log/Add/Reciprocal/Mul/Softmax (the session-dependent temperature, <see cref="SessionTemperature"/>).
+/// operators: Slice/Sub/Mul (the frame shift, <see cref="FrameShift"/>), Reshape/MatMul/Gemm/Add (conv1, below), Unsqueeze, Transpose, Conv, Relu, ReduceMean, Sub/Mul/Add/Sqrt (the std pooling, temperature), Tanh/Softmax/MatMul (attentive pooling, when the net has it), Concat, Gemm, Softmax, Sum, Clip (the session members' share), Mul/MatMul/Div (the class weights, <see cref="ClassBalance"/>), Log/Add/Mul/Div/Softmax (the session-dependent temperature, <see cref="SessionTemperature"/>).
+/// At batch 1 a node costs the runtime about as much as a small node's arithmetic (docs/PERFORMANCE.md, "Stop 66"), so
+/// the graph spends none on what a weight can carry: scales go into the Gemms, a one-member mean is the member itself.
 /// Input standardisation ((x − mean) · scale per feature) is folded into the first layer that reads each input —
 /// conv1 for the frames (no padding, so every tap sees a real frame), the stats Gemm for the statistics — so the
 /// runtime does not make two extra passes over every window (issue #14).
@@ -32,11 +34,12 @@ public static class OnnxExporter
             outputs.Add(Member(g, members[k], members.Count == 1 ? "" : $"m{k}/"));
         var configs = members.Select(m => m.Config).ToList();
         float gate = EnsembleWeights.Gate(configs);
+        // The members' mean; one member is itself (no Mul by 1: at batch 1 every node costs about as much as its arithmetic).
         string Mean(IEnumerable<string> parts, string name, string? output = null)
         {
             var list = parts.ToList();
-            var sum = list.Count == 1 ? list[0] : g.Node("Sum", [.. list]);
-            return g.Node("Mul", [sum, g.Initializer(name, [1f / list.Count], 1)], output);
+            if (list.Count == 1) return output is null ? list[0] : g.Node("Identity", [list[0]], output);
+            return g.Node("Mul", [g.Node("Sum", [.. list]), g.Initializer(name, [1f / list.Count], 1)], output);
         }
         var classWeights = members[0].ClassWeights;
         if (classWeights is not null && classWeights.Length != c.Classes) throw new ArgumentException("one class weight per class");
@@ -52,11 +55,12 @@ public static class OnnxExporter
         else
         {
             // EnsembleWeights in graph form: share = clip(gate · w², 0, 1) as [N, 1], session members' mean × share
-            // + the others' mean × (1 − share).
+            // + the others' mean × (1 − share), written others + share · (session − others). Each two-way mixture is
+            // written that way, one Sub, Mul and Add, with no 1 − share node.
             int index = Pipeline.Features.FeatureSchema.SessionWeightIndex;
             var w = SliceStats(g, "gate_weight", index, index + 1);
-            share = g.Node("Clip", [g.Node("Mul", [g.Node("Mul", [w, w]), g.Initializer("session_gate", [gate], 1)]), g.Initializer("share_min", [0f]), g.Initializer("share_max", [1f])]);
-            var rest = g.Node("Sub", [g.Initializer("share_one", [1f], 1), share]);
+            var squared = g.Node("Mul", [w, w]);
+            share = g.Node("Clip", [g.Node("Mul", [squared, g.Initializer("session_gate", [gate], 1)]), g.Initializer("share_min", [0f]), g.Initializer("share_max", [1f])]);
             var session = Mean(outputs.Where((_, k) => configs[k].IsSessionMember), "session_members_scale");
             var cnns = outputs.Where((_, k) => !configs[k].IsSessionMember && configs[k].UseFrames).ToList();
             var statsNets = outputs.Where((_, k) => !configs[k].IsSessionMember && !configs[k].UseFrames).ToList();
@@ -65,13 +69,12 @@ public static class OnnxExporter
             {
                 // EnsembleWeights.CnnPart: c = 0.5 + (settled − 0.5) · clip(w², 0, 1) as [N, 1]; the CNNs' mean × c + the
                 // statistics nets' mean × (1 − c).
-                var w2 = g.Node("Clip", [g.Node("Mul", [w, w]), g.Initializer("cnn_part_min", [0f]), g.Initializer("cnn_part_max", [1f])]);
+                var w2 = g.Node("Clip", [squared, g.Initializer("cnn_part_min", [0f]), g.Initializer("cnn_part_max", [1f])]);
                 var part = g.Node("Add", [g.Initializer("cnn_part_start", [0.5f], 1), g.Node("Mul", [w2, g.Initializer("cnn_part_move", [settled - 0.5f], 1)])]);
-                var restPart = g.Node("Sub", [g.Initializer("cnn_part_one", [1f], 1), part]);
-                others = g.Node("Add", [g.Node("Mul", [Mean(cnns, "cnn_members_scale"), part]), g.Node("Mul", [Mean(statsNets, "stats_members_scale"), restPart])]);
+                others = Toward(g, Mean(statsNets, "stats_members_scale"), Mean(cnns, "cnn_members_scale"), part);
             }
             else others = Mean(outputs.Where((_, k) => !configs[k].IsSessionMember), "other_members_scale");
-            g.Node("Add", [g.Node("Mul", [session, share]), g.Node("Mul", [others, rest])], mixture);
+            Toward(g, others, session, share, mixture);
         }
         if (isolated is { } factor)
         {
@@ -80,11 +83,11 @@ public static class OnnxExporter
             string logits = g.Node("Log", [mixture]);
             if (classWeights is not null)
                 logits = g.Node("Add", [logits, g.Initializer("log_class_weights", [.. classWeights.Select(w => MathF.Log(w))], c.Classes)]);
-            string exponent = share is null
-                ? g.Initializer("isolated_exponent", [1 / factor], 1)
-                : g.Node("Reciprocal", [g.Node("Add", [g.Initializer("isolated_temperature", [factor], 1),
+            string scaled = share is null
+                ? g.Node("Mul", [logits, g.Initializer("isolated_exponent", [1 / factor], 1)])
+                : g.Node("Div", [logits, g.Node("Add", [g.Initializer("isolated_temperature", [factor], 1),
                     g.Node("Mul", [share, g.Initializer("isolated_temperature_rise", [1 - factor], 1)])])]);
-            g.Node("Softmax", [g.Node("Mul", [logits, exponent])], Output, ("axis", 1));
+            g.Node("Softmax", [scaled], Output, ("axis", 1));
         }
         else if (classWeights is not null)
         {
@@ -98,21 +101,38 @@ public static class OnnxExporter
         return g.ToModel("voiceemotion", metadata, "VoiceEmotion.Training", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0");
     }
 
-    // EmotionNet.ShiftOf in graph form, [N, F].
-    private static string Shift(OnnxGraph g, NetConfig c, string prefix)
+    // from + amount · (to − from): from × (1 − amount) + to × amount in three nodes; amount is [N, 1].
+    private static string Toward(OnnxGraph g, string from, string to, string amount, string? output = null) =>
+        g.Node("Add", [from, g.Node("Mul", [g.Node("Sub", [to, from]), amount])], output);
+
+    /// <summary>
+    /// conv1's bias less what the frame shift s (<see cref="EmotionNet.ShiftOf"/>) takes from it, b − T · s as [N, C1],
+    /// T = the taps' sums [C1, F]. The window and blend shifts are linear in the statistics input (s = the window means,
+    /// or the window means less the session block), so b − T · s is one Gemm over the whole input with T's columns placed
+    /// where those statistics lie and zeros elsewhere: no Slice or Sub nodes. The session shift, w · statistic − block,
+    /// is not linear in the input; it is built from slices.
+    /// </summary>
+    private static string ShiftedBias(OnnxGraph g, NetConfig c, string prefix, float[] tapSum, string bias)
     {
         int f = c.Features, s = Pipeline.Features.FeatureSchema.WindowStatisticsCount, w = Pipeline.Features.FeatureSchema.SessionWeightIndex;
-        string shift = SliceStats(g, prefix + "window_means", 0, f);
-        // Session: w · statistic − block; blend: statistic − block.
         if (c.FrameShift == FrameShift.Session)
-            shift = g.Node("Mul", [shift, SliceStats(g, prefix + "session_weight", w, w + 1)]);
-        if (c.FrameShift is FrameShift.Session or FrameShift.Blend)
-            shift = g.Node("Sub", [shift, SliceStats(g, prefix + "session_means", s, s + f)]);
-        return shift;
+        {
+            var shift = g.Node("Sub", [g.Node("Mul", [SliceStats(g, prefix + "window_means", 0, f), SliceStats(g, prefix + "session_weight", w, w + 1)]),
+                SliceStats(g, prefix + "session_means", s, s + f)]);
+            return g.Node("Gemm", [shift, g.Initializer(prefix + "conv1.tap_sum", tapSum, c.Channels1, f), bias], null, ("transB", 1), ("alpha", -1f));
+        }
+        var placed = new float[c.Channels1 * c.Stats];
+        for (int o = 0; o < c.Channels1; o++)
+            for (int i = 0; i < f; i++)
+            {
+                placed[o * c.Stats + i] = -tapSum[o * f + i];
+                if (c.FrameShift == FrameShift.Blend) placed[o * c.Stats + s + i] = tapSum[o * f + i];
+            }
+        return g.Node("Gemm", [StatsInput, g.Initializer(prefix + "conv1.shift", placed, c.Channels1, c.Stats), bias], null, ("transB", 1));
     }
 
     /// <summary>
-    /// conv1 and what precedes it, as [N, C1, T1] after its ReLU. The first convolution has kernel = stride = K1 and no
+    /// conv1 and what precedes it, as [N, C1, 1, T1] after its ReLU. The first convolution has kernel = stride = K1 and no
     /// padding, so it is a matrix product over the frames as they lie: [N, T, F] read as [N, T1, K1·F] (K1 consecutive
     /// frames are K1·F contiguous values, tap-major) times W [K1·F, C1]. The frame shift s (a vector per window) passes
     /// through it as a bias: conv1(x − s) = conv1(x) − (Σ_k W_k) · s, a [N, C1] product. So the runtime makes no
@@ -141,17 +161,15 @@ public static class OnnxExporter
         if (t1 * k1 != c.Frames)
             frames = g.Node("Slice", [frames, g.Int64Initializer(prefix + "conv1_start", [0]), g.Int64Initializer(prefix + "conv1_end", [t1 * k1]),
                 g.Int64Initializer(prefix + "conv1_axis", [1])]);
-        var patches = g.Node("Reshape", [frames, g.Int64Initializer(prefix + "conv1_patches", [0, t1, k1 * f])]);
+        // [N, T1, 1, K1·F]: the unit height conv2 and conv3 run over is there from the start, so one Transpose after the
+        // ReLU gives their [N, C1, 1, T1].
+        var patches = g.Node("Reshape", [frames, g.Int64Initializer(prefix + "conv1_patches", [0, t1, 1, k1 * f])]);
         var x = g.Node("MatMul", [patches, g.Initializer(prefix + "conv1.w", matrix, k1 * f, c1)]);
         var bias = g.Initializer(prefix + "conv1.b", b, c1);
         if (c.FrameShift != FrameShift.None)
-        {
-            var shifted = g.Node("Gemm", [Shift(g, c, prefix), g.Initializer(prefix + "conv1.tap_sum", tapSum, c1, f), bias], null,
-                ("transB", 1), ("alpha", -1f));
-            bias = g.Node("Unsqueeze", [shifted, g.Int64Initializer(prefix + "conv1_bias_axes", [1])]);
-        }
+            bias = g.Node("Unsqueeze", [ShiftedBias(g, c, prefix, tapSum, bias), g.Int64Initializer(prefix + "conv1_bias_axes", [1, 2])]);
         x = g.Node("Relu", [g.Node("Add", [x, bias])]);
-        return g.Node("Transpose", [x], null, ("perm", new long[] { 0, 2, 1 }));
+        return g.Node("Transpose", [x], null, ("perm", new long[] { 0, 3, 2, 1 }));
     }
 
     // Columns [start, end) of the statistics input, [N, end − start]; the bounds' initializers are named after `name`.
@@ -171,7 +189,6 @@ public static class OnnxExporter
             // conv2 and conv3 over [N, C, 1, T]: the same convolutions, but as 2-D ones the runtime runs them with its blocked
             // (NCHWc) kernels, 1.1× faster than its 1-D path here. Their weights [out, in, taps] gain the height 1.
             string W2d(string name) { var d = p.Shape(name); return g.Initializer(prefix + name, p.Get(name), d[0], d[1], 1, d[2]); }
-            x = g.Node("Unsqueeze", [x, g.Int64Initializer(prefix + "conv_axes", [2])]);
             x = g.Node("Conv", [x, W2d("conv2.w"), W("conv2.b")], null,
                 ("kernel_shape", new long[] { 1, c.Kernel2 }), ("pads", new long[] { 0, c.Pad2, 0, c.Pad2 }));
             x = g.Node("Relu", [x]);
@@ -190,8 +207,11 @@ public static class OnnxExporter
         }
         var join = joined.Count == 1 ? joined[0] : g.Node("Concat", [.. joined], null, ("axis", 1));
         var h = g.Node("Relu", [g.Node("Gemm", [join, W("hidden.w"), W("hidden.b")], null, ("transB", 1))]);
-        var logits = g.Node("Gemm", [h, W("out.w"), W("out.b")], null, ("transB", 1));
-        if (net.Temperature != 1) logits = g.Node("Mul", [logits, g.Initializer(prefix + "inverse_temperature", [1 / net.Temperature], 1)]);
+        // The member's temperature scales both terms of its last Gemm (alpha, beta) rather than its output in another node.
+        float inverse = 1 / net.Temperature;
+        var logits = net.Temperature == 1
+            ? g.Node("Gemm", [h, W("out.w"), W("out.b")], null, ("transB", 1))
+            : g.Node("Gemm", [h, W("out.w"), W("out.b")], null, ("transB", 1), ("alpha", inverse), ("beta", inverse));
         return g.Node("Softmax", [logits], null, ("axis", 1));
     }
 

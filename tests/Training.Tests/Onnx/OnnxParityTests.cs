@@ -19,6 +19,7 @@ public sealed class OnnxParityTests
         { "with-session-member", 6 }, { "uneven-patches", 2 }, { "attention", 1 }, { "attention", 5 },
         { "class-weights", 1 }, { "class-weights", 5 }, { "isolated-temperature", 1 }, { "isolated-temperature", 6 },
         { "isolated-temperature-no-session", 3 }, { "settled-cnn-share", 1 }, { "settled-cnn-share", 6 },
+        { "shipped", 1 }, { "shipped", 5 },
     };
 
     [Theory]
@@ -44,6 +45,14 @@ public sealed class OnnxParityTests
             // The recipe's mixed ensemble: a session-shifted CNN beside a statistics-only MLP, in one graph.
             members = [RandomNet(Real with { FrameShift = FrameShift.Session }, seed: 21), RandomNet(Real with { UseFrames = false }, seed: 22)];
         }
+        if (variant == "shipped")
+        {
+            // The recipe as it ships: a blend-shifted CNN with its statistics branch, a statistics-only and a session
+            // member, each with the calibration temperature (exported as its last Gemm's alpha and beta).
+            members = [RandomNet(Real with { FrameShift = FrameShift.Blend }, seed: 41), RandomNet(Real with { UseFrames = false }, seed: 42),
+                RandomNet(Real with { UseFrames = false, SessionGate = 0.8f }, seed: 43)];
+            foreach (var m in members) m.Temperature = 1.45f;
+        }
         if (variant is "with-session-member" or "class-weights" or "isolated-temperature" or "settled-cnn-share")
         {
             // The recipe's ensemble with a session member, whose share of the vote is gate × the session weight squared.
@@ -56,7 +65,7 @@ public sealed class OnnxParityTests
         // without session members the share is 0 and the factor constant.
         float? isolated = variant.StartsWith("isolated-temperature") ? 0.7f : null;
         // The CNN's part of the rest of the vote moves from one half to 0.35 with w² (EnsembleWeights.CnnPart).
-        float? settled = variant == "settled-cnn-share" ? 0.35f : null;
+        float? settled = variant is "settled-cnn-share" or "shipped" ? 0.35f : null;
         if (settled is not null) (classWeights, isolated) = ([0.7f, 0.7f, 1.1f, 1.05f, 1.1f, 1.1f, 0.95f, 1.1f], 0.7f);
         foreach (var m in members) (m.ClassWeights, m.IsolatedTemperature, m.SettledCnnShare) = (classWeights, isolated, settled);
         var bytes = OnnxExporter.Export(members, ExportMetadata.Create(Labels, config, "test"));
