@@ -161,15 +161,17 @@ public static class OnnxExporter
         if (t1 * k1 != c.Frames)
             frames = g.Node("Slice", [frames, g.Int64Initializer(prefix + "conv1_start", [0]), g.Int64Initializer(prefix + "conv1_end", [t1 * k1]),
                 g.Int64Initializer(prefix + "conv1_axis", [1])]);
-        // [N, T1, 1, K1·F]: the unit height conv2 and conv3 run over is there from the start, so one Transpose after the
-        // ReLU gives their [N, C1, 1, T1].
-        var patches = g.Node("Reshape", [frames, g.Int64Initializer(prefix + "conv1_patches", [0, t1, 1, k1 * f])]);
+        // [N, T1, K1·F]. Not [N, T1, 1, K1·F], which would spare the Unsqueeze below: the runtime's MatMul then runs as
+        // T1 products of one row each, ≈ 10 % slower over the whole graph at batch 1 (docs/PERFORMANCE.md, "Stop 66").
+        var patches = g.Node("Reshape", [frames, g.Int64Initializer(prefix + "conv1_patches", [0, t1, k1 * f])]);
         var x = g.Node("MatMul", [patches, g.Initializer(prefix + "conv1.w", matrix, k1 * f, c1)]);
         var bias = g.Initializer(prefix + "conv1.b", b, c1);
         if (c.FrameShift != FrameShift.None)
-            bias = g.Node("Unsqueeze", [ShiftedBias(g, c, prefix, tapSum, bias), g.Int64Initializer(prefix + "conv1_bias_axes", [1, 2])]);
+            bias = g.Node("Unsqueeze", [ShiftedBias(g, c, prefix, tapSum, bias), g.Int64Initializer(prefix + "conv1_bias_axes", [1])]);
         x = g.Node("Relu", [g.Node("Add", [x, bias])]);
-        return g.Node("Transpose", [x], null, ("perm", new long[] { 0, 3, 2, 1 }));
+        // [N, C1, 1, T1]: conv2 and conv3 run as 2-D convolutions of height 1.
+        x = g.Node("Transpose", [x], null, ("perm", new long[] { 0, 2, 1 }));
+        return g.Node("Unsqueeze", [x, g.Int64Initializer(prefix + "conv_axes", [2])]);
     }
 
     // Columns [start, end) of the statistics input, [N, end − start]; the bounds' initializers are named after `name`.
