@@ -209,11 +209,10 @@ public static class OnnxExporter
         }
         var join = joined.Count == 1 ? joined[0] : g.Node("Concat", [.. joined], null, ("axis", 1));
         var h = g.Node("Relu", [g.Node("Gemm", [join, W("hidden.w"), W("hidden.b")], null, ("transB", 1))]);
-        // The member's temperature scales both terms of its last Gemm (alpha, beta) rather than its output in another node.
+        // The member's temperature scales both terms of its last Gemm (alpha, beta; 1 without one) rather than its output
+        // in another node.
         float inverse = 1 / net.Temperature;
-        var logits = net.Temperature == 1
-            ? g.Node("Gemm", [h, W("out.w"), W("out.b")], null, ("transB", 1))
-            : g.Node("Gemm", [h, W("out.w"), W("out.b")], null, ("transB", 1), ("alpha", inverse), ("beta", inverse));
+        var logits = g.Node("Gemm", [h, W("out.w"), W("out.b")], null, ("transB", 1), ("alpha", inverse), ("beta", inverse));
         return g.Node("Softmax", [logits], null, ("axis", 1));
     }
 
