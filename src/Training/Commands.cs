@@ -15,7 +15,7 @@ public static class Commands
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public static int Train(IReadOnlyList<string> data, string output, string? reportDir, string? validate, TrainingRecipe recipe)
+    public static int Train(IReadOnlyList<string> data, string output, string? reportDir, string? validate, TrainingRecipe recipe, string? saveNets = null)
     {
         var corpus = new Corpus(data);
         Corpus? validation = validate is null ? null : new Corpus([validate]);
@@ -46,12 +46,33 @@ public static class Commands
             : "";
         if (weights.Length > 0) Console.Error.WriteLine($"train: {weights.TrimEnd(' ', ';')}");
         string summary = $"{corpus.Clips.Count} clips of {corpus.Speakers.Count} speakers from {string.Join(", ", data.Select(Path.GetFileName))}; {weights}{recipe.Describe()}";
-        var bytes = OnnxExporter.Export(members, ExportMetadata.Create(DatasetLoader.TrainingLabels, recipe.Net, summary));
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-        File.WriteAllBytes(output, bytes);
+        if (saveNets is not null)
+        {
+            NetsFile.Write(saveNets, summary, members);
+            Console.Error.WriteLine($"train: kept the nets in {saveNets} ({new FileInfo(saveNets).Length / 1024.0:F0} KiB; export --nets {saveNets} writes the model again)");
+        }
+        var bytes = WriteModel(members, summary, output);
         Console.Error.WriteLine($"train: wrote {output} ({bytes.Length / 1024.0:F0} KiB) in {watch.Elapsed.TotalSeconds:F0} s");
         if (reportDir is not null) TrainingCurves.Write(reportDir, output, bytes.Length, summary, watch.Elapsed.TotalSeconds, curve, validation is not null);
         return 0;
+    }
+
+    /// <summary>Writes the model of the nets <c>train --save-nets</c> kept, with the training summary they were saved with.</summary>
+    public static int Export(string netsPath, string output, TextWriter log)
+    {
+        var (members, summary) = NetsFile.Read(netsPath);
+        var bytes = WriteModel(members, summary, output);
+        log.WriteLine($"export: wrote {output} ({bytes.Length / 1024.0:F0} KiB) from the {members.Count} net(s) in {netsPath}");
+        return 0;
+    }
+
+    // The ONNX model of trained members, as train and export write it.
+    private static byte[] WriteModel(IReadOnlyList<EmotionNet> members, string summary, string output)
+    {
+        var bytes = OnnxExporter.Export(members, ExportMetadata.Create(DatasetLoader.TrainingLabels, members[0].Config, summary));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        File.WriteAllBytes(output, bytes);
+        return bytes;
     }
 
     public static int Evaluate(string modelPath, IReadOnlyList<string> data, string json, ScoreMode mode, IReadOnlyList<string> conditions, string? reportDir, int seed)

@@ -10,7 +10,7 @@ using VoiceEmotion.Training.Diagnostics;
 namespace VoiceEmotion.Training;
 
 /// <summary>
-/// The console's commands and options (System.CommandLine): train, evaluate, cv, transfer, compare. Help is generated from these
+/// The console's commands and options (System.CommandLine): train, export, evaluate, cv, transfer, compare. Help is generated from these
 /// definitions, defaults are defined once (recipe options in <see cref="RecipeOptions"/>), and every bad value is a
 /// parse error naming its option. The work itself is in <see cref="Commands"/>.
 /// </summary>
@@ -60,8 +60,9 @@ public static class TrainingCli
 
     public static RootCommand Build()
     {
-        var root = new RootCommand("VoiceEmotion training: train the emotion model, evaluate a model, cross-validate a recipe, measure cross-corpus transfer.");
+        var root = new RootCommand("VoiceEmotion training: train the emotion model (or export one from kept nets), evaluate a model, cross-validate a recipe, measure cross-corpus transfer.");
         root.Subcommands.Add(TrainCommand());
+        root.Subcommands.Add(ExportCommand());
         root.Subcommands.Add(EvaluateCommand());
         root.Subcommands.Add(CrossValidateCommand());
         root.Subcommands.Add(TransferCommand());
@@ -78,13 +79,31 @@ public static class TrainingCli
         var output = new Option<string>("--out") { Description = "the ONNX model to write", Required = true, HelpName = "model.onnx" };
         var report = Folder("--report", "write training curves here");
         var validate = Corpus("--validate", "score this corpus after each epoch (validation macro-F1)");
+        var saveNets = new Option<string?>("--save-nets")
+        {
+            Description = "also keep the trained nets in this file (JSON, ≈ 2 MB for the shipped recipe): export writes the model from it again without training",
+            HelpName = "nets.json",
+        };
         command.Options.Add(data);
         command.Options.Add(output);
         command.Options.Add(report);
         command.Options.Add(validate);
+        command.Options.Add(saveNets);
         RecipeOptions.AddTo(command);
         command.SetAction(parse => Commands.Train(parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(report),
-            parse.GetValue(validate), RecipeOptions.Read(parse.CommandResult)));
+            parse.GetValue(validate), RecipeOptions.Read(parse.CommandResult), parse.GetValue(saveNets)));
+        return command;
+    }
+
+    private static Command ExportCommand()
+    {
+        var command = new Command("export", "Write the ONNX model of nets kept by train --save-nets (the exporter of this build, the nets and training summary of that run): " +
+                                            "the model train wrote, but for its creation time, or the same nets through a changed exporter.");
+        var nets = ExistingFile("--nets", "the nets file train --save-nets wrote", "nets.json");
+        var output = new Option<string>("--out") { Description = "the ONNX model to write", Required = true, HelpName = "model.onnx" };
+        command.Options.Add(nets);
+        command.Options.Add(output);
+        command.SetAction(parse => Commands.Export(parse.GetValue(nets)!, parse.GetValue(output)!, parse.InvocationConfiguration.Error));
         return command;
     }
 

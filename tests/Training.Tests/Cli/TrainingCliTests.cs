@@ -128,6 +128,67 @@ public sealed class TrainingCliTests : IDisposable
     }
 
     [Fact]
+    public void ExportWritesTheModelTrainWroteFromTheKeptNets()
+    {
+        // train --save-nets keeps what decides the graph; export from it is train's own model to the byte, but for the
+        // creation time (a change to the exporter can then be measured on the same nets without training them again).
+        using var data = new SyntheticCorpus();
+        string model = Path.Combine(_dir.FullName, "m.onnx"), nets = Path.Combine(_dir.FullName, "m.nets.json"), again = Path.Combine(_dir.FullName, "again.onnx");
+        var original = Console.Error;
+        var captured = new StringWriter();
+        Console.SetError(captured);
+        try
+        {
+            Assert.Equal(0, TrainingCli.Run(["train", "--data", data.Directory, "--out", model, "--epochs", "1", "--clips-per-speaker", "4", "--save-nets", nets], new StringWriter()));
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+        Assert.Contains($"kept the nets in {nets}", captured.ToString());
+        var log = new StringWriter();
+        Assert.Equal(0, TrainingCli.Run(["export", "--nets", nets, "--out", again], new StringWriter(), log));
+        Assert.Contains("from the 3 net(s)", log.ToString()); // the shipped shape: CNN, statistics-only, session member
+        Assert.Equal(WithoutCreationTime(model), WithoutCreationTime(again));
+
+        // What is not such a file, or was saved for other features, is refused by name; nothing is written.
+        string Refused(string content)
+        {
+            string path = Path.Combine(_dir.FullName, $"bad-{Guid.NewGuid():N}.json"), output = Path.Combine(_dir.FullName, "bad.onnx");
+            File.WriteAllText(path, content);
+            var error = new StringWriter();
+            Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["export", "--nets", path, "--out", output], new StringWriter(), error));
+            Assert.False(File.Exists(output));
+            Assert.Contains(path, error.ToString());
+            return error.ToString();
+        }
+        Assert.Contains("is not a nets file written by train --save-nets", Refused("RIFF....WAVEfmt "));
+        Assert.Contains("format 'something-else'", Refused("{\"Format\":\"something-else\"}"));
+        var saved = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(nets))!;
+        saved["FeatureSchema"] = "frame-v0";
+        Assert.Contains($"feature schema frame-v0; this build computes {VoiceEmotion.Pipeline.Features.FeatureSchema.Version}", Refused(saved.ToJsonString()));
+        saved["FeatureSchema"] = VoiceEmotion.Pipeline.Features.FeatureSchema.Version;
+        var first = saved["Nets"]![0]!["Parameters"]!.AsArray();
+        first.RemoveAt(first.Count - 1);
+        Assert.Contains("a saved net is damaged", Refused(saved.ToJsonString()));
+        var missing = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["export", "--nets", Path.Combine(_dir.FullName, "none.json"), "--out", "x.onnx"], error: missing));
+        Assert.Contains("--nets: no such file", missing.ToString());
+    }
+
+    // A model file's bytes with its creation time (metadata created_utc, to the second) blanked.
+    private static byte[] WithoutCreationTime(string path)
+    {
+        string created;
+        using (var model = VoiceEmotion.Pipeline.Inference.EmotionModel.Load(path)) created = model.Metadata["created_utc"];
+        var bytes = File.ReadAllBytes(path);
+        int at = bytes.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(created));
+        Assert.True(at >= 0);
+        bytes.AsSpan(at, created.Length).Clear();
+        return bytes;
+    }
+
+    [Fact]
     public void AValidationCorpusIsTakenAsOnePath()
     {
         var parse = TrainingCli.Build().Parse(["train", "--data", _dir.FullName, "--validate", _dir.FullName, "--out", "m.onnx"]);
@@ -152,7 +213,7 @@ public sealed class TrainingCliTests : IDisposable
         Assert.Contains("[default: 0.0001]", help);
         Assert.Contains("[default: 0.3]", help);
         Assert.DoesNotMatch(@"\[default: [^\]]*(E-|\d\.\d{9,})", help);
-        foreach (var command in new[] { "evaluate", "cv", "transfer" })
+        foreach (var command in new[] { "export", "evaluate", "cv", "transfer" })
         {
             var sub = new StringWriter();
             Assert.Equal(0, TrainingCli.Run([command, "--help"], sub));
