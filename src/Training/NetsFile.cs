@@ -48,11 +48,13 @@ public sealed record NetsFile(string Format, string FeatureSchema, DateTime Writ
         if (file.FeatureSchema != Pipeline.Features.FeatureSchema.Version)
             throw new UsageException($"{path} holds nets for feature schema {file.FeatureSchema}; this build computes {Pipeline.Features.FeatureSchema.Version}: train them again");
         if (file.Nets is not { Count: > 0 }) throw new UsageException($"{path} holds no nets");
+        if (file.Nets.Any(n => n?.Config is null || n.Parameters is null || n.FrameMean is null || n.FrameScale is null || n.StatsMean is null || n.StatsScale is null))
+            throw new UsageException($"{path}: a saved net is damaged (a value is missing)");
         try
         {
             return ([.. file.Nets.Select(EmotionNet.Restore)], file.Summary ?? "");
         }
-        catch (Exception e) when (e is ArgumentException or NullReferenceException)
+        catch (ArgumentException e)
         {
             throw new UsageException($"{path}: a saved net is damaged ({e.Message})");
         }

@@ -171,6 +171,8 @@ public sealed class TrainingCliTests : IDisposable
         var first = saved["Nets"]![0]!["Parameters"]!.AsArray();
         first.RemoveAt(first.Count - 1);
         Assert.Contains("a saved net is damaged", Refused(saved.ToJsonString()));
+        saved["Nets"]![0]!.AsObject().Remove("StatsScale");
+        Assert.Contains("a saved net is damaged (a value is missing)", Refused(saved.ToJsonString()));
         var missing = new StringWriter();
         Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["export", "--nets", Path.Combine(_dir.FullName, "none.json"), "--out", "x.onnx"], error: missing));
         Assert.Contains("--nets: no such file", missing.ToString());
