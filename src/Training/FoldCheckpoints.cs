@@ -116,27 +116,27 @@ public sealed class FoldCheckpoints
 
     /// <summary>A fold's trained nets and their curve, saved (<see cref="SaveNets"/>) by a run of a recipe that trains the
     /// same nets; null when there are none, or they are another recipe's or unreadable (said on stderr: the fold is then
-    /// trained again).</summary>
-    public (List<EmotionNet> Nets, List<EpochReport> Curve, DateTime Written)? LoadNets(int seed, int fold)
+    /// trained again) — unless <paramref name="refuse"/> is given, which turns what is wrong with the file into the
+    /// exception thrown instead (a reader that trains nothing).</summary>
+    public (List<EmotionNet> Nets, List<EpochReport> Curve, DateTime Written)? LoadNets(int seed, int fold, Func<string, Exception>? refuse = null)
     {
         string path = NetsPathOf(seed, fold);
-        if (!File.Exists(path)) return null;
+        if (!File.Exists(path)) return refuse is null ? null : throw refuse($"{path} does not exist");
+        string problem;
         try
         {
             var saved = JsonSerializer.Deserialize<SavedNets>(File.ReadAllBytes(path), Options);
             if (saved?.Nets is null || saved.Curve is null) throw new JsonException("no nets");
-            if (saved.Fingerprint != _netsFingerprint)
-            {
-                Console.Error.WriteLine($"cv: {path} holds nets of another recipe; training the fold");
-                return null;
-            }
-            return ([.. saved.Nets.Select(EmotionNet.Restore)], saved.Curve, saved.Written);
+            if (saved.Fingerprint == _netsFingerprint) return ([.. saved.Nets.Select(EmotionNet.Restore)], saved.Curve, saved.Written);
+            problem = $"{path} holds nets of another recipe, corpus or number of folds";
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            Console.Error.WriteLine($"cv: {path} is not a fold's saved nets ({e.Message}); training the fold");
-            return null;
+            problem = $"{path} is not a fold's saved nets ({e.Message})";
         }
+        if (refuse is not null) throw refuse(problem);
+        Console.Error.WriteLine($"cv: {problem}; training the fold");
+        return null;
     }
 
     /// <summary>Keeps a fold's trained nets (every value that decides their output) and their curve, so that a later

@@ -66,6 +66,7 @@ public static class TrainingCli
         root.Subcommands.Add(EvaluateCommand());
         root.Subcommands.Add(CrossValidateCommand());
         root.Subcommands.Add(TransferCommand());
+        root.Subcommands.Add(FitCommand());
         root.Subcommands.Add(CompareCommand());
         root.Subcommands.Add(FoldConfusionsCommand());
         root.Subcommands.Add(PitchCheckCommand());
@@ -214,6 +215,29 @@ public static class TrainingCli
             return Commands.CrossValidate(parse.GetValue(data)!, parse.GetValue(report)!, parse.GetValue(folds), parse.GetValue(seeds), scored,
                 parse.GetValue(json), parse.GetValue(windows), recipe, parse.GetValue(restart), ChosenFolds(parse, only), paired);
         });
+        return command;
+    }
+
+    private static Command FitCommand()
+    {
+        var command = new Command("fit", "How well a cross-validation's kept nets fit their own training speakers, beside its held-out speakers (clip-level, per fold and corpus): " +
+                                         "speakers learnt rather than emotions show as a gap. Reads REPORT/folds/*.nets and trains nothing; give the cv's own --data, --folds and recipe options.");
+        var data = Corpora("--data", "the cross-validation's corpus: a RAVDESS/TESS folder or .zip (repeat for several, as given to cv)");
+        var report = new Option<string>("--report") { Description = "the cv --report folder whose kept nets (folds/*.nets) to read", Required = true, HelpName = "DIR" };
+        report.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } dir && !Directory.Exists(dir)) r.AddError($"--report: no such folder '{dir}'");
+        });
+        var folds = Positive("--folds", "speaker-grouped folds of that cross-validation", () => 5);
+        var condition = new Option<string>("--condition")
+        {
+            Description = $"line condition both sets are heard through: {string.Join(", ", LineCondition.MatrixNames)}", DefaultValueFactory = _ => "clean", HelpName = "NAME",
+        };
+        condition.Validators.Add(r => CheckConditions(r, "--condition", [r.GetValueOrDefault<string>()], "one of"));
+        foreach (var option in new Option[] { data, report, folds, condition }) command.Options.Add(option);
+        RecipeOptions.AddTo(command);
+        command.SetAction(parse => FitReport.Run(parse.GetValue(data)!, parse.GetValue(report)!, parse.GetValue(folds), parse.GetValue(condition)!,
+            RecipeOptions.Read(parse.CommandResult), parse.InvocationConfiguration.Output));
         return command;
     }
 

@@ -820,6 +820,39 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void FitScoresAFoldsKeptNetsOnItsTrainingSpeakersBesideTheHeldOutFigureTheCrossValidationSaved()
+    {
+        string report = Path.Combine(_data.Directory, "cv-fit");
+        string[] recipe = ["--folds", "3", "--epochs", "2", "--passes", "1"];
+        Assert.Equal(0, TrainingCli.Run(["cv", "--data", _data.Directory, "--report", report, .. recipe, "--conditions", "gsm", "--seed", "4", "--only-folds", "2"]));
+        var saved = FoldCheckpoints.ReadAll(report)[(4, 2)];
+        foreach (var (condition, key) in new[] { ("clean", "clip"), ("gsm", "clip/gsm") })
+        {
+            // fit takes the seed from the file; its held-out column is the cross-validation's own figure for the fold.
+            var output = new StringWriter();
+            Assert.Equal(0, TrainingCli.Run(["fit", "--data", _data.Directory, "--report", report, .. recipe, "--condition", condition], output));
+            var row = Assert.Single(output.ToString().Split('\n'), l => l.StartsWith("| 4 | 2 | ", StringComparison.Ordinal)).Split('|').Select(c => c.Trim()).ToArray();
+            Assert.Contains(condition, output.ToString());
+            double training = double.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture);
+            double held = double.Parse(row[5], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(VoiceEmotion.Training.Evaluation.Metrics(saved.Scores[key].ToScores()).MacroF1, held, 3);
+            Assert.InRange(training, 0, 1);
+            Assert.InRange(double.Parse(row[6].Replace('−', '-'), System.Globalization.CultureInfo.InvariantCulture) - (training - held), -0.0011, 0.0011); // three decimals each
+            Assert.Contains(output.ToString().Split('\n'), l => l.StartsWith("| mean | 1 fold | ", StringComparison.Ordinal));
+        }
+        // Nets of another recipe, or of more folds than given, are refused by name before anything is scored.
+        var error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["fit", "--data", _data.Directory, "--report", report, "--folds", "3", "--epochs", "3", "--passes", "1"], error: error));
+        Assert.Contains("seed-4-fold-2.nets holds nets of another recipe", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["fit", "--data", _data.Directory, "--report", report, "--folds", "1", "--epochs", "2", "--passes", "1"], error: error));
+        Assert.Contains("over more than 1 folds", error.ToString());
+        error = new StringWriter();
+        Assert.Equal(TrainingCli.UsageError, TrainingCli.Run(["fit", "--data", _data.Directory, "--report", _data.Directory], error: error));
+        Assert.Contains("keeps no fold's nets", error.ToString());
+    }
+
+    [Fact]
     public void APairedCrossValidationGivesEachRecipeWhatItsOwnRunGives()
     {
         // A candidate that changes the CNN (its frame shift, so also its standardisation) and the classifier's dropout,
