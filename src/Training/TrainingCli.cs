@@ -10,7 +10,7 @@ using VoiceEmotion.Training.Diagnostics;
 namespace VoiceEmotion.Training;
 
 /// <summary>
-/// The console's commands and options (System.CommandLine): train, export, evaluate, cv, transfer, compare. Help is generated from these
+/// The console's commands and options (System.CommandLine): train, export, evaluate, cv, fit, transfer, compare. Help is generated from these
 /// definitions, defaults are defined once (recipe options in <see cref="RecipeOptions"/>), and every bad value is a
 /// parse error naming its option. The work itself is in <see cref="Commands"/>.
 /// </summary>
@@ -223,11 +223,7 @@ public static class TrainingCli
         var command = new Command("fit", "How well a cross-validation's kept nets fit their own training speakers, beside its held-out speakers (clip-level, per fold and corpus): " +
                                          "speakers learnt rather than emotions show as a gap. Reads REPORT/folds/*.nets and trains nothing; give the cv's own --data, --folds and recipe options.");
         var data = Corpora("--data", "the cross-validation's corpus: a RAVDESS/TESS folder or .zip (repeat for several, as given to cv)");
-        var report = new Option<string>("--report") { Description = "the cv --report folder whose kept nets (folds/*.nets) to read", Required = true, HelpName = "DIR" };
-        report.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<string>() is { } dir && !Directory.Exists(dir)) r.AddError($"--report: no such folder '{dir}'");
-        });
+        var report = ExistingFolder("--report", "the cv --report folder whose kept nets (folds/*.nets) to read");
         var folds = Positive("--folds", "speaker-grouped folds of that cross-validation", () => 5);
         var condition = new Option<string>("--condition")
         {
@@ -349,11 +345,7 @@ public static class TrainingCli
                                                      "a few kilobytes that compare reads as it reads the folder (macro-F1 pooled to the last digit), to keep a " +
                                                      "baseline in the repository (docs/model/folds/). cv keeps REPORT/" + FoldConfusions.FileName + " up to date itself; " +
                                                      "this writes it for a folder saved by an earlier build.");
-        var report = new Option<string>("--report") { Description = "the cv --report folder whose saved folds (folds/) to read", Required = true, HelpName = "DIR" };
-        report.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<string>() is { } dir && !Directory.Exists(dir)) r.AddError($"--report: no such folder '{dir}'");
-        });
+        var report = ExistingFolder("--report", "the cv --report folder whose saved folds (folds/) to read");
         var output = new Option<string?>("--out") { Description = $"write here instead of REPORT/{FoldConfusions.FileName}", HelpName = "FILE" };
         command.Options.Add(report);
         command.Options.Add(output);
@@ -462,6 +454,17 @@ public static class TrainingCli
         option.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path)) r.AddError($"{name}: no such file '{path}'");
+        });
+        return option;
+    }
+
+    /// <summary>A required path option that must name an existing folder.</summary>
+    private static Option<string> ExistingFolder(string name, string description)
+    {
+        var option = new Option<string>(name) { Description = description, Required = true, HelpName = "DIR" };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } dir && !Directory.Exists(dir)) r.AddError($"{name}: no such folder '{dir}'");
         });
         return option;
     }
