@@ -17,16 +17,9 @@ public static class FitReport
 {
     public static int Run(IReadOnlyList<string> data, string reportDir, int k, string condition, TrainingRecipe recipe, TextWriter output)
     {
-        string dir = Path.Combine(reportDir, FoldCheckpoints.Folder);
-        var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "seed-*-fold-*.nets") : [];
-        var kept = new SortedSet<(int Seed, int Fold)>();
-        foreach (var file in files)
-        {
-            var parts = Path.GetFileNameWithoutExtension(file).Split('-');
-            if (parts.Length == 4 && int.TryParse(parts[1], out int seed) && int.TryParse(parts[3], out int fold)) kept.Add((seed, fold));
-        }
+        var kept = FoldCheckpoints.Files(reportDir, ".nets").Keys;
         if (kept.Count == 0)
-            throw new UsageException($"{reportDir} keeps no fold's nets ({Path.Combine(dir, "seed-S-fold-F.nets")}): is it a cv --report folder?");
+            throw new UsageException($"{reportDir} keeps no fold's nets ({Path.Combine(reportDir, FoldCheckpoints.Folder, "seed-S-fold-F.nets")}): is it a cv --report folder?");
         if (kept.Max(x => x.Fold) > k)
             throw new UsageException($"{reportDir} keeps nets of fold {kept.Max(x => x.Fold)}: it was a cross-validation over more than {k} folds (give its --folds)");
         var corpus = new Corpus(data);

@@ -64,14 +64,11 @@ public sealed class FoldCheckpoints
     /// <see cref="UsageException"/> when there is none or a file cannot be read.</summary>
     public static SortedDictionary<(int Seed, int Fold), SavedFold> ReadAll(string reportDir)
     {
-        string dir = Path.Combine(reportDir, Folder);
-        var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "seed-*-fold-*.json") : [];
-        if (files.Length == 0) throw new UsageException($"{reportDir} has no saved folds ({Path.Combine(reportDir, Folder, "seed-S-fold-F.json")}): is it a cv --report folder?");
+        var files = Files(reportDir, ".json");
+        if (files.Count == 0) throw new UsageException($"{reportDir} has no saved folds ({Path.Combine(reportDir, Folder, "seed-S-fold-F.json")}): is it a cv --report folder?");
         var folds = new SortedDictionary<(int Seed, int Fold), SavedFold>();
-        foreach (var path in files)
+        foreach (var ((seed, fold), path) in files)
         {
-            var parts = Path.GetFileNameWithoutExtension(path).Split('-');
-            if (parts.Length != 4 || !int.TryParse(parts[1], out int seed) || !int.TryParse(parts[3], out int fold)) continue; // not a name cv writes
             try
             {
                 folds[(seed, fold)] = JsonSerializer.Deserialize<SavedFold>(File.ReadAllBytes(path), Options)
@@ -83,6 +80,21 @@ public sealed class FoldCheckpoints
             }
         }
         return folds;
+    }
+
+    /// <summary>The files named as cv names a fold's (<c>seed-S-fold-F</c>, fold from 1) with this extension under the
+    /// report folder's <see cref="Folder"/>, by seed and fold; other names are not cv's and are passed over.</summary>
+    public static SortedDictionary<(int Seed, int Fold), string> Files(string reportDir, string extension)
+    {
+        string dir = Path.Combine(reportDir, Folder);
+        var files = new SortedDictionary<(int Seed, int Fold), string>();
+        if (!Directory.Exists(dir)) return files;
+        foreach (var path in Directory.GetFiles(dir, "seed-*-fold-*" + extension))
+        {
+            var parts = Path.GetFileNameWithoutExtension(path).Split('-');
+            if (parts.Length == 4 && int.TryParse(parts[1], out int seed) && int.TryParse(parts[3], out int fold)) files[(seed, fold)] = path;
+        }
+        return files;
     }
 
     /// <summary>A saved fold's name: <c>seed-S-fold-F</c>, fold numbered from 1.</summary>
@@ -147,8 +159,9 @@ public sealed class FoldCheckpoints
         WriteWhole(NetsPathOf(seed, fold), new SavedNets(_netsFingerprint, DateTime.UtcNow, [.. curve], [.. nets.Select(n => n.Snapshot())]));
     }
 
-    // A temporary file, then a rename: a run killed while writing leaves the previous state.
-    private static void WriteWhole<T>(string path, T value)
+    /// <summary>Writes <paramref name="value"/> as JSON (fields included) to a temporary file, then renames it: a run
+    /// killed while writing leaves the previous state.</summary>
+    internal static void WriteWhole<T>(string path, T value)
     {
         string temporary = path + ".part";
         File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(value, Options));

@@ -19,14 +19,11 @@ public sealed record NetsFile(string Format, string FeatureSchema, DateTime Writ
 
     private static readonly JsonSerializerOptions Options = new() { IncludeFields = true };
 
-    /// <summary>Writes <paramref name="nets"/> whole (a temporary file, then a rename).</summary>
+    /// <summary>Writes <paramref name="nets"/> whole (<see cref="FoldCheckpoints.WriteWhole"/>).</summary>
     public static void Write(string path, string summary, IReadOnlyList<EmotionNet> nets)
     {
-        var file = new NetsFile(CurrentFormat, Pipeline.Features.FeatureSchema.Version, DateTime.UtcNow, summary, [.. nets.Select(n => n.Snapshot())]);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string temporary = path + ".part";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(file, Options));
-        File.Move(temporary, path, overwrite: true);
+        FoldCheckpoints.WriteWhole(path, new NetsFile(CurrentFormat, Pipeline.Features.FeatureSchema.Version, DateTime.UtcNow, summary, [.. nets.Select(n => n.Snapshot())]));
     }
 
     /// <summary>The nets and summary in <paramref name="path"/>. Throws <see cref="UsageException"/> naming the file when it

@@ -77,7 +77,7 @@ public static class TrainingCli
     {
         var command = new Command("train", "Train the model on the corpora and export it as ONNX. With no recipe options this is the shipped model.");
         var data = Corpora("--data", "corpus to train on: a RAVDESS/TESS folder or .zip (repeat for several)");
-        var output = new Option<string>("--out") { Description = "the ONNX model to write", Required = true, HelpName = "model.onnx" };
+        var output = ModelOutput();
         var report = Folder("--report", "write training curves here");
         var validate = Corpus("--validate", "score this corpus after each epoch (validation macro-F1)");
         var saveNets = new Option<string?>("--save-nets")
@@ -101,7 +101,7 @@ public static class TrainingCli
         var command = new Command("export", "Write the ONNX model of nets kept by train --save-nets (the exporter of this build, the nets and training summary of that run): " +
                                             "the model train wrote, but for its creation time, or the same nets through a changed exporter.");
         var nets = ExistingFile("--nets", "the nets file train --save-nets wrote", "nets.json");
-        var output = new Option<string>("--out") { Description = "the ONNX model to write", Required = true, HelpName = "model.onnx" };
+        var output = ModelOutput();
         command.Options.Add(nets);
         command.Options.Add(output);
         command.SetAction(parse => Commands.Export(parse.GetValue(nets)!, parse.GetValue(output)!, parse.InvocationConfiguration.Error));
@@ -457,6 +457,9 @@ public static class TrainingCli
         });
         return option;
     }
+
+    /// <summary>The required <c>--out</c> of the commands that write a model (train, export).</summary>
+    private static Option<string> ModelOutput() => new("--out") { Description = "the ONNX model to write", Required = true, HelpName = "model.onnx" };
 
     /// <summary>A required path option that must name an existing folder.</summary>
     private static Option<string> ExistingFolder(string name, string description)
