@@ -81,6 +81,8 @@ internal static class RecipeOptions
             (r, v) => r with { TempoShare = v }),
         Fraction("--pitch", "habitual-pitch perturbation: half of the sessions heard with the pitch moved by up to this many semitones either way, formants and timing kept (0 = off)", r => r.PitchRange,
             (r, v) => r with { PitchRange = v }, below: 12),
+        Fraction("--dynamics", "loudness-dynamics perturbation: half of the sessions heard with the loudness contour scaled about its active level by an exponent from 1/(1 + this) to 1 + this, words, pitch and timing kept (0 = off)", r => r.DynamicsRange,
+            (r, v) => r with { DynamicsRange = v }, below: 3),
         Fraction("--shuffle", "word-order perturbation: share of the sessions whose clips have their speech cut at pauses into 0.2–0.6 s pieces played in another order (0 = off)", r => r.ShuffleShare,
             (r, v) => r with { ShuffleShare = v }),
         Fraction("--clean-share", "share of augmented training sessions left clean", r => r.CleanShare, (r, v) => r with { CleanShare = v }),

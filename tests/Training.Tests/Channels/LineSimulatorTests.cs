@@ -79,6 +79,33 @@ public sealed class LineSimulatorTests
     }
 
     [Theory]
+    [InlineData(1.5, 9.0)]
+    [InlineData(0.667, 4.0)]
+    public void ScaleDynamicsScalesTheLoudnessContourAboutTheActiveLevel(double exponent, double expectedStepDb)
+    {
+        // A 200 Hz tone in two halves 6 dB apart (amplitudes 0.2 and 0.1): the step between them scales by the exponent.
+        const int rate = 16000;
+        var x = new float[2 * rate];
+        for (int n = 0; n < x.Length; n++) x[n] = (float)((n < rate ? 0.2 : 0.1) * Math.Sin(2 * Math.PI * 200 * n / rate));
+        var y = LineSimulator.ScaleDynamics(x, exponent);
+        Assert.Equal(x.Length, y.Length);
+        Assert.All(y, v => Assert.True(float.IsFinite(v)));
+        double Db(float[] s, int from) => 10 * Math.Log10(s.Skip(from).Take(rate / 4).Average(v => (double)v * v));
+        double step = Db(y, rate / 4) - Db(y, rate + rate / 4);
+        Assert.InRange(step, expectedStepDb - 0.3, expectedStepDb + 0.3);
+        Assert.Equal(LineSimulator.ActivePower(x), LineSimulator.ActivePower(y), LineSimulator.ActivePower(x) * 1e-3);
+        // A pause's hum 66 dB under the loud half counts as 40 dB under the active level: flattened by 0.8 it rises by
+        // about 0.2 × 40 = 8 dB, not by the 0.2 × 66 ≈ 13 dB its own level would give.
+        var withPause = x.Concat(Enumerable.Range(0, rate).Select(n => (float)(1e-4 * Math.Sin(2 * Math.PI * 200 * n / rate)))).ToArray();
+        var flattened = LineSimulator.ScaleDynamics(withPause, 0.8);
+        double rise = Db(flattened, 2 * rate + rate / 4) - Db(withPause, 2 * rate + rate / 4);
+        Assert.InRange(rise, 6.5, 9.5);
+        Assert.Same(x, LineSimulator.ScaleDynamics(x, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LineSimulator.ScaleDynamics(x, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LineSimulator.ScaleDynamics(x, double.NaN));
+    }
+
+    [Theory]
     [InlineData(4.0)]
     [InlineData(-4.0)]
     public void ShiftPitchKeepingFormantsMovesTheHarmonicsAndNotTheEnvelope(double semitones)

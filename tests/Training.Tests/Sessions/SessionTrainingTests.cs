@@ -181,6 +181,25 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void LoudnessDynamicsMoveSomeSessionsReproduciblyAndLeaveTheOthersAndTheFingerprintAsTheyWere()
+    {
+        var recipe = new TrainingRecipe { DynamicsRange = 0.5 };
+        var (plain, a, b) = AtFirstEpoch(new TrainingRecipe(), recipe);
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++) Assert.Equal(Example(a, i, out _), Example(b, i, out _));
+        // The same lines drawn: windows of untouched sessions are the plain recipe's, the rescaled ones' are not.
+        var plainWindows = Enumerable.Range(0, plain.Count).Select(i => Key(Example(plain, i, out _))).ToHashSet();
+        int kept = Enumerable.Range(0, a.Count).Count(i => plainWindows.Contains(Key(Example(a, i, out _))));
+        Assert.InRange(kept, 1, a.Count - 1);
+        Assert.Contains("loudness contour ×0.67…1.5 in half the sessions", recipe.Describe());
+        Assert.DoesNotContain("loudness contour", new TrainingRecipe().Describe());
+        Assert.Contains(new TrainingRecipe().PairingProblems(recipe), p => p.Contains("--dynamics"));
+        // Off, the setting is not in the recipe's JSON, so folds saved before it existed keep their fingerprint.
+        Assert.DoesNotContain("DynamicsRange", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe()));
+        Assert.Contains("DynamicsRange", System.Text.Json.JsonSerializer.Serialize(recipe));
+    }
+
+    [Fact]
     public void ReorderedSpeechChangesSomeSessionsReproduciblyAndLeavesTheOthersAsTheyWere()
     {
         var recipe = new TrainingRecipe { ShuffleShare = 0.5 };
