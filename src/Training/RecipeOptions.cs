@@ -81,6 +81,8 @@ internal static class RecipeOptions
             (r, v) => r with { TempoShare = v }),
         Fraction("--pitch", "habitual-pitch perturbation: half of the sessions heard with the pitch moved by up to this many semitones either way, formants and timing kept (0 = off)", r => r.PitchRange,
             (r, v) => r with { PitchRange = v }, below: 12),
+        Fraction("--pitch-range", "intonation-range perturbation: half of the sessions heard with the pitch's distance from the clip's median scaled by a factor from 1/(1 + this) to 1 + this, formants and timing kept (0 = off)", r => r.PitchRangeScale,
+            (r, v) => r with { PitchRangeScale = v }, below: 3),
         Fraction("--dynamics", "loudness-dynamics perturbation: half of the sessions heard with the loudness contour scaled about its active level by an exponent from 1/(1 + this) to 1 + this, words, pitch and timing kept (0 = off)", r => r.DynamicsRange,
             (r, v) => r with { DynamicsRange = v }, below: 3),
         Fraction("--shuffle", "word-order perturbation: share of the sessions whose clips have their speech cut at pauses into 0.2–0.6 s pieces played in another order (0 = off)", r => r.ShuffleShare,

@@ -97,6 +97,8 @@ public sealed class SessionExampleSource : IExampleSource
             if (tempo != 1) voice = LineSimulator.Stretch(voice, tempo);
             double pitch = PitchShift(session.Seed);
             if (pitch != 0) voice = LineSimulator.ShiftPitchKeepingFormants(voice, pitch);
+            double range = PitchRangeFactor(session.Seed);
+            if (range != 1) voice = LineSimulator.ScalePitchRange(voice, range);
             double dynamics = Dynamics(session.Seed);
             if (dynamics != 1) voice = LineSimulator.ScaleDynamics(voice, dynamics);
             var audio = LineSimulator.Apply(voice, session.Line, clipRandom, _corpus.BabbleFor(session.Speaker, _clips));
@@ -120,8 +122,8 @@ public sealed class SessionExampleSource : IExampleSource
             var cleanBaseline = new SpeakerBaseline();
             int speaker = _speakerIndex[session.Speaker];
             // A clean view is the same window of the same session heard clean; none where the session is clean already or
-            // its timing or voice moved (speed, tempo, reordered pieces: the window would hold other words; formant warp, pitch, dynamics: another voice).
-            bool viewed = cleanFeatures is not null && session.Line != LineCondition.Clean && session.Line.Speed == 1 && FormantWarp(session.Seed) == 1 && Tempo(session.Seed) == 1 && PitchShift(session.Seed) == 0 && Dynamics(session.Seed) == 1 && !Shuffled(session.Seed);
+            // its timing or voice moved (speed, tempo, reordered pieces: the window would hold other words; formant warp, pitch, its range, dynamics: another voice).
+            bool viewed = cleanFeatures is not null && session.Line != LineCondition.Clean && session.Line.Speed == 1 && FormantWarp(session.Seed) == 1 && Tempo(session.Seed) == 1 && PitchShift(session.Seed) == 0 && PitchRangeFactor(session.Seed) == 1 && Dynamics(session.Seed) == 1 && !Shuffled(session.Seed);
             foreach (var id in session.Clips)
             {
                 var clip = features[k++];
@@ -305,15 +307,21 @@ public sealed class SessionExampleSource : IExampleSource
         return _recipe.PitchRange * (2 * r.NextDouble() - 1);
     }
 
-    /// <summary>The session's loudness-dynamics exponent (1 = unchanged), from its own seed so that the recipe's other
-    /// draws do not move: half of the sessions keep their dynamics, the rest draw it log-uniformly from 1/(1 + range) to
-    /// 1 + range.</summary>
-    private double Dynamics(int sessionSeed)
+    /// <summary>The session's loudness-dynamics exponent (1 = unchanged; <see cref="HalfMoved"/>).</summary>
+    private double Dynamics(int sessionSeed) => HalfMoved(sessionSeed, 0x44594e, 9, _recipe.DynamicsRange);
+
+    /// <summary>The session's pitch-range factor (1 = unchanged; <see cref="HalfMoved"/>).</summary>
+    private double PitchRangeFactor(int sessionSeed) => HalfMoved(sessionSeed, 0x524e47, 10, _recipe.PitchRangeScale);
+
+    /// <summary>A session's factor for a perturbation that moves half of the sessions, from the session's own seed salted
+    /// apart from every other draw (so the recipe's other draws do not move): 1 for the half left alone and whenever the
+    /// range is 0 or augmentation off, else log-uniform from 1/(1 + range) to 1 + range.</summary>
+    private double HalfMoved(int sessionSeed, int salt, int stream, double range)
     {
-        if (!_recipe.Augment || _recipe.DynamicsRange <= 0) return 1;
-        var r = new Random(Seeds.Mix(sessionSeed, 0x44594e, 9));
+        if (!_recipe.Augment || range <= 0) return 1;
+        var r = new Random(Seeds.Mix(sessionSeed, salt, stream));
         if (r.NextDouble() < 0.5) return 1;
-        return Math.Exp(Math.Log(1 + _recipe.DynamicsRange) * (2 * r.NextDouble() - 1));
+        return Math.Exp(Math.Log(1 + range) * (2 * r.NextDouble() - 1));
     }
 
     /// <summary>Whether the session's clips are heard with their speech pieces reordered, from its own seed so that the

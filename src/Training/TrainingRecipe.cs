@@ -78,6 +78,14 @@ public sealed record TrainingRecipe
     /// recipe without it.</summary>
     public double PitchRange { get; init; }
 
+    /// <summary>Intonation-range perturbation: above 0, half of the sessions (each its own draw, from the session's seed)
+    /// hear their speaker with the pitch's distance from the clip's median scaled by a factor drawn log-uniformly from
+    /// 1/(1 + this) to 1 + this (<see cref="Channels.LineSimulator.ScalePitchRange"/>): a speaker whose pitch moves more
+    /// or less around the same habitual pitch, formants and timing kept. 0 (shipped): off, left out of the recipe's
+    /// fingerprint, and the other draws are exactly those of a recipe without it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public double PitchRangeScale { get; init; }
+
     /// <summary>Loudness-dynamics perturbation: above 0, half of the sessions (each its own draw, from the session's seed)
     /// hear their speaker with the loudness contour scaled about its active level by an exponent drawn log-uniformly from
     /// 1/(1 + this) to 1 + this (<see cref="Channels.LineSimulator.ScaleDynamics"/>): a speaker of wider or evener
@@ -185,7 +193,7 @@ public sealed record TrainingRecipe
 
     public string Describe() =>
         $"net: frames={Net.UseFrames} (shift {Net.FrameShift.ToString().ToLowerInvariant()}) conv {Net.Channels1}/{Net.Channels2}/{Net.Channels3}{(Net.UsesAttention ? $" attentive pooling {Net.Attention}" : "")} stats-branch={Net.StatsHidden} hidden={Net.Hidden} dropout={Net.Dropout}; " +
-        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({(PhoneLines ? "phone lines only" : $"{CleanShare:P0} clean")}{(BabbleShare != Channels.LineCondition.DefaultBabbleShare ? $", background talkers on {BabbleShare:P0} of the lines" : "")}{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")}{(TempoRange > 0 ? $", tempo ×1/{1 + TempoRange:0.##}…{1 + TempoRange:0.##} in {(TempoShare == 0.5 ? "half the" : $"{TempoShare:P0} of the")} sessions" : "")}{(PitchRange > 0 ? $", pitch ±{PitchRange:0.##} st in half the sessions" : "")}{(DynamicsRange > 0 ? $", loudness contour ×{1 / (1 + DynamicsRange):0.##}…{1 + DynamicsRange:0.##} in half the sessions" : "")}{(ShuffleShare > 0 ? $", speech pieces reordered in {ShuffleShare:P0} of the sessions" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
+        $"data: {ClipsPerSpeaker} clips/speaker/epoch, augmentation {(Augment ? $"fresh each epoch ({(PhoneLines ? "phone lines only" : $"{CleanShare:P0} clean")}{(BabbleShare != Channels.LineCondition.DefaultBabbleShare ? $", background talkers on {BabbleShare:P0} of the lines" : "")}{(FormantWarp > 0 ? $", formant warp ±{FormantWarp:0.##}" : "")}{(TempoRange > 0 ? $", tempo ×1/{1 + TempoRange:0.##}…{1 + TempoRange:0.##} in {(TempoShare == 0.5 ? "half the" : $"{TempoShare:P0} of the")} sessions" : "")}{(PitchRange > 0 ? $", pitch ±{PitchRange:0.##} st in half the sessions" : "")}{(PitchRangeScale > 0 ? $", intonation range ×{1 / (1 + PitchRangeScale):0.##}…{1 + PitchRangeScale:0.##} in half the sessions" : "")}{(DynamicsRange > 0 ? $", loudness contour ×{1 / (1 + DynamicsRange):0.##}…{1 + DynamicsRange:0.##} in half the sessions" : "")}{(ShuffleShare > 0 ? $", speech pieces reordered in {ShuffleShare:P0} of the sessions" : "")})" : "off")}, session adaptation {(SessionAdaptation ? "on" : "off")}; " +
         $"epochs {Train.Epochs} × {Train.PassesPerEpoch} passes, batch {Train.BatchSize}, lr {Train.LearningRate}, EMA {Train.EmaDecay}, wd {Train.WeightDecay}, smoothing {Train.LabelSmoothing}{(Train.Mixup > 0 ? $", mixup α {Train.Mixup}" : "")}{(Train.Adversary > 0 ? $", speaker adversary λ {Train.Adversary:0.###}" : "")}{(Train.CleanConsistency > 0 ? $", clean-view consistency {Train.CleanConsistency:0.##}" : "")}{(Train.Masks is { } masks ? $", masks ≤ {masks.Frames} frames / {masks.Features} features" : "")}; " +
         $"{(SharedDraws ? "members share each epoch's draw; " : "")}{(TrainedTeachers > 0 ? $"{Teachers} CNN teacher{(Teachers == 1 ? "" : "s")}{(TeacherChannels is var (t1, t2, t3) ? $" conv {t1}/{t2}/{t3}" : "")} (share {Train.TeacherShare:0.##}; first in the curves, not exported), " : "")}ensemble {Ensemble}{(StatsMembers > 0 ? $" + {StatsMembers} statistics-only" : "")}{(MemberConfigs().Any(c => c.IsSessionMember) ? $" + {SessionMembers} session (gate {SessionGate:0.##})" : "")}; temperature {Temperature:0.###}{(IsolatedTemperature is { } isolated ? $" (× {isolated:0.###} without a session baseline)" : "")}{(SettledCnnShare is { } settled ? $"; CNN part {settled:0.###} of the rest once the baseline is full" : "")}{(BalancedOutput ? "; output balanced by class" : "")}; seed {Train.Seed}";
 
@@ -253,6 +261,7 @@ public sealed record TrainingRecipe
         Same("--tempo-share", TempoShare, candidate.TempoShare);
         Same("--pitch", PitchRange, candidate.PitchRange);
         Same("--shuffle", ShuffleShare, candidate.ShuffleShare);
+        Same("--pitch-range", PitchRangeScale, candidate.PitchRangeScale);
         Same("--dynamics", DynamicsRange, candidate.DynamicsRange);
         Same("session adaptation (--no-session)", SessionAdaptation, candidate.SessionAdaptation);
         Same("--session-clips", SessionClips, candidate.SessionClips);

@@ -317,6 +317,144 @@ public static class LineSimulator
         return y;
     }
 
+    /// <summary>The same speech with its intonation's range scaled by <paramref name="factor"/> about the clip's median
+    /// pitch, its spectral envelope, timing and active level kept: a speaker whose pitch moves more (above 1) or less
+    /// (below 1) around the same habitual pitch. Each 10 ms hop's F0 (YIN over 40 ms, voiced where aperiodicity is under
+    /// 0.3 and the hop within 30 dB of the active level; median of five voiced hops) gives its distance from the clip's median
+    /// in semitones, d (held within ±12; a hop 9 st off its neighbours' median, an octave error, folded back first); the hop's pitch moves by (factor − 1)·d (held within ±8 st), unvoiced hops
+    /// taking their voiced neighbours' moves, smoothed over 50 ms. The prediction residual (as in
+    /// <see cref="ShiftPitchKeepingFormants"/>) is read at that hop's rate (cubic interpolation), played back on the
+    /// original timing by a time-varying WSOLA (<see cref="Wsola.Follow"/>) and coloured again by the hops' envelopes.
+    /// Fewer than five voiced hops, or a factor of 1: the input itself.</summary>
+    public static float[] ScalePitchRange(float[] x, double factor)
+    {
+        if (!(factor > 0) || !double.IsFinite(factor) || factor > 4)
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, "pitch range factor must be in (0, 4]");
+        if (factor == 1 || x.Length < 4 * LpcWindow) return x;
+        var moves = PitchRangeMoves(x, factor);
+        if (moves is null) return x;
+
+        var envelope = HopPredictors(x);
+        var source = Reshape(x, envelope, null);
+        // Read the source faster where the pitch rises (ratio above 1), slower where it falls: read[m] is where output
+        // sample m of the sped-up source was read from.
+        double Ratio(double position)
+        {
+            double hop = position / LpcHop - 0.5;
+            int h = Math.Clamp((int)Math.Floor(hop), 0, moves.Length - 1);
+            double t = Math.Clamp(hop - h, 0, 1), st = h + 1 < moves.Length ? moves[h] + t * (moves[h + 1] - moves[h]) : moves[h];
+            return Math.Pow(2, st / 12);
+        }
+        var read = new List<double>(x.Length);
+        var sped = new List<float>(x.Length);
+        for (double position = 0; position < source.Length - 1; position += Ratio(position))
+        {
+            read.Add(position);
+            sped.Add(Cubic(source, position));
+        }
+        // Back on the original timing: output sample t plays the sped-up sample that was read from t.
+        var readAt = read.ToArray();
+        double SpedIndexOf(double t)
+        {
+            int i = Array.BinarySearch(readAt, t);
+            if (i >= 0) return i;
+            i = ~i;
+            if (i == 0) return 0;
+            if (i >= readAt.Length) return readAt.Length - 1 + (t - readAt[^1]);
+            return i - 1 + (t - readAt[i - 1]) / (readAt[i] - readAt[i - 1]);
+        }
+        var moved = Wsola.Follow(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sped), SpedIndexOf, x.Length, Rate);
+        var y = Reshape(moved, null, envelope);
+        double gain = Math.Sqrt(ActivePower(x) / ActivePower(y));
+        for (int n = 0; n < y.Length; n++) y[n] = (float)(y[n] * gain);
+        return y;
+    }
+
+    /// <summary>Each 10 ms hop's pitch move in semitones for <see cref="ScalePitchRange"/>; null when the clip has fewer
+    /// than five voiced hops.</summary>
+    internal static double[]? PitchRangeMoves(float[] x, double factor)
+    {
+        const int buffer = 2 * Rate / 25;
+        int hops = (x.Length + LpcHop - 1) / LpcHop;
+        var tracker = new PitchTracker(Rate, 60, 500, buffer);
+        double gate = 10 * Math.Log10(ActivePower(x)) - 30;
+        var frame = new float[buffer];
+        var semitones = new double[hops];
+        for (int h = 0; h < hops; h++)
+        {
+            int start = h * LpcHop + LpcHop / 2 - buffer / 2;
+            double energy = 0;
+            for (int i = 0; i < buffer; i++)
+            {
+                int n = start + i;
+                frame[i] = n >= 0 && n < x.Length ? x[n] : 0;
+                energy += frame[i] * frame[i];
+            }
+            semitones[h] = double.NaN;
+            if (10 * Math.Log10(energy / buffer + 1e-20) < gate) continue;
+            var (f0, aperiodicity, _) = tracker.Estimate(frame);
+            if (f0 > 0 && aperiodicity < 0.3f) semitones[h] = 12 * Math.Log2(f0 / 100.0);
+        }
+        // A hop more than 9 st from the median of the voiced hops within 50 ms of it is taken for the tracker's octave
+        // error and folded back by 12 (intonation does not leap that far in 50 ms); then a five-hop median over the voiced
+        // hops around each voiced hop.
+        var near = new List<double>(11);
+        double NearMedian(double[] track, int h, int reach)
+        {
+            near.Clear();
+            for (int k = Math.Max(0, h - reach); k <= Math.Min(hops - 1, h + reach); k++) if (!double.IsNaN(track[k])) near.Add(track[k]);
+            near.Sort();
+            return near[near.Count / 2];
+        }
+        var folded = new double[hops];
+        for (int h = 0; h < hops; h++)
+        {
+            folded[h] = semitones[h];
+            if (double.IsNaN(semitones[h])) continue;
+            double leap = semitones[h] - NearMedian(semitones, h, 5);
+            if (Math.Abs(leap) > 9) folded[h] -= 12 * Math.Sign(leap);
+        }
+        var smoothed = new double[hops];
+        for (int h = 0; h < hops; h++)
+        {
+            smoothed[h] = double.IsNaN(folded[h]) ? double.NaN : NearMedian(folded, h, 2);
+        }
+        var voiced = smoothed.Where(v => !double.IsNaN(v)).Order().ToArray();
+        if (voiced.Length < 5) return null;
+        double median = voiced[voiced.Length / 2];
+        var moves = new double[hops];
+        int last = -1;
+        for (int h = 0; h < hops; h++)
+        {
+            if (double.IsNaN(smoothed[h])) continue;
+            moves[h] = Math.Clamp((factor - 1) * Math.Clamp(smoothed[h] - median, -12, 12), -8, 8);
+            // Unvoiced hops between two voiced ones glide from one's move to the other's; before the first, the first's.
+            for (int k = last + 1; k < h; k++) moves[k] = last < 0 ? moves[h] : moves[last] + (moves[h] - moves[last]) * (k - last) / (h - last);
+            last = h;
+        }
+        for (int k = last + 1; k < hops; k++) moves[k] = moves[last];
+        // Smoothed over five hops (50 ms), so the reading rate has no steps.
+        var result = new double[hops];
+        for (int h = 0; h < hops; h++)
+        {
+            double sum = 0;
+            int count = 0;
+            for (int k = Math.Max(0, h - 2); k <= Math.Min(hops - 1, h + 2); k++) { sum += moves[k]; count++; }
+            result[h] = sum / count;
+        }
+        return result;
+    }
+
+    // Catmull-Rom interpolation of x at a fractional position (zeros outside).
+    private static float Cubic(float[] x, double position)
+    {
+        int i = (int)Math.Floor(position);
+        double t = position - i;
+        double At(int n) => n >= 0 && n < x.Length ? x[n] : 0;
+        double p0 = At(i - 1), p1 = At(i), p2 = At(i + 1), p3 = At(i + 2);
+        return (float)(p1 + 0.5 * t * (p2 - p0 + t * (2 * p0 - 5 * p1 + 4 * p2 - p3 + t * (3 * (p1 - p2) + p3 - p0))));
+    }
+
     private const int LpcOrder = 12, LpcHop = Rate / 100, LpcWindow = Rate * 25 / 1000;
 
     /// <summary>The predictors' 25 ms analysis window and <see cref="Reshape"/>'s 20 ms cross-fade (Hann windows both).</summary>

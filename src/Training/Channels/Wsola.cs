@@ -99,6 +99,68 @@ public static class Wsola
         return output;
     }
 
+    /// <summary>A time-varying WSOLA: returns <paramref name="length"/> samples whose frame centred at output sample t is
+    /// read from <paramref name="input"/> about <paramref name="sourceOf"/>(t), moved by up to ±10 ms (a half-period of 50 Hz) so that
+    /// it continues the waveform the previous frame left off with. 40 ms periodic-Hann frames every 20 ms (they sum to
+    /// one), so any monotone time map is followed to within the tolerance; whole pitch periods move, the voice's
+    /// periodicity stays. Not NWaves' sizes (<see cref="Stretch"/> keeps those for the tempo's draws): this is for maps
+    /// whose rate changes within a clip. Outside the input reads as silence.</summary>
+    public static float[] Follow(ReadOnlySpan<float> input, Func<double, double> sourceOf, int length, int sampleRate)
+    {
+        ArgumentNullException.ThrowIfNull(sourceOf);
+        if (sampleRate <= 0) throw new ArgumentOutOfRangeException(nameof(sampleRate), sampleRate, "sample rate must be positive");
+        int size = 2 * (sampleRate / 50), hop = size / 2, tolerance = sampleRate / 100;
+        var window = new float[size];
+        for (int i = 0; i < size; i++) window[i] = (float)(0.5 - 0.5 * Math.Cos(2 * Math.PI * i / size));
+        // The input padded with silence on both sides, so every frame and every shift reads inside it.
+        int pad = size + 2 * tolerance + hop + 4;
+        var padded = new float[input.Length + 2 * pad];
+        input.CopyTo(padded.AsSpan(pad));
+        // The search runs on the input summed in pairs (half the rate, a low-pass) over every second shift, then around
+        // the best of those at the full rate: a quarter of the dot products of a full search.
+        var pairs = new float[padded.Length / 2];
+        for (int i = 0; i < pairs.Length; i++) pairs[i] = padded[2 * i] + padded[2 * i + 1];
+        var output = new float[length + size + hop];
+        int previous = -1;
+        for (int centre = 0; centre < length + hop; centre += hop)
+        {
+            int wanted = (int)Math.Round(sourceOf(centre)) - hop + pad;
+            wanted = Math.Clamp(wanted, tolerance + 2, padded.Length - size - tolerance - 2);
+            int start = wanted;
+            if (previous >= 0)
+            {
+                // The natural continuation of the frame just placed, one hop on: the frame that best resembles it.
+                int natural = Math.Min(previous + hop, padded.Length - size);
+                var coarseReference = pairs.AsSpan(natural / 2, size / 2);
+                float best = 0;
+                int coarse = 0;
+                for (int delta = -tolerance / 2; delta <= tolerance / 2; delta++)
+                {
+                    float correlation = TensorPrimitives.Dot(pairs.AsSpan(wanted / 2 + delta, size / 2), coarseReference);
+                    if (correlation > best) { best = correlation; coarse = 2 * (wanted / 2 + delta) + natural % 2; }
+                }
+                if (best > 0)
+                {
+                    var reference = padded.AsSpan(natural, size);
+                    best = float.NegativeInfinity;
+                    int around = Math.Clamp(coarse, tolerance + 2, padded.Length - size - tolerance - 2);
+                    for (int fine = around - 2; fine <= around + 2; fine++)
+                    {
+                        float correlation = TensorPrimitives.Dot(padded.AsSpan(fine, size), reference);
+                        if (correlation > best) { best = correlation; start = fine; }
+                    }
+                }
+            }
+            // Frame centred at output sample `centre`: output index centre − hop … centre + hop, shifted by hop so that
+            // index 0 is output sample −hop.
+            var frame = padded.AsSpan(start, size);
+            var target = output.AsSpan(centre, size);
+            for (int j = 0; j < size; j++) target[j] += frame[j] * window[j];
+            previous = start;
+        }
+        return output.AsSpan(hop, length).ToArray();
+    }
+
     /// <summary>The shift in [0, <paramref name="maxDelta"/>) whose stretch of <paramref name="candidates"/> correlates
     /// best with <paramref name="reference"/>; 0 when no shift correlates positively.</summary>
     private static int MostSimilarShift(ReadOnlySpan<float> candidates, ReadOnlySpan<float> reference, int maxDelta)

@@ -79,6 +79,63 @@ public sealed class LineSimulatorTests
     }
 
     [Theory]
+    [InlineData(2.0)]
+    [InlineData(0.5)]
+    public void ScalePitchRangeWidensOrNarrowsTheIntonationAboutItsMedian(double factor)
+    {
+        // A vowel (pulses through 700 and 1,800 Hz resonances) whose pitch swings ±4 semitones about 120 Hz over 2 s.
+        const int rate = 16000;
+        var source = new double[2 * rate];
+        double phase = 0;
+        for (int n = 0; n < source.Length; n++)
+        {
+            phase += 120 * Math.Pow(2, 4.0 / 12 * Math.Sin(2 * Math.PI * n / source.Length)) / rate;
+            if (phase >= 1) { phase -= 1; source[n] = 1; }
+        }
+        double[] y1 = new double[source.Length], y2 = new double[source.Length];
+        void Resonate(double[] input, double[] output, double hz)
+        {
+            double radius = Math.Exp(-Math.PI * 80.0 / rate), c1 = 2 * radius * Math.Cos(2 * Math.PI * hz / rate), c2 = -radius * radius;
+            for (int n = 0; n < input.Length; n++) output[n] = input[n] + (n > 0 ? c1 * output[n - 1] : 0) + (n > 1 ? c2 * output[n - 2] : 0);
+        }
+        Resonate(source, y1, 700);
+        Resonate(y1, y2, 1800);
+        double peak = y2.Max(Math.Abs);
+        var vowel = y2.Select(v => (float)(0.5 * v / peak)).ToArray();
+
+        var scaled = LineSimulator.ScalePitchRange(vowel, factor);
+        Assert.Equal(vowel.Length, scaled.Length);
+        Assert.All(scaled, v => Assert.True(float.IsFinite(v)));
+        // The pitch track's spread (5th to 95th percentile, semitones) scales by the factor; its median stays.
+        var (spreadBefore, medianBefore) = Track(vowel);
+        var (spreadAfter, medianAfter) = Track(scaled);
+        string measured = $"spread {spreadBefore:0.00} -> {spreadAfter:0.00} st, median {medianBefore:0.00} -> {medianAfter:0.00} st";
+        Assert.True(spreadAfter / spreadBefore > factor * 0.8 && spreadAfter / spreadBefore < factor * 1.2, measured);
+        Assert.True(Math.Abs(medianAfter - medianBefore) < 1, measured);
+        Assert.Equal(LineSimulator.ActivePower(vowel), LineSimulator.ActivePower(scaled), LineSimulator.ActivePower(vowel) * 1e-3);
+        Assert.Same(vowel, LineSimulator.ScalePitchRange(vowel, 1));
+        var hiss = new Random(5);
+        var unvoiced = Enumerable.Range(0, rate).Select(_ => (float)(0.1 * (hiss.NextDouble() - 0.5))).ToArray();
+        Assert.Same(unvoiced, LineSimulator.ScalePitchRange(unvoiced, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LineSimulator.ScalePitchRange(vowel, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LineSimulator.ScalePitchRange(vowel, double.NaN));
+
+        static (double Spread, double Median) Track(float[] x)
+        {
+            var tracker = new VoiceEmotion.Pipeline.Dsp.PitchTracker(rate, 60, 500, 640);
+            var semitones = new List<double>();
+            for (int start = 0; start + 640 <= x.Length; start += 160)
+            {
+                var (f0, aperiodicity, _) = tracker.Estimate(x.AsSpan(start, 640));
+                if (f0 > 0 && aperiodicity < 0.3f) semitones.Add(12 * Math.Log2(f0 / 100));
+            }
+            semitones.Sort();
+            Assert.True(semitones.Count > 100, $"{semitones.Count} voiced hops");
+            return (semitones[semitones.Count * 95 / 100] - semitones[semitones.Count * 5 / 100], semitones[semitones.Count / 2]);
+        }
+    }
+
+    [Theory]
     [InlineData(1.5, 9.0)]
     [InlineData(0.667, 4.0)]
     public void ScaleDynamicsScalesTheLoudnessContourAboutTheActiveLevel(double exponent, double expectedStepDb)

@@ -43,6 +43,38 @@ public sealed class WsolaTests
     }
 
     [Fact]
+    public void FollowPlaysTheInputOnAnyMonotoneTimeMapWithItsPeriodKept()
+    {
+        // A 150 Hz pulse-like tone (three harmonics), 2 s.
+        var x = Enumerable.Range(0, 2 * Rate).Select(n => (float)(0.3 * (Math.Sin(2 * Math.PI * 150 * n / Rate)
+            + 0.5 * Math.Sin(2 * Math.PI * 300 * n / Rate) + 0.25 * Math.Sin(2 * Math.PI * 450 * n / Rate)))).ToArray();
+        // The identity map gives the input back inside (the windows sum to one, every frame is found in place).
+        var same = Wsola.Follow(x, t => t, x.Length, Rate);
+        Assert.Equal(x.Length, same.Length);
+        for (int n = 400; n < x.Length - 400; n++) Assert.Equal(x[n], same[n], 1e-4f);
+        // A map that reads 1.5 times slower for the first second, then 0.75 times as fast: the output keeps the tone's
+        // period (its zero crossings per second) wherever it is read, while the source position follows the map.
+        double Map(double t) => t < Rate ? t / 1.5 : Rate / 1.5 + (t - Rate) * 0.75;
+        var moved = Wsola.Follow(x, Map, x.Length, Rate);
+        Assert.Equal(x.Length, moved.Length);
+        Assert.All(moved, v => Assert.True(float.IsFinite(v)));
+        foreach (int from in new[] { Rate / 4, Rate + Rate / 4 })
+        {
+            int upward = 0;
+            for (int n = from; n < from + Rate / 2; n++) if (moved[n - 1] < 0 && moved[n] >= 0) upward++;
+            Assert.InRange(upward, 73, 77); // 150 Hz over 0.5 s
+        }
+        // The source position follows the map: on a tone whose level rises through the clip, the output's level at t is
+        // the input's at Map(t).
+        var ramp = x.Select((v, n) => v * (0.1f + n / (float)x.Length)).ToArray();
+        var heard = Wsola.Follow(ramp, Map, ramp.Length, Rate);
+        double Rms(float[] s, double centre) => Math.Sqrt(s.Skip((int)centre - 400).Take(800).Average(v => (double)v * v));
+        foreach (double t in new[] { 0.5 * Rate, 1.2 * Rate, 1.8 * Rate })
+            Assert.Equal(Rms(ramp, Map(t)), Rms(heard, t), 0.05 * Rms(ramp, Map(t)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Wsola.Follow(x, t => t, x.Length, 0));
+    }
+
+    [Fact]
     public void RefusesNonsense()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Wsola.Stretch(new float[100], 0, Rate));

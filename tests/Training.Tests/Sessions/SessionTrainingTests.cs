@@ -200,6 +200,35 @@ public sealed class SessionTrainingTests : IDisposable
     }
 
     [Fact]
+    public void AnIntonationRangeMovesSomeSessionsPitchReproduciblyAndLeavesTheOthersAndTheFingerprintAsTheyWere()
+    {
+        var recipe = new TrainingRecipe { PitchRangeScale = 0.5 };
+        var (plain, a, b) = AtFirstEpoch(new TrainingRecipe(), recipe);
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++) Assert.Equal(Example(a, i, out _), Example(b, i, out _));
+        int F = FeatureSchema.FrameFeatureCount;
+        string PitchTrack(float[] x) => Key([.. Enumerable.Range(0, FeatureSchema.DefaultWindowFrames).Select(k => x[k * F + FeatureSchema.F0Hz])]);
+        var plainWindows = Enumerable.Range(0, plain.Count).Select(i => Example(plain, i, out _)).ToList();
+        var windows = plainWindows.Select(Key).ToHashSet();
+        var tracks = plainWindows.Select(PitchTrack).ToHashSet();
+        int kept = 0, moved = 0, newTrack = 0;
+        for (int i = 0; i < a.Count; i++)
+        {
+            var x = Example(a, i, out _);
+            if (windows.Contains(Key(x))) { kept++; continue; }
+            moved++;
+            if (!tracks.Contains(PitchTrack(x))) newTrack++;
+        }
+        Assert.True(kept > 0, "no session kept its intonation");
+        Assert.True(moved > 0, "no session's intonation moved");
+        Assert.True(newTrack > moved / 2, $"{newTrack} of {moved} moved windows have a pitch track the plain recipe has not");
+        Assert.Contains("intonation range ×0.67…1.5 in half the sessions", recipe.Describe());
+        Assert.DoesNotContain("intonation range", new TrainingRecipe().Describe());
+        Assert.Contains(new TrainingRecipe().PairingProblems(recipe), p => p.Contains("--pitch-range"));
+        Assert.DoesNotContain("PitchRangeScale", System.Text.Json.JsonSerializer.Serialize(new TrainingRecipe()));
+    }
+
+    [Fact]
     public void ReorderedSpeechChangesSomeSessionsReproduciblyAndLeavesTheOthersAsTheyWere()
     {
         var recipe = new TrainingRecipe { ShuffleShare = 0.5 };
