@@ -200,13 +200,14 @@ public static class LineSimulator
         double active = 10 * Math.Log10(ActivePower(x));
         int hops = (x.Length + hop - 1) / hop;
         var gainDb = new double[hops];
+        var window = DynamicsWindow;
         for (int h = 0; h < hops; h++)
         {
             int centre = h * hop + hop / 2;
             double sum = 0, weights = 0;
             for (int n = Math.Max(0, centre - half); n < Math.Min(x.Length, centre + half); n++)
             {
-                double w = 0.5 + 0.5 * Math.Cos(Math.PI * (n - centre) / half);
+                double w = window[n - centre + half];
                 sum += w * x[n] * x[n];
                 weights += w;
             }
@@ -225,6 +226,10 @@ public static class LineSimulator
         for (int n = 0; n < y.Length; n++) y[n] = (float)(y[n] * keep);
         return y;
     }
+
+    /// <summary><see cref="ScaleDynamics"/>' 50 ms Hann weights by offset from the hop's centre (−25 ms … +25 ms).</summary>
+    private static readonly double[] DynamicsWindow =
+        [.. Enumerable.Range(-Rate / 40, Rate / 20).Select(offset => 0.5 + 0.5 * Math.Cos(Math.PI * offset / (Rate / 40)))];
 
     /// <summary>The clip's speech played in another order: between its first and last frame within 35 dB of its loudest
     /// (10 ms frames), cut into pieces of 0.2–0.6 s at the quietest frame of each search span (pauses and the dips
