@@ -78,6 +78,23 @@ public sealed class LineSimulatorTests
         Assert.Equal(0, a[2], 0.02);
     }
 
+    /// <summary>A glottal source (pulses at 16 kHz) through two fixed resonances, 700 and 1,800 Hz (80 Hz bandwidths): a
+    /// vowel, peak 0.5.</summary>
+    private static float[] Vowel(double[] source)
+    {
+        const int rate = 16000;
+        double[] y1 = new double[source.Length], y2 = new double[source.Length];
+        static void Resonate(double[] input, double[] output, double hz)
+        {
+            double radius = Math.Exp(-Math.PI * 80.0 / rate), c1 = 2 * radius * Math.Cos(2 * Math.PI * hz / rate), c2 = -radius * radius;
+            for (int n = 0; n < input.Length; n++) output[n] = input[n] + (n > 0 ? c1 * output[n - 1] : 0) + (n > 1 ? c2 * output[n - 2] : 0);
+        }
+        Resonate(source, y1, 700);
+        Resonate(y1, y2, 1800);
+        double peak = y2.Max(Math.Abs);
+        return [.. y2.Select(v => (float)(0.5 * v / peak))];
+    }
+
     [Theory]
     [InlineData(2.0)]
     [InlineData(0.5)]
@@ -92,16 +109,7 @@ public sealed class LineSimulatorTests
             phase += 120 * Math.Pow(2, 4.0 / 12 * Math.Sin(2 * Math.PI * n / source.Length)) / rate;
             if (phase >= 1) { phase -= 1; source[n] = 1; }
         }
-        double[] y1 = new double[source.Length], y2 = new double[source.Length];
-        void Resonate(double[] input, double[] output, double hz)
-        {
-            double radius = Math.Exp(-Math.PI * 80.0 / rate), c1 = 2 * radius * Math.Cos(2 * Math.PI * hz / rate), c2 = -radius * radius;
-            for (int n = 0; n < input.Length; n++) output[n] = input[n] + (n > 0 ? c1 * output[n - 1] : 0) + (n > 1 ? c2 * output[n - 2] : 0);
-        }
-        Resonate(source, y1, 700);
-        Resonate(y1, y2, 1800);
-        double peak = y2.Max(Math.Abs);
-        var vowel = y2.Select(v => (float)(0.5 * v / peak)).ToArray();
+        var vowel = Vowel(source);
 
         var scaled = LineSimulator.ScalePitchRange(vowel, factor);
         Assert.Equal(vowel.Length, scaled.Length);
@@ -171,17 +179,7 @@ public sealed class LineSimulatorTests
         const int rate = 16000, period = 128;
         var source = new double[2 * rate];
         for (int n = 0; n < source.Length; n += period) source[n] = 1;
-        var vowel = new float[source.Length];
-        double[] y1 = new double[source.Length], y2 = new double[source.Length];
-        void Resonate(double[] input, double[] output, double hz)
-        {
-            double radius = Math.Exp(-Math.PI * 80.0 / rate), c1 = 2 * radius * Math.Cos(2 * Math.PI * hz / rate), c2 = -radius * radius;
-            for (int n = 0; n < input.Length; n++) output[n] = input[n] + (n > 0 ? c1 * output[n - 1] : 0) + (n > 1 ? c2 * output[n - 2] : 0);
-        }
-        Resonate(source, y1, 700);
-        Resonate(y1, y2, 1800);
-        double peak = y2.Max(Math.Abs);
-        for (int n = 0; n < vowel.Length; n++) vowel[n] = (float)(0.5 * y2[n] / peak);
+        var vowel = Vowel(source);
 
         var ours = LineSimulator.ShiftPitchKeepingFormants(vowel, semitones);
         var vocoder = LineSimulator.PitchShift(vowel, semitones);

@@ -152,6 +152,26 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.Contains(new TrainingRecipe().PairingProblems(recipe), p => p.Contains("--babble-share"));
     }
 
+    /// <summary>Of <paramref name="moved"/>'s windows: how many are one of <paramref name="plain"/>'s (their session left
+    /// alone), how many are not, and how many of those carry a pitch track no plain window has.</summary>
+    private static (int Kept, int Moved, int NewTrack) PitchTrackChanges(SessionExampleSource plain, SessionExampleSource moved)
+    {
+        int F = FeatureSchema.FrameFeatureCount;
+        string PitchTrack(float[] x) => Key([.. Enumerable.Range(0, FeatureSchema.DefaultWindowFrames).Select(k => x[k * F + FeatureSchema.F0Hz])]);
+        var plainWindows = Enumerable.Range(0, plain.Count).Select(i => Example(plain, i, out _)).ToList();
+        var windows = plainWindows.Select(Key).ToHashSet();
+        var tracks = plainWindows.Select(PitchTrack).ToHashSet();
+        int kept = 0, changed = 0, newTrack = 0;
+        for (int i = 0; i < moved.Count; i++)
+        {
+            var x = Example(moved, i, out _);
+            if (windows.Contains(Key(x))) { kept++; continue; }
+            changed++;
+            if (!tracks.Contains(PitchTrack(x))) newTrack++;
+        }
+        return (kept, changed, newTrack);
+    }
+
     [Fact]
     public void APitchShiftMovesSomeSessionsVoicesReproduciblyAndLeavesTheOthersAsTheyWere()
     {
@@ -160,19 +180,7 @@ public sealed class SessionTrainingTests : IDisposable
         Assert.Equal(a.Count, b.Count);
         for (int i = 0; i < a.Count; i++) Assert.Equal(Example(a, i, out _), Example(b, i, out _));
         // The same lines drawn: windows of untouched sessions are the plain recipe's; the moved ones' pitch tracks are not.
-        int F = FeatureSchema.FrameFeatureCount;
-        string PitchTrack(float[] x) => Key([.. Enumerable.Range(0, FeatureSchema.DefaultWindowFrames).Select(k => x[k * F + FeatureSchema.F0Hz])]);
-        var plainWindows = Enumerable.Range(0, plain.Count).Select(i => Example(plain, i, out _)).ToList();
-        var windows = plainWindows.Select(Key).ToHashSet();
-        var tracks = plainWindows.Select(PitchTrack).ToHashSet();
-        int kept = 0, moved = 0, newTrack = 0;
-        for (int i = 0; i < a.Count; i++)
-        {
-            var x = Example(a, i, out _);
-            if (windows.Contains(Key(x))) { kept++; continue; }
-            moved++;
-            if (!tracks.Contains(PitchTrack(x))) newTrack++;
-        }
+        var (kept, moved, newTrack) = PitchTrackChanges(plain, a);
         Assert.True(kept > 0, "no session kept its pitch");
         Assert.True(moved > 0, "no session's pitch moved");
         Assert.True(newTrack > moved / 2, $"{newTrack} of {moved} moved windows have a pitch track the plain recipe has not");
@@ -206,19 +214,7 @@ public sealed class SessionTrainingTests : IDisposable
         var (plain, a, b) = AtFirstEpoch(new TrainingRecipe(), recipe);
         Assert.Equal(a.Count, b.Count);
         for (int i = 0; i < a.Count; i++) Assert.Equal(Example(a, i, out _), Example(b, i, out _));
-        int F = FeatureSchema.FrameFeatureCount;
-        string PitchTrack(float[] x) => Key([.. Enumerable.Range(0, FeatureSchema.DefaultWindowFrames).Select(k => x[k * F + FeatureSchema.F0Hz])]);
-        var plainWindows = Enumerable.Range(0, plain.Count).Select(i => Example(plain, i, out _)).ToList();
-        var windows = plainWindows.Select(Key).ToHashSet();
-        var tracks = plainWindows.Select(PitchTrack).ToHashSet();
-        int kept = 0, moved = 0, newTrack = 0;
-        for (int i = 0; i < a.Count; i++)
-        {
-            var x = Example(a, i, out _);
-            if (windows.Contains(Key(x))) { kept++; continue; }
-            moved++;
-            if (!tracks.Contains(PitchTrack(x))) newTrack++;
-        }
+        var (kept, moved, newTrack) = PitchTrackChanges(plain, a);
         Assert.True(kept > 0, "no session kept its intonation");
         Assert.True(moved > 0, "no session's intonation moved");
         Assert.True(newTrack > moved / 2, $"{newTrack} of {moved} moved windows have a pitch track the plain recipe has not");
