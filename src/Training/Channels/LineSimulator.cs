@@ -324,13 +324,14 @@ public static class LineSimulator
 
     /// <summary>The same speech with its intonation's range scaled by <paramref name="factor"/> about the clip's median
     /// pitch, its spectral envelope, timing and active level kept: a speaker whose pitch moves more (above 1) or less
-    /// (below 1) around the same habitual pitch. Each 10 ms hop's F0 (YIN over 40 ms, voiced where aperiodicity is under
-    /// 0.3 and the hop within 30 dB of the active level; median of five voiced hops) gives its distance from the clip's median
-    /// in semitones, d (held within ±12; a hop 9 st off its neighbours' median, an octave error, folded back first); the hop's pitch moves by (factor − 1)·d (held within ±8 st), unvoiced hops
-    /// taking their voiced neighbours' moves, smoothed over 50 ms. The prediction residual (as in
-    /// <see cref="ShiftPitchKeepingFormants"/>) is read at that hop's rate (cubic interpolation), played back on the
-    /// original timing by a time-varying WSOLA (<see cref="Wsola.Follow"/>) and coloured again by the hops' envelopes.
-    /// Fewer than five voiced hops, or a factor of 1: the input itself.</summary>
+    /// (below 1) around the same habitual pitch. Each 10 ms hop's F0 (YIN over 40 ms; voiced where aperiodicity is under
+    /// 0.3 and the hop within 30 dB of the active level; a hop 9 st off its neighbours' median, an octave error, folded
+    /// back by 12; then the median of five voiced hops) gives its distance d from the clip's median in semitones (held
+    /// within ±12); the hop's pitch moves by (factor − 1)·d (held within ±8 st), unvoiced hops taking their voiced
+    /// neighbours' moves, smoothed over 50 ms. The prediction residual (as in <see cref="ShiftPitchKeepingFormants"/>) is
+    /// read at that hop's rate (cubic interpolation), played back on the original timing by a time-varying WSOLA
+    /// (<see cref="Wsola.Follow"/>) and coloured again by the hops' envelopes. Fewer than five voiced hops, or a factor
+    /// of 1: the input itself.</summary>
     public static float[] ScalePitchRange(float[] x, double factor)
     {
         if (!(factor > 0) || !double.IsFinite(factor) || factor > 4)
@@ -377,7 +378,7 @@ public static class LineSimulator
 
     /// <summary>Each 10 ms hop's pitch move in semitones for <see cref="ScalePitchRange"/>; null when the clip has fewer
     /// than five voiced hops.</summary>
-    internal static double[]? PitchRangeMoves(float[] x, double factor)
+    private static double[]? PitchRangeMoves(float[] x, double factor)
     {
         const int buffer = 2 * Rate / 25;
         int hops = (x.Length + LpcHop - 1) / LpcHop;
@@ -420,10 +421,7 @@ public static class LineSimulator
             if (Math.Abs(leap) > 9) folded[h] -= 12 * Math.Sign(leap);
         }
         var smoothed = new double[hops];
-        for (int h = 0; h < hops; h++)
-        {
-            smoothed[h] = double.IsNaN(folded[h]) ? double.NaN : NearMedian(folded, h, 2);
-        }
+        for (int h = 0; h < hops; h++) smoothed[h] = double.IsNaN(folded[h]) ? double.NaN : NearMedian(folded, h, 2);
         var voiced = smoothed.Where(v => !double.IsNaN(v)).Order().ToArray();
         if (voiced.Length < 5) return null;
         double median = voiced[voiced.Length / 2];

@@ -100,8 +100,8 @@ public static class Wsola
     }
 
     /// <summary>A time-varying WSOLA: returns <paramref name="length"/> samples whose frame centred at output sample t is
-    /// read from <paramref name="input"/> about <paramref name="sourceOf"/>(t), moved by up to ±10 ms (a half-period of 50 Hz) so that
-    /// it continues the waveform the previous frame left off with. 40 ms periodic-Hann frames every 20 ms (they sum to
+    /// read from <paramref name="input"/> about <paramref name="sourceOf"/>(t), moved by up to ±10 ms (together one period
+    /// of a 50 Hz voice) so that it continues the waveform the previous frame left off with. 40 ms periodic-Hann frames every 20 ms (they sum to
     /// one), so any monotone time map is followed to within the tolerance; whole pitch periods move, the voice's
     /// periodicity stays. Not NWaves' sizes (<see cref="Stretch"/> keeps those for the tempo's draws): this is for maps
     /// whose rate changes within a clip. Outside the input reads as silence.</summary>
