@@ -195,7 +195,7 @@ public static class LineSimulator
     {
         if (!(exponent > 0) || !double.IsFinite(exponent) || exponent > 4)
             throw new ArgumentOutOfRangeException(nameof(exponent), exponent, "dynamics exponent must be in (0, 4]");
-        const int hop = Rate / 100, half = Rate / 40;
+        const int hop = LpcHop, half = Rate / 40; // 10 ms hops, as BetweenHopCentres reads them
         if (exponent == 1 || x.Length < 2 * half) return x;
         double active = 10 * Math.Log10(ActivePower(x));
         int hops = (x.Length + hop - 1) / hop;
@@ -215,13 +215,7 @@ public static class LineSimulator
             gainDb[h] = Math.Clamp((exponent - 1) * (level - active), -24, 12);
         }
         var y = new float[x.Length];
-        for (int n = 0; n < x.Length; n++)
-        {
-            double position = (n - hop / 2.0) / hop;
-            int h = Math.Clamp((int)Math.Floor(position), 0, hops - 1);
-            double t = Math.Clamp(position - h, 0, 1), db = h + 1 < hops ? gainDb[h] + t * (gainDb[h + 1] - gainDb[h]) : gainDb[h];
-            y[n] = (float)(x[n] * Math.Pow(10, db / 20));
-        }
+        for (int n = 0; n < x.Length; n++) y[n] = (float)(x[n] * Math.Pow(10, BetweenHopCentres(gainDb, n) / 20));
         double keep = Math.Sqrt(ActivePower(x) / ActivePower(y));
         for (int n = 0; n < y.Length; n++) y[n] = (float)(y[n] * keep);
         return y;
@@ -344,30 +338,22 @@ public static class LineSimulator
         var source = Reshape(x, envelope, null);
         // Read the source faster where the pitch rises (ratio above 1), slower where it falls: read[m] is where output
         // sample m of the sped-up source was read from.
-        double Ratio(double position)
-        {
-            double hop = position / LpcHop - 0.5;
-            int h = Math.Clamp((int)Math.Floor(hop), 0, moves.Length - 1);
-            double t = Math.Clamp(hop - h, 0, 1), st = h + 1 < moves.Length ? moves[h] + t * (moves[h + 1] - moves[h]) : moves[h];
-            return Math.Pow(2, st / 12);
-        }
         var read = new List<double>(x.Length);
         var sped = new List<float>(x.Length);
-        for (double position = 0; position < source.Length - 1; position += Ratio(position))
+        for (double position = 0; position < source.Length - 1; position += Math.Pow(2, BetweenHopCentres(moves, position) / 12))
         {
             read.Add(position);
             sped.Add(Cubic(source, position));
         }
         // Back on the original timing: output sample t plays the sped-up sample that was read from t.
-        var readAt = read.ToArray();
         double SpedIndexOf(double t)
         {
-            int i = Array.BinarySearch(readAt, t);
+            int i = read.BinarySearch(t);
             if (i >= 0) return i;
             i = ~i;
             if (i == 0) return 0;
-            if (i >= readAt.Length) return readAt.Length - 1 + (t - readAt[^1]);
-            return i - 1 + (t - readAt[i - 1]) / (readAt[i] - readAt[i - 1]);
+            if (i >= read.Count) return read.Count - 1 + (t - read[^1]);
+            return i - 1 + (t - read[i - 1]) / (read[i] - read[i - 1]);
         }
         var moved = Wsola.Follow(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sped), SpedIndexOf, x.Length, Rate);
         var y = Reshape(moved, null, envelope);
@@ -446,6 +432,16 @@ public static class LineSimulator
             result[h] = sum / count;
         }
         return result;
+    }
+
+    /// <summary>Values given at the centres of 10 ms hops, read at a sample position: linear between two centres, the
+    /// end values held beyond the first and last.</summary>
+    private static double BetweenHopCentres(double[] values, double sample)
+    {
+        double position = (sample - LpcHop / 2.0) / LpcHop;
+        int h = Math.Clamp((int)Math.Floor(position), 0, values.Length - 1);
+        double t = Math.Clamp(position - h, 0, 1);
+        return h + 1 < values.Length ? values[h] + t * (values[h + 1] - values[h]) : values[h];
     }
 
     // Catmull-Rom interpolation of x at a fractional position (zeros outside).
